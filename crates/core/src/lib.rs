@@ -1,0 +1,20 @@
+//! Buckle's domain, free of I/O: identifiers and secrets, the permission catalog,
+//! expiry rules and the reach decision every OpenAPI call goes through.
+
+pub mod catalog;
+pub mod expiry;
+pub mod ids;
+pub mod reach;
+pub mod secret;
+
+pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
+pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
+pub use secret::TokenKind;
+
+/// Seconds since the Unix epoch; every timestamp Buckle stores is one.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

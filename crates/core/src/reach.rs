@@ -1,0 +1,275 @@
+//! The reach decision: may this credential, for this subject, use this permission
+//! point on this resource, right now? Pure: the caller gathers the facts.
+//!
+//! A credential's reach is its permission points AND its workspaces AND what its
+//! subject may do at the time of the call (a person who leaves a workspace loses
+//! it through their tokens too).
+
+use crate::catalog::{Level, PermissionSet};
+use serde::{Deserialize, Serialize};
+
+/// A role in a team or enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SuperAdmin,
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "super_admin" => Some(Role::SuperAdmin),
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SuperAdmin => "super_admin",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    /// Super admins and admins manage the organization's credentials and apps.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::SuperAdmin | Role::Admin)
+    }
+}
+
+/// Which workspaces a credential may touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Workspaces {
+    /// Every workspace of the credential's edition, including ones created later.
+    All,
+    List(Vec<i64>),
+}
+
+impl Workspaces {
+    pub fn includes(&self, id: i64) -> bool {
+        match self {
+            Workspaces::All => true,
+            Workspaces::List(ids) => ids.contains(&id),
+        }
+    }
+}
+
+/// Who a credential acts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A person (PATs, OBO tokens): their live memberships and roles bound the token.
+    Person,
+    /// A service identity of an organization (SATs): bound by the organization alone.
+    Service,
+}
+
+/// What a credential carries.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub subject: Subject,
+    pub points: PermissionSet,
+    pub workspaces: Workspaces,
+    /// The organization the credential was made in; `None` for the personal edition.
+    pub organization: Option<String>,
+}
+
+/// Facts about the workspace a call touches, gathered at call time.
+#[derive(Debug, Clone)]
+pub struct WorkspaceFacts {
+    pub id: i64,
+    /// The organization owning the workspace; `None` for a personal workspace.
+    pub organization: Option<String>,
+    /// Whether the credential's person is a member of it now.
+    pub subject_is_member: bool,
+}
+
+/// What a call needs.
+#[derive(Debug, Clone)]
+pub enum Requirement<'a> {
+    Account {
+        point: &'a str,
+    },
+    Workspace {
+        point: &'a str,
+        workspace: WorkspaceFacts,
+    },
+    Organization {
+        point: &'a str,
+        /// The person's role in the credential's organization now.
+        subject_role: Option<Role>,
+    },
+}
+
+impl Requirement<'_> {
+    pub fn point(&self) -> &str {
+        match self {
+            Requirement::Account { point }
+            | Requirement::Workspace { point, .. }
+            | Requirement::Organization { point, .. } => point,
+        }
+    }
+
+    pub fn level(&self) -> Level {
+        match self {
+            Requirement::Account { .. } => Level::Account,
+            Requirement::Workspace { .. } => Level::Workspace,
+            Requirement::Organization { .. } => Level::Organization,
+        }
+    }
+}
+
+/// Why a valid credential may not do something (always 403/4101 on the wire).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    #[error("The token lacks the permission {0}.")]
+    MissingPoint(String),
+    #[error("The token does not cover this workspace.")]
+    WorkspaceNotGranted,
+    #[error("The workspace belongs to another edition than the token.")]
+    OtherEdition,
+    #[error("The token's user is not a member of this workspace.")]
+    NotMember,
+    #[error("Only a super admin or admin of the team/enterprise may do this.")]
+    NotAdmin,
+    #[error("This permission needs a team or enterprise token.")]
+    NoOrganization,
+    #[error("A service access token acts for no account.")]
+    NoAccount,
+}
+
+impl Reach {
+    pub fn decide(&self, need: &Requirement<'_>) -> Result<(), Denial> {
+        if !self.points.contains(need.point()) {
+            return Err(Denial::MissingPoint(need.point().to_string()));
+        }
+        match need {
+            Requirement::Account { .. } => match self.subject {
+                Subject::Person => Ok(()),
+                Subject::Service => Err(Denial::NoAccount),
+            },
+            Requirement::Workspace { workspace, .. } => {
+                if workspace.organization != self.organization {
+                    return Err(Denial::OtherEdition);
+                }
+                if !self.workspaces.includes(workspace.id) {
+                    return Err(Denial::WorkspaceNotGranted);
+                }
+                if self.subject == Subject::Person && !workspace.subject_is_member {
+                    return Err(Denial::NotMember);
+                }
+                Ok(())
+            }
+            Requirement::Organization { subject_role, .. } => {
+                if self.organization.is_none() {
+                    return Err(Denial::NoOrganization);
+                }
+                match (self.subject, subject_role) {
+                    (Subject::Service, _) => Ok(()),
+                    (Subject::Person, Some(r)) if r.is_admin() => Ok(()),
+                    (Subject::Person, _) => Err(Denial::NotAdmin),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pat(points: &[&str], ws: Workspaces, org: Option<&str>) -> Reach {
+        Reach {
+            subject: Subject::Person,
+            points: PermissionSet::from_names(points.iter().map(|s| s.to_string()).collect()),
+            workspaces: ws,
+            organization: org.map(str::to_string),
+        }
+    }
+
+    fn ws(id: i64, org: Option<&str>, member: bool) -> WorkspaceFacts {
+        WorkspaceFacts {
+            id,
+            organization: org.map(str::to_string),
+            subject_is_member: member,
+        }
+    }
+
+    #[test]
+    fn workspace_rules() {
+        let all = pat(&["Bot.list"], Workspaces::All, None);
+        let need = |w| Requirement::Workspace {
+            point: "Bot.list",
+            workspace: w,
+        };
+        assert_eq!(all.decide(&need(ws(7, None, true))), Ok(()));
+        assert_eq!(
+            all.decide(&need(ws(7, None, false))),
+            Err(Denial::NotMember)
+        );
+        // A personal token does not reach a workspace moved into an organization.
+        assert_eq!(
+            all.decide(&need(ws(7, Some("1"), true))),
+            Err(Denial::OtherEdition)
+        );
+        let listed = pat(&["Bot.list"], Workspaces::List(vec![1, 2]), None);
+        assert_eq!(listed.decide(&need(ws(2, None, true))), Ok(()));
+        assert_eq!(
+            listed.decide(&need(ws(3, None, true))),
+            Err(Denial::WorkspaceNotGranted)
+        );
+        assert_eq!(
+            listed.decide(&Requirement::Workspace {
+                point: "Bot.read",
+                workspace: ws(1, None, true)
+            }),
+            Err(Denial::MissingPoint("Bot.read".into()))
+        );
+    }
+
+    #[test]
+    fn organization_rules() {
+        let need = |r| Requirement::Organization {
+            point: "Organization.listMembers",
+            subject_role: r,
+        };
+        let org_pat = pat(&["Organization.listMembers"], Workspaces::All, Some("9"));
+        assert_eq!(org_pat.decide(&need(Some(Role::Admin))), Ok(()));
+        assert_eq!(org_pat.decide(&need(Some(Role::SuperAdmin))), Ok(()));
+        assert_eq!(
+            org_pat.decide(&need(Some(Role::Member))),
+            Err(Denial::NotAdmin)
+        );
+        assert_eq!(org_pat.decide(&need(None)), Err(Denial::NotAdmin));
+        let personal = pat(&["Organization.listMembers"], Workspaces::All, None);
+        assert_eq!(
+            personal.decide(&need(Some(Role::Admin))),
+            Err(Denial::NoOrganization)
+        );
+        let sat = Reach {
+            subject: Subject::Service,
+            ..org_pat.clone()
+        };
+        assert_eq!(sat.decide(&need(None)), Ok(()));
+        // Service identities need no workspace membership, but do need the grant.
+        let sat_ws = Reach {
+            subject: Subject::Service,
+            points: PermissionSet::from_names(vec!["Bot.list".into()]),
+            workspaces: Workspaces::List(vec![5]),
+            organization: Some("9".into()),
+        };
+        let bots = |id| Requirement::Workspace {
+            point: "Bot.list",
+            workspace: ws(id, Some("9"), false),
+        };
+        assert_eq!(sat_ws.decide(&bots(5)), Ok(()));
+        assert_eq!(sat_ws.decide(&bots(6)), Err(Denial::WorkspaceNotGranted));
+        assert_eq!(
+            sat_ws.decide(&Requirement::Account { point: "Bot.list" }),
+            Err(Denial::NoAccount)
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Random secrets and their stored form.
+//!
+//! Every token is drawn from the operating system's CSPRNG (through `rand`'s
+//! `OsRng`-seeded thread generator) and only its SHA-256 digest is stored.
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The kinds of bearer secret Buckle issues, each with its wire prefix and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Personal access token, `pat_` + 64.
+    Personal,
+    /// Service access token, `sat_` + 64.
+    Service,
+    /// User OAuth access token (on behalf of a user), `czu_` + 64.
+    UserOauth,
+    /// Service / JWT access token (the app as itself), `czs_` + 64.
+    AppOauth,
+    /// Refresh token: 72 characters, no prefix.
+    Refresh,
+    /// Authorization code, `code_` + 48.
+    AuthorizationCode,
+    /// Client secret: 48 characters, no prefix.
+    ClientSecret,
+    /// Console session cookie value: 64 characters, no prefix.
+    Session,
+}
+
+impl TokenKind {
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Personal => "pat_",
+            TokenKind::Service => "sat_",
+            TokenKind::UserOauth => "czu_",
+            TokenKind::AppOauth => "czs_",
+            TokenKind::AuthorizationCode => "code_",
+            TokenKind::Refresh | TokenKind::ClientSecret | TokenKind::Session => "",
+        }
+    }
+
+    pub const fn random_len(self) -> usize {
+        match self {
+            TokenKind::Personal
+            | TokenKind::Service
+            | TokenKind::UserOauth
+            | TokenKind::AppOauth
+            | TokenKind::Session => 64,
+            TokenKind::Refresh => 72,
+            TokenKind::AuthorizationCode | TokenKind::ClientSecret => 48,
+        }
+    }
+
+    /// The kind of access token a bearer string claims to be, by prefix.
+    pub fn of_access_token(token: &str) -> Option<TokenKind> {
+        [
+            TokenKind::Personal,
+            TokenKind::Service,
+            TokenKind::UserOauth,
+            TokenKind::AppOauth,
+        ]
+        .into_iter()
+        .find(|k| {
+            token.len() == k.prefix().len() + k.random_len()
+                && token.starts_with(k.prefix())
+                && token[k.prefix().len()..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric())
+        })
+    }
+
+    /// Draws a fresh secret of this kind.
+    pub fn generate(self) -> String {
+        let mut s = String::with_capacity(self.prefix().len() + self.random_len());
+        s.push_str(self.prefix());
+        s.extend(
+            rand::rng()
+                .sample_iter(Alphanumeric)
+                .take(self.random_len())
+                .map(char::from),
+        );
+        s
+    }
+}
+
+/// The stored form of a secret: lowercase hex SHA-256.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[(b >> 4) as usize]));
+        out.push(char::from(HEX[(b & 0xf) as usize]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Equality that takes the same time wherever the inputs differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The last characters of a secret, safe to show in lists.
+pub fn hint(secret: &str) -> String {
+    let n = secret.len();
+    secret[n.saturating_sub(4)..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats_match_the_wire_protocol() {
+        let pat = TokenKind::Personal.generate();
+        assert!(pat.starts_with("pat_") && pat.len() == 68);
+        assert_eq!(TokenKind::of_access_token(&pat), Some(TokenKind::Personal));
+        let sat = TokenKind::Service.generate();
+        assert_eq!(TokenKind::of_access_token(&sat), Some(TokenKind::Service));
+        assert_eq!(TokenKind::Refresh.generate().len(), 72);
+        assert!(TokenKind::AuthorizationCode.generate().starts_with("code_"));
+        assert_eq!(TokenKind::ClientSecret.generate().len(), 48);
+        assert_ne!(
+            TokenKind::Personal.generate(),
+            TokenKind::Personal.generate()
+        );
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn malformed_bearer_strings_have_no_kind() {
+        for s in ["", "pat_", "pat_short", "PAT_x", "sk-abc"] {
+            assert_eq!(TokenKind::of_access_token(s), None);
+        }
+        let mut bad = TokenKind::Personal.generate();
+        bad.replace_range(10..11, "-");
+        assert_eq!(TokenKind::of_access_token(&bad), None);
+    }
+
+    proptest! {
+        #[test]
+        fn of_access_token_never_panics(s in ".{0,100}") {
+            let _ = TokenKind::of_access_token(&s);
+        }
+
+        #[test]
+        fn constant_time_eq_agrees_with_eq(a in ".{0,20}", b in ".{0,20}") {
+            prop_assert_eq!(constant_time_eq(&a, &b), a == b);
+            prop_assert!(constant_time_eq(&a, &a));
+        }
+    }
+}

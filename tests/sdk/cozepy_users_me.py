@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Call Buckle's GET /v1/users/me through the real Coze Python SDK (cozepy).
+
+Used by the Rust integration tests to check that an unmodified third-party
+client can talk to Buckle.
+
+Environment:
+  BUCKLE_BASE_URL   base URL of the running server, e.g. http://127.0.0.1:8080
+  BUCKLE_TOKEN      bearer token (sent by cozepy as "Authorization: Bearer <token>")
+  BUCKLE_SDK_TIMEOUT  optional, seconds per HTTP request (default 30)
+
+Output: exactly one line of JSON on stdout.
+  success:          {"ok": true, "user_id": ..., "user_name": ..., "nick_name": ..., "avatar_url": ...}
+  CozeAPIError:     {"ok": false, "error_class": "CozeAPIError", "code": <int|null>, "msg": "...", "logid": <str|null>}
+                    (exit status 0)
+  anything else:    traceback on stderr, exit status 1
+"""
+
+import json
+import os
+import sys
+import traceback
+
+
+def main() -> int:
+    base_url = os.environ["BUCKLE_BASE_URL"]
+    token = os.environ["BUCKLE_TOKEN"]
+    timeout = float(os.environ.get("BUCKLE_SDK_TIMEOUT", "30"))
+
+    from cozepy import Coze, CozeAPIError, SyncHTTPClient, TokenAuth
+
+    # cozepy's default timeout is 600 s; keep a hung server from hanging a test.
+    coze = Coze(
+        auth=TokenAuth(token),
+        base_url=base_url,
+        http_client=SyncHTTPClient(timeout=timeout),
+    )
+
+    try:
+        user = coze.users.me()
+    except CozeAPIError as e:
+        out = {
+            "ok": False,
+            "error_class": type(e).__name__,
+            "code": e.code,
+            "msg": e.msg,
+            "logid": e.logid,
+        }
+    else:
+        out = {
+            "ok": True,
+            "user_id": user.user_id,
+            "user_name": user.user_name,
+            "nick_name": user.nick_name,
+            "avatar_url": user.avatar_url,
+        }
+
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception:  # noqa: BLE001 - report anything unexpected and fail
+        traceback.print_exc()
+        sys.exit(1)
