@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 
 
 def main() -> int:
@@ -27,6 +28,15 @@ def main() -> int:
     token = os.environ["BUCKLE_TOKEN"]
     timeout = float(os.environ.get("BUCKLE_SDK_TIMEOUT", "30"))
 
+    # cozepy 0.20 imports authlib.jose, which prints a deprecation warning on
+    # stderr; authlib forces its own "always" filter on import, so add ours
+    # after importing it.
+    try:
+        from authlib.deprecate import AuthlibDeprecationWarning
+
+        warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
+    except ImportError:
+        pass
     from cozepy import Coze, CozeAPIError, SyncHTTPClient, TokenAuth
 
     # cozepy's default timeout is 600 s; keep a hung server from hanging a test.

@@ -1,0 +1,127 @@
+use crate::{Result, Store, with_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub password_hash: String,
+    pub is_super_admin: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: i64,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub password_hash: String,
+    pub is_super_admin: bool,
+    pub created_at: i64,
+}
+
+macro_rules! columns {
+    () => {
+        "id, user_name, nick_name, avatar_url, password_hash, is_super_admin, created_at"
+    };
+}
+
+impl Store {
+    /// Creates an account and the personal workspace every account starts with.
+    pub async fn create_account(&self, a: &NewAccount, personal_workspace_id: i64) -> Result<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO accounts (id, user_name, nick_name, avatar_url, password_hash, is_super_admin, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(a.id)
+            .bind(&a.user_name)
+            .bind(&a.nick_name)
+            .bind(&a.avatar_url)
+            .bind(&a.password_hash)
+            .bind(a.is_super_admin)
+            .bind(a.created_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO workspaces (id, name, org_id, owner_account_id, created_at) VALUES ($1, $2, NULL, $3, $4)",
+            )
+            .bind(personal_workspace_id)
+            .bind("Personal")
+            .bind(a.id)
+            .bind(a.created_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
+            )
+            .bind(personal_workspace_id)
+            .bind(a.id)
+            .bind(a.created_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
+    pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
+        let q = concat!("SELECT ", columns!(), " FROM accounts WHERE id = $1");
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    pub async fn account_by_name(&self, user_name: &str) -> Result<Option<Account>> {
+        let q = concat!("SELECT ", columns!(), " FROM accounts WHERE user_name = $1");
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
+            .bind(user_name)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    pub async fn count_accounts(&self) -> Result<i64> {
+        let n: (i64,) = with_pool!(self, |p| sqlx::query_as("SELECT COUNT(*) FROM accounts")
+            .fetch_one(p)
+            .await)?;
+        Ok(n.0)
+    }
+
+    pub async fn list_accounts(&self, offset: i64, limit: i64) -> Result<Vec<Account>> {
+        let q = concat!("SELECT ", columns!(), " FROM accounts ORDER BY created_at, id LIMIT $1 OFFSET $2");
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let r = with_pool!(self, |p| sqlx::query(
+            "UPDATE accounts SET password_hash = $1 WHERE id = $2"
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
+    }
+
+    pub async fn update_profile(&self, id: i64, nick_name: &str, avatar_url: &str) -> Result<bool> {
+        let r = with_pool!(self, |p| sqlx::query(
+            "UPDATE accounts SET nick_name = $1, avatar_url = $2 WHERE id = $3"
+        )
+        .bind(nick_name)
+        .bind(avatar_url)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
+    }
+}

@@ -1,0 +1,187 @@
+use crate::{Result, Store, with_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Organization {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub token_max_days: Option<i64>,
+    pub created_at: i64,
+}
+
+/// An organization as one of its members sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub token_max_days: Option<i64>,
+    pub created_at: i64,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgMember {
+    pub account_id: i64,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub role: String,
+    pub joined_at: i64,
+}
+
+impl Store {
+    /// Creates an organization with its creator as super admin.
+    pub async fn create_organization(&self, org: &Organization, creator: i64) -> Result<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO organizations (id, kind, name, token_max_days, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&org.id)
+            .bind(&org.kind)
+            .bind(&org.name)
+            .bind(org.token_max_days)
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO organization_members (org_id, account_id, role, joined_at) VALUES ($1, $2, 'super_admin', $3)",
+            )
+            .bind(&org.id)
+            .bind(creator)
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
+    pub async fn organization(&self, id: &str) -> Result<Option<Organization>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Organization>(
+            "SELECT id, kind, name, token_max_days, created_at FROM organizations WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    pub async fn organizations_of(&self, account_id: i64) -> Result<Vec<Membership>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Membership>(
+            "SELECT o.id, o.kind, o.name, o.token_max_days, o.created_at, m.role
+             FROM organization_members m JOIN organizations o ON o.id = m.org_id
+             WHERE m.account_id = $1 ORDER BY o.created_at, o.id"
+        )
+        .bind(account_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn role_in(&self, org_id: &str, account_id: i64) -> Result<Option<String>> {
+        let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT role FROM organization_members WHERE org_id = $1 AND account_id = $2"
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(r.map(|r| r.0))
+    }
+
+    pub async fn organization_members(&self, org_id: &str) -> Result<Vec<OrgMember>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, OrgMember>(
+            "SELECT a.id AS account_id, a.user_name, a.nick_name, a.avatar_url, m.role, m.joined_at
+             FROM organization_members m JOIN accounts a ON a.id = m.account_id
+             WHERE m.org_id = $1 ORDER BY m.joined_at, a.id"
+        )
+        .bind(org_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn add_organization_member(
+        &self,
+        org_id: &str,
+        account_id: i64,
+        role: &str,
+        now: i64,
+    ) -> Result<()> {
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO organization_members (org_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(role)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn set_organization_role(&self, org_id: &str, account_id: i64, role: &str) -> Result<bool> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE organization_members SET role = $1 WHERE org_id = $2 AND account_id = $3"
+        )
+        .bind(role)
+        .bind(org_id)
+        .bind(account_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Removes a member from the organization, its workspaces, and deletes the
+    /// personal access tokens they made there: people's tokens do not outlive them.
+    pub async fn remove_organization_member(&self, org_id: &str, account_id: i64) -> Result<bool> {
+        let n = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("DELETE FROM organization_members WHERE org_id = $1 AND account_id = $2")
+                .bind(org_id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query(
+                "DELETE FROM workspace_members WHERE account_id = $1
+                 AND workspace_id IN (SELECT id FROM workspaces WHERE org_id = $2)",
+            )
+            .bind(account_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM access_tokens WHERE kind = 'pat' AND account_id = $1 AND org_id = $2")
+                .bind(account_id)
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(n)
+        })?;
+        Ok(n == 1)
+    }
+
+    pub async fn count_super_admins(&self, org_id: &str) -> Result<i64> {
+        let n: (i64,) = with_pool!(self, |p| sqlx::query_as(
+            "SELECT COUNT(*) FROM organization_members WHERE org_id = $1 AND role = 'super_admin'"
+        )
+        .bind(org_id)
+        .fetch_one(p)
+        .await)?;
+        Ok(n.0)
+    }
+
+    pub async fn set_token_policy(&self, org_id: &str, token_max_days: Option<i64>) -> Result<bool> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE organizations SET token_max_days = $1 WHERE id = $2"
+        )
+        .bind(token_max_days)
+        .bind(org_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}

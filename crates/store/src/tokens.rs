@@ -1,0 +1,214 @@
+use crate::{Result, Store, decode_ids, encode_ids, with_pool};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKindDb {
+    Personal,
+    Service,
+}
+
+impl TokenKindDb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKindDb::Personal => "pat",
+            TokenKindDb::Service => "sat",
+        }
+    }
+
+    fn parse(s: &str) -> TokenKindDb {
+        if s == "sat" {
+            TokenKindDb::Service
+        } else {
+            TokenKindDb::Personal
+        }
+    }
+}
+
+/// A stored access token: everything but the secret, of which only the hash is kept.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub id: i64,
+    pub kind: TokenKindDb,
+    pub token_hash: String,
+    pub hint: String,
+    pub name: String,
+    pub account_id: Option<i64>,
+    pub org_id: Option<String>,
+    pub created_by: i64,
+    pub permissions: String,
+    pub all_workspaces: bool,
+    pub workspace_ids: Vec<i64>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    token_hash: String,
+    hint: String,
+    name: String,
+    account_id: Option<i64>,
+    org_id: Option<String>,
+    created_by: i64,
+    permissions: String,
+    all_workspaces: bool,
+    workspace_ids: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+impl From<Row> for AccessToken {
+    fn from(r: Row) -> AccessToken {
+        AccessToken {
+            id: r.id,
+            kind: TokenKindDb::parse(&r.kind),
+            token_hash: r.token_hash,
+            hint: r.hint,
+            name: r.name,
+            account_id: r.account_id,
+            org_id: r.org_id,
+            created_by: r.created_by,
+            permissions: r.permissions,
+            all_workspaces: r.all_workspaces,
+            workspace_ids: decode_ids(&r.workspace_ids),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
+pub type NewAccessToken = AccessToken;
+
+/// Editable fields of a token; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TokenChanges {
+    pub name: Option<String>,
+    pub permissions: Option<String>,
+    /// `(all_workspaces, workspace_ids)`.
+    pub workspaces: Option<(bool, Vec<i64>)>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at"
+    };
+}
+
+impl Store {
+    pub async fn insert_token(&self, t: &NewAccessToken) -> Result<()> {
+        let ids = encode_ids(&t.workspace_ids);
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO access_tokens (id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL)"
+        )
+        .bind(t.id)
+        .bind(t.kind.as_str())
+        .bind(&t.token_hash)
+        .bind(&t.hint)
+        .bind(&t.name)
+        .bind(t.account_id)
+        .bind(&t.org_id)
+        .bind(t.created_by)
+        .bind(&t.permissions)
+        .bind(t.all_workspaces)
+        .bind(&ids)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The hot path: one indexed read by the secret's hash.
+    pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
+        let row = with_pool!(self, |p| sqlx::query_as::<_, Row>(
+            "SELECT id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at
+             FROM access_tokens WHERE token_hash = $1"
+        )
+        .bind(token_hash)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn token_by_id(&self, id: i64) -> Result<Option<AccessToken>> {
+        let q = concat!("SELECT ", columns!(), " FROM access_tokens WHERE id = $1");
+        let row = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?;
+        Ok(row.map(Into::into))
+    }
+
+    /// A person's personal access tokens in one edition (`None`: personal edition).
+    pub async fn personal_tokens_of(&self, account_id: i64, org_id: Option<&str>) -> Result<Vec<AccessToken>> {
+        let q = concat!("SELECT ", columns!(), " FROM access_tokens
+             WHERE kind = 'pat' AND account_id = $1 AND ((org_id IS NULL AND $2 IS NULL) OR org_id = $2)
+             ORDER BY created_at DESC, id");
+        let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
+            .bind(account_id)
+            .bind(org_id)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn service_tokens_of(&self, org_id: &str) -> Result<Vec<AccessToken>> {
+        let q = concat!("SELECT ", columns!(), " FROM access_tokens WHERE kind = 'sat' AND org_id = $1 ORDER BY created_at DESC, id");
+        let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
+            .bind(org_id)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn update_token(&self, id: i64, c: &TokenChanges) -> Result<bool> {
+        let (set_ws, all, ids) = match &c.workspaces {
+            Some((all, ids)) => (true, *all, encode_ids(ids)),
+            None => (false, false, String::new()),
+        };
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE access_tokens SET
+                name = COALESCE($1, name),
+                permissions = COALESCE($2, permissions),
+                all_workspaces = CASE WHEN $3 THEN $4 ELSE all_workspaces END,
+                workspace_ids = CASE WHEN $3 THEN $5 ELSE workspace_ids END
+             WHERE id = $6"
+        )
+        .bind(&c.name)
+        .bind(&c.permissions)
+        .bind(set_ws)
+        .bind(all)
+        .bind(&ids)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    pub async fn delete_token(&self, id: i64) -> Result<bool> {
+        let n = with_pool!(self, |p| sqlx::query("DELETE FROM access_tokens WHERE id = $1")
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Records use. Callers throttle this so the hot path is mostly read-only.
+    pub async fn touch_token(&self, id: i64, now: i64) -> Result<()> {
+        with_pool!(self, |p| sqlx::query("UPDATE access_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+}

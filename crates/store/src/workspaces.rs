@@ -1,0 +1,177 @@
+use crate::{Result, Store, with_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Workspace {
+    pub id: i64,
+    pub name: String,
+    pub org_id: Option<String>,
+    pub owner_account_id: i64,
+    pub created_at: i64,
+}
+
+/// A workspace with the viewing account's role in it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkspaceOfAccount {
+    pub id: i64,
+    pub name: String,
+    pub org_id: Option<String>,
+    pub owner_account_id: i64,
+    pub created_at: i64,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkspaceMember {
+    pub account_id: i64,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub role: String,
+}
+
+impl Store {
+    pub async fn create_workspace(&self, w: &Workspace) -> Result<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO workspaces (id, name, org_id, owner_account_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(w.id)
+            .bind(&w.name)
+            .bind(&w.org_id)
+            .bind(w.owner_account_id)
+            .bind(w.created_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
+            )
+            .bind(w.id)
+            .bind(w.owner_account_id)
+            .bind(w.created_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
+    pub async fn workspace(&self, id: i64) -> Result<Option<Workspace>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Workspace>(
+            "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// The workspace and whether `account_id` is a member of it, in one round trip.
+    pub async fn workspace_for(&self, id: i64, account_id: i64) -> Result<Option<(Workspace, bool)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            name: String,
+            org_id: Option<String>,
+            owner_account_id: i64,
+            created_at: i64,
+            is_member: bool,
+        }
+        let row = with_pool!(self, |p| sqlx::query_as::<_, Row>(
+            "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at,
+                    EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.account_id = $2) AS is_member
+             FROM workspaces w WHERE w.id = $1"
+        )
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row.map(|r| {
+            (
+                Workspace {
+                    id: r.id,
+                    name: r.name,
+                    org_id: r.org_id,
+                    owner_account_id: r.owner_account_id,
+                    created_at: r.created_at,
+                },
+                r.is_member,
+            )
+        }))
+    }
+
+    /// Workspaces an account belongs to, in one edition (`None`: personal edition).
+    pub async fn workspaces_of(
+        &self,
+        account_id: i64,
+        org_id: Option<&str>,
+    ) -> Result<Vec<WorkspaceOfAccount>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceOfAccount>(
+            "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at, m.role
+             FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+             WHERE m.account_id = $1 AND ((w.org_id IS NULL AND $2 IS NULL) OR w.org_id = $2)
+             ORDER BY w.created_at, w.id"
+        )
+        .bind(account_id)
+        .bind(org_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Every workspace of an organization.
+    pub async fn workspaces_of_organization(&self, org_id: &str) -> Result<Vec<Workspace>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Workspace>(
+            "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE org_id = $1 ORDER BY created_at, id"
+        )
+        .bind(org_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn workspace_members(&self, id: i64) -> Result<Vec<WorkspaceMember>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceMember>(
+            "SELECT a.id AS account_id, a.user_name, a.nick_name, a.avatar_url, m.role
+             FROM workspace_members m JOIN accounts a ON a.id = m.account_id
+             WHERE m.workspace_id = $1 ORDER BY m.joined_at, a.id"
+        )
+        .bind(id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn workspace_role(&self, id: i64, account_id: i64) -> Result<Option<String>> {
+        let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT role FROM workspace_members WHERE workspace_id = $1 AND account_id = $2"
+        )
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(r.map(|r| r.0))
+    }
+
+    pub async fn add_workspace_member(&self, id: i64, account_id: i64, role: &str, now: i64) -> Result<()> {
+        with_pool!(self, |p| sqlx::query(
+            "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(role)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn remove_workspace_member(&self, id: i64, account_id: i64) -> Result<bool> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM workspace_members WHERE workspace_id = $1 AND account_id = $2 AND role <> 'owner'"
+        )
+        .bind(id)
+        .bind(account_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}
