@@ -1,1 +1,245 @@
-fn main(){}
+//! `buckle`: the server and its operator commands.
+
+use anyhow::Context;
+use buckle::{Overrides, Settings};
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "buckle",
+    version,
+    about = "Buckle: a self-hosted OpenAPI authorization server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Configuration file (TOML); defaults to <data-dir>/buckle.toml when it exists.
+    #[arg(long, env = "BUCKLE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Where the embedded SQLite database lives.
+    #[arg(long, env = "BUCKLE_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// `sqlite://...` or `postgres://...`; defaults to SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on (default 127.0.0.1:7070).
+        #[arg(long, env = "BUCKLE_LISTEN")]
+        listen: Option<String>,
+        /// The base URL clients use to reach Buckle (default http://<listen>).
+        #[arg(long, env = "BUCKLE_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Operator commands that work directly on the data directory or database.
+    Admin {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account; prints a generated password unless --password-stdin is given.
+    CreateUser {
+        #[arg(long)]
+        user_name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make the account a super admin of this installation.
+        #[arg(long)]
+        super_admin: bool,
+    },
+    /// Create a personal access token for an account and print it.
+    CreateToken {
+        #[arg(long)]
+        user_name: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated permission points, e.g. Account.readProfile,Manage.tokens.
+        #[arg(long, value_delimiter = ',')]
+        permissions: Vec<String>,
+        /// Reach every workspace of the edition, including ones created later.
+        #[arg(long)]
+        all_workspaces: bool,
+        /// Lifetime: 1h, 1d, 7d, 30d, ... or "permanent" where the edition allows it.
+        #[arg(long, default_value = "30d")]
+        expires_in: String,
+        /// Make the token in this team or enterprise instead of the personal edition.
+        #[arg(long)]
+        organization_id: Option<String>,
+    },
+}
+
+fn overrides(c: &Common) -> Overrides {
+    Overrides {
+        config: c.config.clone(),
+        data_dir: c.data_dir.clone(),
+        database_url: c.database_url.clone(),
+        ..Overrides::default()
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("BUCKLE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("BUCKLE_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Command::Serve {
+            common,
+            listen,
+            public_url,
+        } => {
+            let settings = Settings::resolve(Overrides {
+                listen,
+                public_url,
+                ..overrides(&common)
+            })?;
+            let state = buckle::open(&settings).await?;
+            if let Some((user, password)) = buckle::ensure_first_admin(&state).await? {
+                // Printed once, to the operator's terminal; never logged.
+                println!("Buckle created the first super admin account.");
+                println!("  user name: {user}");
+                println!("  password:  {password}");
+                println!("Keep the password now: it is not shown again.");
+            }
+            let listener = tokio::net::TcpListener::bind(settings.listen)
+                .await
+                .with_context(|| format!("binding {}", settings.listen))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(
+                listen = %addr,
+                public_url = %settings.public_url,
+                database = state.store.dialect(),
+                startup_ms = started.elapsed().as_millis() as u64,
+                "Buckle is serving"
+            );
+            println!(
+                "Buckle is listening on http://{addr} (public URL {})",
+                settings.public_url
+            );
+            let store = state.store.clone();
+            buckle_server::serve(listener, state, shutdown_signal()).await?;
+            store.close().await;
+            Ok(())
+        }
+        Command::Admin { common, command } => {
+            let settings = Settings::resolve(overrides(&common))?;
+            let state = buckle::open(&settings).await?;
+            let result = admin(&state, command).await;
+            state.store.close().await;
+            result
+        }
+    }
+}
+
+async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUser {
+            user_name,
+            password_stdin,
+            super_admin,
+        } => {
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (buckle::generate_password(), true)
+            };
+            let a = buckle_server::manage::create_account(
+                state,
+                &user_name,
+                Some(&password),
+                None,
+                super_admin,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.msg))?;
+            println!("created account {} (user id {})", a.user_name, a.id);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        AdminCommand::CreateToken {
+            user_name,
+            name,
+            permissions,
+            all_workspaces,
+            expires_in,
+            organization_id,
+        } => {
+            let owner = state
+                .store
+                .account_by_name(&user_name)
+                .await?
+                .with_context(|| format!("no account named {user_name:?}"))?;
+            let req = buckle_server::manage::CreatePersonal {
+                name,
+                organization_id,
+                permissions,
+                all_workspaces,
+                workspace_ids: Vec::new(),
+                expires_in: Some(expires_in),
+                expires_at: None,
+            };
+            let (secret, _) = buckle_server::manage::issue_personal(state, &owner, req)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.msg))?;
+            println!("{secret}");
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -200,7 +200,8 @@ mod tests {
 
     #[test]
     fn operator_extension_adds_points_and_rejects_redefinition() {
-        let ext = "[[permission]]\nname = \"Invoice.read\"\nlevel = \"workspace\"\ndescription = \"x\"\n";
+        let ext =
+            "[[permission]]\nname = \"Invoice.read\"\nlevel = \"workspace\"\ndescription = \"x\"\n";
         let c = Catalog::load(&[ext]).unwrap();
         assert_eq!(c.get("Invoice.read").unwrap().level, Level::Workspace);
         let dup = "[[permission]]\nname = \"Bot.read\"\nlevel = \"account\"\ndescription = \"x\"\n";
@@ -208,7 +209,8 @@ mod tests {
             Catalog::load(&[dup]).unwrap_err(),
             CatalogError::Duplicate("Bot.read".into())
         );
-        let bad = "[[permission]]\nname = \"has space\"\nlevel = \"account\"\ndescription = \"x\"\n";
+        let bad =
+            "[[permission]]\nname = \"has space\"\nlevel = \"account\"\ndescription = \"x\"\n";
         assert!(matches!(
             Catalog::load(&[bad]),
             Err(CatalogError::BadName(_))

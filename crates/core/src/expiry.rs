@@ -37,7 +37,9 @@ pub enum ExpiryError {
     TooLong { max_days: i64 },
     #[error("permanent tokens are not allowed here")]
     PermanentNotAllowed,
-    #[error("unreadable duration {0:?}: use a number followed by s, m, h or d (e.g. 30d), or \"permanent\"")]
+    #[error(
+        "unreadable duration {0:?}: use a number followed by s, m, h or d (e.g. 30d), or \"permanent\""
+    )]
     BadDuration(String),
 }
 

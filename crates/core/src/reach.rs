@@ -90,9 +90,10 @@ pub struct WorkspaceFacts {
 /// What a call needs.
 #[derive(Debug, Clone)]
 pub enum Requirement<'a> {
-    Account {
-        point: &'a str,
-    },
+    /// Only the point: the call reads what the credential itself reaches.
+    Credential { point: &'a str },
+    /// The person's own account-level resources.
+    Account { point: &'a str },
     Workspace {
         point: &'a str,
         workspace: WorkspaceFacts,
@@ -107,7 +108,8 @@ pub enum Requirement<'a> {
 impl Requirement<'_> {
     pub fn point(&self) -> &str {
         match self {
-            Requirement::Account { point }
+            Requirement::Credential { point }
+            | Requirement::Account { point }
             | Requirement::Workspace { point, .. }
             | Requirement::Organization { point, .. } => point,
         }
@@ -115,7 +117,7 @@ impl Requirement<'_> {
 
     pub fn level(&self) -> Level {
         match self {
-            Requirement::Account { .. } => Level::Account,
+            Requirement::Credential { .. } | Requirement::Account { .. } => Level::Account,
             Requirement::Workspace { .. } => Level::Workspace,
             Requirement::Organization { .. } => Level::Organization,
         }
@@ -147,6 +149,7 @@ impl Reach {
             return Err(Denial::MissingPoint(need.point().to_string()));
         }
         match need {
+            Requirement::Credential { .. } => Ok(()),
             Requirement::Account { .. } => match self.subject {
                 Subject::Person => Ok(()),
                 Subject::Service => Err(Denial::NoAccount),
@@ -270,6 +273,14 @@ mod tests {
         assert_eq!(
             sat_ws.decide(&Requirement::Account { point: "Bot.list" }),
             Err(Denial::NoAccount)
+        );
+        assert_eq!(
+            sat_ws.decide(&Requirement::Credential { point: "Bot.list" }),
+            Ok(())
+        );
+        assert_eq!(
+            sat_ws.decide(&Requirement::Credential { point: "Bot.read" }),
+            Err(Denial::MissingPoint("Bot.read".into()))
         );
     }
 }

@@ -1,0 +1,64 @@
+//! Buckle's HTTP surface. Handlers are thin: they parse wire DTOs, call the store and
+//! `buckle-core`'s pure rules, and shape responses.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod introspect;
+pub mod logid;
+pub mod manage;
+pub mod metrics;
+pub mod openapi;
+pub mod openapi_doc;
+pub mod password;
+pub mod state;
+
+pub use config::Config;
+pub use state::AppState;
+
+use axum::Router;
+use axum::routing::get;
+use std::sync::Arc;
+
+/// The whole application: every route and middleware.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(openapi::routes())
+        .merge(manage::routes())
+        .merge(introspect::routes())
+        .route("/openapi.json", get(openapi_doc::serve))
+        .route("/metrics", get(metrics::serve))
+        .route("/healthz", get(healthz))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        // Innermost first: a panic still gets an enveloped 500 with its log id.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(logid::assign))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> &'static str {
+    match state.store.ping().await {
+        Ok(()) => "ok",
+        Err(_) => "database unavailable",
+    }
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+pub type SharedCatalog = Arc<buckle_core::Catalog>;

@@ -92,7 +92,11 @@ impl Store {
     }
 
     pub async fn list_accounts(&self, offset: i64, limit: i64) -> Result<Vec<Account>> {
-        let q = concat!("SELECT ", columns!(), " FROM accounts ORDER BY created_at, id LIMIT $1 OFFSET $2");
+        let q = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM accounts ORDER BY created_at, id LIMIT $1 OFFSET $2"
+        );
         Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
             .bind(limit)
             .bind(offset)

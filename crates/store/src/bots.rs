@@ -13,7 +13,8 @@ pub struct Bot {
 
 impl Store {
     pub async fn create_bot(&self, b: &Bot) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO bots (id, workspace_id, name, description, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)"
         )
@@ -26,21 +27,29 @@ impl Store {
         .bind(b.updated_at)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     pub async fn bot(&self, id: i64) -> Result<Option<Bot>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Bot>(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, Bot>(
             "SELECT id, workspace_id, name, description, created_by, created_at, updated_at FROM bots WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// One page of a workspace's bots, newest first, and the total count.
-    pub async fn bots_in(&self, workspace_id: i64, offset: i64, limit: i64) -> Result<(Vec<Bot>, i64)> {
+    pub async fn bots_in(
+        &self,
+        workspace_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<Bot>, i64)> {
         with_pool!(self, |p| {
             let bots = sqlx::query_as::<_, Bot>(
                 "SELECT id, workspace_id, name, description, created_by, created_at, updated_at

@@ -119,7 +119,10 @@ impl Store {
 
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
-        with_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        with_pool!(self, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -130,12 +133,11 @@ impl Store {
 
 /// Ids lists are stored space-separated in one column so the token check reads one row.
 pub(crate) fn encode_ids(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
 }
 
 pub(crate) fn decode_ids(s: &str) -> Vec<i64> {
-    s.split_whitespace().filter_map(|x| x.parse().ok()).collect()
+    s.split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect()
 }

@@ -107,7 +107,8 @@ impl Store {
         role: &str,
         now: i64,
     ) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO organization_members (org_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
         )
         .bind(org_id)
@@ -116,11 +117,17 @@ impl Store {
         .bind(now)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
-    pub async fn set_organization_role(&self, org_id: &str, account_id: i64, role: &str) -> Result<bool> {
+    pub async fn set_organization_role(
+        &self,
+        org_id: &str,
+        account_id: i64,
+        role: &str,
+    ) -> Result<bool> {
         let n = with_pool!(self, |p| sqlx::query(
             "UPDATE organization_members SET role = $1 WHERE org_id = $2 AND account_id = $3"
         )
@@ -138,12 +145,14 @@ impl Store {
     pub async fn remove_organization_member(&self, org_id: &str, account_id: i64) -> Result<bool> {
         let n = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let n = sqlx::query("DELETE FROM organization_members WHERE org_id = $1 AND account_id = $2")
-                .bind(org_id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n = sqlx::query(
+                "DELETE FROM organization_members WHERE org_id = $1 AND account_id = $2",
+            )
+            .bind(org_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             sqlx::query(
                 "DELETE FROM workspace_members WHERE account_id = $1
                  AND workspace_id IN (SELECT id FROM workspaces WHERE org_id = $2)",
@@ -152,11 +161,13 @@ impl Store {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM access_tokens WHERE kind = 'pat' AND account_id = $1 AND org_id = $2")
-                .bind(account_id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "DELETE FROM access_tokens WHERE kind = 'pat' AND account_id = $1 AND org_id = $2",
+            )
+            .bind(account_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok::<u64, sqlx::Error>(n)
         })?;
@@ -164,16 +175,23 @@ impl Store {
     }
 
     pub async fn count_super_admins(&self, org_id: &str) -> Result<i64> {
-        let n: (i64,) = with_pool!(self, |p| sqlx::query_as(
+        let n: (i64,) =
+            with_pool!(self, |p| {
+                sqlx::query_as(
             "SELECT COUNT(*) FROM organization_members WHERE org_id = $1 AND role = 'super_admin'"
         )
         .bind(org_id)
         .fetch_one(p)
-        .await)?;
+        .await
+            })?;
         Ok(n.0)
     }
 
-    pub async fn set_token_policy(&self, org_id: &str, token_max_days: Option<i64>) -> Result<bool> {
+    pub async fn set_token_policy(
+        &self,
+        org_id: &str,
+        token_max_days: Option<i64>,
+    ) -> Result<bool> {
         let n = with_pool!(self, |p| sqlx::query(
             "UPDATE organizations SET token_max_days = $1 WHERE id = $2"
         )

@@ -101,7 +101,8 @@ macro_rules! columns {
 impl Store {
     pub async fn insert_token(&self, t: &NewAccessToken) -> Result<()> {
         let ids = encode_ids(&t.workspace_ids);
-        with_pool!(self, |p| sqlx::query(
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO access_tokens (id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL)"
         )
@@ -120,19 +121,22 @@ impl Store {
         .bind(t.expires_at)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     /// The hot path: one indexed read by the secret's hash.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
-        let row = with_pool!(self, |p| sqlx::query_as::<_, Row>(
+        let row = with_pool!(self, |p| {
+            sqlx::query_as::<_, Row>(
             "SELECT id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at
              FROM access_tokens WHERE token_hash = $1"
         )
         .bind(token_hash)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         Ok(row.map(Into::into))
     }
 
@@ -146,7 +150,11 @@ impl Store {
     }
 
     /// A person's personal access tokens in one edition (`None`: personal edition).
-    pub async fn personal_tokens_of(&self, account_id: i64, org_id: Option<&str>) -> Result<Vec<AccessToken>> {
+    pub async fn personal_tokens_of(
+        &self,
+        account_id: i64,
+        org_id: Option<&str>,
+    ) -> Result<Vec<AccessToken>> {
         let q = concat!("SELECT ", columns!(), " FROM access_tokens
              WHERE kind = 'pat' AND account_id = $1 AND ((org_id IS NULL AND $2 IS NULL) OR org_id = $2)
              ORDER BY created_at DESC, id");
@@ -159,7 +167,11 @@ impl Store {
     }
 
     pub async fn service_tokens_of(&self, org_id: &str) -> Result<Vec<AccessToken>> {
-        let q = concat!("SELECT ", columns!(), " FROM access_tokens WHERE kind = 'sat' AND org_id = $1 ORDER BY created_at DESC, id");
+        let q = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM access_tokens WHERE kind = 'sat' AND org_id = $1 ORDER BY created_at DESC, id"
+        );
         let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
             .bind(org_id)
             .fetch_all(p)
@@ -193,22 +205,26 @@ impl Store {
     }
 
     pub async fn delete_token(&self, id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query("DELETE FROM access_tokens WHERE id = $1")
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let n = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM access_tokens WHERE id = $1"
+        )
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }
 
     /// Records use. Callers throttle this so the hot path is mostly read-only.
     pub async fn touch_token(&self, id: i64, now: i64) -> Result<()> {
-        with_pool!(self, |p| sqlx::query("UPDATE access_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
+        with_pool!(self, |p| sqlx::query(
+            "UPDATE access_tokens SET last_used_at = $1 WHERE id = $2"
+        )
+        .bind(now)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 }

@@ -66,7 +66,11 @@ impl Store {
     }
 
     /// The workspace and whether `account_id` is a member of it, in one round trip.
-    pub async fn workspace_for(&self, id: i64, account_id: i64) -> Result<Option<(Workspace, bool)>> {
+    pub async fn workspace_for(
+        &self,
+        id: i64,
+        account_id: i64,
+    ) -> Result<Option<(Workspace, bool)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -76,7 +80,8 @@ impl Store {
             created_at: i64,
             is_member: bool,
         }
-        let row = with_pool!(self, |p| sqlx::query_as::<_, Row>(
+        let row = with_pool!(self, |p| {
+            sqlx::query_as::<_, Row>(
             "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at,
                     EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.account_id = $2) AS is_member
              FROM workspaces w WHERE w.id = $1"
@@ -84,7 +89,8 @@ impl Store {
         .bind(id)
         .bind(account_id)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         Ok(row.map(|r| {
             (
                 Workspace {
@@ -105,26 +111,30 @@ impl Store {
         account_id: i64,
         org_id: Option<&str>,
     ) -> Result<Vec<WorkspaceOfAccount>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceOfAccount>(
-            "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at, m.role
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, WorkspaceOfAccount>(
+                "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at, m.role
              FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
              WHERE m.account_id = $1 AND ((w.org_id IS NULL AND $2 IS NULL) OR w.org_id = $2)
-             ORDER BY w.created_at, w.id"
-        )
-        .bind(account_id)
-        .bind(org_id)
-        .fetch_all(p)
-        .await)?)
+             ORDER BY w.created_at, w.id",
+            )
+            .bind(account_id)
+            .bind(org_id)
+            .fetch_all(p)
+            .await
+        })?)
     }
 
     /// Every workspace of an organization.
     pub async fn workspaces_of_organization(&self, org_id: &str) -> Result<Vec<Workspace>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Workspace>(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, Workspace>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE org_id = $1 ORDER BY created_at, id"
         )
         .bind(org_id)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     pub async fn workspace_members(&self, id: i64) -> Result<Vec<WorkspaceMember>> {
@@ -149,8 +159,15 @@ impl Store {
         Ok(r.map(|r| r.0))
     }
 
-    pub async fn add_workspace_member(&self, id: i64, account_id: i64, role: &str, now: i64) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+    pub async fn add_workspace_member(
+        &self,
+        id: i64,
+        account_id: i64,
+        role: &str,
+        now: i64,
+    ) -> Result<()> {
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
         )
         .bind(id)
@@ -159,19 +176,22 @@ impl Store {
         .bind(now)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     pub async fn remove_workspace_member(&self, id: i64, account_id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_pool!(self, |p| {
+            sqlx::query(
             "DELETE FROM workspace_members WHERE workspace_id = $1 AND account_id = $2 AND role <> 'owner'"
         )
         .bind(id)
         .bind(account_id)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 }

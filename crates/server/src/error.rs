@@ -1,0 +1,161 @@
+//! The Coze OpenAPI envelope, for successes and errors alike:
+//! `{"code":0,"msg":"","data":...,"detail":{"logid":"..."}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: i64,
+    pub msg: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: i64, msg: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    /// 400/4000: the request itself is wrong.
+    pub fn bad_request(msg: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, 4000, msg)
+    }
+
+    /// 401/4100: missing, unknown, expired, revoked or suspended credential.
+    pub fn unauthenticated(msg: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, 4100, msg)
+    }
+
+    /// 403/4101: a valid credential without the permission, workspace or bot.
+    pub fn forbidden(msg: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, 4101, msg)
+    }
+
+    /// 404/4200.
+    pub fn not_found(msg: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, 4200, msg)
+    }
+
+    /// 409/4000: the request conflicts with what exists (a taken name).
+    pub fn conflict(msg: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, 4000, msg)
+    }
+
+    /// 429/4013.
+    pub fn rate_limited(msg: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, 4013, msg)
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            5000,
+            "Service internal error.",
+        )
+    }
+}
+
+impl From<buckle_store::StoreError> for ApiError {
+    fn from(e: buckle_store::StoreError) -> ApiError {
+        match e {
+            buckle_store::StoreError::NotFound => ApiError::not_found("Not found."),
+            buckle_store::StoreError::Conflict => ApiError::conflict("It already exists."),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<buckle_core::reach::Denial> for ApiError {
+    fn from(d: buckle_core::reach::Denial) -> ApiError {
+        ApiError::forbidden(d.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "code": self.code,
+            "msg": self.msg,
+            "detail": { "logid": crate::logid::current() },
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// A successful enveloped response.
+pub struct Envelope<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Envelope<T> {
+    fn into_response(self) -> Response {
+        Json(json!({
+            "code": 0,
+            "msg": "",
+            "data": self.0,
+            "detail": { "logid": crate::logid::current() },
+        }))
+        .into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<Envelope<T>, ApiError>;
+
+pub fn ok<T>(data: T) -> ApiResult<T> {
+    Ok(Envelope(data))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("No such endpoint.")
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        4000,
+        "This endpoint does not accept that HTTP method.",
+    )
+}
+
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::internal().into_response()
+}
+
+/// The OAuth endpoints' error body: both naming styles, never a `code` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub message: String,
+}
+
+impl OAuthError {
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> OAuthError {
+        OAuthError {
+            status,
+            error,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": self.error,
+            "error_description": self.message,
+            "error_code": self.error,
+            "error_message": self.message,
+        });
+        (self.status, Json(body)).into_response()
+    }
+}

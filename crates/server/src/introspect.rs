@@ -1,0 +1,119 @@
+//! RFC 7662 token introspection for resource servers other than Buckle.
+//! The caller authenticates with its own bearer token holding `Token.introspect`.
+
+use crate::AppState;
+use crate::auth::{Credential, bearer};
+use crate::error::OAuthError;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Form, Json, Router};
+use buckle_store::TokenKindDb;
+use serde::Deserialize;
+use serde_json::json;
+
+pub const PATH: &str = "/api/permission/oauth2/introspect";
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(PATH, post(introspect))
+}
+
+#[derive(Deserialize)]
+struct IntrospectForm {
+    token: String,
+    #[allow(dead_code)]
+    token_type_hint: Option<String>,
+}
+
+async fn introspect(State(state): State<AppState>, req: Request) -> Response {
+    match run(&state, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
+    let (parts, body) = req.into_parts();
+    let unauthorized =
+        |m: &str| OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", m.to_string());
+    let caller_token = bearer(&parts)
+        .ok_or_else(|| {
+            unauthorized(
+                "Authenticate with Authorization: Bearer <token holding Token.introspect>.",
+            )
+        })?
+        .to_string();
+    let caller = Credential::verify(state, &caller_token)
+        .await
+        .map_err(|_| unauthorized("The caller's token is invalid, expired or revoked."))?;
+    let allowed = caller.reach.points.contains("Token.introspect")
+        && match caller.token.account_id {
+            // A person's grant holds only while they are still a super admin.
+            Some(person) => state
+                .store
+                .account_by_id(person)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|a| a.is_super_admin),
+            None => true,
+        };
+    if !allowed {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_deny",
+            "The caller's token lacks the Token.introspect permission.",
+        ));
+    }
+    let req = Request::from_parts(parts, body);
+    let Form(form) = Form::<IntrospectForm>::from_request(req, state)
+        .await
+        .map_err(|_| {
+            OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "invalid request: token",
+            )
+        })?;
+    let Ok(cred) = Credential::verify(state, &form.token).await else {
+        return Ok(Json(json!({ "active": false })).into_response());
+    };
+    let t = &cred.token;
+    let (token_type, sub) = match t.kind {
+        TokenKindDb::Personal => (
+            "personal_access_token",
+            t.account_id.unwrap_or_default().to_string(),
+        ),
+        TokenKindDb::Service => ("service_access_token", format!("service:{}", t.id)),
+    };
+    let username = match t.account_id {
+        Some(id) => state
+            .store
+            .account_by_id(id)
+            .await
+            .ok()
+            .flatten()
+            .map(|a| a.user_name),
+        None => Some(t.name.clone()),
+    };
+    Ok(Json(json!({
+        "active": true,
+        "token_type": token_type,
+        "sub": sub,
+        "username": username,
+        "scope": t.permissions,
+        "permission_list": cred.reach.points.names(),
+        "organization_id": t.org_id,
+        "all_workspaces": t.all_workspaces,
+        "workspace_ids": if t.all_workspaces { None } else {
+            Some(t.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>())
+        },
+        "bot_ids": serde_json::Value::Null,
+        "session_name": serde_json::Value::Null,
+        "device_info": serde_json::Value::Null,
+        "iat": t.created_at,
+        "exp": t.expires_at,
+    }))
+    .into_response())
+}

@@ -1,0 +1,199 @@
+use super::{AccountOut, Actor, clean_name};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ok};
+use crate::extract::{Json, Page, Query};
+use axum::extract::State;
+use buckle_store::{Account, NewAccount};
+use serde::Deserialize;
+
+/// Creates an account (and its personal workspace). Shared by the API and the CLI.
+pub async fn create_account(
+    state: &AppState,
+    user_name: &str,
+    password: Option<&str>,
+    nick_name: Option<&str>,
+    super_admin: bool,
+) -> Result<Account, ApiError> {
+    let user_name = user_name.trim();
+    if user_name.is_empty()
+        || user_name.len() > 64
+        || !user_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        return Err(ApiError::bad_request(
+            "user_name must have 1 to 64 characters: letters, digits, '_', '-' or '.'.",
+        ));
+    }
+    let nick = match nick_name {
+        Some(n) => clean_name(n, "nick_name", 64)?,
+        None => user_name.to_string(),
+    };
+    let password_hash = match password {
+        Some(p) => {
+            crate::password::check_strength(p).map_err(ApiError::bad_request)?;
+            let p = p.to_string();
+            tokio::task::spawn_blocking(move || crate::password::hash(&p))
+                .await
+                .map_err(|_| ApiError::internal())?
+        }
+        None => String::new(),
+    };
+    let a = NewAccount {
+        id: buckle_core::ids::new_id(),
+        user_name: user_name.to_string(),
+        nick_name: nick,
+        avatar_url: String::new(),
+        password_hash,
+        is_super_admin: super_admin,
+        created_at: buckle_core::now_unix(),
+    };
+    match state
+        .store
+        .create_account(&a, buckle_core::ids::new_id())
+        .await
+    {
+        Err(buckle_store::StoreError::Conflict) => {
+            return Err(ApiError::conflict("That user name is taken."));
+        }
+        r => r?,
+    }
+    state
+        .store
+        .account_by_id(a.id)
+        .await?
+        .ok_or_else(ApiError::internal)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    user_name: String,
+    password: String,
+    nick_name: Option<String>,
+    #[serde(default)]
+    super_admin: bool,
+}
+
+/// `POST /api/manage/accounts` (installation super admins).
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<CreateAccount>,
+) -> ApiResult<AccountOut> {
+    actor.require("Manage.accounts")?;
+    actor.require_super_admin()?;
+    let a = create_account(
+        &state,
+        &body.user_name,
+        Some(&body.password),
+        body.nick_name.as_deref(),
+        body.super_admin,
+    )
+    .await?;
+    ok((&a).into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    page_num: Option<i64>,
+    page_size: Option<i64>,
+}
+
+/// `GET /api/manage/accounts` (installation super admins).
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ListParams>,
+) -> ApiResult<Vec<AccountOut>> {
+    actor.require("Manage.accounts")?;
+    actor.require_super_admin()?;
+    let page = Page::from_params(q.page_num, q.page_size)?;
+    let all = state.store.list_accounts(page.offset, page.limit).await?;
+    ok(all.iter().map(Into::into).collect())
+}
+
+/// `GET /api/manage/accounts/me`.
+pub async fn me(actor: Actor) -> ApiResult<AccountOut> {
+    ok((&actor.account).into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    nick_name: Option<String>,
+    avatar_url: Option<String>,
+}
+
+/// `PATCH /api/manage/accounts/me`.
+pub async fn update_me(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<UpdateMe>,
+) -> ApiResult<AccountOut> {
+    let nick = match &body.nick_name {
+        Some(n) => clean_name(n, "nick_name", 64)?,
+        None => actor.account.nick_name.clone(),
+    };
+    let avatar = match body.avatar_url {
+        Some(u)
+            if u.is_empty()
+                || ((u.starts_with("https://") || u.starts_with("http://"))
+                    && u.len() <= 2048
+                    && !u.chars().any(char::is_whitespace)) =>
+        {
+            u
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "avatar_url must be an http(s) URL of at most 2048 characters, or empty.",
+            ));
+        }
+        None => actor.account.avatar_url.clone(),
+    };
+    state
+        .store
+        .update_profile(actor.account.id, &nick, &avatar)
+        .await?;
+    let a = state
+        .store
+        .account_by_id(actor.account.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    ok((&a).into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/manage/accounts/me/password`: ends every session of the account.
+pub async fn change_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<ChangePassword>,
+) -> ApiResult<serde_json::Value> {
+    if actor.token.is_some() {
+        return Err(ApiError::forbidden(
+            "Change passwords from a signed-in console session.",
+        ));
+    }
+    crate::password::check_strength(&body.new_password).map_err(ApiError::bad_request)?;
+    let stored = actor.account.password_hash.clone();
+    let (current, new) = (body.current_password, body.new_password);
+    let hashed = tokio::task::spawn_blocking(move || {
+        crate::password::verify(&current, &stored).then(|| crate::password::hash(&new))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let Some(hashed) = hashed else {
+        return Err(ApiError::forbidden("The current password is wrong."));
+    };
+    state.store.set_password(actor.account.id, &hashed).await?;
+    state.store.delete_sessions_of(actor.account.id).await?;
+    ok(serde_json::json!({}))
+}

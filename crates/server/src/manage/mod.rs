@@ -1,0 +1,272 @@
+//! The JSON management API under `/api/manage`, for the console and for scripts.
+//! Callers are a signed-in console session (mutations need the `X-CSRF-Token`
+//! header) or a personal access token holding the area's `Manage.*` point; either
+//! way they act as their account, with that account's roles.
+
+mod accounts;
+mod organizations;
+mod session;
+mod tokens;
+mod workspaces;
+
+use crate::AppState;
+use crate::auth::{Credential, bearer};
+use crate::error::{ApiError, ApiResult, ok};
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum::routing::{get, patch, post};
+use buckle_core::reach::{Reach, Role};
+use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_store::Account;
+use serde::Serialize;
+
+pub use accounts::create_account;
+pub use session::{SESSION_COOKIE, csrf_token_for};
+pub use tokens::{CreatePersonal, TEAM_LEVEL_REFUSAL, issue_personal};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/manage/session",
+            get(session::current)
+                .post(session::login)
+                .delete(session::logout),
+        )
+        .route("/api/manage/permissions", get(catalog))
+        .route(
+            "/api/manage/accounts",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/api/manage/accounts/me",
+            get(accounts::me).patch(accounts::update_me),
+        )
+        .route(
+            "/api/manage/accounts/me/password",
+            post(accounts::change_password),
+        )
+        .route(
+            "/api/manage/organizations",
+            get(organizations::list).post(organizations::create),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}",
+            get(organizations::get).patch(organizations::update),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/members",
+            get(organizations::members).post(organizations::add_member),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/members/{account_id}",
+            patch(organizations::set_role).delete(organizations::remove_member),
+        )
+        .route(
+            "/api/manage/workspaces",
+            get(workspaces::list).post(workspaces::create),
+        )
+        .route(
+            "/api/manage/workspaces/{workspace_id}/members",
+            get(workspaces::members).post(workspaces::add_member),
+        )
+        .route(
+            "/api/manage/workspaces/{workspace_id}/members/{account_id}",
+            axum::routing::delete(workspaces::remove_member),
+        )
+        .route(
+            "/api/manage/personal_access_tokens",
+            get(tokens::list_personal).post(tokens::create_personal),
+        )
+        .route(
+            "/api/manage/personal_access_tokens/{token_id}",
+            get(tokens::get_personal)
+                .patch(tokens::update_personal)
+                .delete(tokens::delete_personal),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/service_access_tokens",
+            get(tokens::list_service).post(tokens::create_service),
+        )
+        .route(
+            "/api/manage/service_access_tokens/{token_id}",
+            get(tokens::get_service)
+                .patch(tokens::update_service)
+                .delete(tokens::delete_service),
+        )
+}
+
+/// Who is calling the management API.
+pub struct Actor {
+    pub account: Account,
+    /// The token's reach when a token (not a session) authenticated the call.
+    pub token: Option<Reach>,
+}
+
+impl Actor {
+    /// Sessions may do anything their account may; tokens also need the area's point.
+    pub fn require(&self, point: &str) -> Result<(), ApiError> {
+        match &self.token {
+            Some(r) if !r.points.contains(point) => Err(ApiError::forbidden(format!(
+                "The token lacks the permission {point}."
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn require_super_admin(&self) -> Result<(), ApiError> {
+        if self.account.is_super_admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "Only a super admin of this Buckle installation may do this.",
+            ))
+        }
+    }
+
+    /// The actor's role in an organization; non-members get 404 so organizations
+    /// they do not belong to stay invisible.
+    pub async fn role_in(&self, state: &AppState, org_id: &str) -> Result<Role, ApiError> {
+        state
+            .store
+            .role_in(org_id, self.account.id)
+            .await?
+            .as_deref()
+            .and_then(Role::parse)
+            .ok_or_else(|| ApiError::not_found("Organization not found."))
+    }
+
+    pub async fn require_org_admin(
+        &self,
+        state: &AppState,
+        org_id: &str,
+    ) -> Result<Role, ApiError> {
+        let role = self.role_in(state, org_id).await?;
+        if role.is_admin() {
+            Ok(role)
+        } else {
+            Err(ApiError::forbidden(
+                "Only a super admin or admin of the team/enterprise may do this.",
+            ))
+        }
+    }
+}
+
+/// The value of one cookie, if sent.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = bearer(parts) {
+            let cred = Credential::verify(state, token).await?;
+            let Some(person) = cred.token.account_id else {
+                return Err(ApiError::forbidden(
+                    "Service access tokens cannot use the management API; use a personal access token.",
+                ));
+            };
+            let account = state.store.account_by_id(person).await?.ok_or_else(|| {
+                ApiError::unauthenticated("The access token's account no longer exists.")
+            })?;
+            return Ok(Actor {
+                account,
+                token: Some(cred.reach),
+            });
+        }
+        let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(ApiError::unauthenticated("Sign in first."));
+        };
+        let account = state
+            .store
+            .session_account(&hash_secret(session), buckle_core::now_unix())
+            .await?
+            .ok_or_else(|| ApiError::unauthenticated("The session has ended; sign in again."))?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !constant_time_eq(sent, &csrf_token_for(session)) {
+                return Err(ApiError::forbidden(
+                    "Missing or wrong X-CSRF-Token header (GET /api/manage/session returns it).",
+                ));
+            }
+        }
+        Ok(Actor {
+            account,
+            token: None,
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct AccountOut {
+    pub user_id: String,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub is_super_admin: bool,
+    pub created_at: i64,
+}
+
+impl From<&Account> for AccountOut {
+    fn from(a: &Account) -> AccountOut {
+        AccountOut {
+            user_id: a.id.to_string(),
+            user_name: a.user_name.clone(),
+            nick_name: a.nick_name.clone(),
+            avatar_url: a.avatar_url.clone(),
+            is_super_admin: a.is_super_admin,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct PermissionOut {
+    name: String,
+    level: buckle_core::Level,
+    description: String,
+    description_zh: String,
+    operator_only: bool,
+}
+
+/// `GET /api/manage/permissions`: the catalog, for forms.
+async fn catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<PermissionOut>> {
+    let _ = actor;
+    ok(state
+        .catalog
+        .iter()
+        .map(|p| PermissionOut {
+            name: p.name.clone(),
+            level: p.level,
+            description: p.description.clone(),
+            description_zh: p.description_zh.clone(),
+            operator_only: p.grant == buckle_core::catalog::Grant::Operator,
+        })
+        .collect())
+}
+
+/// Trims and bounds a display name.
+pub fn clean_name(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let t = raw.trim();
+    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "{field} must have 1 to {max} characters and no control characters."
+        )));
+    }
+    Ok(t.to_string())
+}

@@ -1,0 +1,519 @@
+//! Personal access tokens (`pat_`) and service access tokens (`sat_`).
+
+use super::{Actor, clean_name};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ok};
+use crate::extract::{Json, Path, Query, id};
+use axum::extract::State;
+use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
+use buckle_core::reach::Subject;
+use buckle_core::secret::{hash_secret, hint};
+use buckle_core::{Level, PermissionSet, Role, TokenKind};
+use buckle_store::{AccessToken, Account, TokenChanges, TokenKindDb};
+use serde::{Deserialize, Serialize};
+
+/// domain.md's refusal, word for word, for team/enterprise-level points asked by a non-admin.
+pub const TEAM_LEVEL_REFUSAL: &str = "This app declares permissions at the team/enterprise level; only a super admin or admin of the team/enterprise can authorize it.";
+
+#[derive(Serialize)]
+pub struct TokenOut {
+    id: String,
+    kind: &'static str,
+    name: String,
+    /// The last characters of the secret.
+    last_chars: String,
+    organization_id: Option<String>,
+    permissions: Vec<String>,
+    all_workspaces: bool,
+    workspace_ids: Vec<String>,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    /// The secret itself: present only in the response that created the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl TokenOut {
+    fn of(t: &AccessToken, secret: Option<String>) -> TokenOut {
+        TokenOut {
+            id: t.id.to_string(),
+            kind: t.kind.as_str(),
+            name: t.name.clone(),
+            last_chars: t.hint.clone(),
+            organization_id: t.org_id.clone(),
+            permissions: PermissionSet::decode(&t.permissions).names().to_vec(),
+            all_workspaces: t.all_workspaces,
+            workspace_ids: t.workspace_ids.iter().map(i64::to_string).collect(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            token: secret,
+        }
+    }
+}
+
+/// What a credential grants, as asked for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GrantRequest {
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub all_workspaces: bool,
+    #[serde(default)]
+    pub workspace_ids: Vec<String>,
+}
+
+/// Checks a grant against the catalog, the grantor's roles and the edition's
+/// workspaces. `role` is the grantor's role in `org` (None in the personal edition).
+async fn check_grant(
+    state: &AppState,
+    grantor: &Account,
+    subject: Subject,
+    org: Option<&str>,
+    role: Option<Role>,
+    g: &GrantRequest,
+) -> Result<(PermissionSet, bool, Vec<i64>), ApiError> {
+    let points = state
+        .catalog
+        .parse_set(&g.permissions)
+        .map_err(|e| ApiError::bad_request(format!("permissions: {e}.")))?;
+    if state.catalog.highest_level(&points) == Some(Level::Organization)
+        && !role.is_some_and(Role::is_admin)
+    {
+        return Err(ApiError::forbidden(TEAM_LEVEL_REFUSAL));
+    }
+    if state.catalog.needs_operator(&points) && !grantor.is_super_admin {
+        return Err(ApiError::forbidden(
+            "Only a super admin of this Buckle installation may grant operator permissions.",
+        ));
+    }
+    if subject == Subject::Service
+        && points.iter().any(|p| {
+            state
+                .catalog
+                .get(p)
+                .is_some_and(|p| p.level == Level::Account)
+        })
+    {
+        return Err(ApiError::bad_request(
+            "A service access token acts for no account: grant workspace or team/enterprise permissions only.",
+        ));
+    }
+    if g.all_workspaces && !g.workspace_ids.is_empty() {
+        return Err(ApiError::bad_request(
+            "Give either all_workspaces or workspace_ids, not both.",
+        ));
+    }
+    if g.workspace_ids.len() > 100 {
+        return Err(ApiError::bad_request("At most 100 workspace_ids."));
+    }
+    let mut ids = Vec::with_capacity(g.workspace_ids.len());
+    for raw in &g.workspace_ids {
+        let ws = id(raw, "workspace id")?;
+        let reachable = match subject {
+            Subject::Person => state
+                .store
+                .workspace_for(ws, grantor.id)
+                .await?
+                .is_some_and(|(w, member)| member && w.org_id.as_deref() == org),
+            Subject::Service => state
+                .store
+                .workspace(ws)
+                .await?
+                .is_some_and(|w| w.org_id.is_some() && w.org_id.as_deref() == org),
+        };
+        if !reachable {
+            return Err(ApiError::bad_request(format!(
+                "Workspace {ws} is not one of your workspaces in this edition."
+            )));
+        }
+        if !ids.contains(&ws) {
+            ids.push(ws);
+        }
+    }
+    Ok((points, g.all_workspaces, ids))
+}
+
+fn read_expiry(
+    expires_in: Option<&str>,
+    expires_at: Option<i64>,
+    policy: ExpiryPolicy,
+    now: i64,
+) -> Result<Expiry, ApiError> {
+    let e = match (expires_in, expires_at) {
+        (Some(d), None) => {
+            parse_duration(d, now).map_err(|e| ApiError::bad_request(e.to_string()))?
+        }
+        (None, Some(t)) => Expiry::At(t),
+        _ => {
+            return Err(ApiError::bad_request(
+                "Give exactly one of expires_in (1h, 1d, 7d, 30d, or permanent) and expires_at (Unix seconds).",
+            ));
+        }
+    };
+    policy
+        .check(e, now)
+        .map_err(|e| ApiError::bad_request(format!("{e}.")))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePersonal {
+    pub name: String,
+    /// The team or enterprise to make the token in; absent for the personal edition.
+    pub organization_id: Option<String>,
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub all_workspaces: bool,
+    #[serde(default)]
+    pub workspace_ids: Vec<String>,
+    pub expires_in: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+/// Issues a personal access token for `owner`; returns the secret once. Shared by
+/// the API and the CLI.
+pub async fn issue_personal(
+    state: &AppState,
+    owner: &Account,
+    req: CreatePersonal,
+) -> Result<(String, AccessToken), ApiError> {
+    let name = clean_name(&req.name, "name", 100)?;
+    let now = buckle_core::now_unix();
+    let (role, policy) = match &req.organization_id {
+        Some(org_id) => {
+            let role = state
+                .store
+                .role_in(org_id, owner.id)
+                .await?
+                .as_deref()
+                .and_then(Role::parse)
+                .ok_or_else(|| ApiError::not_found("Organization not found."))?;
+            let org = state
+                .store
+                .organization(org_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Organization not found."))?;
+            (Some(role), ExpiryPolicy::organization(org.token_max_days))
+        }
+        None => (
+            None,
+            ExpiryPolicy {
+                max_seconds: Some(state.config.personal_token_max),
+            },
+        ),
+    };
+    let grant = GrantRequest {
+        permissions: req.permissions,
+        all_workspaces: req.all_workspaces,
+        workspace_ids: req.workspace_ids,
+    };
+    let (points, all, ids) = check_grant(
+        state,
+        owner,
+        Subject::Person,
+        req.organization_id.as_deref(),
+        role,
+        &grant,
+    )
+    .await?;
+    let expiry = read_expiry(req.expires_in.as_deref(), req.expires_at, policy, now)?;
+    let secret = TokenKind::Personal.generate();
+    let t = AccessToken {
+        id: buckle_core::ids::new_id(),
+        kind: TokenKindDb::Personal,
+        token_hash: hash_secret(&secret),
+        hint: hint(&secret),
+        name,
+        account_id: Some(owner.id),
+        org_id: req.organization_id,
+        created_by: owner.id,
+        permissions: points.encode(),
+        all_workspaces: all,
+        workspace_ids: ids,
+        created_at: now,
+        expires_at: expiry.to_stored(),
+        last_used_at: None,
+    };
+    state.store.insert_token(&t).await?;
+    Ok((secret, t))
+}
+
+/// `POST /api/manage/personal_access_tokens`.
+pub async fn create_personal(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<CreatePersonal>,
+) -> ApiResult<TokenOut> {
+    actor.require("Manage.tokens")?;
+    let (secret, t) = issue_personal(&state, &actor.account, body).await?;
+    ok(TokenOut::of(&t, Some(secret)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionParams {
+    organization_id: Option<String>,
+}
+
+/// `GET /api/manage/personal_access_tokens[?organization_id=]`: never the secrets.
+pub async fn list_personal(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<EditionParams>,
+) -> ApiResult<Vec<TokenOut>> {
+    actor.require("Manage.tokens")?;
+    let all = state
+        .store
+        .personal_tokens_of(actor.account.id, q.organization_id.as_deref())
+        .await?;
+    ok(all.iter().map(|t| TokenOut::of(t, None)).collect())
+}
+
+async fn own_personal(state: &AppState, actor: &Actor, raw: &str) -> Result<AccessToken, ApiError> {
+    let token_id = id(raw, "token id")?;
+    state
+        .store
+        .token_by_id(token_id)
+        .await?
+        .filter(|t| t.kind == TokenKindDb::Personal && t.account_id == Some(actor.account.id))
+        .ok_or_else(|| ApiError::not_found("Token not found."))
+}
+
+/// `GET /api/manage/personal_access_tokens/{token_id}`.
+pub async fn get_personal(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(token_id): Path<String>,
+) -> ApiResult<TokenOut> {
+    actor.require("Manage.tokens")?;
+    let t = own_personal(&state, &actor, &token_id).await?;
+    ok(TokenOut::of(&t, None))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateToken {
+    name: Option<String>,
+    permissions: Option<Vec<String>>,
+    all_workspaces: Option<bool>,
+    workspace_ids: Option<Vec<String>>,
+}
+
+/// Applies an edit (name, permissions, workspaces) with the same checks as creation.
+async fn edit(
+    state: &AppState,
+    grantor: &Account,
+    subject: Subject,
+    role: Option<Role>,
+    t: &AccessToken,
+    body: UpdateToken,
+) -> Result<AccessToken, ApiError> {
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, "name", 100))
+        .transpose()?;
+    let ws_changed = body.all_workspaces.is_some() || body.workspace_ids.is_some();
+    let grant = GrantRequest {
+        permissions: body
+            .permissions
+            .clone()
+            .unwrap_or_else(|| PermissionSet::decode(&t.permissions).names().to_vec()),
+        all_workspaces: body
+            .all_workspaces
+            .unwrap_or(t.all_workspaces && body.workspace_ids.is_none()),
+        workspace_ids: match &body.workspace_ids {
+            Some(ids) => ids.clone(),
+            None if body.all_workspaces == Some(true) => Vec::new(),
+            None => t.workspace_ids.iter().map(i64::to_string).collect(),
+        },
+    };
+    let (points, all, ids) =
+        check_grant(state, grantor, subject, t.org_id.as_deref(), role, &grant).await?;
+    let changes = TokenChanges {
+        name,
+        permissions: body.permissions.is_some().then(|| points.encode()),
+        workspaces: ws_changed.then_some((all, ids)),
+    };
+    state.store.update_token(t.id, &changes).await?;
+    state
+        .store
+        .token_by_id(t.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token not found."))
+}
+
+/// `PATCH /api/manage/personal_access_tokens/{token_id}`: name, permissions, workspaces.
+pub async fn update_personal(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(token_id): Path<String>,
+    Json(body): Json<UpdateToken>,
+) -> ApiResult<TokenOut> {
+    actor.require("Manage.tokens")?;
+    let t = own_personal(&state, &actor, &token_id).await?;
+    let role = match &t.org_id {
+        Some(org) => Some(actor.role_in(&state, org).await?),
+        None => None,
+    };
+    let t = edit(&state, &actor.account, Subject::Person, role, &t, body).await?;
+    ok(TokenOut::of(&t, None))
+}
+
+/// `DELETE /api/manage/personal_access_tokens/{token_id}`: the token stops working at once.
+pub async fn delete_personal(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(token_id): Path<String>,
+) -> ApiResult<serde_json::Value> {
+    actor.require("Manage.tokens")?;
+    let t = own_personal(&state, &actor, &token_id).await?;
+    state.store.delete_token(t.id).await?;
+    ok(serde_json::json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateService {
+    name: String,
+    permissions: Vec<String>,
+    #[serde(default)]
+    all_workspaces: bool,
+    #[serde(default)]
+    workspace_ids: Vec<String>,
+    expires_in: Option<String>,
+    expires_at: Option<i64>,
+}
+
+/// `POST /api/manage/organizations/{org_id}/service_access_tokens` (admins).
+pub async fn create_service(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(org_id): Path<String>,
+    Json(body): Json<CreateService>,
+) -> ApiResult<TokenOut> {
+    actor.require("Manage.tokens")?;
+    let role = actor.require_org_admin(&state, &org_id).await?;
+    let name = clean_name(&body.name, "name", 100)?;
+    let grant = GrantRequest {
+        permissions: body.permissions,
+        all_workspaces: body.all_workspaces,
+        workspace_ids: body.workspace_ids,
+    };
+    let (points, all, ids) = check_grant(
+        &state,
+        &actor.account,
+        Subject::Service,
+        Some(&org_id),
+        Some(role),
+        &grant,
+    )
+    .await?;
+    let now = buckle_core::now_unix();
+    let expiry = read_expiry(
+        body.expires_in.as_deref(),
+        body.expires_at,
+        ExpiryPolicy::UNLIMITED,
+        now,
+    )?;
+    let secret = TokenKind::Service.generate();
+    let t = AccessToken {
+        id: buckle_core::ids::new_id(),
+        kind: TokenKindDb::Service,
+        token_hash: hash_secret(&secret),
+        hint: hint(&secret),
+        name,
+        account_id: None,
+        org_id: Some(org_id),
+        created_by: actor.account.id,
+        permissions: points.encode(),
+        all_workspaces: all,
+        workspace_ids: ids,
+        created_at: now,
+        expires_at: expiry.to_stored(),
+        last_used_at: None,
+    };
+    state.store.insert_token(&t).await?;
+    ok(TokenOut::of(&t, Some(secret)))
+}
+
+/// `GET /api/manage/organizations/{org_id}/service_access_tokens` (admins).
+pub async fn list_service(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(org_id): Path<String>,
+) -> ApiResult<Vec<TokenOut>> {
+    actor.require("Manage.tokens")?;
+    actor.require_org_admin(&state, &org_id).await?;
+    let all = state.store.service_tokens_of(&org_id).await?;
+    ok(all.iter().map(|t| TokenOut::of(t, None)).collect())
+}
+
+/// A service token of an organization the actor administers.
+async fn admin_service(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+) -> Result<(AccessToken, Role), ApiError> {
+    let token_id = id(raw, "token id")?;
+    let not_found = || ApiError::not_found("Token not found.");
+    let t = state
+        .store
+        .token_by_id(token_id)
+        .await?
+        .filter(|t| t.kind == TokenKindDb::Service)
+        .ok_or_else(not_found)?;
+    let org = t.org_id.clone().ok_or_else(not_found)?;
+    let role = actor.role_in(state, &org).await.map_err(|_| not_found())?;
+    if !role.is_admin() {
+        return Err(ApiError::forbidden(
+            "Only a super admin or admin of the team/enterprise may do this.",
+        ));
+    }
+    Ok((t, role))
+}
+
+/// `GET /api/manage/service_access_tokens/{token_id}`.
+pub async fn get_service(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(token_id): Path<String>,
+) -> ApiResult<TokenOut> {
+    actor.require("Manage.tokens")?;
+    let (t, _) = admin_service(&state, &actor, &token_id).await?;
+    ok(TokenOut::of(&t, None))
+}
+
+/// `PATCH /api/manage/service_access_tokens/{token_id}`.
+pub async fn update_service(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(token_id): Path<String>,
+    Json(body): Json<UpdateToken>,
+) -> ApiResult<TokenOut> {
+    actor.require("Manage.tokens")?;
+    let (t, role) = admin_service(&state, &actor, &token_id).await?;
+    let t = edit(
+        &state,
+        &actor.account,
+        Subject::Service,
+        Some(role),
+        &t,
+        body,
+    )
+    .await?;
+    ok(TokenOut::of(&t, None))
+}
+
+/// `DELETE /api/manage/service_access_tokens/{token_id}`.
+pub async fn delete_service(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(token_id): Path<String>,
+) -> ApiResult<serde_json::Value> {
+    actor.require("Manage.tokens")?;
+    let (t, _) = admin_service(&state, &actor, &token_id).await?;
+    state.store.delete_token(t.id).await?;
+    ok(serde_json::json!({}))
+}

@@ -1,0 +1,139 @@
+//! A minimal bot registry, so workspace-level checks guard something real.
+
+use crate::AppState;
+use crate::auth::{Credential, Need};
+use crate::error::{ApiError, ApiResult, ok};
+use crate::extract::{Json, Page, Path, Query, id};
+use axum::extract::State;
+use buckle_store::Bot;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+pub struct CreateBot {
+    space_id: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    bot_id: String,
+}
+
+/// `POST /v1/bot/create`.
+pub async fn create(
+    State(state): State<AppState>,
+    cred: Credential,
+    Json(body): Json<CreateBot>,
+) -> ApiResult<Created> {
+    let ws = id(&body.space_id, "space_id")?;
+    cred.require(&state, Need::Workspace("Bot.create", ws))
+        .await?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_request("name must have 1 to 100 characters."));
+    }
+    if body.description.chars().count() > 2000 {
+        return Err(ApiError::bad_request(
+            "description must have at most 2000 characters.",
+        ));
+    }
+    let now = buckle_core::now_unix();
+    let bot = Bot {
+        id: buckle_core::ids::new_id(),
+        workspace_id: ws,
+        name: name.to_string(),
+        description: body.description,
+        created_by: cred.token.account_id.unwrap_or(cred.token.created_by),
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.create_bot(&bot).await?;
+    ok(Created {
+        bot_id: bot.id.to_string(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct BotOut {
+    id: String,
+    name: String,
+    description: String,
+    icon_url: String,
+    is_published: bool,
+    updated_at: i64,
+    owner_user_id: String,
+    workspace_id: String,
+}
+
+impl From<Bot> for BotOut {
+    fn from(b: Bot) -> BotOut {
+        BotOut {
+            id: b.id.to_string(),
+            name: b.name,
+            description: b.description,
+            icon_url: String::new(),
+            is_published: false,
+            updated_at: b.updated_at,
+            owner_user_id: b.created_by.to_string(),
+            workspace_id: b.workspace_id.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    workspace_id: String,
+    page_index: Option<i64>,
+    page_num: Option<i64>,
+    page_size: Option<i64>,
+    /// Accepted for SDK compatibility; every bot here is a draft.
+    #[allow(dead_code)]
+    publish_status: Option<String>,
+    #[allow(dead_code)]
+    connector_id: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct BotList {
+    items: Vec<BotOut>,
+    total: i64,
+}
+
+/// `GET /v1/bots?workspace_id=`.
+pub async fn list(
+    State(state): State<AppState>,
+    cred: Credential,
+    Query(q): Query<ListParams>,
+) -> ApiResult<BotList> {
+    let ws = id(&q.workspace_id, "workspace_id")?;
+    cred.require(&state, Need::Workspace("Bot.list", ws))
+        .await?;
+    let page = Page::from_params(q.page_index.or(q.page_num), q.page_size)?;
+    let (bots, total) = state.store.bots_in(ws, page.offset, page.limit).await?;
+    ok(BotList {
+        items: bots.into_iter().map(Into::into).collect(),
+        total,
+    })
+}
+
+/// `GET /v1/bots/{bot_id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    cred: Credential,
+    Path(bot_id): Path<String>,
+) -> ApiResult<BotOut> {
+    let bot_id = id(&bot_id, "bot_id")?;
+    if !cred.reach.points.contains("Bot.read") {
+        return Err(buckle_core::Denial::MissingPoint("Bot.read".into()).into());
+    }
+    let bot = state
+        .store
+        .bot(bot_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Bot not found."))?;
+    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id))
+        .await?;
+    ok(bot.into())
+}

@@ -1,0 +1,31 @@
+use crate::AppState;
+use crate::auth::{Credential, Need};
+use crate::error::{ApiError, ApiResult, ok};
+use axum::extract::State;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Me {
+    user_id: String,
+    user_name: String,
+    nick_name: String,
+    avatar_url: String,
+}
+
+/// `GET /v1/users/me`.
+pub async fn me(State(state): State<AppState>, cred: Credential) -> ApiResult<Me> {
+    cred.require(&state, Need::Account("Account.readProfile"))
+        .await?;
+    let id = cred.token.account_id.ok_or_else(ApiError::internal)?;
+    // Tokens cascade with their account, so a missing account means it went mid-call.
+    let a =
+        state.store.account_by_id(id).await?.ok_or_else(|| {
+            ApiError::unauthenticated("The access token's account no longer exists.")
+        })?;
+    ok(Me {
+        user_id: a.id.to_string(),
+        user_name: a.user_name,
+        nick_name: a.nick_name,
+        avatar_url: a.avatar_url,
+    })
+}

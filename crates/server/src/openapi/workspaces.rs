@@ -1,0 +1,138 @@
+use crate::AppState;
+use crate::auth::{Credential, Need};
+use crate::error::{ApiResult, ok};
+use crate::extract::{Page, Path, Query, id};
+use axum::extract::State;
+use buckle_core::reach::Subject;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    page_num: Option<i64>,
+    page_size: Option<i64>,
+    /// Accepted for SDK compatibility; a token only ever lists its own reach.
+    #[allow(dead_code)]
+    user_id: Option<String>,
+    #[allow(dead_code)]
+    coze_account_id: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct WorkspaceOut {
+    id: String,
+    name: String,
+    icon_url: String,
+    role_type: String,
+    workspace_type: &'static str,
+    enterprise_id: String,
+}
+
+#[derive(Serialize)]
+pub struct WorkspaceList {
+    workspaces: Vec<WorkspaceOut>,
+    total_count: usize,
+}
+
+/// `GET /v1/workspaces`: the workspaces this token reaches now.
+pub async fn list(
+    State(state): State<AppState>,
+    cred: Credential,
+    Query(q): Query<ListParams>,
+) -> ApiResult<WorkspaceList> {
+    cred.require(&state, Need::Credential("Workspace.list"))
+        .await?;
+    let page = Page::from_params(q.page_num, q.page_size)?;
+    let org = cred.token.org_id.as_deref();
+    let reached: Vec<WorkspaceOut> = match (cred.reach.subject, cred.token.account_id, org) {
+        (Subject::Person, Some(person), _) => state
+            .store
+            .workspaces_of(person, org)
+            .await?
+            .into_iter()
+            .filter(|w| cred.reach.workspaces.includes(w.id))
+            .map(|w| WorkspaceOut {
+                id: w.id.to_string(),
+                name: w.name,
+                icon_url: String::new(),
+                role_type: w.role,
+                workspace_type: if w.org_id.is_some() {
+                    "team"
+                } else {
+                    "personal"
+                },
+                enterprise_id: w.org_id.unwrap_or_default(),
+            })
+            .collect(),
+        (_, _, Some(org)) => state
+            .store
+            .workspaces_of_organization(org)
+            .await?
+            .into_iter()
+            .filter(|w| cred.reach.workspaces.includes(w.id))
+            .map(|w| WorkspaceOut {
+                id: w.id.to_string(),
+                name: w.name,
+                icon_url: String::new(),
+                role_type: "member".into(),
+                workspace_type: "team",
+                enterprise_id: org.to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let total_count = reached.len();
+    ok(WorkspaceList {
+        workspaces: page.slice(reached),
+        total_count,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PageParams {
+    page_num: Option<i64>,
+    page_size: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct MemberOut {
+    user_id: String,
+    role_type: String,
+    user_nickname: String,
+    user_unique_name: String,
+    avatar_url: String,
+}
+
+#[derive(Serialize)]
+pub struct MemberList {
+    items: Vec<MemberOut>,
+    total_count: usize,
+}
+
+/// `GET /v1/workspaces/{workspace_id}/members`.
+pub async fn members(
+    State(state): State<AppState>,
+    cred: Credential,
+    Path(workspace_id): Path<String>,
+    Query(q): Query<PageParams>,
+) -> ApiResult<MemberList> {
+    let ws = id(&workspace_id, "workspace_id")?;
+    cred.require(&state, Need::Workspace("Workspace.listMembers", ws))
+        .await?;
+    let page = Page::from_params(q.page_num, q.page_size)?;
+    let all = state.store.workspace_members(ws).await?;
+    let total_count = all.len();
+    ok(MemberList {
+        items: page
+            .slice(all)
+            .into_iter()
+            .map(|m| MemberOut {
+                user_id: m.account_id.to_string(),
+                role_type: m.role,
+                user_nickname: m.nick_name,
+                user_unique_name: m.user_name,
+                avatar_url: m.avatar_url,
+            })
+            .collect(),
+        total_count,
+    })
+}

@@ -1,0 +1,29 @@
+use crate::Config;
+use buckle_core::Catalog;
+use buckle_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub catalog: Arc<Catalog>,
+    pub config: Arc<Config>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        catalog: Catalog,
+        config: Config,
+        metrics: Option<PrometheusHandle>,
+    ) -> AppState {
+        AppState {
+            store,
+            catalog: Arc::new(catalog),
+            config: Arc::new(config),
+            metrics,
+        }
+    }
+}
