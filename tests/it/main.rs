@@ -1,1 +1,10 @@
-fn main() {}
+//! Buckle's integration tests: one binary, one module per area. Every test drives
+//! a real server over HTTP; most run on SQLite and on PostgreSQL.
+
+mod testkit;
+
+mod cli;
+mod introspect;
+mod manage;
+mod openapi;
+mod sdk;

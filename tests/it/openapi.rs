@@ -1,0 +1,430 @@
+//! The OpenAPI enforcement layer: every 4100 and 4101 case, the envelope, and
+//! Buckle's own `/v1` resources.
+
+use crate::on_both_databases;
+use crate::testkit::*;
+use serde_json::json;
+
+on_both_databases!(
+    users_me_returns_the_account_in_the_envelope,
+    unauthenticated_requests_get_4100,
+    expired_and_deleted_tokens_get_4100,
+    missing_permission_gets_4101,
+    workspace_list_and_all_workspaces_rules,
+    live_membership_bounds_tokens,
+    personal_tokens_do_not_reach_organization_workspaces,
+    organization_level_points_follow_the_current_role,
+    bot_registry,
+    workspaces_list_matches_the_sdk_shape,
+    unknown_routes_and_bad_ids_use_the_envelope,
+);
+
+async fn users_me_returns_the_account_in_the_envelope(s: Server) {
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let pat = session.simple_pat(&["Account.readProfile"]).await;
+    let r = reqwest::Client::new()
+        .get(s.url("/v1/users/me"))
+        .bearer_auth(&pat)
+        .header("User-Agent", "cozepy/0.20.0 python/3.11")
+        .header("X-Coze-Client-User-Agent", r#"{"version":"0.20.0","lang":"python"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let reply = Reply::of(r).await;
+    let d = reply.ok();
+    assert_eq!(d["user_id"], json!(alice.id.to_string()));
+    assert_eq!(d["user_name"], json!("alice"));
+    assert_eq!(d["nick_name"], json!("alice"));
+    assert_eq!(d["avatar_url"], json!(""));
+    assert_eq!(reply.body["msg"], json!(""));
+    let logid = reply.logid_header.clone().expect("x-tt-logid header");
+    assert!(!logid.is_empty());
+    assert_eq!(reply.body["detail"]["logid"], json!(logid));
+}
+
+async fn unauthenticated_requests_get_4100(s: Server) {
+    let client = reqwest::Client::new();
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("no header", None),
+        ("empty bearer", Some("Bearer ".into())),
+        ("basic scheme", Some("Basic YWxpY2U6cHc=".into())),
+        ("malformed token", Some("Bearer pat_short".into())),
+        (
+            "well-formed unknown token",
+            Some(format!("Bearer pat_{}", "a".repeat(64))),
+        ),
+        (
+            "unknown prefix",
+            Some(format!("Bearer xyz_{}", "a".repeat(64))),
+        ),
+    ];
+    for (what, header) in cases {
+        let mut rb = client.get(s.url("/v1/users/me"));
+        if let Some(h) = header {
+            rb = rb.header("Authorization", h);
+        }
+        let r = Reply::of(rb.send().await.unwrap()).await;
+        r.fails(401, 4100);
+        assert!(r.body.get("data").is_none() || r.body["data"].is_null(), "{what}");
+    }
+    // A personal access token presented with another kind's prefix is unknown too.
+    let bob = s.user("bob").await;
+    let pat = s.login(&bob).await.simple_pat(&["Account.readProfile"]).await;
+    let disguised = format!("sat_{}", &pat[4..]);
+    s.bearer(&disguised).get("/v1/users/me").await.fails(401, 4100);
+    s.bearer(&pat).get("/v1/users/me").await.ok();
+}
+
+async fn expired_and_deleted_tokens_get_4100(s: Server) {
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let (_, short) = session
+        .pat(json!({"name": "short", "permissions": ["Account.readProfile"], "expires_in": "1s"}))
+        .await;
+    s.bearer(&short).get("/v1/users/me").await.ok();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let msg = s.bearer(&short).get("/v1/users/me").await.fails(401, 4100).to_string();
+    assert!(msg.contains("expired"), "{msg}");
+
+    let (id, doomed) = session
+        .pat(json!({"name": "doomed", "permissions": ["Account.readProfile"], "expires_in": "1d"}))
+        .await;
+    s.bearer(&doomed).get("/v1/users/me").await.ok();
+    session
+        .delete(&format!("/api/manage/personal_access_tokens/{id}"))
+        .await
+        .ok();
+    s.bearer(&doomed).get("/v1/users/me").await.fails(401, 4100);
+}
+
+async fn missing_permission_gets_4101(s: Server) {
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let pat = session.simple_pat(&["Workspace.list"]).await;
+    let msg = s
+        .bearer(&pat)
+        .get("/v1/users/me")
+        .await
+        .fails(403, 4101)
+        .to_string();
+    assert!(msg.contains("Account.readProfile"), "{msg}");
+    let ws = alice.personal_workspace;
+    s.bearer(&pat)
+        .get(&format!("/v1/bots?workspace_id={ws}"))
+        .await
+        .fails(403, 4101);
+    s.bearer(&pat)
+        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "b"}))
+        .await
+        .fails(403, 4101);
+    s.bearer(&pat).get("/v1/workspaces").await.ok();
+}
+
+async fn workspace_list_and_all_workspaces_rules(s: Server) {
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let first = alice.personal_workspace;
+    let second = session.workspace("second", None).await;
+    let listed = session
+        .pat(json!({
+            "name": "listed", "permissions": ["Bot.list", "Bot.create", "Workspace.list"],
+            "workspace_ids": [first.to_string()], "expires_in": "1d"
+        }))
+        .await
+        .1;
+    let all = session
+        .pat(json!({
+            "name": "all", "permissions": ["Bot.list", "Bot.create", "Workspace.list"],
+            "all_workspaces": true, "expires_in": "1d"
+        }))
+        .await
+        .1;
+    let bots = |ws: i64| format!("/v1/bots?workspace_id={ws}");
+    s.bearer(&listed).get(&bots(first)).await.ok();
+    let msg = s.bearer(&listed).get(&bots(second)).await.fails(403, 4101).to_string();
+    assert!(msg.contains("workspace"), "{msg}");
+    s.bearer(&all).get(&bots(second)).await.ok();
+
+    // A workspace created after the tokens: "all workspaces" includes it, a list does not.
+    let later = session.workspace("later", None).await;
+    s.bearer(&all).get(&bots(later)).await.ok();
+    s.bearer(&listed).get(&bots(later)).await.fails(403, 4101);
+    s.bearer(&all)
+        .post("/v1/bot/create", json!({"space_id": later.to_string(), "name": "late bot"}))
+        .await
+        .ok();
+
+    // /v1/workspaces lists exactly what each token reaches.
+    let ids = |r: &Reply| -> Vec<String> {
+        r.ok()["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = s.bearer(&listed).get("/v1/workspaces").await;
+    assert_eq!(ids(&r), vec![first.to_string()]);
+    let r = s.bearer(&all).get("/v1/workspaces").await;
+    let mut got = ids(&r);
+    got.sort();
+    let mut want = vec![first.to_string(), second.to_string(), later.to_string()];
+    want.sort();
+    assert_eq!(got, want);
+}
+
+async fn live_membership_bounds_tokens(s: Server) {
+    let owner = s.user("owner").await;
+    let bob = s.user("bob").await;
+    let o = s.login(&owner).await;
+    let team = o.team("acme").await;
+    o.post(
+        &format!("/api/manage/organizations/{team}/members"),
+        json!({"user_name": "bob", "role": "member"}),
+    )
+    .await
+    .ok();
+    let ws = o.workspace("shared", Some(&team)).await;
+    o.post(
+        &format!("/api/manage/workspaces/{ws}/members"),
+        json!({"user_name": "bob", "role": "member"}),
+    )
+    .await
+    .ok();
+    let b = s.login(&bob).await;
+    let pat = b
+        .pat(json!({
+            "name": "bob team", "organization_id": team, "permissions": ["Bot.list", "Workspace.listMembers"],
+            "all_workspaces": true, "expires_in": "30d"
+        }))
+        .await
+        .1;
+    s.bearer(&pat)
+        .get(&format!("/v1/workspaces/{ws}/members"))
+        .await
+        .ok();
+    // Bob leaves the workspace (but stays in the team): the same token loses it at once.
+    b.delete(&format!("/api/manage/workspaces/{ws}/members/{}", bob.id))
+        .await
+        .ok();
+    let msg = s
+        .bearer(&pat)
+        .get(&format!("/v1/bots?workspace_id={ws}"))
+        .await
+        .fails(403, 4101)
+        .to_string();
+    assert!(msg.contains("member"), "{msg}");
+    // Adding him back restores it: reach is decided at call time.
+    o.post(
+        &format!("/api/manage/workspaces/{ws}/members"),
+        json!({"user_name": "bob", "role": "member"}),
+    )
+    .await
+    .ok();
+    s.bearer(&pat)
+        .get(&format!("/v1/bots?workspace_id={ws}"))
+        .await
+        .ok();
+}
+
+async fn personal_tokens_do_not_reach_organization_workspaces(s: Server) {
+    let owner = s.user("owner").await;
+    let o = s.login(&owner).await;
+    let team = o.team("acme").await;
+    let team_ws = o.workspace("team space", Some(&team)).await;
+    let personal = o.simple_pat(&["Bot.list"]).await;
+    s.bearer(&personal)
+        .get(&format!("/v1/bots?workspace_id={}", owner.personal_workspace))
+        .await
+        .ok();
+    s.bearer(&personal)
+        .get(&format!("/v1/bots?workspace_id={team_ws}"))
+        .await
+        .fails(403, 4101);
+    // And the team's token does not reach the personal workspace.
+    let team_pat = o
+        .pat(json!({"name": "t", "organization_id": team, "permissions": ["Bot.list"], "all_workspaces": true, "expires_in": "30d"}))
+        .await
+        .1;
+    s.bearer(&team_pat)
+        .get(&format!("/v1/bots?workspace_id={team_ws}"))
+        .await
+        .ok();
+    s.bearer(&team_pat)
+        .get(&format!("/v1/bots?workspace_id={}", owner.personal_workspace))
+        .await
+        .fails(403, 4101);
+}
+
+async fn organization_level_points_follow_the_current_role(s: Server) {
+    let owner = s.user("owner").await;
+    let carol = s.user("carol").await;
+    let o = s.login(&owner).await;
+    let team = o.team("acme").await;
+    o.post(
+        &format!("/api/manage/organizations/{team}/members"),
+        json!({"user_name": "carol", "role": "admin"}),
+    )
+    .await
+    .ok();
+    let c = s.login(&carol).await;
+    let pat = c
+        .pat(json!({"name": "c", "organization_id": team, "permissions": ["Organization.listMembers"], "expires_in": "30d"}))
+        .await
+        .1;
+    let r = s.bearer(&pat).get("/v1/organization/members").await;
+    let d = r.ok();
+    assert_eq!(d["organization_id"], json!(team));
+    assert_eq!(d["total_count"], json!(2));
+    // Demoted to member: the token keeps its points but loses what they need.
+    o.patch(
+        &format!("/api/manage/organizations/{team}/members/{}", carol.id),
+        json!({"role": "member"}),
+    )
+    .await
+    .ok();
+    s.bearer(&pat)
+        .get("/v1/organization/members")
+        .await
+        .fails(403, 4101);
+    // A personal-edition token cannot hold team-level reach at all.
+    let personal = o.simple_pat(&["Account.readProfile"]).await;
+    s.bearer(&personal)
+        .get("/v1/organization/members")
+        .await
+        .fails(403, 4101);
+}
+
+async fn bot_registry(s: Server) {
+    let alice = s.user("alice").await;
+    let mallory = s.user("mallory").await;
+    let a = s.login(&alice).await;
+    let pat = a.simple_pat(&["Bot.create", "Bot.list", "Bot.read"]).await;
+    let ws = alice.personal_workspace;
+    let created = s
+        .bearer(&pat)
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": ws.to_string(), "name": "  Helper  ", "description": "answers"}),
+        )
+        .await;
+    let bot_id = created.ok()["bot_id"].as_str().unwrap().to_string();
+    let got = s.bearer(&pat).get(&format!("/v1/bots/{bot_id}")).await;
+    let d = got.ok();
+    assert_eq!(d["name"], json!("Helper"));
+    assert_eq!(d["description"], json!("answers"));
+    assert_eq!(d["workspace_id"], json!(ws.to_string()));
+    assert_eq!(d["owner_user_id"], json!(alice.id.to_string()));
+
+    for i in 0..3 {
+        s.bearer(&pat)
+            .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": format!("b{i}")}))
+            .await
+            .ok();
+    }
+    let page = s
+        .bearer(&pat)
+        .get(&format!("/v1/bots?workspace_id={ws}&page_size=3&page_index=2"))
+        .await;
+    let d = page.ok();
+    assert_eq!(d["total"], json!(4));
+    assert_eq!(d["items"].as_array().unwrap().len(), 1);
+
+    // Someone else's token reaches neither the workspace nor the bot.
+    let other = s.login(&mallory).await.simple_pat(&["Bot.create", "Bot.list", "Bot.read"]).await;
+    s.bearer(&other).get(&format!("/v1/bots/{bot_id}")).await.fails(403, 4101);
+    s.bearer(&other)
+        .get(&format!("/v1/bots?workspace_id={ws}"))
+        .await
+        .fails(403, 4101);
+    s.bearer(&other)
+        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "intruder"}))
+        .await
+        .fails(403, 4101);
+
+    // Bad input is 400/4000; missing things are 404/4200.
+    s.bearer(&pat)
+        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "  "}))
+        .await
+        .fails(400, 4000);
+    s.bearer(&pat)
+        .post("/v1/bot/create", json!({"space_id": "abc", "name": "x"}))
+        .await
+        .fails(400, 4000);
+    s.bearer(&pat)
+        .post("/v1/bot/create", json!({"name": "no space"}))
+        .await
+        .fails(400, 4000);
+    s.bearer(&pat)
+        .get(&format!("/v1/bots/{}", 1_000_000_000_000_000_123i64))
+        .await
+        .fails(404, 4200);
+    s.bearer(&pat)
+        .get(&format!("/v1/bots?workspace_id={}", 1_000_000_000_000_000_123i64))
+        .await
+        .fails(404, 4200);
+    s.bearer(&pat)
+        .get(&format!("/v1/bots?workspace_id={ws}&page_size=0"))
+        .await
+        .fails(400, 4000);
+}
+
+async fn workspaces_list_matches_the_sdk_shape(s: Server) {
+    let owner = s.user("owner").await;
+    let o = s.login(&owner).await;
+    let team = o.team("acme").await;
+    let team_ws = o.workspace("team space", Some(&team)).await;
+    let pat = o
+        .pat(json!({"name": "t", "organization_id": team, "permissions": ["Workspace.list"], "all_workspaces": true, "expires_in": "30d"}))
+        .await
+        .1;
+    let r = s.bearer(&pat).get("/v1/workspaces?page_num=1&page_size=20").await;
+    let d = r.ok();
+    assert_eq!(d["total_count"], json!(1));
+    let w = &d["workspaces"][0];
+    assert_eq!(w["id"], json!(team_ws.to_string()));
+    assert_eq!(w["name"], json!("team space"));
+    assert_eq!(w["role_type"], json!("owner"));
+    assert_eq!(w["workspace_type"], json!("team"));
+    assert_eq!(w["enterprise_id"], json!(team));
+    assert_eq!(w["icon_url"], json!(""));
+    // Paging past the end is empty, not an error.
+    let r = s.bearer(&pat).get("/v1/workspaces?page_num=2&page_size=20").await;
+    assert_eq!(r.ok()["workspaces"], json!([]));
+    s.bearer(&pat)
+        .get("/v1/workspaces?page_num=0")
+        .await
+        .fails(400, 4000);
+    s.bearer(&pat)
+        .get("/v1/workspaces?page_num=1&page_num=2")
+        .await
+        .fails(400, 4000);
+}
+
+async fn unknown_routes_and_bad_ids_use_the_envelope(s: Server) {
+    let alice = s.user("alice").await;
+    let pat = s.login(&alice).await.simple_pat(&["Workspace.listMembers", "Bot.read"]).await;
+    s.bearer(&pat).get("/v1/no/such/thing").await.fails(404, 4200);
+    s.bearer(&pat)
+        .get("/v1/workspaces/not-a-number/members")
+        .await
+        .fails(400, 4000);
+    s.bearer(&pat)
+        .get("/v1/workspaces/99999999999999999999999/members")
+        .await
+        .fails(400, 4000);
+    s.bearer(&pat)
+        .get(&format!("/v1/workspaces/{}/members", alice.personal_workspace))
+        .await
+        .ok();
+    let r = s
+        .bearer(&pat)
+        .call(reqwest::Method::DELETE, "/v1/users/me", None)
+        .await;
+    r.fails(405, 4000);
+}
