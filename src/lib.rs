@@ -37,6 +37,8 @@ pub struct Settings {
     pub session_ttl_seconds: i64,
     pub personal_token_max_days: i64,
     pub permission_catalogs: Vec<PathBuf>,
+    /// True when no public URL was configured and it was derived from `listen`.
+    pub public_url_derived: bool,
 }
 
 /// What flags and environment said (each `None` when absent).
@@ -83,16 +85,9 @@ impl Settings {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| sqlite_url(&data_dir.join("buckle.db")));
-        let public_url = o.public_url.or(file.public_url).unwrap_or_else(|| {
-            let host = if listen.ip().is_unspecified() {
-                "127.0.0.1".to_string()
-            } else if listen.is_ipv6() {
-                format!("[{}]", listen.ip())
-            } else {
-                listen.ip().to_string()
-            };
-            format!("http://{host}:{}", listen.port())
-        });
+        let configured_public_url = o.public_url.or(file.public_url);
+        let public_url_derived = configured_public_url.is_none();
+        let public_url = configured_public_url.unwrap_or_else(|| derived_public_url(listen));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             anyhow::bail!("public URL {public_url:?} must start with http:// or https://");
         }
@@ -108,12 +103,25 @@ impl Settings {
             session_ttl_seconds: file.session_ttl_seconds.unwrap_or(7 * 86_400).max(60),
             personal_token_max_days,
             permission_catalogs: file.permission_catalogs,
+            public_url_derived,
         })
     }
 
     fn uses_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// `http://<listen address>`, with a loopback host for wildcard addresses.
+pub fn derived_public_url(listen: SocketAddr) -> String {
+    let host = if listen.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if listen.is_ipv6() {
+        format!("[{}]", listen.ip())
+    } else {
+        listen.ip().to_string()
+    };
+    format!("http://{host}:{}", listen.port())
 }
 
 pub fn sqlite_url(path: &Path) -> String {

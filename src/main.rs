@@ -122,11 +122,19 @@ async fn main() -> anyhow::Result<()> {
             listen,
             public_url,
         } => {
-            let settings = Settings::resolve(Overrides {
+            let mut settings = Settings::resolve(Overrides {
                 listen,
                 public_url,
                 ..overrides(&common)
             })?;
+            let listener = tokio::net::TcpListener::bind(settings.listen)
+                .await
+                .with_context(|| format!("binding {}", settings.listen))?;
+            let addr = listener.local_addr()?;
+            if settings.public_url_derived {
+                // With port 0 the real port is known only now.
+                settings.public_url = buckle::derived_public_url(addr);
+            }
             let state = buckle::open(&settings).await?;
             if let Some((user, password)) = buckle::ensure_first_admin(&state).await? {
                 // Printed once, to the operator's terminal; never logged.
@@ -135,10 +143,6 @@ async fn main() -> anyhow::Result<()> {
                 println!("  password:  {password}");
                 println!("Keep the password now: it is not shown again.");
             }
-            let listener = tokio::net::TcpListener::bind(settings.listen)
-                .await
-                .with_context(|| format!("binding {}", settings.listen))?;
-            let addr = listener.local_addr()?;
             tracing::info!(
                 listen = %addr,
                 public_url = %settings.public_url,

@@ -27,7 +27,10 @@ async fn users_me_returns_the_account_in_the_envelope(s: Server) {
         .get(s.url("/v1/users/me"))
         .bearer_auth(&pat)
         .header("User-Agent", "cozepy/0.20.0 python/3.11")
-        .header("X-Coze-Client-User-Agent", r#"{"version":"0.20.0","lang":"python"}"#)
+        .header(
+            "X-Coze-Client-User-Agent",
+            r#"{"version":"0.20.0","lang":"python"}"#,
+        )
         .send()
         .await
         .unwrap();
@@ -70,13 +73,23 @@ async fn unauthenticated_requests_get_4100(s: Server) {
         }
         let r = Reply::of(rb.send().await.unwrap()).await;
         r.fails(401, 4100);
-        assert!(r.body.get("data").is_none() || r.body["data"].is_null(), "{what}");
+        assert!(
+            r.body.get("data").is_none() || r.body["data"].is_null(),
+            "{what}"
+        );
     }
     // A personal access token presented with another kind's prefix is unknown too.
     let bob = s.user("bob").await;
-    let pat = s.login(&bob).await.simple_pat(&["Account.readProfile"]).await;
+    let pat = s
+        .login(&bob)
+        .await
+        .simple_pat(&["Account.readProfile"])
+        .await;
     let disguised = format!("sat_{}", &pat[4..]);
-    s.bearer(&disguised).get("/v1/users/me").await.fails(401, 4100);
+    s.bearer(&disguised)
+        .get("/v1/users/me")
+        .await
+        .fails(401, 4100);
     s.bearer(&pat).get("/v1/users/me").await.ok();
 }
 
@@ -88,7 +101,12 @@ async fn expired_and_deleted_tokens_get_4100(s: Server) {
         .await;
     s.bearer(&short).get("/v1/users/me").await.ok();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let msg = s.bearer(&short).get("/v1/users/me").await.fails(401, 4100).to_string();
+    let msg = s
+        .bearer(&short)
+        .get("/v1/users/me")
+        .await
+        .fails(401, 4100)
+        .to_string();
     assert!(msg.contains("expired"), "{msg}");
 
     let (id, doomed) = session
@@ -119,7 +137,10 @@ async fn missing_permission_gets_4101(s: Server) {
         .await
         .fails(403, 4101);
     s.bearer(&pat)
-        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "b"}))
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": ws.to_string(), "name": "b"}),
+        )
         .await
         .fails(403, 4101);
     s.bearer(&pat).get("/v1/workspaces").await.ok();
@@ -146,7 +167,12 @@ async fn workspace_list_and_all_workspaces_rules(s: Server) {
         .1;
     let bots = |ws: i64| format!("/v1/bots?workspace_id={ws}");
     s.bearer(&listed).get(&bots(first)).await.ok();
-    let msg = s.bearer(&listed).get(&bots(second)).await.fails(403, 4101).to_string();
+    let msg = s
+        .bearer(&listed)
+        .get(&bots(second))
+        .await
+        .fails(403, 4101)
+        .to_string();
     assert!(msg.contains("workspace"), "{msg}");
     s.bearer(&all).get(&bots(second)).await.ok();
 
@@ -155,7 +181,10 @@ async fn workspace_list_and_all_workspaces_rules(s: Server) {
     s.bearer(&all).get(&bots(later)).await.ok();
     s.bearer(&listed).get(&bots(later)).await.fails(403, 4101);
     s.bearer(&all)
-        .post("/v1/bot/create", json!({"space_id": later.to_string(), "name": "late bot"}))
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": later.to_string(), "name": "late bot"}),
+        )
         .await
         .ok();
 
@@ -239,7 +268,10 @@ async fn personal_tokens_do_not_reach_organization_workspaces(s: Server) {
     let team_ws = o.workspace("team space", Some(&team)).await;
     let personal = o.simple_pat(&["Bot.list"]).await;
     s.bearer(&personal)
-        .get(&format!("/v1/bots?workspace_id={}", owner.personal_workspace))
+        .get(&format!(
+            "/v1/bots?workspace_id={}",
+            owner.personal_workspace
+        ))
         .await
         .ok();
     s.bearer(&personal)
@@ -256,7 +288,10 @@ async fn personal_tokens_do_not_reach_organization_workspaces(s: Server) {
         .await
         .ok();
     s.bearer(&team_pat)
-        .get(&format!("/v1/bots?workspace_id={}", owner.personal_workspace))
+        .get(&format!(
+            "/v1/bots?workspace_id={}",
+            owner.personal_workspace
+        ))
         .await
         .fails(403, 4101);
 }
@@ -323,33 +358,51 @@ async fn bot_registry(s: Server) {
 
     for i in 0..3 {
         s.bearer(&pat)
-            .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": format!("b{i}")}))
+            .post(
+                "/v1/bot/create",
+                json!({"space_id": ws.to_string(), "name": format!("b{i}")}),
+            )
             .await
             .ok();
     }
     let page = s
         .bearer(&pat)
-        .get(&format!("/v1/bots?workspace_id={ws}&page_size=3&page_index=2"))
+        .get(&format!(
+            "/v1/bots?workspace_id={ws}&page_size=3&page_index=2"
+        ))
         .await;
     let d = page.ok();
     assert_eq!(d["total"], json!(4));
     assert_eq!(d["items"].as_array().unwrap().len(), 1);
 
     // Someone else's token reaches neither the workspace nor the bot.
-    let other = s.login(&mallory).await.simple_pat(&["Bot.create", "Bot.list", "Bot.read"]).await;
-    s.bearer(&other).get(&format!("/v1/bots/{bot_id}")).await.fails(403, 4101);
+    let other = s
+        .login(&mallory)
+        .await
+        .simple_pat(&["Bot.create", "Bot.list", "Bot.read"])
+        .await;
+    s.bearer(&other)
+        .get(&format!("/v1/bots/{bot_id}"))
+        .await
+        .fails(403, 4101);
     s.bearer(&other)
         .get(&format!("/v1/bots?workspace_id={ws}"))
         .await
         .fails(403, 4101);
     s.bearer(&other)
-        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "intruder"}))
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": ws.to_string(), "name": "intruder"}),
+        )
         .await
         .fails(403, 4101);
 
     // Bad input is 400/4000; missing things are 404/4200.
     s.bearer(&pat)
-        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "  "}))
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": ws.to_string(), "name": "  "}),
+        )
         .await
         .fails(400, 4000);
     s.bearer(&pat)
@@ -365,7 +418,10 @@ async fn bot_registry(s: Server) {
         .await
         .fails(404, 4200);
     s.bearer(&pat)
-        .get(&format!("/v1/bots?workspace_id={}", 1_000_000_000_000_000_123i64))
+        .get(&format!(
+            "/v1/bots?workspace_id={}",
+            1_000_000_000_000_000_123i64
+        ))
         .await
         .fails(404, 4200);
     s.bearer(&pat)
@@ -383,7 +439,10 @@ async fn workspaces_list_matches_the_sdk_shape(s: Server) {
         .pat(json!({"name": "t", "organization_id": team, "permissions": ["Workspace.list"], "all_workspaces": true, "expires_in": "30d"}))
         .await
         .1;
-    let r = s.bearer(&pat).get("/v1/workspaces?page_num=1&page_size=20").await;
+    let r = s
+        .bearer(&pat)
+        .get("/v1/workspaces?page_num=1&page_size=20")
+        .await;
     let d = r.ok();
     assert_eq!(d["total_count"], json!(1));
     let w = &d["workspaces"][0];
@@ -394,7 +453,10 @@ async fn workspaces_list_matches_the_sdk_shape(s: Server) {
     assert_eq!(w["enterprise_id"], json!(team));
     assert_eq!(w["icon_url"], json!(""));
     // Paging past the end is empty, not an error.
-    let r = s.bearer(&pat).get("/v1/workspaces?page_num=2&page_size=20").await;
+    let r = s
+        .bearer(&pat)
+        .get("/v1/workspaces?page_num=2&page_size=20")
+        .await;
     assert_eq!(r.ok()["workspaces"], json!([]));
     s.bearer(&pat)
         .get("/v1/workspaces?page_num=0")
@@ -408,8 +470,15 @@ async fn workspaces_list_matches_the_sdk_shape(s: Server) {
 
 async fn unknown_routes_and_bad_ids_use_the_envelope(s: Server) {
     let alice = s.user("alice").await;
-    let pat = s.login(&alice).await.simple_pat(&["Workspace.listMembers", "Bot.read"]).await;
-    s.bearer(&pat).get("/v1/no/such/thing").await.fails(404, 4200);
+    let pat = s
+        .login(&alice)
+        .await
+        .simple_pat(&["Workspace.listMembers", "Bot.read"])
+        .await;
+    s.bearer(&pat)
+        .get("/v1/no/such/thing")
+        .await
+        .fails(404, 4200);
     s.bearer(&pat)
         .get("/v1/workspaces/not-a-number/members")
         .await
@@ -419,7 +488,10 @@ async fn unknown_routes_and_bad_ids_use_the_envelope(s: Server) {
         .await
         .fails(400, 4000);
     s.bearer(&pat)
-        .get(&format!("/v1/workspaces/{}/members", alice.personal_workspace))
+        .get(&format!(
+            "/v1/workspaces/{}/members",
+            alice.personal_workspace
+        ))
         .await
         .ok();
     let r = s

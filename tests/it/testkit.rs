@@ -103,9 +103,15 @@ impl Server {
 
     async fn user_with(&self, name: &str, super_admin: bool) -> User {
         let password = format!("pw-{name}-secret");
-        let a = buckle_server::manage::create_account(&self.state, name, Some(&password), None, super_admin)
-            .await
-            .expect("create account");
+        let a = buckle_server::manage::create_account(
+            &self.state,
+            name,
+            Some(&password),
+            None,
+            super_admin,
+        )
+        .await
+        .expect("create account");
         let personal_workspace = self
             .state
             .store
@@ -268,15 +274,20 @@ impl Session {
 
     /// A personal-edition PAT with these points on all workspaces, for 1 day.
     pub async fn simple_pat(&self, points: &[&str]) -> String {
-        self.pat(json!({"name": "t", "permissions": points, "all_workspaces": true, "expires_in": "1d"}))
-            .await
-            .1
+        self.pat(
+            json!({"name": "t", "permissions": points, "all_workspaces": true, "expires_in": "1d"}),
+        )
+        .await
+        .1
     }
 
     /// Creates a team and returns its id.
     pub async fn team(&self, name: &str) -> String {
         let r = self
-            .post("/api/manage/organizations", json!({"name": name, "kind": "team"}))
+            .post(
+                "/api/manage/organizations",
+                json!({"name": name, "kind": "team"}),
+            )
             .await;
         r.ok()["id"].as_str().unwrap().to_string()
     }

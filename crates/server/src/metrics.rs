@@ -28,11 +28,13 @@ pub async fn track(req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let start = Instant::now();
     let resp = next.run(req).await;
+    let elapsed = start.elapsed();
+    tracing::debug!(%method, %route, status = resp.status().as_u16(), elapsed_us = elapsed.as_micros() as u64, "request");
     let status = resp.status().as_u16().to_string();
     metrics::counter!("buckle_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("buckle_http_request_duration_seconds", "route" => route)
-        .record(start.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
     resp
 }
 

@@ -175,15 +175,14 @@ impl Store {
     }
 
     pub async fn count_super_admins(&self, org_id: &str) -> Result<i64> {
-        let n: (i64,) =
-            with_pool!(self, |p| {
-                sqlx::query_as(
+        let n: (i64,) = with_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT COUNT(*) FROM organization_members WHERE org_id = $1 AND role = 'super_admin'"
         )
         .bind(org_id)
         .fetch_one(p)
         .await
-            })?;
+        })?;
         Ok(n.0)
     }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Call Buckle's GET /v1/users/me through the real Coze Python SDK (cozepy).
+"""Call Buckle's OpenAPI through the real Coze Python SDK (cozepy).
 
 Used by the Rust integration tests to check that an unmodified third-party
 client can talk to Buckle.
@@ -8,9 +8,11 @@ Environment:
   BUCKLE_BASE_URL   base URL of the running server, e.g. http://127.0.0.1:8080
   BUCKLE_TOKEN      bearer token (sent by cozepy as "Authorization: Bearer <token>")
   BUCKLE_SDK_TIMEOUT  optional, seconds per HTTP request (default 30)
+  BUCKLE_SDK_CALL   "users.me" (default) or "workspaces.list"
 
 Output: exactly one line of JSON on stdout.
-  success:          {"ok": true, "user_id": ..., "user_name": ..., "nick_name": ..., "avatar_url": ...}
+  success:          users.me: {"ok": true, "user_id": ..., "user_name": ..., "nick_name": ..., "avatar_url": ...}
+                    workspaces.list: {"ok": true, "workspaces": [{"id", "name", "role_type", "workspace_type", "enterprise_id"}, ...]}
   CozeAPIError:     {"ok": false, "error_class": "CozeAPIError", "code": <int|null>, "msg": "...", "logid": <str|null>}
                     (exit status 0)
   anything else:    traceback on stderr, exit status 1
@@ -46,8 +48,25 @@ def main() -> int:
         http_client=SyncHTTPClient(timeout=timeout),
     )
 
+    call = os.environ.get("BUCKLE_SDK_CALL", "users.me")
     try:
-        user = coze.users.me()
+        if call == "workspaces.list":
+            # Iterating the pager makes cozepy fetch every page it believes exists.
+            items = [
+                {
+                    "id": w.id,
+                    "name": w.name,
+                    "role_type": str(w.role_type.value if hasattr(w.role_type, "value") else w.role_type),
+                    "workspace_type": str(
+                        w.workspace_type.value if hasattr(w.workspace_type, "value") else w.workspace_type
+                    ),
+                    "enterprise_id": w.enterprise_id,
+                }
+                for w in coze.workspaces.list(page_size=2)
+            ]
+            user = None
+        else:
+            user = coze.users.me()
     except CozeAPIError as e:
         out = {
             "ok": False,
@@ -57,6 +76,11 @@ def main() -> int:
             "logid": e.logid,
         }
     else:
+        if user is None:
+            out = {"ok": True, "workspaces": items}
+            sys.stdout.write(json.dumps(out) + "\n")
+            sys.stdout.flush()
+            return 0
         out = {
             "ok": True,
             "user_id": user.user_id,

@@ -1,0 +1,434 @@
+//! The `buckle` binary as an operator uses it: zero-configuration start, the first
+//! super admin, persistence across restarts, configuration sources, the admin
+//! commands, and what reaches logs and metrics.
+
+use crate::testkit::*;
+use serde_json::json;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_buckle");
+
+/// A running `buckle serve` child process.
+struct Serve {
+    child: Child,
+    base: String,
+    /// Everything printed to stdout up to the "listening" line.
+    banner: Vec<String>,
+    stderr_path: std::path::PathBuf,
+}
+
+impl Serve {
+    async fn start(data_dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Serve {
+        let stderr_path = data_dir.with_extension(format!("stderr-{}", rand::random::<u32>()));
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("BUCKLE_LISTEN")
+            .env_remove("BUCKLE_PUBLIC_URL")
+            .env_remove("BUCKLE_CONFIG")
+            .env_remove("BUCKLE_DATA_DIR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .kill_on_drop(true);
+        if !args.contains(&"--listen") && !envs.iter().any(|(k, _)| *k == "BUCKLE_LISTEN") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn buckle serve");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut banner = Vec::new();
+        let base = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                banner.push(line.clone());
+                if let Some(rest) = line.strip_prefix("Buckle is listening on ") {
+                    return rest.split_whitespace().next().unwrap().to_string();
+                }
+            }
+            panic!(
+                "buckle serve exited early: {}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+        })
+        .await
+        .expect("buckle serve starts within 60 s");
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Serve {
+            child,
+            base,
+            banner,
+            stderr_path,
+        }
+    }
+
+    fn admin_password(&self) -> Option<String> {
+        self.banner.iter().find_map(|l| {
+            l.trim()
+                .strip_prefix("password:")
+                .map(|p| p.trim().to_string())
+        })
+    }
+
+    async fn stop(mut self) -> String {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+}
+
+async fn sign_in(base: &str, user: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/api/manage/session"))
+        .json(&json!({"user_name": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Runs `buckle admin ...`; returns (success, stdout, stderr).
+async fn admin(
+    data_dir: &Path,
+    envs: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("admin")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("BUCKLE_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).await.unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().await.unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn zero_configuration_start_creates_the_first_admin_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = Serve::start(&data, &[], &[]).await;
+    assert!(
+        data.join("buckle.db").exists(),
+        "SQLite database in the data directory"
+    );
+    let password = first
+        .admin_password()
+        .expect("first start prints the admin password");
+    assert_eq!(password.len(), 20);
+    assert_eq!(sign_in(&first.base, "admin", &password).await.status(), 200);
+    let stderr = first.stop().await;
+    assert!(
+        !stderr.contains(&password),
+        "the password is printed, never logged"
+    );
+
+    let second = Serve::start(&data, &[], &[]).await;
+    assert_eq!(second.admin_password(), None, "later starts reuse the data");
+    assert_eq!(
+        sign_in(&second.base, "admin", &password).await.status(),
+        200
+    );
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn admin_commands_bootstrap_a_deployment_without_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, err) = admin(
+        &data,
+        &[],
+        &[
+            "create-user",
+            "--user-name",
+            "ops",
+            "--password-stdin",
+            "--super-admin",
+        ],
+        Some("a long enough password\n"),
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert!(out.contains("created account ops"), "{out}");
+    assert!(!out.contains("a long enough password"));
+
+    let (ok, _, err) = admin(
+        &data,
+        &[],
+        &["create-user", "--user-name", "ops", "--password-stdin"],
+        Some("another password\n"),
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("taken"), "{err}");
+
+    let (ok, out, err) = admin(
+        &data,
+        &[],
+        &[
+            "create-token",
+            "--user-name",
+            "ops",
+            "--name",
+            "bootstrap",
+            "--permissions",
+            "Account.readProfile,Manage.tokens,Manage.workspaces",
+            "--all-workspaces",
+            "--expires-in",
+            "7d",
+        ],
+        None,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let pat = out.trim().to_string();
+    assert!(pat.starts_with("pat_") && pat.len() == 68, "{out}");
+
+    let (ok, _, err) = admin(
+        &data,
+        &[],
+        &[
+            "create-token",
+            "--user-name",
+            "ops",
+            "--name",
+            "x",
+            "--permissions",
+            "No.such",
+        ],
+        None,
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("No.such"), "{err}");
+    let (ok, _, err) = admin(
+        &data,
+        &[],
+        &[
+            "create-token",
+            "--user-name",
+            "ops",
+            "--name",
+            "x",
+            "--permissions",
+            "Account.readProfile",
+            "--expires-in",
+            "90d",
+        ],
+        None,
+    )
+    .await;
+    assert!(!ok, "the personal edition caps tokens at 30 days");
+    assert!(err.contains("30 days"), "{err}");
+
+    // No first-admin banner: an account exists already.
+    let srv = Serve::start(&data, &[], &[]).await;
+    assert_eq!(srv.admin_password(), None);
+    let api = Bearer {
+        base: srv.base.clone(),
+        token: pat.clone(),
+    };
+    assert_eq!(
+        api.get("/v1/users/me").await.ok()["user_name"],
+        json!("ops")
+    );
+    // The bootstrap token drives the management API.
+    let r = api
+        .post(
+            "/api/manage/personal_access_tokens",
+            json!({"name": "ci", "permissions": ["Account.readProfile"], "expires_in": "1d"}),
+        )
+        .await;
+    let new = r.ok()["token"].as_str().unwrap().to_string();
+    let api2 = Bearer {
+        base: srv.base.clone(),
+        token: new,
+    };
+    api2.get("/v1/users/me").await.ok();
+    api.post("/api/manage/workspaces", json!({"name": "scripted"}))
+        .await
+        .ok();
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn configuration_file_environment_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("buckle.toml"),
+        "public_url = \"https://buckle.example.com\"\nsession_ttl_seconds = 3600\n",
+    )
+    .unwrap();
+    let srv = Serve::start(&data, &[("BUCKLE_LISTEN", "127.0.0.1:0")], &[]).await;
+    let password = srv.admin_password().unwrap();
+    let r = sign_in(&srv.base, "admin", &password).await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("; Secure"),
+        "https public URL => Secure cookie: {cookie}"
+    );
+    assert!(cookie.contains("Max-Age=3600"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    srv.stop().await;
+
+    // A flag beats the file.
+    let srv = Serve::start(&data, &[], &["--public-url", "http://127.0.0.1:9"]).await;
+    let r = sign_in(&srv.base, "admin", &password).await;
+    assert!(
+        !r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+    srv.stop().await;
+
+    // A broken file is a clear startup error, not a silent default.
+    std::fs::write(data.join("buckle.toml"), "listen = 5\n").unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["serve", "--data-dir"])
+        .arg(&data)
+        .env_remove("BUCKLE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("buckle.toml"));
+}
+
+#[tokio::test]
+async fn database_url_switches_to_postgresql() {
+    let url = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("unused");
+    let env = [("DATABASE_URL", url.as_str())];
+    let (ok, _, err) = admin(
+        &data,
+        &env,
+        &["create-user", "--user-name", "pg-ops", "--password-stdin"],
+        Some("postgres password\n"),
+    )
+    .await;
+    assert!(ok, "{err}");
+    let srv = Serve::start(&data, &env, &[]).await;
+    assert!(
+        srv.admin_password().is_none(),
+        "the account made by the CLI is in the same database"
+    );
+    assert_eq!(
+        sign_in(&srv.base, "pg-ops", "postgres password")
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        !data.join("buckle.db").exists(),
+        "nothing was written to SQLite"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_or_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let srv = Serve::start(&data, &[("BUCKLE_LOG", "trace,hyper=info,sqlx=info")], &[]).await;
+    let password = srv.admin_password().unwrap();
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .build()
+        .unwrap();
+    let login: serde_json::Value = client
+        .post(format!("{}/api/manage/session", srv.base))
+        .json(&json!({"user_name": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = login["data"]["csrf_token"].as_str().unwrap();
+    let created: serde_json::Value = client
+        .post(format!("{}/api/manage/personal_access_tokens", srv.base))
+        .header("x-csrf-token", csrf)
+        .json(&json!({"name": "t", "permissions": ["Account.readProfile"], "expires_in": "1d"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pat = created["data"]["token"].as_str().unwrap().to_string();
+    let api = Bearer {
+        base: srv.base.clone(),
+        token: pat.clone(),
+    };
+    api.get("/v1/users/me").await.ok();
+    let wrong = format!("pat_{}", "Z".repeat(64));
+    Bearer {
+        base: srv.base.clone(),
+        token: wrong.clone(),
+    }
+    .get("/v1/users/me?token=also-not-logged")
+    .await
+    .fails(401, 4100);
+
+    let metrics = reqwest::get(format!("{}/metrics", srv.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "buckle_http_requests_total{method=\"GET\",route=\"/v1/users/me\",status=\"200\"}"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("buckle_openapi_auth_failures_total{reason=\"unknown\"}"),
+        "{metrics}"
+    );
+    let logs = srv.stop().await;
+    assert!(
+        logs.contains("/v1/users/me"),
+        "requests are logged (by route): {logs}"
+    );
+    for secret in [pat.as_str(), wrong.as_str(), password.as_str(), &pat[4..]] {
+        assert!(!metrics.contains(secret), "secret in metrics");
+        assert!(!logs.contains(secret), "secret in logs");
+    }
+    assert!(
+        !logs.contains("also-not-logged"),
+        "query strings are not logged"
+    );
+}
