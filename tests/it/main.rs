@@ -8,3 +8,4 @@ mod introspect;
 mod manage;
 mod openapi;
 mod sdk;
+mod security;

@@ -16,8 +16,6 @@ pub enum Db {
 pub struct Server {
     pub base: String,
     pub state: AppState,
-    pub db: Db,
-    pub database_url: String,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -63,7 +61,7 @@ impl Server {
         let base = format!("http://{addr}");
         let settings = buckle::Settings::resolve(buckle::Overrides {
             data_dir: Some(dir.path().to_path_buf()),
-            database_url: Some(database_url.clone()),
+            database_url: Some(database_url),
             public_url: Some(base.clone()),
             listen: Some(addr.to_string()),
             ..Default::default()
@@ -81,8 +79,6 @@ impl Server {
         Server {
             base,
             state,
-            db,
-            database_url,
             _dir: dir,
             shutdown: Some(tx),
         }

@@ -95,7 +95,7 @@ impl Page {
     pub fn from_params(page_num: Option<i64>, page_size: Option<i64>) -> Result<Page, ApiError> {
         let num = page_num.unwrap_or(1);
         let size = page_size.unwrap_or(20);
-        if num < 1 || num > 1_000_000 {
+        if !(1..=1_000_000).contains(&num) {
             return Err(ApiError::bad_request("page_num must be at least 1."));
         }
         if !(1..=100).contains(&size) {

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod openapi_doc;
 pub mod password;
 pub mod state;
+pub mod throttle;
 
 pub use config::Config;
 pub use state::AppState;
@@ -55,10 +56,22 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.purge_expired_sessions(buckle_core::now_unix()).await {
+                tracing::warn!(error = %e, "could not purge expired console sessions");
+            }
+        }
+    });
     let app = router(state);
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    housekeeping.abort();
+    served
 }
 
 pub type SharedCatalog = Arc<buckle_core::Catalog>;

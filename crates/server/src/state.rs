@@ -1,4 +1,5 @@
 use crate::Config;
+use crate::throttle::SignInThrottle;
 use buckle_core::Catalog;
 use buckle_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -10,6 +11,7 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub config: Arc<Config>,
     pub metrics: Option<PrometheusHandle>,
+    pub sign_in_throttle: Arc<SignInThrottle>,
 }
 
 impl AppState {
@@ -24,6 +26,8 @@ impl AppState {
             catalog: Arc::new(catalog),
             config: Arc::new(config),
             metrics,
+            // Ten wrong passwords per user name per 15 minutes.
+            sign_in_throttle: Arc::new(SignInThrottle::new(10, 15 * 60)),
         }
     }
 }

@@ -39,6 +39,13 @@ pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<Login>,
 ) -> Result<Response, ApiError> {
+    let now = buckle_core::now_unix();
+    if let Some(wait) = state.sign_in_throttle.blocked_for(&body.user_name, now) {
+        return Err(ApiError::rate_limited(format!(
+            "Too many failed sign-ins for this account; try again in {} minutes.",
+            (wait + 59) / 60
+        )));
+    }
     let account = state.store.account_by_name(body.user_name.trim()).await?;
     let stored = account
         .as_ref()
@@ -58,10 +65,11 @@ pub async fn login(
     .map_err(|_| ApiError::internal())?;
     let Some(account) = account.filter(|_| valid) else {
         metrics::counter!("buckle_console_sign_in_failures_total").increment(1);
+        state.sign_in_throttle.record_failure(&body.user_name, now);
         return Err(ApiError::unauthenticated("Wrong user name or password."));
     };
+    state.sign_in_throttle.record_success(&body.user_name);
     let session = TokenKind::Session.generate();
-    let now = buckle_core::now_unix();
     let expires_at = now + state.config.session_ttl;
     state
         .store
