@@ -1,7 +1,8 @@
-//! `/openapi.json`: an OpenAPI 3 description of the management API and the OpenAPI.
+//! `/openapi.json`: an OpenAPI 3 description of the management API, the OpenAPI
+//! and introspection. Built once, from the table below.
 
 use axum::Json;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::sync::LazyLock;
 
 static DOC: LazyLock<Value> = LazyLock::new(build);
@@ -10,6 +11,165 @@ pub async fn serve() -> Json<Value> {
     Json(DOC.clone())
 }
 
+/// How an operation authenticates.
+#[derive(Clone, Copy)]
+enum Auth {
+    None,
+    /// Bearer token on the OpenAPI.
+    Bearer,
+    /// Console session (+ X-CSRF-Token on mutations) or a PAT with a `Manage.*` point.
+    Manage,
+}
+
+/// (method, path, auth, summary, request body schema name or "")
+const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
+    ("get", "/v1/users/me", Auth::Bearer, "The token's account (Account.readProfile)", ""),
+    ("get", "/v1/workspaces", Auth::Bearer, "Workspaces the token reaches (Workspace.list); page_num, page_size", ""),
+    ("get", "/v1/workspaces/{workspace_id}/members", Auth::Bearer, "Members of a workspace (Workspace.listMembers)", ""),
+    ("get", "/v1/organization/members", Auth::Bearer, "Members of the token's team/enterprise (Organization.listMembers)", ""),
+    ("post", "/v1/bot/create", Auth::Bearer, "Create a bot in a workspace (Bot.create)", "CreateBot"),
+    ("get", "/v1/bots", Auth::Bearer, "Bots of a workspace (Bot.list); workspace_id, page_index, page_size", ""),
+    ("get", "/v1/bots/{bot_id}", Auth::Bearer, "One bot (Bot.read)", ""),
+    ("post", "/api/permission/oauth2/introspect", Auth::Bearer, "RFC 7662 introspection; form field token; caller needs Token.introspect", "Introspect"),
+    ("get", "/api/manage/session", Auth::Manage, "The signed-in account and its CSRF token", ""),
+    ("post", "/api/manage/session", Auth::None, "Sign in; sets the buckle_session cookie", "SignIn"),
+    ("delete", "/api/manage/session", Auth::Manage, "Sign out", ""),
+    ("get", "/api/manage/permissions", Auth::Manage, "The permission catalog", ""),
+    ("get", "/api/manage/accounts", Auth::Manage, "All accounts (installation super admins; Manage.accounts)", ""),
+    ("post", "/api/manage/accounts", Auth::Manage, "Create an account (installation super admins; Manage.accounts)", "CreateAccount"),
+    ("get", "/api/manage/accounts/me", Auth::Manage, "The caller's account", ""),
+    ("patch", "/api/manage/accounts/me", Auth::Manage, "Change nick name or avatar URL", "UpdateMe"),
+    ("post", "/api/manage/accounts/me/password", Auth::Manage, "Change the password (console sessions only); ends every session", "ChangePassword"),
+    ("get", "/api/manage/organizations", Auth::Manage, "The caller's teams and enterprises (Manage.organizations)", ""),
+    ("post", "/api/manage/organizations", Auth::Manage, "Create a team (anyone) or enterprise (installation super admins)", "CreateOrganization"),
+    ("get", "/api/manage/organizations/{org_id}", Auth::Manage, "One organization", ""),
+    ("patch", "/api/manage/organizations/{org_id}", Auth::Manage, "Set the token policy (admins)", "UpdateOrganization"),
+    ("get", "/api/manage/organizations/{org_id}/members", Auth::Manage, "Members and roles", ""),
+    ("post", "/api/manage/organizations/{org_id}/members", Auth::Manage, "Add a member (admins)", "AddMember"),
+    ("patch", "/api/manage/organizations/{org_id}/members/{account_id}", Auth::Manage, "Change a member's role (admins)", "SetRole"),
+    ("delete", "/api/manage/organizations/{org_id}/members/{account_id}", Auth::Manage, "Remove a member (admins) or leave; deletes their tokens made there", ""),
+    ("get", "/api/manage/workspaces", Auth::Manage, "The caller's workspaces in one edition; organization_id", ""),
+    ("post", "/api/manage/workspaces", Auth::Manage, "Create a workspace (Manage.workspaces)", "CreateWorkspace"),
+    ("get", "/api/manage/workspaces/{workspace_id}/members", Auth::Manage, "Workspace members", ""),
+    ("post", "/api/manage/workspaces/{workspace_id}/members", Auth::Manage, "Add a member of the organization to its workspace", "AddMember"),
+    ("delete", "/api/manage/workspaces/{workspace_id}/members/{account_id}", Auth::Manage, "Remove a member, or leave", ""),
+    ("get", "/api/manage/personal_access_tokens", Auth::Manage, "The caller's personal access tokens in one edition; never the secrets", ""),
+    ("post", "/api/manage/personal_access_tokens", Auth::Manage, "Create a personal access token; the secret is returned once (Manage.tokens)", "CreatePersonalAccessToken"),
+    ("get", "/api/manage/personal_access_tokens/{token_id}", Auth::Manage, "One personal access token", ""),
+    ("patch", "/api/manage/personal_access_tokens/{token_id}", Auth::Manage, "Edit name, permissions, workspaces", "UpdateToken"),
+    ("delete", "/api/manage/personal_access_tokens/{token_id}", Auth::Manage, "Delete; the token stops working at once", ""),
+    ("get", "/api/manage/organizations/{org_id}/service_access_tokens", Auth::Manage, "Service access tokens of an organization (admins)", ""),
+    ("post", "/api/manage/organizations/{org_id}/service_access_tokens", Auth::Manage, "Create a service access token (admins); the secret is returned once", "CreateServiceAccessToken"),
+    ("get", "/api/manage/service_access_tokens/{token_id}", Auth::Manage, "One service access token (admins)", ""),
+    ("patch", "/api/manage/service_access_tokens/{token_id}", Auth::Manage, "Edit name, permissions, workspaces (admins)", "UpdateToken"),
+    ("delete", "/api/manage/service_access_tokens/{token_id}", Auth::Manage, "Delete (admins)", ""),
+    ("get", "/openapi.json", Auth::None, "This document", ""),
+    ("get", "/metrics", Auth::None, "Prometheus metrics", ""),
+    ("get", "/healthz", Auth::None, "Liveness and database check", ""),
+];
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn object(required: &[&str], props: &[(&str, Value)]) -> Value {
+    let mut p = Map::new();
+    for (k, v) in props {
+        p.insert((*k).to_string(), v.clone());
+    }
+    json!({"type": "object", "required": required, "properties": p, "additionalProperties": false})
+}
+
+fn schemas() -> Value {
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    let grant = |required: &[&str], extra: &[(&str, Value)]| {
+        let mut props = vec![
+            ("name", string()),
+            ("permissions", strings.clone()),
+            ("all_workspaces", json!({"type": "boolean"})),
+            ("workspace_ids", strings.clone()),
+        ];
+        props.extend(extra.iter().cloned());
+        object(required, &props)
+    };
+    let expiry = [
+        ("expires_in", json!({"type": "string", "example": "30d", "description": "1h, 1d, 7d, 30d, ... or permanent"})),
+        ("expires_at", json!({"type": "integer", "description": "Unix seconds"})),
+    ];
+    let mut pat_props = vec![("organization_id", string())];
+    pat_props.extend(expiry.iter().cloned());
+    json!({
+        "Envelope": {
+            "type": "object",
+            "required": ["code", "msg", "detail"],
+            "properties": {
+                "code": {"type": "integer", "description": "0 on success; 4000 bad request, 4100 authentication failed, 4101 no permission, 4200 not found, 4013 rate limited"},
+                "msg": {"type": "string"},
+                "data": {},
+                "detail": {"type": "object", "properties": {"logid": {"type": "string"}}}
+            }
+        },
+        "SignIn": object(&["user_name", "password"], &[("user_name", string()), ("password", string())]),
+        "CreateAccount": object(&["user_name", "password"], &[("user_name", string()), ("password", string()), ("nick_name", string()), ("super_admin", json!({"type": "boolean"}))]),
+        "UpdateMe": object(&[], &[("nick_name", string()), ("avatar_url", string())]),
+        "ChangePassword": object(&["current_password", "new_password"], &[("current_password", string()), ("new_password", string())]),
+        "CreateOrganization": object(&["name", "kind"], &[("name", string()), ("kind", json!({"type": "string", "enum": ["team", "enterprise"]}))]),
+        "UpdateOrganization": object(&[], &[("token_max_days", json!({"type": "integer", "nullable": true, "minimum": 1, "maximum": 365, "description": "null allows permanent personal access tokens"}))]),
+        "AddMember": object(&["user_name", "role"], &[("user_name", string()), ("role", string())]),
+        "SetRole": object(&["role"], &[("role", json!({"type": "string", "enum": ["super_admin", "admin", "member"]}))]),
+        "CreateWorkspace": object(&["name"], &[("name", string()), ("organization_id", string())]),
+        "CreatePersonalAccessToken": grant(&["name", "permissions"], &pat_props),
+        "CreateServiceAccessToken": grant(&["name", "permissions"], &expiry),
+        "UpdateToken": grant(&[], &[]),
+        "CreateBot": {"type": "object", "required": ["space_id", "name"], "properties": {"space_id": string(), "name": string(), "description": string()}},
+        "Introspect": object(&["token"], &[("token", string()), ("token_type_hint", string())]),
+    })
+}
+
 fn build() -> Value {
-    json!({"openapi": "3.0.3", "info": {"title": "Buckle", "version": env!("CARGO_PKG_VERSION")}, "paths": {}})
+    let mut paths = Map::new();
+    for (method, path, auth, summary, body) in OPERATIONS {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut op = json!({
+            "summary": summary,
+            "parameters": params,
+            "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}},
+        });
+        op["security"] = match auth {
+            Auth::None => json!([]),
+            Auth::Bearer => json!([{"bearer": []}]),
+            Auth::Manage => json!([{"session": []}, {"bearer": []}]),
+        };
+        if !body.is_empty() {
+            let media = if *body == "Introspect" { "application/x-www-form-urlencoded" } else { "application/json" };
+            op["requestBody"] = json!({"required": true, "content": {media: {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+        }
+        let entry = paths.entry((*path).to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Buckle",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Self-hosted OpenAPI authorization, wire-compatible with the Coze OpenAPI. Management mutations from a console session need the X-CSRF-Token header from GET /api/manage/session."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "pat_/sat_ access tokens"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "buckle_session"}
+            }
+        }
+    })
+}
+
+/// Every documented (method, path), for tests that hold the document to the router.
+pub fn operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    OPERATIONS.iter().map(|(m, p, ..)| (*m, *p))
 }
