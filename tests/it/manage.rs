@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     sign_in_cookie_csrf_and_sign_out,
+    sign_in_throttling_is_per_account,
     personal_token_secret_is_shown_once,
     last_used_at_is_recorded_after_use,
     personal_edition_expiry_rules,
@@ -24,6 +25,7 @@ on_both_databases!(
     organization_members_and_roles,
     removing_a_member_revokes_their_team_tokens,
     workspaces_and_their_members,
+    team_admins_manage_team_workspaces_they_are_not_in,
     accounts,
     changing_the_password_ends_sessions,
     malformed_requests_get_400,
@@ -62,7 +64,13 @@ async fn raw(
 }
 
 /// A signed-in session's request with a raw body and content type.
-async fn raw_body(sess: &Session, method: Method, path: &str, content_type: &str, body: &str) -> Reply {
+async fn raw_body(
+    sess: &Session,
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> Reply {
     let r = sess
         .client
         .request(method, format!("{}{}", sess.base, path))
@@ -157,12 +165,23 @@ async fn sign_in_cookie_csrf_and_sign_out(s: Server) {
     let csrf = d["csrf_token"].as_str().unwrap().to_string();
     assert!(!csrf.is_empty());
     assert_ne!(csrf, session, "the CSRF token is not the cookie");
-    assert!(!login.body.to_string().contains(&session), "the body never repeats the cookie");
+    assert!(
+        !login.body.to_string().contains(&session),
+        "the body never repeats the cookie"
+    );
     assert_eq!(d["account"]["user_id"], json!(alice.id.to_string()));
     assert_eq!(d["account"]["user_name"], json!("alice"));
 
     // Reads need the cookie only.
-    let cur = raw(&s, Method::GET, "/api/manage/session", Some(&session), None, None).await;
+    let cur = raw(
+        &s,
+        Method::GET,
+        "/api/manage/session",
+        Some(&session),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(cur.ok()["account"]["user_id"], json!(alice.id.to_string()));
     assert_eq!(cur.ok()["csrf_token"], json!(csrf));
     raw(&s, Method::GET, "/api/manage/session", None, None, None)
@@ -171,31 +190,81 @@ async fn sign_in_cookie_csrf_and_sign_out(s: Server) {
     raw(&s, Method::GET, "/api/manage/workspaces", None, None, None)
         .await
         .fails(401, 4100);
-    raw(&s, Method::GET, "/api/manage/session", Some("not-a-session"), None, None)
-        .await
-        .fails(401, 4100);
+    raw(
+        &s,
+        Method::GET,
+        "/api/manage/session",
+        Some("not-a-session"),
+        None,
+        None,
+    )
+    .await
+    .fails(401, 4100);
 
     // Mutations also need the CSRF header, and the right one.
     let ws = json!({"name": "csrf probe"});
-    raw(&s, Method::POST, "/api/manage/workspaces", Some(&session), None, Some(ws.clone()))
-        .await
-        .fails(403, 4101);
-    raw(&s, Method::POST, "/api/manage/workspaces", Some(&session), Some("wrong"), Some(ws.clone()))
-        .await
-        .fails(403, 4101);
+    raw(
+        &s,
+        Method::POST,
+        "/api/manage/workspaces",
+        Some(&session),
+        None,
+        Some(ws.clone()),
+    )
+    .await
+    .fails(403, 4101);
+    raw(
+        &s,
+        Method::POST,
+        "/api/manage/workspaces",
+        Some(&session),
+        Some("wrong"),
+        Some(ws.clone()),
+    )
+    .await
+    .fails(403, 4101);
     let bob = s.user("bob").await;
     let bobs = s.login(&bob).await;
-    raw(&s, Method::POST, "/api/manage/workspaces", Some(&session), Some(&bobs.csrf), Some(ws.clone()))
-        .await
-        .fails(403, 4101);
-    raw(&s, Method::POST, "/api/manage/workspaces", None, Some(&csrf), Some(ws.clone()))
-        .await
-        .fails(401, 4100);
-    let created = raw(&s, Method::POST, "/api/manage/workspaces", Some(&session), Some(&csrf), Some(ws))
-        .await;
+    raw(
+        &s,
+        Method::POST,
+        "/api/manage/workspaces",
+        Some(&session),
+        Some(&bobs.csrf),
+        Some(ws.clone()),
+    )
+    .await
+    .fails(403, 4101);
+    raw(
+        &s,
+        Method::POST,
+        "/api/manage/workspaces",
+        None,
+        Some(&csrf),
+        Some(ws.clone()),
+    )
+    .await
+    .fails(401, 4100);
+    let created = raw(
+        &s,
+        Method::POST,
+        "/api/manage/workspaces",
+        Some(&session),
+        Some(&csrf),
+        Some(ws),
+    )
+    .await;
     assert_eq!(created.ok()["name"], json!("csrf probe"));
     // Only the accepted request made a workspace.
-    let list = raw(&s, Method::GET, "/api/manage/workspaces", Some(&session), None, None).await;
+    let list = raw(
+        &s,
+        Method::GET,
+        "/api/manage/workspaces",
+        Some(&session),
+        None,
+        None,
+    )
+    .await;
     let probes = list
         .ok()
         .as_array()
@@ -206,9 +275,16 @@ async fn sign_in_cookie_csrf_and_sign_out(s: Server) {
     assert_eq!(probes, 1);
 
     // Signing out needs the header too, then ends the session for good.
-    raw(&s, Method::DELETE, "/api/manage/session", Some(&session), None, None)
-        .await
-        .fails(403, 4101);
+    raw(
+        &s,
+        Method::DELETE,
+        "/api/manage/session",
+        Some(&session),
+        None,
+        None,
+    )
+    .await
+    .fails(403, 4101);
     let out = reqwest::Client::new()
         .delete(s.url("/api/manage/session"))
         .header("cookie", format!("buckle_session={session}"))
@@ -225,14 +301,51 @@ async fn sign_in_cookie_csrf_and_sign_out(s: Server) {
         .expect("sign-out clears the cookie");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     Reply::of(out).await.ok();
-    raw(&s, Method::GET, "/api/manage/session", Some(&session), None, None)
-        .await
-        .fails(401, 4100);
-    raw(&s, Method::POST, "/api/manage/workspaces", Some(&session), Some(&csrf), Some(json!({"name": "late"})))
-        .await
-        .fails(401, 4100);
+    raw(
+        &s,
+        Method::GET,
+        "/api/manage/session",
+        Some(&session),
+        None,
+        None,
+    )
+    .await
+    .fails(401, 4100);
+    raw(
+        &s,
+        Method::POST,
+        "/api/manage/workspaces",
+        Some(&session),
+        Some(&csrf),
+        Some(json!({"name": "late"})),
+    )
+    .await
+    .fails(401, 4100);
     // Bob's session is untouched.
     bobs.get("/api/manage/session").await.ok();
+}
+
+/// User names are case-sensitive (`alice` and `ALICE` are two accounts; the
+/// lookup and the UNIQUE constraint compare exactly), but the sign-in throttle
+/// (throttle.rs `SignInThrottle::key`) lowercases them, so guessing one account's
+/// password locks out, and a success resets the count of, another account.
+async fn sign_in_throttling_is_per_account(s: Server) {
+    let lower = s.user("alice").await;
+    let upper = s.user("ALICE").await;
+    for i in 0..10 {
+        sign_in(&s, "alice", &format!("guess-{i}"))
+            .await
+            .fails(401, 4100);
+    }
+    sign_in(&s, "alice", &lower.password).await.fails(429, 4013);
+    // Another account, whose password nobody guessed, signs in.
+    let other = sign_in(&s, "ALICE", &upper.password).await;
+    assert_eq!(
+        other.ok()["account"]["user_id"],
+        json!(upper.id.to_string())
+    );
+    // And its success does not lift the lock on the first one.
+    sign_in(&s, "alice", &lower.password).await.fails(429, 4013);
 }
 
 async fn personal_token_secret_is_shown_once(s: Server) {
@@ -276,7 +389,10 @@ async fn personal_token_secret_is_shown_once(s: Server) {
     let items = list.ok().as_array().unwrap().clone();
     assert_eq!(items.len(), 2);
     let text = list.body.to_string();
-    assert!(!text.contains(&secret) && !text.contains(&other_secret), "list leaks a secret");
+    assert!(
+        !text.contains(&secret) && !text.contains(&other_secret),
+        "list leaks a secret"
+    );
     for item in &items {
         assert!(item.get("token").is_none(), "{item}");
         for key in [
@@ -296,7 +412,10 @@ async fn personal_token_secret_is_shown_once(s: Server) {
     let mine = items.iter().find(|t| t["id"] == json!(id)).unwrap();
     assert_eq!(mine["name"], json!("ci token"));
     assert_eq!(mine["last_chars"], json!(&secret[64..]));
-    assert_eq!(mine["permissions"], json!(["Account.readProfile", "Bot.list"]));
+    assert_eq!(
+        mine["permissions"],
+        json!(["Account.readProfile", "Bot.list"])
+    );
     assert_eq!(mine["all_workspaces"], json!(true));
     assert_eq!(mine["workspace_ids"], json!([]));
     assert_eq!(mine["created_at"], d["created_at"]);
@@ -326,7 +445,9 @@ async fn personal_token_secret_is_shown_once(s: Server) {
     let personal = a.get("/api/manage/personal_access_tokens").await;
     assert!(!ids_of(personal.ok()).contains(&team_id));
     let in_team = a
-        .get(&format!("/api/manage/personal_access_tokens?organization_id={team}"))
+        .get(&format!(
+            "/api/manage/personal_access_tokens?organization_id={team}"
+        ))
         .await;
     assert_eq!(ids_of(in_team.ok()), vec![team_id]);
     assert_eq!(in_team.ok()[0]["organization_id"], json!(team));
@@ -374,15 +495,24 @@ async fn personal_edition_expiry_rules(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
     let body = |extra: Value| {
-        let mut b = json!({"name": "t", "permissions": ["Account.readProfile"], "all_workspaces": true});
+        let mut b =
+            json!({"name": "t", "permissions": ["Account.readProfile"], "all_workspaces": true});
         for (k, v) in extra.as_object().unwrap() {
             b[k] = v.clone();
         }
         b
     };
-    for (choice, secs) in [("1h", 3_600), ("1d", 86_400), ("7d", 7 * 86_400), ("30d", 30 * 86_400)] {
+    for (choice, secs) in [
+        ("1h", 3_600),
+        ("1d", 86_400),
+        ("7d", 7 * 86_400),
+        ("30d", 30 * 86_400),
+    ] {
         let r = a
-            .post("/api/manage/personal_access_tokens", body(json!({"expires_in": choice})))
+            .post(
+                "/api/manage/personal_access_tokens",
+                body(json!({"expires_in": choice})),
+            )
             .await;
         let d = r.ok();
         assert_eq!(
@@ -393,7 +523,10 @@ async fn personal_edition_expiry_rules(s: Server) {
     }
     let at = now() + 10 * 86_400;
     let r = a
-        .post("/api/manage/personal_access_tokens", body(json!({"expires_at": at})))
+        .post(
+            "/api/manage/personal_access_tokens",
+            body(json!({"expires_at": at})),
+        )
         .await;
     assert_eq!(r.ok()["expires_at"], json!(at));
 
@@ -409,9 +542,7 @@ async fn personal_edition_expiry_rules(s: Server) {
         json!({"expires_in": "1d", "expires_at": now() + 3_600}),
         json!({}),
     ] {
-        a.post(path, body(bad.clone()))
-            .await
-            .fails(400, 4000);
+        a.post(path, body(bad.clone())).await.fails(400, 4000);
     }
     // Only the five good ones were made.
     assert_eq!(a.get(path).await.ok().as_array().unwrap().len(), 5);
@@ -447,7 +578,9 @@ async fn organization_expiry_policy(s: Server) {
     b.post(tokens, team_pat(&team, &["Bot.list"], "366d"))
         .await
         .fails(400, 4000);
-    b.post(tokens, team_pat(&team, &["Bot.list"], "365d")).await.ok();
+    b.post(tokens, team_pat(&team, &["Bot.list"], "365d"))
+        .await
+        .ok();
 
     // Only admins set the policy; outsiders do not even see the team.
     b.patch(&org_path, json!({"token_max_days": null}))
@@ -466,7 +599,9 @@ async fn organization_expiry_policy(s: Server) {
     let r = a.patch(&org_path, json!({"token_max_days": null})).await;
     assert_eq!(r.ok()["token_max_days"], Value::Null);
     assert_eq!(b.get(&org_path).await.ok()["token_max_days"], Value::Null);
-    let r = b.post(tokens, team_pat(&team, &["Bot.list"], "permanent")).await;
+    let r = b
+        .post(tokens, team_pat(&team, &["Bot.list"], "permanent"))
+        .await;
     assert_eq!(r.ok()["expires_at"], Value::Null);
     let permanent = r.ok()["token"].as_str().unwrap().to_string();
     // The personal edition keeps its own 30-day cap.
@@ -486,13 +621,20 @@ async fn organization_expiry_policy(s: Server) {
     a.post(tokens, team_pat(&team, &["Bot.list"], "permanent"))
         .await
         .fails(400, 4000);
-    a.post(tokens, team_pat(&team, &["Bot.list"], "30d")).await.ok();
+    a.post(tokens, team_pat(&team, &["Bot.list"], "30d"))
+        .await
+        .ok();
     // An absent field changes nothing.
-    assert_eq!(a.patch(&org_path, json!({})).await.ok()["token_max_days"], json!(30));
+    assert_eq!(
+        a.patch(&org_path, json!({})).await.ok()["token_max_days"],
+        json!(30)
+    );
     // The permanent token made earlier still works.
     let ws = a.workspace("team ws", Some(&team)).await;
     let members = format!("/api/manage/workspaces/{ws}/members");
-    a.post(&members, json!({"user_name": "bob", "role": "member"})).await.ok();
+    a.post(&members, json!({"user_name": "bob", "role": "member"}))
+        .await
+        .ok();
     s.bearer(&permanent)
         .get(&format!("/v1/bots?workspace_id={ws}"))
         .await
@@ -602,7 +744,10 @@ async fn team_level_and_operator_points(s: Server) {
         .await;
     assert_eq!(refused.fails(403, 4101), TEAM_LEVEL_MSG);
     let refused = b
-        .post(tokens, team_pat(&team, &["Bot.list", "Organization.listWorkspaces"], "1d"))
+        .post(
+            tokens,
+            team_pat(&team, &["Bot.list", "Organization.listWorkspaces"], "1d"),
+        )
         .await;
     assert_eq!(refused.fails(403, 4101), TEAM_LEVEL_MSG);
     // In the personal edition nobody is an admin of anything.
@@ -629,7 +774,9 @@ async fn team_level_and_operator_points(s: Server) {
         assert_eq!(m.ok()["total_count"], json!(3));
     }
     // A member's team token with workspace points is fine.
-    b.post(tokens, team_pat(&team, &["Bot.list"], "1d")).await.ok();
+    b.post(tokens, team_pat(&team, &["Bot.list"], "1d"))
+        .await
+        .ok();
 
     // Operator-only points need an installation super admin, whatever the team role.
     for point in ["Token.introspect", "Manage.accounts"] {
@@ -664,7 +811,10 @@ async fn editing_a_token_takes_effect_at_once(s: Server) {
     assert_eq!(d["name"], json!("renamed"));
     assert_eq!(d["permissions"], before["permissions"]);
     assert_eq!(d["all_workspaces"], json!(true));
-    assert_eq!(d["expires_at"], before["expires_at"], "edits never extend a token");
+    assert_eq!(
+        d["expires_at"], before["expires_at"],
+        "edits never extend a token"
+    );
     assert_eq!(d["last_chars"], before["last_chars"]);
     assert!(d.get("token").is_none());
 
@@ -675,9 +825,15 @@ async fn editing_a_token_takes_effect_at_once(s: Server) {
     pat.get(&bots_home).await.ok();
 
     let r = a
-        .patch(&path, json!({"permissions": ["Account.readProfile", "Bot.list"]}))
+        .patch(
+            &path,
+            json!({"permissions": ["Account.readProfile", "Bot.list"]}),
+        )
         .await;
-    assert_eq!(r.ok()["permissions"], json!(["Account.readProfile", "Bot.list"]));
+    assert_eq!(
+        r.ok()["permissions"],
+        json!(["Account.readProfile", "Bot.list"])
+    );
     pat.get("/v1/users/me").await.ok();
 
     // Narrow to one workspace, then widen again.
@@ -787,7 +943,11 @@ async fn management_through_tokens(s: Server) {
     assert!(child.starts_with("pat_") && child.len() == 68);
     let child_id = r.ok()["id"].as_str().unwrap().to_string();
     let me = s.bearer(&child).get("/v1/users/me").await;
-    assert_eq!(me.ok()["user_id"], json!(alice.id.to_string()), "the new token is Alice's");
+    assert_eq!(
+        me.ok()["user_id"],
+        json!(alice.id.to_string()),
+        "the new token is Alice's"
+    );
     let listed = manager.get(tokens).await;
     assert_eq!(listed.ok().as_array().unwrap().len(), 2);
     assert!(ids_of(a.get(tokens).await.ok()).contains(&child_id));
@@ -802,7 +962,10 @@ async fn management_through_tokens(s: Server) {
         .await
         .fails(403, 4101);
     manager
-        .post("/api/manage/organizations", json!({"name": "t", "kind": "team"}))
+        .post(
+            "/api/manage/organizations",
+            json!({"name": "t", "kind": "team"}),
+        )
         .await
         .fails(403, 4101);
 
@@ -828,7 +991,10 @@ async fn management_through_tokens(s: Server) {
     ws_manager.get(tokens).await.fails(403, 4101);
     let org_manager = s.bearer(&a.simple_pat(&["Manage.organizations"]).await);
     let team = org_manager
-        .post("/api/manage/organizations", json!({"name": "via token", "kind": "team"}))
+        .post(
+            "/api/manage/organizations",
+            json!({"name": "via token", "kind": "team"}),
+        )
         .await;
     let team = team.ok()["id"].as_str().unwrap().to_string();
 
@@ -924,7 +1090,10 @@ async fn service_access_tokens(s: Server) {
     d.get(&sats).await.fails(404, 4200);
 
     // No account-level points: a service is nobody's account.
-    for perms in [json!(["Account.readProfile"]), json!(["Bot.list", "Conversation.create"])] {
+    for perms in [
+        json!(["Account.readProfile"]),
+        json!(["Bot.list", "Conversation.create"]),
+    ] {
         a.post(
             &sats,
             json!({"name": "svc", "permissions": perms, "all_workspaces": true, "expires_in": "1d"}),
@@ -941,9 +1110,12 @@ async fn service_access_tokens(s: Server) {
         .await
         .fails(400, 4000);
     }
-    a.post(&sats, json!({"name": "svc", "permissions": ["Bot.list"], "all_workspaces": true}))
-        .await
-        .fails(400, 4000);
+    a.post(
+        &sats,
+        json!({"name": "svc", "permissions": ["Bot.list"], "all_workspaces": true}),
+    )
+    .await
+    .fails(400, 4000);
 
     // Permanent is allowed.
     let r = a.post(&sats, good.clone()).await;
@@ -969,7 +1141,13 @@ async fn service_access_tokens(s: Server) {
     let list = c.get(&sats).await;
     assert_eq!(list.ok().as_array().unwrap().len(), 2);
     assert!(!list.body.to_string().contains(&secret));
-    assert!(list.ok().as_array().unwrap().iter().all(|t| t.get("token").is_none()));
+    assert!(
+        list.ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("token").is_none())
+    );
     let got = a.get(&one).await;
     assert_eq!(got.ok()["name"], json!("svc"));
     assert!(got.ok().get("token").is_none());
@@ -985,7 +1163,10 @@ async fn service_access_tokens(s: Server) {
     let (_, builder) = a.pat(team_pat(&team, &["Bot.create"], "1d")).await;
     let bot = s
         .bearer(&builder)
-        .post("/v1/bot/create", json!({"space_id": team_ws.to_string(), "name": "helper"}))
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": team_ws.to_string(), "name": "helper"}),
+        )
         .await;
     let bot_id = bot.ok()["bot_id"].as_str().unwrap().to_string();
     let sat = s.bearer(&secret);
@@ -994,22 +1175,25 @@ async fn service_access_tokens(s: Server) {
     assert_eq!(listed.ok()["total"], json!(1));
     assert_eq!(listed.ok()["items"][0]["id"], json!(bot_id));
     sat.get(&format!("/v1/bots/{bot_id}")).await.ok();
-    sat.get(&format!("/v1/bots?workspace_id={}", alice.personal_workspace))
-        .await
-        .fails(403, 4101);
+    sat.get(&format!(
+        "/v1/bots?workspace_id={}",
+        alice.personal_workspace
+    ))
+    .await
+    .fails(403, 4101);
     sat.get(&format!("/v1/bots?workspace_id={other_ws}"))
         .await
         .fails(403, 4101);
     sat.get("/v1/users/me").await.fails(403, 4101);
 
     // It survives its creator leaving the team.
-    e.delete(&format!("/api/manage/organizations/{team}/members/{}", alice.id))
-        .await
-        .ok();
-    s.bearer(&builder)
-        .get(&bots)
-        .await
-        .fails(401, 4100);
+    e.delete(&format!(
+        "/api/manage/organizations/{team}/members/{}",
+        alice.id
+    ))
+    .await
+    .ok();
+    s.bearer(&builder).get(&bots).await.fails(401, 4100);
     assert_eq!(sat.get(&bots).await.ok()["total"], json!(1));
     a.get(&one).await.fails(404, 4200);
     assert_eq!(e.get(&one).await.ok()["name"], json!("svc"));
@@ -1021,7 +1205,9 @@ async fn service_access_tokens(s: Server) {
     e.patch(&one, json!({"permissions": ["Account.readProfile"]}))
         .await
         .fails(400, 4000);
-    e.patch(&one, json!({"permissions": ["Bot.list"]})).await.ok();
+    e.patch(&one, json!({"permissions": ["Bot.list"]}))
+        .await
+        .ok();
     sat.get(&bots).await.ok();
 
     // Deleting it ends it.
@@ -1041,7 +1227,9 @@ async fn organizations(s: Server) {
     let r = s.login(&root).await;
     let orgs = "/api/manage/organizations";
 
-    let made = b.post(orgs, json!({"name": "Bob's team", "kind": "team"})).await;
+    let made = b
+        .post(orgs, json!({"name": "Bob's team", "kind": "team"}))
+        .await;
     let m = made.ok().clone();
     let team = m["id"].as_str().unwrap().to_string();
     assert_eq!(m["kind"], json!("team"));
@@ -1065,7 +1253,9 @@ async fn organizations(s: Server) {
     ] {
         b.post(orgs, bad).await.fails(400, 4000);
     }
-    let ent = r.post(orgs, json!({"name": "Root Inc", "kind": "enterprise"})).await;
+    let ent = r
+        .post(orgs, json!({"name": "Root Inc", "kind": "enterprise"}))
+        .await;
     assert_eq!(ent.ok()["kind"], json!("enterprise"));
     assert_eq!(ent.ok()["role"], json!("super_admin"));
     let ent = ent.ok()["id"].as_str().unwrap().to_string();
@@ -1081,11 +1271,15 @@ async fn organizations(s: Server) {
     // Organizations one is not in are 404, whatever the method.
     for org in [&team, &ent, &"987654321".to_string()] {
         c.get(&format!("{orgs}/{org}")).await.fails(404, 4200);
-        c.get(&format!("{orgs}/{org}/members")).await.fails(404, 4200);
+        c.get(&format!("{orgs}/{org}/members"))
+            .await
+            .fails(404, 4200);
         c.patch(&format!("{orgs}/{org}"), json!({"token_max_days": 30}))
             .await
             .fails(404, 4200);
-        add_member(&c, org, "carol", "member").await.fails(404, 4200);
+        add_member(&c, org, "carol", "member")
+            .await
+            .fails(404, 4200);
         c.delete(&format!("{orgs}/{org}/members/{}", bob.id))
             .await
             .fails(404, 4200);
@@ -1110,8 +1304,12 @@ async fn organization_members_and_roles(s: Server) {
     assert_eq!(r.ok()["user_id"], json!(bob.id.to_string()));
     assert_eq!(r.ok()["role"], json!("member"));
     add_member(&a, &team, "bob", "admin").await.fails(409, 4000);
-    add_member(&a, &team, "ghost", "member").await.fails(404, 4200);
-    add_member(&a, &team, "dave", "owner").await.fails(400, 4000);
+    add_member(&a, &team, "ghost", "member")
+        .await
+        .fails(404, 4200);
+    add_member(&a, &team, "dave", "owner")
+        .await
+        .fails(400, 4000);
     add_member(&a, &team, "carol", "admin").await.ok();
 
     let list = b.get(&members).await;
@@ -1128,7 +1326,11 @@ async fn organization_members_and_roles(s: Server) {
         })
         .collect();
     assert_eq!(roles.len(), 3);
-    for want in [("alice", "super_admin"), ("bob", "member"), ("carol", "admin")] {
+    for want in [
+        ("alice", "super_admin"),
+        ("bob", "member"),
+        ("carol", "admin"),
+    ] {
         assert!(
             roles.contains(&(want.0.to_string(), want.1.to_string())),
             "{roles:?}"
@@ -1136,7 +1338,9 @@ async fn organization_members_and_roles(s: Server) {
     }
 
     // Members do not manage members.
-    add_member(&b, &team, "dave", "member").await.fails(403, 4101);
+    add_member(&b, &team, "dave", "member")
+        .await
+        .fails(403, 4101);
     b.patch(&member(carol.id), json!({"role": "member"}))
         .await
         .fails(403, 4101);
@@ -1156,7 +1360,9 @@ async fn organization_members_and_roles(s: Server) {
     add_member(&c, &team, "dave", "member").await.ok();
     let r = c.patch(&member(bob.id), json!({"role": "admin"})).await;
     assert_eq!(r.ok()["role"], json!("admin"));
-    c.patch(&member(bob.id), json!({"role": "member"})).await.ok();
+    c.patch(&member(bob.id), json!({"role": "member"}))
+        .await
+        .ok();
     c.patch(&member(bob.id), json!({"role": "boss"}))
         .await
         .fails(400, 4000);
@@ -1182,8 +1388,12 @@ async fn organization_members_and_roles(s: Server) {
     assert_eq!(role_of(list.ok(), alice.id), Some(json!("super_admin")));
 
     // With a second super admin, the first may step down or leave.
-    a.patch(&member(bob.id), json!({"role": "super_admin"})).await.ok();
-    a.patch(&member(alice.id), json!({"role": "admin"})).await.ok();
+    a.patch(&member(bob.id), json!({"role": "super_admin"}))
+        .await
+        .ok();
+    a.patch(&member(alice.id), json!({"role": "admin"}))
+        .await
+        .ok();
     let list = b.get(&members).await;
     assert_eq!(role_of(list.ok(), alice.id), Some(json!("admin")));
     assert_eq!(role_of(list.ok(), bob.id), Some(json!("super_admin")));
@@ -1220,11 +1430,17 @@ async fn removing_a_member_revokes_their_team_tokens(s: Server) {
     let bots = format!("/v1/bots?workspace_id={team_ws}");
     s.bearer(&team_secret).get(&bots).await.ok();
     let in_team = format!("/api/manage/workspaces?organization_id={team}");
-    assert_eq!(ids_of(b.get(&in_team).await.ok()), vec![team_ws.to_string()]);
+    assert_eq!(
+        ids_of(b.get(&in_team).await.ok()),
+        vec![team_ws.to_string()]
+    );
 
-    a.delete(&format!("/api/manage/organizations/{team}/members/{}", bob.id))
-        .await
-        .ok();
+    a.delete(&format!(
+        "/api/manage/organizations/{team}/members/{}",
+        bob.id
+    ))
+    .await
+    .ok();
 
     s.bearer(&team_secret).get(&bots).await.fails(401, 4100);
     b.get(&format!("/api/manage/personal_access_tokens/{team_id}"))
@@ -1278,7 +1494,9 @@ async fn workspaces_and_their_members(s: Server) {
 
     let team = a.team("acme").await;
     add_member(&a, &team, "bob", "member").await.ok();
-    let tw = a.post(wss, json!({"name": "team ws", "organization_id": team})).await;
+    let tw = a
+        .post(wss, json!({"name": "team ws", "organization_id": team}))
+        .await;
     assert_eq!(tw.ok()["organization_id"], json!(team));
     let tw = tw.ok()["id"].as_str().unwrap().to_string();
     b.post(wss, json!({"name": "nope", "organization_id": team}))
@@ -1339,7 +1557,10 @@ async fn workspaces_and_their_members(s: Server) {
         .map(|m| m["user_name"].as_str().unwrap())
         .collect();
     assert_eq!(names.len(), 2);
-    assert!(names.contains(&"alice") && names.contains(&"bob"), "{names:?}");
+    assert!(
+        names.contains(&"alice") && names.contains(&"bob"),
+        "{names:?}"
+    );
     assert_eq!(
         ids_of(b.get(&format!("{wss}?organization_id={team}")).await.ok()),
         vec![tw.clone()]
@@ -1388,6 +1609,43 @@ async fn workspaces_and_their_members(s: Server) {
         .fails(400, 4000);
 }
 
+/// `require_ws_admin` (manage/workspaces.rs) says the admins of the organization
+/// owning a workspace manage its members, but `visible()` answers 404 to anyone not
+/// already in the workspace, so a team admin outside it cannot, and a workspace
+/// whose owner left the team can no longer be managed by anyone.
+async fn team_admins_manage_team_workspaces_they_are_not_in(s: Server) {
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let carol = s.user("carol").await;
+    let _dave = s.user("dave").await;
+    let a = s.login(&alice).await;
+    let c = s.login(&carol).await;
+    let team = a.team("acme").await;
+    add_member(&a, &team, "bob", "member").await.ok();
+    add_member(&a, &team, "carol", "super_admin").await.ok();
+    add_member(&a, &team, "dave", "admin").await.ok();
+    let tw = a.workspace("alice's team ws", Some(&team)).await;
+    let members = format!("/api/manage/workspaces/{tw}/members");
+
+    // Carol, a super admin of the team, is not in Alice's workspace.
+    let r = c
+        .post(&members, json!({"user_name": "bob", "role": "member"}))
+        .await;
+    assert_eq!(r.ok()["user_id"], json!(bob.id.to_string()));
+
+    // Alice leaves the team: her workspace must stay manageable by the team's admins.
+    c.delete(&format!(
+        "/api/manage/organizations/{team}/members/{}",
+        alice.id
+    ))
+    .await
+    .ok();
+    c.post(&members, json!({"user_name": "dave", "role": "member"}))
+        .await
+        .ok();
+    c.delete(&format!("{members}/{}", bob.id)).await.ok();
+}
+
 async fn accounts(s: Server) {
     let root = s.super_admin("root").await;
     let alice = s.user("alice").await;
@@ -1398,18 +1656,27 @@ async fn accounts(s: Server) {
 
     a.post(accounts, newbie.clone()).await.fails(403, 4101);
     a.get(accounts).await.fails(403, 4101);
-    r.post(accounts, json!({"user_name": "newbie", "password": "short"}))
-        .await
-        .fails(400, 4000);
+    r.post(
+        accounts,
+        json!({"user_name": "newbie", "password": "short"}),
+    )
+    .await
+    .fails(400, 4000);
     let long = "x".repeat(65);
     for bad in ["bad name", "bad/name", "", "名字", long.as_str()] {
-        r.post(accounts, json!({"user_name": bad, "password": "long enough"}))
-            .await
-            .fails(400, 4000);
-    }
-    r.post(accounts, json!({"user_name": "alice", "password": "long enough"}))
+        r.post(
+            accounts,
+            json!({"user_name": bad, "password": "long enough"}),
+        )
         .await
-        .fails(409, 4000);
+        .fails(400, 4000);
+    }
+    r.post(
+        accounts,
+        json!({"user_name": "alice", "password": "long enough"}),
+    )
+    .await
+    .fails(409, 4000);
     // Refused attempts left nothing behind.
     sign_in(&s, "newbie", "long enough").await.fails(401, 4100);
 
@@ -1419,24 +1686,39 @@ async fn accounts(s: Server) {
     assert_eq!(m["nick_name"], json!("New Bie"));
     assert_eq!(m["is_super_admin"], json!(false));
     assert!(made.body.get("password").is_none() && !made.body.to_string().contains("long enough"));
-    r.post(accounts, json!({"user_name": "newbie", "password": "long enough"}))
-        .await
-        .fails(409, 4000);
+    r.post(
+        accounts,
+        json!({"user_name": "newbie", "password": "long enough"}),
+    )
+    .await
+    .fails(409, 4000);
     let signed = sign_in(&s, "newbie", "long enough").await;
     assert_eq!(signed.ok()["account"]["user_id"], m["user_id"]);
     // A new account has its own personal workspace.
-    let nb = s.login(&User {
-        id: m["user_id"].as_str().unwrap().parse().unwrap(),
-        name: "newbie".into(),
-        password: "long enough".into(),
-        personal_workspace: 0,
-    })
-    .await;
-    assert_eq!(nb.get("/api/manage/workspaces").await.ok().as_array().unwrap().len(), 1);
+    let nb = s
+        .login(&User {
+            id: m["user_id"].as_str().unwrap().parse().unwrap(),
+            name: "newbie".into(),
+            password: "long enough".into(),
+            personal_workspace: 0,
+        })
+        .await;
+    assert_eq!(
+        nb.get("/api/manage/workspaces")
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // Only installation super admins may create them.
-    nb.post(accounts, json!({"user_name": "x", "password": "long enough"}))
-        .await
-        .fails(403, 4101);
+    nb.post(
+        accounts,
+        json!({"user_name": "x", "password": "long enough"}),
+    )
+    .await
+    .fails(403, 4101);
 
     let names: Vec<String> = r
         .get(&format!("{accounts}?page_size=100"))
@@ -1450,7 +1732,9 @@ async fn accounts(s: Server) {
     for n in ["root", "alice", "newbie"] {
         assert!(names.contains(&n.to_string()), "{names:?}");
     }
-    r.get(&format!("{accounts}?page_size=0")).await.fails(400, 4000);
+    r.get(&format!("{accounts}?page_size=0"))
+        .await
+        .fails(400, 4000);
 
     // Profile edits show on the OpenAPI.
     let me = a.get("/api/manage/accounts/me").await;
@@ -1475,7 +1759,9 @@ async fn accounts(s: Server) {
         json!({"user_name": "mallory"}),
         json!({"is_super_admin": true}),
     ] {
-        a.patch("/api/manage/accounts/me", bad).await.fails(400, 4000);
+        a.patch("/api/manage/accounts/me", bad)
+            .await
+            .fails(400, 4000);
     }
     let me = a.get("/api/manage/accounts/me").await;
     assert_eq!(me.ok()["nick_name"], json!("Alice A."));
@@ -1490,17 +1776,26 @@ async fn changing_the_password_ends_sessions(s: Server) {
     let path = "/api/manage/accounts/me/password";
 
     first
-        .post(path, json!({"current_password": "wrong password", "new_password": "brand new secret"}))
+        .post(
+            path,
+            json!({"current_password": "wrong password", "new_password": "brand new secret"}),
+        )
         .await
         .fails(403, 4101);
     first
-        .post(path, json!({"current_password": alice.password, "new_password": "short"}))
+        .post(
+            path,
+            json!({"current_password": alice.password, "new_password": "short"}),
+        )
         .await
         .fails(400, 4000);
     // A token cannot change the password, even with management points.
     let manager = first.simple_pat(&["Manage.tokens"]).await;
     s.bearer(&manager)
-        .post(path, json!({"current_password": alice.password, "new_password": "brand new secret"}))
+        .post(
+            path,
+            json!({"current_password": alice.password, "new_password": "brand new secret"}),
+        )
         .await
         .fails(403, 4101);
     // Nothing changed so far.
@@ -1508,7 +1803,10 @@ async fn changing_the_password_ends_sessions(s: Server) {
     sign_in(&s, "alice", &alice.password).await.ok();
 
     first
-        .post(path, json!({"current_password": alice.password, "new_password": "brand new secret"}))
+        .post(
+            path,
+            json!({"current_password": alice.password, "new_password": "brand new secret"}),
+        )
         .await
         .ok();
     first.get("/api/manage/session").await.fails(401, 4100);
@@ -1519,7 +1817,10 @@ async fn changing_the_password_ends_sessions(s: Server) {
         .fails(401, 4100);
     sign_in(&s, "alice", &alice.password).await.fails(401, 4100);
     let again = sign_in(&s, "alice", "brand new secret").await;
-    assert_eq!(again.ok()["account"]["user_id"], json!(alice.id.to_string()));
+    assert_eq!(
+        again.ok()["account"]["user_id"],
+        json!(alice.id.to_string())
+    );
     // Access tokens are not sessions: they keep working.
     s.bearer(&pat).get("/v1/users/me").await.ok();
 }
@@ -1547,7 +1848,10 @@ async fn malformed_requests_get_400(s: Server) {
         (ws, ""),
         (ws, r#"{"name": 5}"#),
         (ws, r#"["name"]"#),
-        (tokens, r#"{"name":"a","permissions":"Bot.list","expires_in":"1d"}"#),
+        (
+            tokens,
+            r#"{"name":"a","permissions":"Bot.list","expires_in":"1d"}"#,
+        ),
     ] {
         let r = raw_body(&a, Method::POST, path, json_ct, body).await;
         r.fails(400, 4000);
@@ -1587,16 +1891,41 @@ async fn malformed_requests_get_400(s: Server) {
             .await
             .fails(400, 4000);
     }
-    a.get("/api/manage/service_access_tokens/1e5").await.fails(400, 4000);
-    a.get(&format!("{ws}?organisation_id=1")).await.fails(400, 4000);
+    a.get("/api/manage/service_access_tokens/1e5")
+        .await
+        .fails(400, 4000);
+    a.get(&format!("{ws}?organisation_id=1"))
+        .await
+        .fails(400, 4000);
 
     // Unknown routes and methods.
-    for path in ["/api/manage/nope", "/api/manage", "/nope", "/api/manage/personal_access_tokens/1/extra"] {
+    for path in [
+        "/api/manage/nope",
+        "/api/manage",
+        "/nope",
+        "/api/manage/personal_access_tokens/1/extra",
+    ] {
         a.get(path).await.fails(404, 4200);
     }
     a.call(Method::PUT, "/api/manage/session", Some(json!({})))
         .await
         .fails(405, 4000);
+    // Duplicates are refused in every kind of parameter.
+    let team = a.team("acme").await;
+    raw_body(
+        &a,
+        Method::PATCH,
+        &format!("/api/manage/organizations/{team}"),
+        json_ct,
+        r#"{"token_max_days":30,"token_max_days":null}"#,
+    )
+    .await
+    .fails(400, 4000);
+    a.get(&format!("{ws}?organization_id={team}&organization_id=1"))
+        .await
+        .fails(400, 4000);
+    let org = a.get(&format!("/api/manage/organizations/{team}")).await;
+    assert_eq!(org.ok()["token_max_days"], json!(365));
 }
 
 async fn permission_catalog(s: Server) {
@@ -1617,7 +1946,10 @@ async fn permission_catalog(s: Server) {
     assert!(!chat["description_zh"].as_str().unwrap().is_empty());
     assert_eq!(find("Account.readProfile")["level"], json!("account"));
     assert_eq!(find("Bot.list")["level"], json!("workspace"));
-    assert_eq!(find("Organization.listMembers")["level"], json!("organization"));
+    assert_eq!(
+        find("Organization.listMembers")["level"],
+        json!("organization")
+    );
     assert_eq!(find("Token.introspect")["operator_only"], json!(true));
     assert_eq!(find("Manage.accounts")["operator_only"], json!(true));
     assert_eq!(find("Manage.tokens")["operator_only"], json!(false));

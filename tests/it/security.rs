@@ -4,7 +4,10 @@ use crate::on_both_databases;
 use crate::testkit::*;
 use serde_json::json;
 
-on_both_databases!(repeated_wrong_passwords_are_throttled, only_hashes_of_secrets_are_stored);
+on_both_databases!(
+    repeated_wrong_passwords_are_throttled,
+    only_hashes_of_secrets_are_stored
+);
 
 async fn repeated_wrong_passwords_are_throttled(s: Server) {
     let victim = s.user("victim").await;
@@ -28,7 +31,10 @@ async fn repeated_wrong_passwords_are_throttled(s: Server) {
         attempt(format!("guess-{i}")).await.fails(401, 4100);
     }
     // Even the right password is refused while the name is throttled.
-    let msg = attempt(victim.password.clone()).await.fails(429, 4013).to_string();
+    let msg = attempt(victim.password.clone())
+        .await
+        .fails(429, 4013)
+        .to_string();
     assert!(msg.contains("try again"), "{msg}");
     // Other accounts are unaffected.
     let other = s.user("other").await;
@@ -51,7 +57,13 @@ async fn only_hashes_of_secrets_are_stored(s: Server) {
     assert_eq!(stored.token_hash, buckle_core::secret::hash_secret(&pat));
     assert_ne!(stored.token_hash, pat);
     assert_eq!(stored.hint, pat[pat.len() - 4..]);
-    let account = s.state.store.account_by_id(alice.id).await.unwrap().unwrap();
+    let account = s
+        .state
+        .store
+        .account_by_id(alice.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(account.password_hash.starts_with("$argon2id$"));
     assert!(!account.password_hash.contains(&alice.password));
 }
@@ -59,15 +71,29 @@ async fn only_hashes_of_secrets_are_stored(s: Server) {
 #[tokio::test]
 async fn openapi_document_describes_every_route_that_exists() {
     let s = Server::start(Db::Sqlite).await;
-    let doc: serde_json::Value = reqwest::get(s.url("/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = reqwest::get(s.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let client = reqwest::Client::new();
     let mut checked = 0;
     for (method, path) in buckle_server::openapi_doc::operations() {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} documented");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} documented"
+        );
         let concrete = path
             .split('/')
-            .map(|seg| if seg.starts_with('{') { "1000000000000000001" } else { seg })
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    "1000000000000000001"
+                } else {
+                    seg
+                }
+            })
             .collect::<Vec<_>>()
             .join("/");
         let r = client

@@ -23,49 +23,295 @@ enum Auth {
 
 /// (method, path, auth, summary, request body schema name or "")
 const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
-    ("get", "/v1/users/me", Auth::Bearer, "The token's account (Account.readProfile)", ""),
-    ("get", "/v1/workspaces", Auth::Bearer, "Workspaces the token reaches (Workspace.list); page_num, page_size", ""),
-    ("get", "/v1/workspaces/{workspace_id}/members", Auth::Bearer, "Members of a workspace (Workspace.listMembers)", ""),
-    ("get", "/v1/organization/members", Auth::Bearer, "Members of the token's team/enterprise (Organization.listMembers)", ""),
-    ("post", "/v1/bot/create", Auth::Bearer, "Create a bot in a workspace (Bot.create)", "CreateBot"),
-    ("get", "/v1/bots", Auth::Bearer, "Bots of a workspace (Bot.list); workspace_id, page_index, page_size", ""),
-    ("get", "/v1/bots/{bot_id}", Auth::Bearer, "One bot (Bot.read)", ""),
-    ("post", "/api/permission/oauth2/introspect", Auth::Bearer, "RFC 7662 introspection; form field token; caller needs Token.introspect", "Introspect"),
-    ("get", "/api/manage/session", Auth::Manage, "The signed-in account and its CSRF token", ""),
-    ("post", "/api/manage/session", Auth::None, "Sign in; sets the buckle_session cookie", "SignIn"),
-    ("delete", "/api/manage/session", Auth::Manage, "Sign out", ""),
-    ("get", "/api/manage/permissions", Auth::Manage, "The permission catalog", ""),
-    ("get", "/api/manage/accounts", Auth::Manage, "All accounts (installation super admins; Manage.accounts)", ""),
-    ("post", "/api/manage/accounts", Auth::Manage, "Create an account (installation super admins; Manage.accounts)", "CreateAccount"),
-    ("get", "/api/manage/accounts/me", Auth::Manage, "The caller's account", ""),
-    ("patch", "/api/manage/accounts/me", Auth::Manage, "Change nick name or avatar URL", "UpdateMe"),
-    ("post", "/api/manage/accounts/me/password", Auth::Manage, "Change the password (console sessions only); ends every session", "ChangePassword"),
-    ("get", "/api/manage/organizations", Auth::Manage, "The caller's teams and enterprises (Manage.organizations)", ""),
-    ("post", "/api/manage/organizations", Auth::Manage, "Create a team (anyone) or enterprise (installation super admins)", "CreateOrganization"),
-    ("get", "/api/manage/organizations/{org_id}", Auth::Manage, "One organization", ""),
-    ("patch", "/api/manage/organizations/{org_id}", Auth::Manage, "Set the token policy (admins)", "UpdateOrganization"),
-    ("get", "/api/manage/organizations/{org_id}/members", Auth::Manage, "Members and roles", ""),
-    ("post", "/api/manage/organizations/{org_id}/members", Auth::Manage, "Add a member (admins)", "AddMember"),
-    ("patch", "/api/manage/organizations/{org_id}/members/{account_id}", Auth::Manage, "Change a member's role (admins)", "SetRole"),
-    ("delete", "/api/manage/organizations/{org_id}/members/{account_id}", Auth::Manage, "Remove a member (admins) or leave; deletes their tokens made there", ""),
-    ("get", "/api/manage/workspaces", Auth::Manage, "The caller's workspaces in one edition; organization_id", ""),
-    ("post", "/api/manage/workspaces", Auth::Manage, "Create a workspace (Manage.workspaces)", "CreateWorkspace"),
-    ("get", "/api/manage/workspaces/{workspace_id}/members", Auth::Manage, "Workspace members", ""),
-    ("post", "/api/manage/workspaces/{workspace_id}/members", Auth::Manage, "Add a member of the organization to its workspace", "AddMember"),
-    ("delete", "/api/manage/workspaces/{workspace_id}/members/{account_id}", Auth::Manage, "Remove a member, or leave", ""),
-    ("get", "/api/manage/personal_access_tokens", Auth::Manage, "The caller's personal access tokens in one edition; never the secrets", ""),
-    ("post", "/api/manage/personal_access_tokens", Auth::Manage, "Create a personal access token; the secret is returned once (Manage.tokens)", "CreatePersonalAccessToken"),
-    ("get", "/api/manage/personal_access_tokens/{token_id}", Auth::Manage, "One personal access token", ""),
-    ("patch", "/api/manage/personal_access_tokens/{token_id}", Auth::Manage, "Edit name, permissions, workspaces", "UpdateToken"),
-    ("delete", "/api/manage/personal_access_tokens/{token_id}", Auth::Manage, "Delete; the token stops working at once", ""),
-    ("get", "/api/manage/organizations/{org_id}/service_access_tokens", Auth::Manage, "Service access tokens of an organization (admins)", ""),
-    ("post", "/api/manage/organizations/{org_id}/service_access_tokens", Auth::Manage, "Create a service access token (admins); the secret is returned once", "CreateServiceAccessToken"),
-    ("get", "/api/manage/service_access_tokens/{token_id}", Auth::Manage, "One service access token (admins)", ""),
-    ("patch", "/api/manage/service_access_tokens/{token_id}", Auth::Manage, "Edit name, permissions, workspaces (admins)", "UpdateToken"),
-    ("delete", "/api/manage/service_access_tokens/{token_id}", Auth::Manage, "Delete (admins)", ""),
+    (
+        "get",
+        "/v1/users/me",
+        Auth::Bearer,
+        "The token's account (Account.readProfile)",
+        "",
+    ),
+    (
+        "get",
+        "/v1/workspaces",
+        Auth::Bearer,
+        "Workspaces the token reaches (Workspace.list); page_num, page_size",
+        "",
+    ),
+    (
+        "get",
+        "/v1/workspaces/{workspace_id}/members",
+        Auth::Bearer,
+        "Members of a workspace (Workspace.listMembers)",
+        "",
+    ),
+    (
+        "get",
+        "/v1/organization/members",
+        Auth::Bearer,
+        "Members of the token's team/enterprise (Organization.listMembers)",
+        "",
+    ),
+    (
+        "post",
+        "/v1/bot/create",
+        Auth::Bearer,
+        "Create a bot in a workspace (Bot.create)",
+        "CreateBot",
+    ),
+    (
+        "get",
+        "/v1/bots",
+        Auth::Bearer,
+        "Bots of a workspace (Bot.list); workspace_id, page_index, page_size",
+        "",
+    ),
+    (
+        "get",
+        "/v1/bots/{bot_id}",
+        Auth::Bearer,
+        "One bot (Bot.read)",
+        "",
+    ),
+    (
+        "post",
+        "/api/permission/oauth2/introspect",
+        Auth::Bearer,
+        "RFC 7662 introspection; form field token; caller needs Token.introspect",
+        "Introspect",
+    ),
+    (
+        "get",
+        "/api/manage/session",
+        Auth::Manage,
+        "The signed-in account and its CSRF token",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/session",
+        Auth::None,
+        "Sign in; sets the buckle_session cookie",
+        "SignIn",
+    ),
+    (
+        "delete",
+        "/api/manage/session",
+        Auth::Manage,
+        "Sign out",
+        "",
+    ),
+    (
+        "get",
+        "/api/manage/permissions",
+        Auth::Manage,
+        "The permission catalog",
+        "",
+    ),
+    (
+        "get",
+        "/api/manage/accounts",
+        Auth::Manage,
+        "All accounts (installation super admins; Manage.accounts)",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/accounts",
+        Auth::Manage,
+        "Create an account (installation super admins; Manage.accounts)",
+        "CreateAccount",
+    ),
+    (
+        "get",
+        "/api/manage/accounts/me",
+        Auth::Manage,
+        "The caller's account",
+        "",
+    ),
+    (
+        "patch",
+        "/api/manage/accounts/me",
+        Auth::Manage,
+        "Change nick name or avatar URL",
+        "UpdateMe",
+    ),
+    (
+        "post",
+        "/api/manage/accounts/me/password",
+        Auth::Manage,
+        "Change the password (console sessions only); ends every session",
+        "ChangePassword",
+    ),
+    (
+        "get",
+        "/api/manage/organizations",
+        Auth::Manage,
+        "The caller's teams and enterprises (Manage.organizations)",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/organizations",
+        Auth::Manage,
+        "Create a team (anyone) or enterprise (installation super admins)",
+        "CreateOrganization",
+    ),
+    (
+        "get",
+        "/api/manage/organizations/{org_id}",
+        Auth::Manage,
+        "One organization",
+        "",
+    ),
+    (
+        "patch",
+        "/api/manage/organizations/{org_id}",
+        Auth::Manage,
+        "Set the token policy (admins)",
+        "UpdateOrganization",
+    ),
+    (
+        "get",
+        "/api/manage/organizations/{org_id}/members",
+        Auth::Manage,
+        "Members and roles",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/organizations/{org_id}/members",
+        Auth::Manage,
+        "Add a member (admins)",
+        "AddMember",
+    ),
+    (
+        "patch",
+        "/api/manage/organizations/{org_id}/members/{account_id}",
+        Auth::Manage,
+        "Change a member's role (admins)",
+        "SetRole",
+    ),
+    (
+        "delete",
+        "/api/manage/organizations/{org_id}/members/{account_id}",
+        Auth::Manage,
+        "Remove a member (admins) or leave; deletes their tokens made there",
+        "",
+    ),
+    (
+        "get",
+        "/api/manage/workspaces",
+        Auth::Manage,
+        "The caller's workspaces in one edition; organization_id",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/workspaces",
+        Auth::Manage,
+        "Create a workspace (Manage.workspaces)",
+        "CreateWorkspace",
+    ),
+    (
+        "get",
+        "/api/manage/workspaces/{workspace_id}/members",
+        Auth::Manage,
+        "Workspace members",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/workspaces/{workspace_id}/members",
+        Auth::Manage,
+        "Add a member of the organization to its workspace",
+        "AddMember",
+    ),
+    (
+        "delete",
+        "/api/manage/workspaces/{workspace_id}/members/{account_id}",
+        Auth::Manage,
+        "Remove a member, or leave",
+        "",
+    ),
+    (
+        "get",
+        "/api/manage/personal_access_tokens",
+        Auth::Manage,
+        "The caller's personal access tokens in one edition; never the secrets",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/personal_access_tokens",
+        Auth::Manage,
+        "Create a personal access token; the secret is returned once (Manage.tokens)",
+        "CreatePersonalAccessToken",
+    ),
+    (
+        "get",
+        "/api/manage/personal_access_tokens/{token_id}",
+        Auth::Manage,
+        "One personal access token",
+        "",
+    ),
+    (
+        "patch",
+        "/api/manage/personal_access_tokens/{token_id}",
+        Auth::Manage,
+        "Edit name, permissions, workspaces",
+        "UpdateToken",
+    ),
+    (
+        "delete",
+        "/api/manage/personal_access_tokens/{token_id}",
+        Auth::Manage,
+        "Delete; the token stops working at once",
+        "",
+    ),
+    (
+        "get",
+        "/api/manage/organizations/{org_id}/service_access_tokens",
+        Auth::Manage,
+        "Service access tokens of an organization (admins)",
+        "",
+    ),
+    (
+        "post",
+        "/api/manage/organizations/{org_id}/service_access_tokens",
+        Auth::Manage,
+        "Create a service access token (admins); the secret is returned once",
+        "CreateServiceAccessToken",
+    ),
+    (
+        "get",
+        "/api/manage/service_access_tokens/{token_id}",
+        Auth::Manage,
+        "One service access token (admins)",
+        "",
+    ),
+    (
+        "patch",
+        "/api/manage/service_access_tokens/{token_id}",
+        Auth::Manage,
+        "Edit name, permissions, workspaces (admins)",
+        "UpdateToken",
+    ),
+    (
+        "delete",
+        "/api/manage/service_access_tokens/{token_id}",
+        Auth::Manage,
+        "Delete (admins)",
+        "",
+    ),
     ("get", "/openapi.json", Auth::None, "This document", ""),
     ("get", "/metrics", Auth::None, "Prometheus metrics", ""),
-    ("get", "/healthz", Auth::None, "Liveness and database check", ""),
+    (
+        "get",
+        "/healthz",
+        Auth::None,
+        "Liveness and database check",
+        "",
+    ),
 ];
 
 fn string() -> Value {
@@ -93,8 +339,14 @@ fn schemas() -> Value {
         object(required, &props)
     };
     let expiry = [
-        ("expires_in", json!({"type": "string", "example": "30d", "description": "1h, 1d, 7d, 30d, ... or permanent"})),
-        ("expires_at", json!({"type": "integer", "description": "Unix seconds"})),
+        (
+            "expires_in",
+            json!({"type": "string", "example": "30d", "description": "1h, 1d, 7d, 30d, ... or permanent"}),
+        ),
+        (
+            "expires_at",
+            json!({"type": "integer", "description": "Unix seconds"}),
+        ),
     ];
     let mut pat_props = vec![("organization_id", string())];
     pat_props.extend(expiry.iter().cloned());
@@ -145,10 +397,16 @@ fn build() -> Value {
             Auth::Manage => json!([{"session": []}, {"bearer": []}]),
         };
         if !body.is_empty() {
-            let media = if *body == "Introspect" { "application/x-www-form-urlencoded" } else { "application/json" };
+            let media = if *body == "Introspect" {
+                "application/x-www-form-urlencoded"
+            } else {
+                "application/json"
+            };
             op["requestBody"] = json!({"required": true, "content": {media: {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
         }
-        let entry = paths.entry((*path).to_string()).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry((*path).to_string())
+            .or_insert_with(|| json!({}));
         entry[*method] = op;
     }
     json!({

@@ -22,8 +22,9 @@ impl SignInThrottle {
         }
     }
 
+    /// User names are case-sensitive, exactly as the account lookup compares them.
     fn key(user_name: &str) -> String {
-        user_name.trim().to_ascii_lowercase()
+        user_name.trim().to_string()
     }
 
     /// Seconds until `user_name` may try again, or `None` when it may try now.
@@ -61,10 +62,11 @@ mod tests {
     fn blocks_after_max_failures_until_the_window_ends() {
         let t = SignInThrottle::new(3, 100);
         for i in 0..3 {
-            assert_eq!(t.blocked_for("Alice", 1000 + i), None);
+            assert_eq!(t.blocked_for("alice", 1000 + i), None);
             t.record_failure("alice ", 1000 + i);
         }
-        assert_eq!(t.blocked_for("ALICE", 1010), Some(90));
+        assert_eq!(t.blocked_for("alice", 1010), Some(90));
+        assert_eq!(t.blocked_for("ALICE", 1010), None, "another account");
         assert_eq!(t.blocked_for("bob", 1010), None);
         assert_eq!(t.blocked_for("alice", 1100), None);
         // A new window starts counting afresh.

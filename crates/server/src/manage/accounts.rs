@@ -132,6 +132,11 @@ pub async fn update_me(
     actor: Actor,
     Json(body): Json<UpdateMe>,
 ) -> ApiResult<AccountOut> {
+    if actor.token.is_some() {
+        return Err(ApiError::forbidden(
+            "Edit your profile from a signed-in console session.",
+        ));
+    }
     let nick = match &body.nick_name {
         Some(n) => clean_name(n, "nick_name", 64)?,
         None => actor.account.nick_name.clone(),

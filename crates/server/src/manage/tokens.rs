@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
+use buckle_core::catalog::Grant;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::reach::Subject;
 use buckle_core::secret::{hash_secret, hint};
@@ -87,12 +88,13 @@ async fn check_grant(
             "Only a super admin of this Buckle installation may grant operator permissions.",
         ));
     }
+    // Operator points (introspection) concern the installation, not a person's account.
     if subject == Subject::Service
         && points.iter().any(|p| {
             state
                 .catalog
                 .get(p)
-                .is_some_and(|p| p.level == Level::Account)
+                .is_some_and(|p| p.level == Level::Account && p.grant != Grant::Operator)
         })
     {
         return Err(ApiError::bad_request(

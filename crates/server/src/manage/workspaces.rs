@@ -81,7 +81,8 @@ pub async fn list(
         .collect())
 }
 
-/// The workspace, if the actor belongs to it, with the actor's role there.
+/// The workspace, if the actor belongs to it or administers the organization owning
+/// it, with the actor's role there (`org_admin` for organization admins outside it).
 async fn visible(
     state: &AppState,
     actor: &Actor,
@@ -89,13 +90,16 @@ async fn visible(
 ) -> Result<(Workspace, String), ApiError> {
     let ws_id = id(raw, "workspace_id")?;
     let not_found = || ApiError::not_found("Workspace not found.");
-    let role = state
-        .store
-        .workspace_role(ws_id, actor.account.id)
-        .await?
-        .ok_or_else(not_found)?;
     let w = state.store.workspace(ws_id).await?.ok_or_else(not_found)?;
-    Ok((w, role))
+    if let Some(role) = state.store.workspace_role(ws_id, actor.account.id).await? {
+        return Ok((w, role));
+    }
+    if let Some(org) = &w.org_id
+        && actor.require_org_admin(state, org).await.is_ok()
+    {
+        return Ok((w, "org_admin".into()));
+    }
+    Err(not_found())
 }
 
 /// Workspace owners and admins manage members, and so do the admins of the
@@ -106,7 +110,7 @@ async fn require_ws_admin(
     w: &Workspace,
     role: &str,
 ) -> Result<(), ApiError> {
-    if matches!(role, "owner" | "admin") {
+    if matches!(role, "owner" | "admin" | "org_admin") {
         return Ok(());
     }
     if let Some(org) = &w.org_id
