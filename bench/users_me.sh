@@ -18,6 +18,10 @@ for tool in wrk hyperfine; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y $tool)" >&2; exit 1; }
 done
 
+if curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+    echo "bench: something already answers on port $PORT; stop it or set PORT" >&2
+    exit 1
+fi
 cargo build --release --quiet
 BIN=$PWD/target/release/buckle
 WORK=$(mktemp -d)
