@@ -2,9 +2,14 @@
 //! expiry rules and the reach decision every OpenAPI call goes through.
 
 pub mod catalog;
+pub mod device;
 pub mod expiry;
 pub mod ids;
+pub mod jwt;
+pub mod pkce;
 pub mod reach;
+pub mod redirect;
+pub mod rsa_key;
 pub mod secret;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};

@@ -1,0 +1,115 @@
+//! Device authorization (RFC 8628) codes: the user code people type, and the
+//! polling rules.
+
+use rand::Rng;
+
+/// No vowels (no words), no look-alikes.
+const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// A user code such as `WDJB-MJHT`.
+pub fn new_user_code() -> String {
+    let mut rng = rand::rng();
+    let mut s = String::with_capacity(9);
+    for i in 0..8 {
+        if i == 4 {
+            s.push('-');
+        }
+        s.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
+    }
+    s
+}
+
+/// What a person typed, in the stored form (`XXXX-XXXX`), if it could be a code.
+pub fn normalize_user_code(typed: &str) -> Option<String> {
+    let chars: Vec<char> = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() != 8
+        || !chars
+            .iter()
+            .all(|c| c.is_ascii() && ALPHABET.contains(&(*c as u8)))
+    {
+        return None;
+    }
+    let mut s: String = chars[..4].iter().collect();
+    s.push('-');
+    s.extend(&chars[4..]);
+    Some(s)
+}
+
+/// The answer to one poll of a device code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    Pending,
+    SlowDown,
+    Denied,
+    Expired,
+    Approved,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Approved,
+    Denied,
+}
+
+/// Decides a poll. `last_poll` is the previous poll's time, if any.
+pub fn poll(
+    status: Status,
+    expires_at: i64,
+    last_poll: Option<i64>,
+    interval: i64,
+    now: i64,
+) -> Poll {
+    if now >= expires_at {
+        return Poll::Expired;
+    }
+    match status {
+        Status::Denied => Poll::Denied,
+        Status::Approved => Poll::Approved,
+        Status::Pending if last_poll.is_some_and(|t| now - t < interval) => Poll::SlowDown,
+        Status::Pending => Poll::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn user_codes() {
+        let c = new_user_code();
+        assert_eq!(c.len(), 9);
+        assert_eq!(normalize_user_code(&c), Some(c.clone()));
+        assert_eq!(
+            normalize_user_code(&c.to_lowercase().replace('-', " ")),
+            Some(c)
+        );
+        assert_eq!(normalize_user_code("WDJB-MJH"), None);
+        assert_eq!(normalize_user_code("AEIO-UAEI"), None);
+    }
+
+    #[test]
+    fn polling() {
+        let exp = 1000;
+        assert_eq!(poll(Status::Pending, exp, None, 5, 10), Poll::Pending);
+        assert_eq!(poll(Status::Pending, exp, Some(8), 5, 10), Poll::SlowDown);
+        assert_eq!(poll(Status::Pending, exp, Some(5), 5, 10), Poll::Pending);
+        assert_eq!(poll(Status::Approved, exp, Some(9), 5, 10), Poll::Approved);
+        assert_eq!(poll(Status::Denied, exp, None, 5, 10), Poll::Denied);
+        assert_eq!(poll(Status::Approved, exp, None, 5, 1000), Poll::Expired);
+    }
+
+    proptest! {
+        #[test]
+        fn normalize_never_panics(s in ".{0,20}") {
+            if let Some(c) = normalize_user_code(&s) {
+                prop_assert_eq!(normalize_user_code(&c), Some(c));
+            }
+        }
+    }
+}

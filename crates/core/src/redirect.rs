@@ -1,0 +1,156 @@
+//! Redirect URIs: registered ones are validated once; a request's must equal one of
+//! them exactly, byte for byte (no case folding, no trailing-slash or query leeway).
+
+/// Checks a URI an app registers.
+pub fn validate(uri: &str) -> Result<(), &'static str> {
+    if uri.is_empty() || uri.len() > 2048 {
+        return Err("a redirect URI must have 1 to 2048 characters");
+    }
+    if uri
+        .bytes()
+        .any(|b| b.is_ascii_control() || b == b' ' || !b.is_ascii())
+    {
+        return Err("a redirect URI must be ASCII with no spaces or control characters");
+    }
+    if uri.contains('#') {
+        return Err("a redirect URI must not have a fragment");
+    }
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return Err("a redirect URI must be absolute");
+    };
+    let mut sb = scheme.bytes();
+    let scheme_ok = matches!(sb.next(), Some(c) if c.is_ascii_lowercase())
+        && sb.all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.')
+        });
+    if !scheme_ok {
+        return Err("a redirect URI must start with a lowercase scheme");
+    }
+    match scheme {
+        "http" | "https" => {
+            let Some(after) = rest.strip_prefix("//") else {
+                return Err("an http(s) redirect URI needs a host");
+            };
+            let host = after.split(['/', '?']).next().unwrap_or("");
+            if host.is_empty() || host.contains('@') {
+                return Err("an http(s) redirect URI needs a host and no user info");
+            }
+            Ok(())
+        }
+        "javascript" | "data" | "file" | "vbscript" => Err("that scheme cannot be a redirect URI"),
+        // Custom schemes for mobile and desktop apps (e.g. com.example.app:/callback).
+        _ if rest.is_empty() => Err("a redirect URI needs a path"),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `given` is exactly one of the registered URIs.
+pub fn matches<S: AsRef<str>>(registered: &[S], given: &str) -> bool {
+    registered.iter().any(|r| r.as_ref() == given)
+}
+
+/// `uri` with the query parameters appended, each form-encoded.
+pub fn with_params(uri: &str, params: &[(&str, &str)]) -> String {
+    let mut out = String::from(uri);
+    let mut sep = if uri.contains('?') { '&' } else { '?' };
+    for (k, v) in params {
+        out.push(sep);
+        out.push_str(&encode(k));
+        out.push('=');
+        out.push_str(&encode(v));
+        sep = '&';
+    }
+    out
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn exact_matching_only() {
+        let reg = [
+            "https://app.example.com/cb",
+            "http://127.0.0.1:8080/callback",
+        ];
+        assert!(matches(&reg, "https://app.example.com/cb"));
+        for near in [
+            "https://APP.example.com/cb",
+            "https://app.example.com/CB",
+            "https://app.example.com/cb/",
+            "https://app.example.com/cb?x=1",
+            "https://app.example.com/cb#f",
+            "http://app.example.com/cb",
+            "https://app.example.com:443/cb",
+            "https://app.example.com/c",
+            "",
+        ] {
+            assert!(!matches(&reg, near), "{near}");
+        }
+    }
+
+    #[test]
+    fn registration_rules() {
+        assert!(validate("https://app.example.com/cb").is_ok());
+        assert!(validate("http://127.0.0.1:8080/callback?x=1").is_ok());
+        assert!(validate("com.example.app:/oauth").is_ok());
+        for bad in [
+            "",
+            "/relative",
+            "https://",
+            "https://user@host/",
+            "https://a.example/cb#frag",
+            "javascript:alert(1)",
+            "HTTPS://a.example/",
+            "https://a.example/ cb",
+            "myapp:",
+        ] {
+            assert!(validate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn params_are_encoded() {
+        assert_eq!(
+            with_params(
+                "https://a.example/cb",
+                &[("code", "code_x"), ("state", "a b&c")]
+            ),
+            "https://a.example/cb?code=code_x&state=a%20b%26c"
+        );
+        assert_eq!(
+            with_params("https://a.example/cb?k=v", &[("error", "access_denied")]),
+            "https://a.example/cb?k=v&error=access_denied"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_uri_matches_only_itself(a in "https://[a-z]{1,8}\\.example/[a-zA-Z0-9/?=&._-]{0,20}", b in "https://[a-z]{1,8}\\.example/[a-zA-Z0-9/?=&._-]{0,20}") {
+            prop_assert!(matches(&[a.clone()], &a));
+            prop_assert_eq!(matches(&[a.clone()], &b), a == b);
+            let slash = format!("{a}/");
+            prop_assert!(!matches(&[a.clone()], &slash));
+            prop_assert!(!matches(&[a.clone()], &a.to_uppercase()) || a == a.to_uppercase());
+        }
+
+        #[test]
+        fn validate_never_panics(s in ".{0,100}") {
+            let _ = validate(&s);
+        }
+    }
+}
