@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bots;
+mod oauth;
 mod organizations;
 mod sessions;
 mod tokens;
@@ -10,6 +11,10 @@ mod workspaces;
 
 pub use accounts::{Account, NewAccount};
 pub use bots::Bot;
+pub use oauth::{
+    AppKey, AuthCode, Consumed, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken,
+    OAuthApp, OAuthToken, RefreshToken,
+};
 pub use organizations::{Membership, OrgMember, Organization};
 pub use tokens::{AccessToken, NewAccessToken, TokenChanges, TokenKindDb};
 pub use workspaces::{Workspace, WorkspaceMember, WorkspaceOfAccount};
