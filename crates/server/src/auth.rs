@@ -8,16 +8,39 @@ use axum::http::request::Parts;
 use buckle_core::reach::{Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_core::{PermissionSet, TokenKind};
-use buckle_store::{AccessToken, TokenKindDb};
+use buckle_store::TokenKindDb;
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
 /// hot path read-only for busy tokens.
 const TOUCH_EVERY_SECS: i64 = 60;
 
-/// A verified access token.
+/// A verified access token of any kind, reduced to what enforcement needs.
 pub struct Credential {
-    pub token: AccessToken,
+    pub id: i64,
+    pub kind: TokenKind,
+    /// The person the token acts for (PATs, OBO tokens, personal AppAuth tokens).
+    pub account_id: Option<i64>,
+    /// The organization (edition) the token belongs to; `None` for the personal edition.
+    pub org_id: Option<String>,
+    /// Who made a PAT or SAT.
+    pub created_by: Option<i64>,
+    /// The PAT/SAT's name, or the OAuth app's name.
+    pub name: String,
     pub reach: Reach,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub oauth: Option<OAuthContext>,
+    /// An OBO token of an organization whose app is not (or no longer) installed there.
+    not_installed: bool,
+}
+
+/// What an OAuth token carries besides its reach.
+pub struct OAuthContext {
+    pub app_id: i64,
+    pub client_id: String,
+    pub session_name: Option<String>,
+    pub device_id: Option<String>,
+    pub custom_consumer: Option<String>,
 }
 
 /// What a handler asks of the credential.
@@ -50,26 +73,26 @@ impl Credential {
             return Err(reject("malformed", "The access token is invalid."));
         };
         let hash = hash_secret(token);
-        let Some(row) = state.store.token_by_hash(&hash).await? else {
-            return Err(reject(
-                "unknown",
-                "The access token is invalid or has been revoked.",
-            ));
+        let now = buckle_core::now_unix();
+        match kind {
+            TokenKind::Personal | TokenKind::Service => Self::verify_access_token(state, kind, &hash, now).await,
+            _ => Self::verify_oauth_token(state, kind, &hash, now).await,
+        }
+    }
+
+    async fn verify_access_token(state: &AppState, kind: TokenKind, hash: &str, now: i64) -> Result<Credential, ApiError> {
+        let Some(row) = state.store.token_by_hash(hash).await? else {
+            return Err(reject("unknown", "The access token is invalid or has been revoked."));
         };
         // The index lookup already matched; this re-check costs nothing and keeps the
         // comparison constant-time should the lookup ever become a scan.
         let kind_ok = matches!(
             (kind, row.kind),
-            (TokenKind::Personal, TokenKindDb::Personal)
-                | (TokenKind::Service, TokenKindDb::Service)
+            (TokenKind::Personal, TokenKindDb::Personal) | (TokenKind::Service, TokenKindDb::Service)
         );
-        if !constant_time_eq(&hash, &row.token_hash) || !kind_ok {
-            return Err(reject(
-                "unknown",
-                "The access token is invalid or has been revoked.",
-            ));
+        if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
+            return Err(reject("unknown", "The access token is invalid or has been revoked."));
         }
-        let now = buckle_core::now_unix();
         if row.expires_at.is_some_and(|t| t <= now) {
             return Err(reject("expired", "The access token has expired."));
         }
@@ -95,11 +118,92 @@ impl Credential {
             },
             organization: row.org_id.clone(),
         };
-        Ok(Credential { token: row, reach })
+        Ok(Credential {
+            id: row.id,
+            kind,
+            account_id: row.account_id,
+            org_id: row.org_id,
+            created_by: Some(row.created_by),
+            name: row.name,
+            reach,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            oauth: None,
+            not_installed: false,
+        })
+    }
+
+    async fn verify_oauth_token(state: &AppState, kind: TokenKind, hash: &str, now: i64) -> Result<Credential, ApiError> {
+        let Some(row) = state.store.oauth_token_by_hash(hash).await? else {
+            return Err(reject("unknown", "The access token is invalid or has been revoked."));
+        };
+        let kind_ok = matches!(
+            (kind, row.kind.as_str()),
+            (TokenKind::UserOauth, "czu") | (TokenKind::AppOauth, "czs")
+        );
+        if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
+            return Err(reject("unknown", "The access token is invalid or has been revoked."));
+        }
+        if row.expires_at <= now {
+            return Err(reject("expired", "The access token has expired."));
+        }
+        if !row.app_enabled {
+            return Err(reject(
+                "suspended",
+                &format!("app: {} is currently deactivated by the owner", row.app_name),
+            ));
+        }
+        // The token can do what its app asks for now, and no more.
+        let app_points = PermissionSet::decode(&row.app_permissions);
+        let points = PermissionSet::from_names(
+            PermissionSet::decode(&row.permissions)
+                .iter()
+                .filter(|p| app_points.contains(p))
+                .map(str::to_string)
+                .collect(),
+        );
+        let not_installed = row.kind == "czu"
+            && row.org_id.as_deref().is_some_and(|org| {
+                row.app_org_id.as_deref() != Some(org) && row.installation.as_deref() != Some("installed")
+            });
+        let reach = Reach {
+            subject: if row.account_id.is_some() { Subject::Person } else { Subject::Service },
+            points,
+            workspaces: if row.all_workspaces {
+                Workspaces::All
+            } else {
+                Workspaces::List(buckle_store::decode_id_list(&row.workspace_ids))
+            },
+            organization: row.org_id.clone(),
+        };
+        Ok(Credential {
+            id: row.id,
+            kind,
+            account_id: row.account_id,
+            org_id: row.org_id,
+            created_by: None,
+            name: row.app_name,
+            reach,
+            created_at: row.created_at,
+            expires_at: Some(row.expires_at),
+            oauth: Some(OAuthContext {
+                app_id: row.app_id,
+                client_id: row.client_id,
+                session_name: row.session_name,
+                device_id: row.device_id,
+                custom_consumer: row.custom_consumer,
+            }),
+            not_installed,
+        })
     }
 
     /// Decides a call with facts read now. Workspaces that do not exist are 404/4200.
     pub async fn require(&self, state: &AppState, need: Need<'_>) -> Result<(), ApiError> {
+        if self.not_installed {
+            return Err(ApiError::forbidden(
+                "The app is not installed in this team/enterprise; ask an admin to install it.",
+            ));
+        }
         let decision = match need {
             Need::Credential(point) => self.reach.decide(&Requirement::Credential { point }),
             Need::Account(point) => self.reach.decide(&Requirement::Account { point }),
@@ -108,7 +212,7 @@ impl Credential {
                     // Skip the database when the point alone already decides.
                     return Err(buckle_core::Denial::MissingPoint(point.to_string()).into());
                 }
-                let person = self.token.account_id.unwrap_or(0);
+                let person = self.account_id.unwrap_or(0);
                 let Some((ws, is_member)) = state.store.workspace_for(id, person).await? else {
                     return Err(ApiError::not_found("Workspace not found."));
                 };
@@ -122,7 +226,7 @@ impl Credential {
                 })
             }
             Need::Organization(point) => {
-                let role = match (&self.token.org_id, self.token.account_id) {
+                let role = match (&self.org_id, self.account_id) {
                     (Some(org), Some(person)) if self.reach.points.contains(point) => state
                         .store
                         .role_in(org, person)

@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Json, Router};
-use buckle_store::TokenKindDb;
+use buckle_core::TokenKind;
+use buckle_core::reach::Workspaces;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -48,7 +49,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         .await
         .map_err(|_| unauthorized("The caller's token is invalid, expired or revoked."))?;
     let allowed = caller.reach.points.contains("Token.introspect")
-        && match caller.token.account_id {
+        && match caller.account_id {
             // A person's grant holds only while they are still a super admin.
             Some(person) => state
                 .store
@@ -79,15 +80,17 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     let Ok(cred) = Credential::verify(state, &form.token).await else {
         return Ok(Json(json!({ "active": false })).into_response());
     };
-    let t = &cred.token;
-    let (token_type, sub) = match t.kind {
-        TokenKindDb::Personal => (
-            "personal_access_token",
-            t.account_id.unwrap_or_default().to_string(),
-        ),
-        TokenKindDb::Service => ("service_access_token", format!("service:{}", t.id)),
+    let token_type = match cred.kind {
+        TokenKind::Personal => "personal_access_token",
+        TokenKind::Service => "service_access_token",
+        TokenKind::UserOauth => "user_access_token",
+        _ => "app_access_token",
     };
-    let username = match t.account_id {
+    let sub = match cred.account_id {
+        Some(id) => id.to_string(),
+        None => format!("service:{}", cred.id),
+    };
+    let username = match cred.account_id {
         Some(id) => state
             .store
             .account_by_id(id)
@@ -95,25 +98,34 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
             .ok()
             .flatten()
             .map(|a| a.user_name),
-        None => Some(t.name.clone()),
+        None => Some(cred.name.clone()),
     };
+    let all = matches!(cred.reach.workspaces, Workspaces::All);
+    let workspace_ids = match &cred.reach.workspaces {
+        Workspaces::All => None,
+        Workspaces::List(ids) => Some(ids.iter().map(i64::to_string).collect::<Vec<_>>()),
+    };
+    let o = cred.oauth.as_ref();
+    let device_info = o.and_then(|o| {
+        (o.device_id.is_some() || o.custom_consumer.is_some())
+            .then(|| json!({"device_id": o.device_id, "custom_consumer": o.custom_consumer}))
+    });
     Ok(Json(json!({
         "active": true,
         "token_type": token_type,
+        "client_id": o.map(|o| o.client_id.clone()),
         "sub": sub,
         "username": username,
-        "scope": t.permissions,
+        "scope": cred.reach.points.encode(),
         "permission_list": cred.reach.points.names(),
-        "organization_id": t.org_id,
-        "all_workspaces": t.all_workspaces,
-        "workspace_ids": if t.all_workspaces { None } else {
-            Some(t.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>())
-        },
+        "organization_id": cred.org_id,
+        "all_workspaces": all,
+        "workspace_ids": workspace_ids,
         "bot_ids": serde_json::Value::Null,
-        "session_name": serde_json::Value::Null,
-        "device_info": serde_json::Value::Null,
-        "iat": t.created_at,
-        "exp": t.expires_at,
+        "session_name": o.and_then(|o| o.session_name.clone()),
+        "device_info": device_info,
+        "iat": cred.created_at,
+        "exp": cred.expires_at,
     }))
     .into_response())
 }

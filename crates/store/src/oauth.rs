@@ -195,6 +195,7 @@ pub struct OAuthToken {
     pub expires_at: i64,
     pub app_enabled: bool,
     pub app_name: String,
+    pub app_permissions: String,
     pub client_id: String,
     pub app_org_id: Option<String>,
     pub installation: Option<String>,
@@ -771,7 +772,7 @@ impl Store {
         Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthToken>(
             "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
                     t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
-                    a.enabled AS app_enabled, a.name AS app_name, a.client_id, a.org_id AS app_org_id, i.status AS installation
+                    a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation
              FROM oauth_tokens t
              JOIN oauth_apps a ON a.id = t.app_id
              LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id

@@ -171,7 +171,12 @@ impl FromRequestParts<AppState> for Actor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(token) = bearer(parts) {
             let cred = Credential::verify(state, token).await?;
-            let Some(person) = cred.token.account_id else {
+            if cred.kind != buckle_core::TokenKind::Personal {
+                return Err(ApiError::forbidden(
+                    "Only personal access tokens may use the management API.",
+                ));
+            }
+            let Some(person) = cred.account_id else {
                 return Err(ApiError::forbidden(
                     "Service access tokens cannot use the management API; use a personal access token.",
                 ));

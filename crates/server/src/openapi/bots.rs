@@ -45,7 +45,7 @@ pub async fn create(
         workspace_id: ws,
         name: name.to_string(),
         description: body.description,
-        created_by: cred.token.account_id.unwrap_or(cred.token.created_by),
+        created_by: cred.account_id.or(cred.created_by).unwrap_or_default(),
         created_at: now,
         updated_at: now,
     };

@@ -24,7 +24,7 @@ pub struct OrgMembers {
 pub async fn members(State(state): State<AppState>, cred: Credential) -> ApiResult<OrgMembers> {
     cred.require(&state, Need::Organization("Organization.listMembers"))
         .await?;
-    let org = cred.token.org_id.clone().ok_or_else(ApiError::internal)?;
+    let org = cred.org_id.clone().ok_or_else(ApiError::internal)?;
     let items: Vec<OrgMemberOut> = state
         .store
         .organization_members(&org)

@@ -16,7 +16,7 @@ pub struct Me {
 pub async fn me(State(state): State<AppState>, cred: Credential) -> ApiResult<Me> {
     cred.require(&state, Need::Account("Account.readProfile"))
         .await?;
-    let id = cred.token.account_id.ok_or_else(ApiError::internal)?;
+    let id = cred.account_id.ok_or_else(ApiError::internal)?;
     // Tokens cascade with their account, so a missing account means it went mid-call.
     let a =
         state.store.account_by_id(id).await?.ok_or_else(|| {

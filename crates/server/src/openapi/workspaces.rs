@@ -42,8 +42,8 @@ pub async fn list(
     cred.require(&state, Need::Credential("Workspace.list"))
         .await?;
     let page = Page::from_params(q.page_num, q.page_size)?;
-    let org = cred.token.org_id.as_deref();
-    let reached: Vec<WorkspaceOut> = match (cred.reach.subject, cred.token.account_id, org) {
+    let org = cred.org_id.as_deref();
+    let reached: Vec<WorkspaceOut> = match (cred.reach.subject, cred.account_id, org) {
         (Subject::Person, Some(person), _) => state
             .store
             .workspaces_of(person, org)
