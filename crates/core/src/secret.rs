@@ -27,6 +27,8 @@ pub enum TokenKind {
     ClientSecret,
     /// Console session cookie value: 64 characters, no prefix.
     Session,
+    /// Device authorization code (what the device polls with): 64 characters.
+    DeviceCode,
 }
 
 impl TokenKind {
@@ -37,7 +39,10 @@ impl TokenKind {
             TokenKind::UserOauth => "czu_",
             TokenKind::AppOauth => "czs_",
             TokenKind::AuthorizationCode => "code_",
-            TokenKind::Refresh | TokenKind::ClientSecret | TokenKind::Session => "",
+            TokenKind::Refresh
+            | TokenKind::ClientSecret
+            | TokenKind::Session
+            | TokenKind::DeviceCode => "",
         }
     }
 
@@ -47,7 +52,8 @@ impl TokenKind {
             | TokenKind::Service
             | TokenKind::UserOauth
             | TokenKind::AppOauth
-            | TokenKind::Session => 64,
+            | TokenKind::Session
+            | TokenKind::DeviceCode => 64,
             TokenKind::Refresh => 72,
             TokenKind::AuthorizationCode | TokenKind::ClientSecret => 48,
         }

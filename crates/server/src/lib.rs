@@ -3,12 +3,14 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod introspect;
 pub mod logid;
 pub mod manage;
 pub mod metrics;
+pub mod oauth;
 pub mod openapi;
 pub mod openapi_doc;
 pub mod password;
@@ -28,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .merge(manage::routes())
         .merge(introspect::routes())
+        .merge(console::routes())
+        .merge(oauth::routes())
         .route("/openapi.json", get(openapi_doc::serve))
         .route("/metrics", get(metrics::serve))
         .route("/healthz", get(healthz))
@@ -61,8 +65,12 @@ pub async fn serve(
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = store.purge_expired_sessions(buckle_core::now_unix()).await {
+            let now = buckle_core::now_unix();
+            if let Err(e) = store.purge_expired_sessions(now).await {
                 tracing::warn!(error = %e, "could not purge expired console sessions");
+            }
+            if let Err(e) = store.purge_expired_oauth(now).await {
+                tracing::warn!(error = %e, "could not purge expired OAuth codes and tokens");
             }
         }
     });

@@ -4,6 +4,8 @@
 //! way they act as their account, with that account's roles.
 
 mod accounts;
+mod apps;
+mod installations;
 mod organizations;
 mod session;
 mod tokens;
@@ -23,7 +25,7 @@ use buckle_store::Account;
 use serde::Serialize;
 
 pub use accounts::create_account;
-pub use session::{SESSION_COOKIE, csrf_token_for};
+pub use session::{SESSION_COOKIE, csrf_token_for, session_cookie, sign_in};
 pub use tokens::{CreatePersonal, TEAM_LEVEL_REFUSAL, issue_personal};
 
 pub fn routes() -> Router<AppState> {
@@ -94,6 +96,44 @@ pub fn routes() -> Router<AppState> {
             get(tokens::get_service)
                 .patch(tokens::update_service)
                 .delete(tokens::delete_service),
+        )
+        .route("/api/manage/apps", get(apps::list).post(apps::create))
+        .route(
+            "/api/manage/apps/{app_id}",
+            get(apps::get).patch(apps::update).delete(apps::delete),
+        )
+        .route("/api/manage/apps/{app_id}/enable", post(apps::enable))
+        .route("/api/manage/apps/{app_id}/disable", post(apps::disable))
+        .route("/api/manage/apps/{app_id}/secret", post(apps::reset_secret))
+        .route(
+            "/api/manage/apps/{app_id}/keys",
+            get(apps::list_keys).post(apps::add_key),
+        )
+        .route(
+            "/api/manage/apps/{app_id}/keys/{fingerprint}",
+            axum::routing::delete(apps::delete_key),
+        )
+        .route(
+            "/api/manage/apps/{app_id}/authorizations",
+            get(apps::list_authorizations).post(apps::authorize),
+        )
+        .route(
+            "/api/manage/apps/{app_id}/authorizations/{authorization_id}",
+            axum::routing::delete(apps::delete_authorization),
+        )
+        .route("/api/manage/apps/{app_id}/share_link", get(apps::share_link))
+        .route(
+            "/api/manage/organizations/{org_id}/installations",
+            get(installations::list),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/installations/{app_id}",
+            post(installations::install).delete(installations::uninstall),
+        )
+        .route("/api/manage/authorized_apps", get(apps::authorized_apps))
+        .route(
+            "/api/manage/authorized_apps/{app_id}",
+            axum::routing::delete(apps::revoke_authorized_app),
         )
 }
 

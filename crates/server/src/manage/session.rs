@@ -10,6 +10,7 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
 use buckle_core::secret::hash_secret;
+use buckle_store::Account;
 use serde::{Deserialize, Serialize};
 
 pub const SESSION_COOKIE: &str = "buckle_session";
@@ -34,62 +35,58 @@ pub struct SessionOut {
     expires_at: Option<i64>,
 }
 
-/// `POST /api/manage/session`: sign in.
-pub async fn login(
-    State(state): State<AppState>,
-    Json(body): Json<Login>,
-) -> Result<Response, ApiError> {
+/// Checks a user name and password (throttled, timing-equalized) and opens a
+/// session; returns the session secret. Shared by the JSON API and the sign-in page.
+pub async fn sign_in(state: &AppState, user_name: &str, password: &str) -> Result<(String, Account), ApiError> {
     let now = buckle_core::now_unix();
-    if let Some(wait) = state.sign_in_throttle.blocked_for(&body.user_name, now) {
+    if let Some(wait) = state.sign_in_throttle.blocked_for(user_name, now) {
         return Err(ApiError::rate_limited(format!(
             "Too many failed sign-ins for this account; try again in {} minutes.",
             (wait + 59) / 60
         )));
     }
-    let account = state.store.account_by_name(body.user_name.trim()).await?;
-    let stored = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_default();
-    let password = body.password;
+    let account = state.store.account_by_name(user_name.trim()).await?;
+    let stored = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_default();
+    let password = password.to_string();
     // Unknown names cost the same Argon2 work as known ones.
     let valid = tokio::task::spawn_blocking(move || {
-        let target = if stored.is_empty() {
-            DUMMY_HASH.as_str()
-        } else {
-            stored.as_str()
-        };
+        let target = if stored.is_empty() { DUMMY_HASH.as_str() } else { stored.as_str() };
         crate::password::verify(&password, target) && !stored.is_empty()
     })
     .await
     .map_err(|_| ApiError::internal())?;
     let Some(account) = account.filter(|_| valid) else {
         metrics::counter!("buckle_console_sign_in_failures_total").increment(1);
-        state.sign_in_throttle.record_failure(&body.user_name, now);
+        state.sign_in_throttle.record_failure(user_name, now);
         return Err(ApiError::unauthenticated("Wrong user name or password."));
     };
-    state.sign_in_throttle.record_success(&body.user_name);
+    state.sign_in_throttle.record_success(user_name);
     let session = TokenKind::Session.generate();
-    let expires_at = now + state.config.session_ttl;
     state
         .store
-        .create_session(&hash_secret(&session), account.id, now, expires_at)
+        .create_session(&hash_secret(&session), account.id, now, now + state.config.session_ttl)
         .await?;
-    let cookie = format!(
+    Ok((session, account))
+}
+
+/// The `Set-Cookie` value of a new session.
+pub fn session_cookie(state: &AppState, session: &str) -> String {
+    format!(
         "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         state.config.session_ttl,
-        if state.config.secure_cookies() {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+        if state.config.secure_cookies() { "; Secure" } else { "" }
+    )
+}
+
+/// `POST /api/manage/session`: sign in.
+pub async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> Result<Response, ApiError> {
+    let (session, account) = sign_in(&state, &body.user_name, &body.password).await?;
     let body = SessionOut {
         account: (&account).into(),
         csrf_token: csrf_token_for(&session),
-        expires_at: Some(expires_at),
+        expires_at: Some(buckle_core::now_unix() + state.config.session_ttl),
     };
-    Ok(([(SET_COOKIE, cookie)], Envelope(body)).into_response())
+    Ok(([(SET_COOKIE, session_cookie(&state, &session))], Envelope(body)).into_response())
 }
 
 static DUMMY_HASH: std::sync::LazyLock<String> =

@@ -1,0 +1,260 @@
+//! Device authorization: the device code endpoint, the verification page people
+//! open (it accepts `?user_code=`), and the polling grant.
+
+use super::client::{ClientType, app_for_flow};
+use super::errors::{device, invalid_grant, invalid_request};
+use super::issue::{Issued, user_tokens};
+use super::obo;
+use super::token::{TokenRequest, parse_body};
+use crate::AppState;
+use crate::console::login::{redirect_to_login, session_account};
+use crate::console::page::{both, esc, hidden, message, render};
+use crate::error::OAuthError;
+use crate::extract::Path;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Form, OriginalUri, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use buckle_core::TokenKind;
+use buckle_core::device::{Poll, Status, new_user_code, normalize_user_code, poll};
+use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_store::DeviceCode;
+use serde::Deserialize;
+use serde_json::json;
+
+async fn issue_code(state: &AppState, headers: &HeaderMap, body: Bytes, workspace: Option<&str>) -> Result<Response, OAuthError> {
+    let req: TokenRequest = parse_body(headers, &body)?;
+    let app = app_for_flow(state, req.client_id.as_deref(), &[ClientType::Device]).await?;
+    let workspace_id = match workspace {
+        None => None,
+        Some(raw) => {
+            let ws = buckle_core::ids::parse_id(raw).ok_or_else(|| invalid_request("workspace_id"))?;
+            state.store.workspace(ws).await?.ok_or_else(|| invalid_request("workspace_id"))?;
+            Some(ws)
+        }
+    };
+    let now = buckle_core::now_unix();
+    let device_code = TokenKind::DeviceCode.generate();
+    let mut attempts = 0;
+    let user_code = loop {
+        let user_code = new_user_code();
+        let row = DeviceCode {
+            device_code_hash: hash_secret(&device_code),
+            user_code: user_code.clone(),
+            app_id: app.id,
+            workspace_id,
+            status: "pending".into(),
+            grant_id: None,
+            account_id: None,
+            poll_interval: state.config.device_poll_interval,
+            last_poll_at: None,
+            created_at: now,
+            expires_at: now + state.config.device_code_ttl,
+            used_at: None,
+        };
+        match state.store.insert_device_code(&row).await {
+            Ok(()) => break user_code,
+            // A user code collision: draw another.
+            Err(buckle_store::StoreError::Conflict) if attempts < 5 => attempts += 1,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    Ok(Json(json!({
+        "device_code": device_code,
+        "user_code": user_code,
+        "verification_uri": format!("{}{}", state.config.public_url, super::DEVICE_PAGE),
+        "expires_in": state.config.device_code_ttl,
+        "interval": state.config.device_poll_interval,
+    }))
+    .into_response())
+}
+
+/// `POST /api/permission/oauth2/device/code`.
+pub async fn code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    issue_code(&state, &headers, body, None).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /api/permission/oauth2/workspace_id/{workspace_id}/device/code`.
+pub async fn code_in_workspace(
+    State(state): State<AppState>,
+    Path(workspace_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    issue_code(&state, &headers, body, Some(&workspace_id))
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The polling grant.
+pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OAuthError> {
+    let app = app_for_flow(state, req.client_id.as_deref(), &[ClientType::Device]).await?;
+    let code = req
+        .device_code
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| invalid_request("device_code"))?;
+    let hash = hash_secret(code);
+    let row = state
+        .store
+        .device_code(&hash)
+        .await?
+        .filter(|r| r.app_id == app.id)
+        .ok_or_else(|| invalid_grant("the device code is invalid"))?;
+    if row.used_at.is_some() {
+        return Err(invalid_grant("the device code was already used"));
+    }
+    let now = buckle_core::now_unix();
+    let status = match row.status.as_str() {
+        "approved" => Status::Approved,
+        "denied" => Status::Denied,
+        _ => Status::Pending,
+    };
+    let answer = poll(status, row.expires_at, row.last_poll_at, row.poll_interval, now);
+    state.store.record_device_poll(&hash, now).await?;
+    match answer {
+        Poll::Pending => Err(device("authorization_pending", "The user has not approved the request yet.")),
+        Poll::SlowDown => Err(device("slow_down", "Polling faster than the interval; slow down.")),
+        Poll::Denied => Err(device("access_denied", "The user denied the request.")),
+        Poll::Expired => Err(device("expired_token", "The device code has expired.")),
+        Poll::Approved => {
+            if !state.store.consume_device_code(&hash, now).await? {
+                return Err(invalid_grant("the device code was already used"));
+            }
+            let grant = state
+                .store
+                .grant(row.grant_id.unwrap_or_default())
+                .await?
+                .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
+            user_tokens(state, &app, &grant, buckle_core::ids::new_id(), now).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    user_code: Option<String>,
+}
+
+fn code_form(csrf: &str, error: Option<&str>) -> String {
+    format!(
+        "{}<form method=\"get\" action=\"{}\"><label for=\"c\">{}</label>\
+         <input id=\"c\" type=\"text\" name=\"user_code\" autocomplete=\"off\" required autofocus placeholder=\"WDJB-MJHT\">{}\
+         <button type=\"submit\">{}</button></form>",
+        error.map(|e| format!("<p class=\"error\">{e}</p>")).unwrap_or_default(),
+        super::DEVICE_PAGE,
+        both("Enter the code shown on your device", "输入设备上显示的代码"),
+        hidden("csrf", csrf),
+        both("Continue", "继续"),
+    )
+}
+
+/// A pending, unexpired device request by what the person typed.
+async fn pending(state: &AppState, typed: &str) -> Option<DeviceCode> {
+    let code = normalize_user_code(typed)?;
+    let row = state.store.device_code_by_user_code(&code).await.ok()??;
+    (row.status == "pending" && row.expires_at > buckle_core::now_unix()).then_some(row)
+}
+
+/// `GET /oauth/device[?user_code=]`.
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(q): Query<PageParams>) -> Response {
+    let Some((user, csrf)) = session_account(&state, &headers).await else {
+        return redirect_to_login(&uri.to_string());
+    };
+    let Some(typed) = q.user_code.filter(|c| !c.trim().is_empty()) else {
+        return render(StatusCode::OK, "Connect a device", "连接设备", &code_form(&csrf, None));
+    };
+    let Some(row) = pending(&state, &typed).await else {
+        let msg = both("That code is unknown, expired or already used.", "该代码无效、已过期或已被使用。");
+        return render(StatusCode::NOT_FOUND, "Connect a device", "连接设备", &code_form(&csrf, Some(&msg)));
+    };
+    let Ok(Some(app)) = state.store.app(row.app_id).await else {
+        return message(StatusCode::NOT_FOUND, "Connect a device", "连接设备", "The app no longer exists.", "该应用已不存在。");
+    };
+    let body = format!(
+        "<p>{} <code>{}</code></p><form method=\"post\" action=\"{}\">{}{}{}\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button>\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">{}</button></form>",
+        both("Device code", "设备代码"),
+        esc(&row.user_code),
+        super::DEVICE_PAGE,
+        obo::describe(&state, &app, &user, row.workspace_id).await,
+        hidden("user_code", &row.user_code),
+        hidden("csrf", &csrf),
+        both("Authorize", "授权"),
+        both("Deny", "拒绝"),
+    );
+    render(StatusCode::OK, "Connect a device", "连接设备", &body)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    user_code: String,
+    #[serde(default)]
+    edition: String,
+    decision: String,
+    csrf: String,
+}
+
+/// `POST /oauth/device`: approve or deny.
+pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<DecisionForm>) -> Response {
+    let Some((user, csrf)) = session_account(&state, &headers).await else {
+        return redirect_to_login(super::DEVICE_PAGE);
+    };
+    if !constant_time_eq(&f.csrf, &csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Connect a device",
+            "连接设备",
+            "The form is not from this session; open the page again.",
+            "表单与当前会话不符，请重新打开页面。",
+        );
+    }
+    let Some(row) = pending(&state, &f.user_code).await else {
+        return message(
+            StatusCode::NOT_FOUND,
+            "Connect a device",
+            "连接设备",
+            "That code is unknown, expired or already used.",
+            "该代码无效、已过期或已被使用。",
+        );
+    };
+    let now = buckle_core::now_unix();
+    if f.decision != "approve" {
+        let _ = state.store.decide_device_code(&row.user_code, "denied", None, user.id, now).await;
+        return message(StatusCode::OK, "Request denied", "已拒绝", "The device was not connected.", "设备未获授权。");
+    }
+    let Ok(Some(app)) = state.store.app(row.app_id).await else {
+        return message(StatusCode::NOT_FOUND, "Connect a device", "连接设备", "The app no longer exists.", "该应用已不存在。");
+    };
+    if super::client::check_flow(&app, &[ClientType::Device]).is_err() {
+        return message(StatusCode::FORBIDDEN, "Connect a device", "连接设备", "This app cannot be authorized now.", "该应用当前无法授权。");
+    }
+    let grant = match obo::grant(&state, &app, &user, Some(&f.edition), row.workspace_id).await {
+        Ok(g) => g,
+        Err(obo::Refusal(html)) => {
+            return render(StatusCode::FORBIDDEN, "Authorization refused", "无法授权", &format!("<p>{html}</p>"));
+        }
+    };
+    match state
+        .store
+        .decide_device_code(&row.user_code, "approved", Some(grant.id), user.id, now)
+        .await
+    {
+        Ok(true) => message(
+            StatusCode::OK,
+            "Device connected",
+            "设备已连接",
+            "You can return to your device now.",
+            "现在可以回到你的设备了。",
+        ),
+        _ => message(
+            StatusCode::CONFLICT,
+            "Connect a device",
+            "连接设备",
+            "That code was already used or has expired.",
+            "该代码已被使用或已过期。",
+        ),
+    }
+}

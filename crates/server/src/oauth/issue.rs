@@ -1,0 +1,145 @@
+//! Minting OAuth tokens and the flat success body the SDKs read.
+
+use crate::AppState;
+use crate::error::OAuthError;
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use buckle_core::secret::hash_secret;
+use buckle_core::{PermissionSet, TokenKind};
+use buckle_store::{Grant, NewOAuthToken, OAuthApp, RefreshToken};
+use serde_json::json;
+
+pub struct Issued {
+    pub access_token: String,
+    /// Absolute Unix seconds, as the SDKs expect.
+    pub expires_in: i64,
+    pub refresh_token: Option<String>,
+}
+
+impl IntoResponse for Issued {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "access_token": self.access_token,
+            "expires_in": self.expires_in,
+            "token_type": "Bearer",
+        });
+        if let Some(r) = self.refresh_token {
+            body["refresh_token"] = json!(r);
+        }
+        let mut resp = Json(body).into_response();
+        resp.headers_mut()
+            .insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
+/// The points a token of `app` gets from `grant`: the grant's, within the app's.
+fn points(app: &OAuthApp, grant: &Grant) -> String {
+    let app_points = PermissionSet::decode(&app.permissions);
+    PermissionSet::from_names(
+        PermissionSet::decode(&grant.permissions)
+            .iter()
+            .filter(|p| app_points.contains(p))
+            .map(str::to_string)
+            .collect(),
+    )
+    .encode()
+}
+
+/// A user access token (`czu_`) and a refresh token in `family_id`.
+pub async fn user_tokens(
+    state: &AppState,
+    app: &OAuthApp,
+    grant: &Grant,
+    family_id: i64,
+    now: i64,
+) -> Result<Issued, OAuthError> {
+    let access = TokenKind::UserOauth.generate();
+    let refresh = TokenKind::Refresh.generate();
+    let expires_at = now + state.config.user_token_ttl;
+    state
+        .store
+        .insert_oauth_token(&NewOAuthToken {
+            id: buckle_core::ids::new_id(),
+            token_hash: hash_secret(&access),
+            kind: "czu".into(),
+            app_id: app.id,
+            grant_id: grant.id,
+            account_id: grant.account(),
+            org_id: grant.org().map(str::to_string),
+            permissions: points(app, grant),
+            all_workspaces: grant.all_workspaces,
+            workspace_ids: grant.workspace_ids.clone(),
+            session_name: None,
+            device_id: None,
+            custom_consumer: None,
+            family_id: Some(family_id),
+            created_at: now,
+            expires_at,
+        })
+        .await?;
+    state
+        .store
+        .insert_refresh_token(&RefreshToken {
+            token_hash: hash_secret(&refresh),
+            family_id,
+            app_id: app.id,
+            grant_id: grant.id,
+            account_id: grant.account_id,
+            created_at: now,
+            expires_at: now + state.config.refresh_token_ttl,
+            used_at: None,
+        })
+        .await?;
+    Ok(Issued {
+        access_token: access,
+        expires_in: expires_at,
+        refresh_token: Some(refresh),
+    })
+}
+
+/// What a JWT asked to be recorded with its token.
+pub struct AppTokenRequest {
+    pub duration: i64,
+    pub session_name: Option<String>,
+    pub device_id: Option<String>,
+    pub custom_consumer: Option<String>,
+}
+
+/// An app access token (`czs_`), no refresh token.
+pub async fn app_token(
+    state: &AppState,
+    app: &OAuthApp,
+    grant: &Grant,
+    req: AppTokenRequest,
+    now: i64,
+) -> Result<Issued, OAuthError> {
+    let access = TokenKind::AppOauth.generate();
+    let expires_at = now + req.duration;
+    state
+        .store
+        .insert_oauth_token(&NewOAuthToken {
+            id: buckle_core::ids::new_id(),
+            token_hash: hash_secret(&access),
+            kind: "czs".into(),
+            app_id: app.id,
+            grant_id: grant.id,
+            account_id: grant.account(),
+            org_id: grant.org().map(str::to_string),
+            permissions: points(app, grant),
+            all_workspaces: grant.all_workspaces,
+            workspace_ids: grant.workspace_ids.clone(),
+            session_name: req.session_name,
+            device_id: req.device_id,
+            custom_consumer: req.custom_consumer,
+            family_id: None,
+            created_at: now,
+            expires_at,
+        })
+        .await?;
+    Ok(Issued {
+        access_token: access,
+        expires_in: expires_at,
+        refresh_token: None,
+    })
+}

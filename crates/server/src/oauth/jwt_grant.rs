@@ -1,0 +1,109 @@
+//! The JWT bearer grant (service apps acting as themselves: AppAuth). The path
+//! chooses whose authorization the token uses.
+
+use super::client::bearer_value;
+use super::errors::{access_deny, deactivated, invalid_app_type, invalid_client, invalid_grant, invalid_request};
+use super::issue::{AppTokenRequest, Issued, app_token};
+use super::token::TokenRequest;
+use crate::AppState;
+use crate::error::OAuthError;
+use axum::http::HeaderMap;
+use buckle_core::jwt;
+use buckle_core::rsa_key::RsaPublicKey;
+
+pub const DEFAULT_DURATION: i64 = 900;
+pub const MAX_DURATION: i64 = 86_399;
+
+/// Which authorization a JWT token request uses.
+#[derive(Debug, Clone)]
+pub enum Authority {
+    /// The app owner's: the owner's personal one, or its organization's.
+    Owner,
+    Account(String),
+    Enterprise(String),
+}
+
+fn duration(v: Option<&serde_json::Value>) -> Result<i64, OAuthError> {
+    let d = match v {
+        None | Some(serde_json::Value::Null) => return Ok(DEFAULT_DURATION),
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => s.parse::<i64>().ok(),
+        _ => None,
+    };
+    match d {
+        Some(d) if (1..=MAX_DURATION).contains(&d) => Ok(d),
+        _ => Err(invalid_request("duration_seconds")),
+    }
+}
+
+pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest, authority: Authority) -> Result<Issued, OAuthError> {
+    let token = bearer_value(headers).ok_or_else(|| invalid_client("the JWT is missing: send Authorization: Bearer <JWT>"))?;
+    let unverified = jwt::decode(token).map_err(|e| invalid_client(e.to_string()))?;
+    // `iss` only finds the app here; the signature check below is what trusts it.
+    let app = state
+        .store
+        .app_by_client_id(&unverified.claims.iss)
+        .await?
+        .ok_or_else(|| invalid_client("the JWT iss names no app"))?;
+    if app.client_type != "service" {
+        return Err(invalid_app_type());
+    }
+    if !app.enabled {
+        return Err(deactivated(&app.name));
+    }
+    let key = state
+        .store
+        .app_key(app.id, unverified.kid())
+        .await?
+        .ok_or_else(|| invalid_client("the JWT kid names no public key of this app"))?;
+    let key = RsaPublicKey::from_pem(&key.public_pem).map_err(|_| invalid_client("the app's public key is unreadable"))?;
+    let now = buckle_core::now_unix();
+    let claims = unverified
+        .verify(&key, &app.client_id, &state.config.audiences(), now)
+        .map_err(|e| invalid_client(e.to_string()))?;
+    let duration = duration(req.duration_seconds.as_ref())?;
+    if app.app_type == "channel" && app.connector_id.is_none() {
+        return Err(access_deny("connector app should bind connector id"));
+    }
+    // Single use, enforced by the database's primary key, across processes.
+    if !state.store.use_jti(app.id, &claims.jti, claims.exp as i64).await? {
+        return Err(invalid_grant("the JWT was already used (its jti was seen before)"));
+    }
+    let (account, org) = match &authority {
+        Authority::Owner => match &app.org_id {
+            Some(org) => (0, org.clone()),
+            None => (app.owner_account_id.unwrap_or_default(), String::new()),
+        },
+        Authority::Account(a) => (
+            buckle_core::ids::parse_id(a).ok_or_else(|| invalid_request("account_id"))?,
+            String::new(),
+        ),
+        Authority::Enterprise(e) => (0, e.clone()),
+    };
+    let grant = state
+        .store
+        .find_grant(app.id, "appauth", account, &org)
+        .await?
+        .ok_or_else(|| {
+            access_deny(format!(
+                "app: {} is not authorized in this {}",
+                app.name,
+                if org.is_empty() { "account" } else { "team/enterprise" }
+            ))
+        })?;
+    let device = claims.session_context.and_then(|c| c.device_info).unwrap_or_default();
+    let clip = |s: Option<String>| s.map(|s| s.chars().take(256).collect::<String>()).filter(|s| !s.is_empty());
+    app_token(
+        state,
+        &app,
+        &grant,
+        AppTokenRequest {
+            duration,
+            session_name: clip(claims.session_name),
+            device_id: clip(device.device_id),
+            custom_consumer: clip(device.custom_consumer),
+        },
+        now,
+    )
+    .await
+}

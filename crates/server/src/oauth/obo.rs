@@ -1,0 +1,154 @@
+//! Consent to an OBO app (authorization code, PKCE, device): the rules shared by
+//! the consent page and the device verification page.
+
+use crate::AppState;
+use crate::console::page::{both, esc};
+use buckle_core::{Level, PermissionSet, Role};
+use buckle_store::{Account, Grant, OAuthApp};
+
+/// Why a consent cannot be given, for the page.
+pub struct Refusal(pub String);
+
+fn refuse(en: &str, zh: &str) -> Refusal {
+    Refusal(both(en, zh))
+}
+
+/// Records the user's consent: the grant (app, user, edition, workspaces) and, in an
+/// organization, the installation (admins install; members request). Returns the grant.
+pub async fn grant(
+    state: &AppState,
+    app: &OAuthApp,
+    user: &Account,
+    edition: Option<&str>,
+    pinned_workspace: Option<i64>,
+) -> Result<Grant, Refusal> {
+    let store_err = |_| refuse("Service internal error.", "服务内部错误。");
+    let edition = match pinned_workspace {
+        Some(ws) => {
+            let (w, member) = state
+                .store
+                .workspace_for(ws, user.id)
+                .await
+                .map_err(store_err)?
+                .ok_or_else(|| refuse("That workspace does not exist.", "该工作空间不存在。"))?;
+            if !member {
+                return Err(refuse("You are not a member of that workspace.", "你不是该工作空间的成员。"));
+            }
+            w.org_id
+        }
+        None => edition.filter(|e| !e.is_empty()).map(str::to_string),
+    };
+    let role = match &edition {
+        Some(org) => Some(
+            state
+                .store
+                .role_in(org, user.id)
+                .await
+                .map_err(store_err)?
+                .as_deref()
+                .and_then(Role::parse)
+                .ok_or_else(|| refuse("You are not a member of that team/enterprise.", "你不是该团队/企业的成员。"))?,
+        ),
+        None => None,
+    };
+    let points = PermissionSet::decode(&app.permissions);
+    if state.catalog.highest_level(&points) == Some(Level::Organization) && !role.is_some_and(Role::is_admin) {
+        return Err(Refusal(both(
+            crate::manage::TEAM_LEVEL_REFUSAL,
+            "该应用声明了团队/企业级权限，只有团队/企业的超级管理员或管理员可以授权。",
+        )));
+    }
+    if state.catalog.needs_operator(&points) && !user.is_super_admin {
+        return Err(refuse(
+            "This app declares operator permissions; only a super admin of this installation can authorize it.",
+            "该应用声明了运维权限，只有本实例的超级管理员可以授权。",
+        ));
+    }
+    let now = buckle_core::now_unix();
+    let mut g = Grant {
+        id: buckle_core::ids::new_id(),
+        app_id: app.id,
+        kind: "obo".into(),
+        account_id: user.id,
+        org_id: edition.clone().unwrap_or_default(),
+        permissions: points.encode(),
+        all_workspaces: pinned_workspace.is_none(),
+        workspace_ids: pinned_workspace.map(|w| w.to_string()).unwrap_or_default(),
+        created_by: user.id,
+        created_at: now,
+    };
+    g.id = state.store.upsert_grant(&g).await.map_err(store_err)?;
+    if let Some(org) = &edition
+        && app.org_id.as_deref() != Some(org.as_str())
+    {
+        let status = if role.is_some_and(Role::is_admin) { "installed" } else { "requested" };
+        state
+            .store
+            .upsert_installation(app.id, org, status, user.id, now)
+            .await
+            .map_err(store_err)?;
+    }
+    Ok(g)
+}
+
+/// The part of a consent page that names the app, its permissions and the edition
+/// choice (or the pinned workspace).
+pub async fn describe(state: &AppState, app: &OAuthApp, user: &Account, pinned_workspace: Option<i64>) -> String {
+    let mut html = format!(
+        "<p>{} <strong>{}</strong></p>",
+        both("This app asks to act for you:", "该应用请求代表你访问："),
+        esc(&app.name)
+    );
+    if !app.description.is_empty() {
+        html.push_str(&format!("<p class=\"muted\">{}</p>", esc(&app.description)));
+    }
+    html.push_str(&format!("<p>{}</p><ul>", both("Permissions", "权限")));
+    for name in PermissionSet::decode(&app.permissions).iter() {
+        let (en, zh) = state
+            .catalog
+            .get(name)
+            .map(|p| (p.description.clone(), p.description_zh.clone()))
+            .unwrap_or_default();
+        html.push_str(&format!(
+            "<li class=\"perm\"><code>{}</code> {}</li>",
+            esc(name),
+            both(&en, &zh)
+        ));
+    }
+    html.push_str("</ul>");
+    match pinned_workspace {
+        Some(ws) => {
+            let name = state
+                .store
+                .workspace(ws)
+                .await
+                .ok()
+                .flatten()
+                .map(|w| w.name)
+                .unwrap_or_default();
+            html.push_str(&format!(
+                "<p>{} <strong>{}</strong></p>",
+                both("Workspace:", "工作空间："),
+                esc(&name)
+            ));
+        }
+        None => {
+            let orgs = state.store.organizations_of(user.id).await.unwrap_or_default();
+            html.push_str(&format!(
+                "<label for=\"edition\">{}</label><select id=\"edition\" name=\"edition\"><option value=\"\">{}</option>",
+                both("Authorize in", "授权范围"),
+                both("Personal edition: all my workspaces", "个人版：我的全部工作空间")
+            ));
+            for o in orgs {
+                html.push_str(&format!(
+                    "<option value=\"{}\">{} ({})</option>",
+                    esc(&o.id),
+                    esc(&o.name),
+                    esc(&o.kind)
+                ));
+            }
+            html.push_str("</select>");
+        }
+    }
+    html
+}

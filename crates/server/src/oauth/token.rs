@@ -1,0 +1,105 @@
+//! `POST /api/permission/oauth2/token` (and its account/enterprise variants): reads
+//! the body (JSON, or form-encoded per RFC 6749) and hands it to the grant.
+
+use super::errors::{invalid_request, unsupported_grant_type};
+use super::jwt_grant::Authority;
+use super::{code, device, jwt_grant, refresh};
+use crate::AppState;
+use crate::error::OAuthError;
+use crate::extract::Path;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// Every parameter any grant reads. Unknown fields are ignored (the SDKs send
+/// extras); a repeated field is an error.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub device_code: Option<String>,
+    pub duration_seconds: Option<serde_json::Value>,
+    pub client_secret: Option<serde_json::Value>,
+}
+
+pub fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, OAuthError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(TokenRequest::default());
+    }
+    let form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let req: TokenRequest = if form {
+        serde_urlencoded::from_bytes(body).map_err(|_| invalid_request("body"))?
+    } else {
+        serde_json::from_slice(body).map_err(|_| invalid_request("body"))?
+    };
+    // The secret travels only in the Authorization header.
+    if req.client_secret.is_some() {
+        return Err(invalid_request("client_secret"));
+    }
+    Ok(req)
+}
+
+async fn run(state: &AppState, headers: &HeaderMap, body: &Bytes, authority: Authority) -> Result<Response, OAuthError> {
+    let req = parse_body(headers, body)?;
+    let grant_type = req
+        .grant_type
+        .as_deref()
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| invalid_request("grant_type"))?;
+    let issued = match grant_type {
+        "authorization_code" => code::exchange(state, headers, &req).await?,
+        "refresh_token" => refresh::exchange(state, headers, &req).await?,
+        DEVICE_GRANT => device::exchange(state, &req).await?,
+        JWT_GRANT => jwt_grant::exchange(state, headers, &req, authority).await?,
+        other => return Err(unsupported_grant_type(other)),
+    };
+    metrics::counter!("buckle_oauth_tokens_issued_total", "grant" => grant_name(grant_type)).increment(1);
+    Ok(issued.into_response())
+}
+
+fn grant_name(g: &str) -> &'static str {
+    match g {
+        "authorization_code" => "authorization_code",
+        "refresh_token" => "refresh_token",
+        DEVICE_GRANT => "device_code",
+        _ => "jwt_bearer",
+    }
+}
+
+async fn answer(state: AppState, headers: HeaderMap, body: Bytes, authority: Authority) -> Response {
+    match run(&state, &headers, &body, authority).await {
+        Ok(r) => r,
+        Err(e) => {
+            metrics::counter!("buckle_oauth_token_errors_total", "error" => e.error).increment(1);
+            e.into_response()
+        }
+    }
+}
+
+/// `POST /api/permission/oauth2/token`.
+pub async fn default_path(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    answer(state, headers, body, Authority::Owner).await
+}
+
+/// `POST /api/permission/oauth2/account/{account_id}/token`.
+pub async fn account_path(State(state): State<AppState>, Path(account_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    answer(state, headers, body, Authority::Account(account_id)).await
+}
+
+/// `POST /api/permission/oauth2/enterprise_id/{enterprise_id}/token`.
+pub async fn enterprise_path(State(state): State<AppState>, Path(enterprise_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    answer(state, headers, body, Authority::Enterprise(enterprise_id)).await
+}
