@@ -22,6 +22,11 @@ pub struct FileSettings {
     pub public_url: Option<String>,
     pub session_ttl_seconds: Option<i64>,
     pub personal_token_max_days: Option<i64>,
+    /// Polling interval told to device clients, seconds.
+    pub device_poll_interval_seconds: Option<i64>,
+    /// Names accepted as a JWT `aud` besides the public URL's host.
+    #[serde(default)]
+    pub extra_audiences: Vec<String>,
     /// Extra permission catalog files, applied after the shipped one.
     #[serde(default)]
     pub permission_catalogs: Vec<PathBuf>,
@@ -36,6 +41,8 @@ pub struct Settings {
     pub public_url: String,
     pub session_ttl_seconds: i64,
     pub personal_token_max_days: i64,
+    pub device_poll_interval_seconds: i64,
+    pub extra_audiences: Vec<String>,
     pub permission_catalogs: Vec<PathBuf>,
     /// True when no public URL was configured and it was derived from `listen`.
     pub public_url_derived: bool,
@@ -102,6 +109,8 @@ impl Settings {
             public_url: public_url.trim_end_matches('/').to_string(),
             session_ttl_seconds: file.session_ttl_seconds.unwrap_or(7 * 86_400).max(60),
             personal_token_max_days,
+            device_poll_interval_seconds: file.device_poll_interval_seconds.unwrap_or(5).clamp(1, 60),
+            extra_audiences: file.extra_audiences,
             permission_catalogs: file.permission_catalogs,
             public_url_derived,
         })
@@ -150,6 +159,8 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     let mut config = Config::new(&s.public_url);
     config.session_ttl = s.session_ttl_seconds;
     config.personal_token_max = s.personal_token_max_days * buckle_core::expiry::DAY;
+    config.device_poll_interval = s.device_poll_interval_seconds;
+    config.extra_audiences = s.extra_audiences.clone();
     Ok(AppState::new(
         store,
         catalog,
