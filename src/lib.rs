@@ -109,7 +109,10 @@ impl Settings {
             public_url: public_url.trim_end_matches('/').to_string(),
             session_ttl_seconds: file.session_ttl_seconds.unwrap_or(7 * 86_400).max(60),
             personal_token_max_days,
-            device_poll_interval_seconds: file.device_poll_interval_seconds.unwrap_or(5).clamp(1, 60),
+            device_poll_interval_seconds: file
+                .device_poll_interval_seconds
+                .unwrap_or(5)
+                .clamp(1, 60),
             extra_audiences: file.extra_audiences,
             permission_catalogs: file.permission_catalogs,
             public_url_derived,

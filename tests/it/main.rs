@@ -3,9 +3,12 @@
 
 mod testkit;
 
+mod apps;
 mod cli;
 mod introspect;
 mod manage;
+mod oauth;
 mod openapi;
 mod sdk;
+mod sdk_oauth;
 mod security;

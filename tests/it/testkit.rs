@@ -16,6 +16,7 @@ pub enum Db {
 pub struct Server {
     pub base: String,
     pub state: AppState,
+    pub database_url: String,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -39,12 +40,15 @@ pub async fn fresh_postgres_database() -> String {
         .await
         .expect("connect to the PostgreSQL test server");
     // The name is made here from digits only; CREATE DATABASE takes no parameters.
-    sqlx::Executor::execute(
-        &mut conn,
-        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-    )
-    .await
-    .expect("create test database");
+    // template0 accepts no connections, so concurrent creations do not collide on it.
+    let create = format!("CREATE DATABASE {name} TEMPLATE template0");
+    let mut attempt = 0;
+    while let Err(e) = sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(create.clone())).await
+    {
+        attempt += 1;
+        assert!(attempt < 10, "create test database: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+    }
     let (head, _) = admin.rsplit_once('/').expect("URL has a database path");
     format!("{head}/{name}")
 }
@@ -56,12 +60,32 @@ impl Server {
             Db::Sqlite => buckle::sqlite_url(&dir.path().join("buckle.db")),
             Db::Postgres => fresh_postgres_database().await,
         };
+        Server::start_on(database_url, dir, Vec::new()).await
+    }
+
+    /// Another server on the same database, as a second Buckle process would be,
+    /// answering to this server's name as a JWT audience too.
+    pub async fn start_beside(&self) -> Server {
+        let aud = self.base.trim_start_matches("http://").to_string();
+        Server::start_on(
+            self.database_url.clone(),
+            tempfile::tempdir().unwrap(),
+            vec![aud],
+        )
+        .await
+    }
+
+    async fn start_on(
+        database_url: String,
+        dir: tempfile::TempDir,
+        extra_audiences: Vec<String>,
+    ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
         let mut settings = buckle::Settings::resolve(buckle::Overrides {
             data_dir: Some(dir.path().to_path_buf()),
-            database_url: Some(database_url),
+            database_url: Some(database_url.clone()),
             public_url: Some(base.clone()),
             listen: Some(addr.to_string()),
             ..Default::default()
@@ -69,6 +93,7 @@ impl Server {
         .unwrap();
         // Device clients poll every second, so device flows take seconds, not tens.
         settings.device_poll_interval_seconds = 1;
+        settings.extra_audiences = extra_audiences;
         let state = buckle::open(&settings).await.expect("open server state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
@@ -81,6 +106,7 @@ impl Server {
         Server {
             base,
             state,
+            database_url,
             _dir: dir,
             shutdown: Some(tx),
         }
@@ -435,7 +461,12 @@ impl Browser {
     }
 
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.abs(url)).form(form).send().await.unwrap()
+        self.client
+            .post(self.abs(url))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Opens `url`; when Buckle sends the browser to sign in, signs in as `user`
@@ -486,14 +517,24 @@ impl Browser {
             .iter()
             .map(|f| (f.to_string(), form_field(page, f).unwrap_or_default()))
             .collect();
-        let mut form: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut form: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         form.push(("decision", decision));
         form.push(("edition", edition));
-        self.post_form("/api/permission/oauth2/consent", &form).await
+        self.post_form("/api/permission/oauth2/consent", &form)
+            .await
     }
 
     /// Approves or denies a device user code on the verification page as `user`.
-    pub async fn device_decision(&self, user_code: &str, user: &User, decision: &str, edition: &str) -> (StatusCode, String) {
+    pub async fn device_decision(
+        &self,
+        user_code: &str,
+        user: &User,
+        decision: &str,
+        edition: &str,
+    ) -> (StatusCode, String) {
         let (status, page) = self
             .open_as(&format!("/oauth/device?user_code={user_code}"), user)
             .await;
@@ -526,7 +567,11 @@ pub struct OAuthReply {
 impl OAuthReply {
     #[track_caller]
     pub fn token(&self) -> &Value {
-        assert_eq!(self.status, StatusCode::OK, "expected a token, got {self:?}");
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "expected a token, got {self:?}"
+        );
         assert!(self.body.get("code").is_none());
         &self.body
     }
@@ -550,7 +595,9 @@ impl OAuthReply {
 
 /// POSTs JSON to an OAuth endpoint with an optional `Authorization: Bearer` value.
 pub async fn oauth_post(base: &str, path: &str, bearer: Option<&str>, body: Value) -> OAuthReply {
-    let mut rb = reqwest::Client::new().post(format!("{base}{path}")).json(&body);
+    let mut rb = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
     if let Some(b) = bearer {
         rb = rb.header("Authorization", format!("Bearer {b}"));
     }
@@ -581,7 +628,10 @@ impl ServiceKey {
                 .chunks(64)
                 .map(|c| std::str::from_utf8(c).unwrap())
                 .collect();
-            format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+            format!(
+                "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+                lines.join("\n")
+            )
         };
         let public_pem = pem("RSA PUBLIC KEY", pair.public_key().as_ref());
         let private_pem = pem("PRIVATE KEY", pair.as_der().unwrap().as_ref());

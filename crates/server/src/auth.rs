@@ -75,23 +75,37 @@ impl Credential {
         let hash = hash_secret(token);
         let now = buckle_core::now_unix();
         match kind {
-            TokenKind::Personal | TokenKind::Service => Self::verify_access_token(state, kind, &hash, now).await,
+            TokenKind::Personal | TokenKind::Service => {
+                Self::verify_access_token(state, kind, &hash, now).await
+            }
             _ => Self::verify_oauth_token(state, kind, &hash, now).await,
         }
     }
 
-    async fn verify_access_token(state: &AppState, kind: TokenKind, hash: &str, now: i64) -> Result<Credential, ApiError> {
+    async fn verify_access_token(
+        state: &AppState,
+        kind: TokenKind,
+        hash: &str,
+        now: i64,
+    ) -> Result<Credential, ApiError> {
         let Some(row) = state.store.token_by_hash(hash).await? else {
-            return Err(reject("unknown", "The access token is invalid or has been revoked."));
+            return Err(reject(
+                "unknown",
+                "The access token is invalid or has been revoked.",
+            ));
         };
         // The index lookup already matched; this re-check costs nothing and keeps the
         // comparison constant-time should the lookup ever become a scan.
         let kind_ok = matches!(
             (kind, row.kind),
-            (TokenKind::Personal, TokenKindDb::Personal) | (TokenKind::Service, TokenKindDb::Service)
+            (TokenKind::Personal, TokenKindDb::Personal)
+                | (TokenKind::Service, TokenKindDb::Service)
         );
         if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
-            return Err(reject("unknown", "The access token is invalid or has been revoked."));
+            return Err(reject(
+                "unknown",
+                "The access token is invalid or has been revoked.",
+            ));
         }
         if row.expires_at.is_some_and(|t| t <= now) {
             return Err(reject("expired", "The access token has expired."));
@@ -133,16 +147,27 @@ impl Credential {
         })
     }
 
-    async fn verify_oauth_token(state: &AppState, kind: TokenKind, hash: &str, now: i64) -> Result<Credential, ApiError> {
+    async fn verify_oauth_token(
+        state: &AppState,
+        kind: TokenKind,
+        hash: &str,
+        now: i64,
+    ) -> Result<Credential, ApiError> {
         let Some(row) = state.store.oauth_token_by_hash(hash).await? else {
-            return Err(reject("unknown", "The access token is invalid or has been revoked."));
+            return Err(reject(
+                "unknown",
+                "The access token is invalid or has been revoked.",
+            ));
         };
         let kind_ok = matches!(
             (kind, row.kind.as_str()),
             (TokenKind::UserOauth, "czu") | (TokenKind::AppOauth, "czs")
         );
         if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
-            return Err(reject("unknown", "The access token is invalid or has been revoked."));
+            return Err(reject(
+                "unknown",
+                "The access token is invalid or has been revoked.",
+            ));
         }
         if row.expires_at <= now {
             return Err(reject("expired", "The access token has expired."));
@@ -150,7 +175,10 @@ impl Credential {
         if !row.app_enabled {
             return Err(reject(
                 "suspended",
-                &format!("app: {} is currently deactivated by the owner", row.app_name),
+                &format!(
+                    "app: {} is currently deactivated by the owner",
+                    row.app_name
+                ),
             ));
         }
         // The token can do what its app asks for now, and no more.
@@ -164,10 +192,15 @@ impl Credential {
         );
         let not_installed = row.kind == "czu"
             && row.org_id.as_deref().is_some_and(|org| {
-                row.app_org_id.as_deref() != Some(org) && row.installation.as_deref() != Some("installed")
+                row.app_org_id.as_deref() != Some(org)
+                    && row.installation.as_deref() != Some("installed")
             });
         let reach = Reach {
-            subject: if row.account_id.is_some() { Subject::Person } else { Subject::Service },
+            subject: if row.account_id.is_some() {
+                Subject::Person
+            } else {
+                Subject::Service
+            },
             points,
             workspaces: if row.all_workspaces {
                 Workspaces::All

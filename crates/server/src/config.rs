@@ -37,13 +37,20 @@ impl Config {
     /// The JWT audiences Buckle answers to: its public host with the port (and
     /// without it when it is the scheme's default), plus configured extras.
     pub fn audiences(&self) -> Vec<String> {
-        let (scheme, rest) = self.public_url.split_once("://").unwrap_or(("http", &self.public_url));
+        let (scheme, rest) = self
+            .public_url
+            .split_once("://")
+            .unwrap_or(("http", &self.public_url));
         let host_port = rest.split('/').next().unwrap_or_default().to_string();
         let mut out = vec![host_port.clone()];
         let default_port = if scheme == "https" { ":443" } else { ":80" };
         match host_port.strip_suffix(default_port) {
             Some(bare) => out.push(bare.to_string()),
-            None if !host_port.rsplit_once(':').is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())) || host_port.ends_with(']') => {
+            None if !host_port
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+                || host_port.ends_with(']') =>
+            {
                 out.push(format!("{host_port}{default_port}"))
             }
             None => {}
@@ -64,7 +71,10 @@ mod tests {
 
     #[test]
     fn audiences_follow_the_public_url() {
-        assert_eq!(Config::new("http://127.0.0.1:8080").audiences(), ["127.0.0.1:8080"]);
+        assert_eq!(
+            Config::new("http://127.0.0.1:8080").audiences(),
+            ["127.0.0.1:8080"]
+        );
         assert_eq!(
             Config::new("https://buckle.example.com/").audiences(),
             ["buckle.example.com", "buckle.example.com:443"]

@@ -27,7 +27,10 @@ pub struct OAuthApp {
 
 impl OAuthApp {
     pub fn redirect_uri_list(&self) -> Vec<&str> {
-        self.redirect_uris.lines().filter(|l| !l.is_empty()).collect()
+        self.redirect_uris
+            .lines()
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 }
 
@@ -127,7 +130,9 @@ pub enum Consumed<T> {
     /// First use: the row, now marked used.
     Fresh(T),
     /// Used before: the family whose tokens must now be revoked.
-    Replayed { family_id: i64 },
+    Replayed {
+        family_id: i64,
+    },
     Unknown,
 }
 
@@ -221,6 +226,12 @@ impl Store {
     pub async fn create_app(&self, a: &OAuthApp, limit: i64) -> Result<bool> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
+            // Lock the owner first (a no-op update: a row lock on PostgreSQL, the write
+            // lock on SQLite), so concurrent creations cannot both pass the count.
+            match &a.org_id {
+                Some(org) => sqlx::query("UPDATE organizations SET id = id WHERE id = $1").bind(org).execute(&mut *tx).await?,
+                None => sqlx::query("UPDATE accounts SET id = id WHERE id = $1").bind(a.owner_account_id).execute(&mut *tx).await?,
+            };
             let (n,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM oauth_apps WHERE
                  ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)",
@@ -263,22 +274,22 @@ impl Store {
     }
 
     pub async fn app(&self, id: i64) -> Result<Option<OAuthApp>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(concat!(
-            "SELECT ",
-            app_columns!(),
-            " FROM oauth_apps WHERE id = $1"
-        ))
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(
+            concat!("SELECT ", app_columns!(), " FROM oauth_apps WHERE id = $1")
+        )
         .bind(id)
         .fetch_optional(p)
         .await)?)
     }
 
     pub async fn app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(concat!(
-            "SELECT ",
-            app_columns!(),
-            " FROM oauth_apps WHERE client_id = $1"
-        ))
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(
+            concat!(
+                "SELECT ",
+                app_columns!(),
+                " FROM oauth_apps WHERE client_id = $1"
+            )
+        )
         .bind(client_id)
         .fetch_optional(p)
         .await)?)
@@ -286,7 +297,8 @@ impl Store {
 
     /// A person's own apps (`org_id` None) or an organization's apps.
     pub async fn apps_of(&self, account_id: i64, org_id: Option<&str>) -> Result<Vec<OAuthApp>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(concat!(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, OAuthApp>(concat!(
             "SELECT ",
             app_columns!(),
             " FROM oauth_apps WHERE ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)
@@ -295,7 +307,8 @@ impl Store {
         .bind(org_id)
         .bind(account_id)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     pub async fn update_app(
@@ -307,7 +320,8 @@ impl Store {
         redirect_uris: &str,
         now: i64,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_pool!(self, |p| {
+            sqlx::query(
             "UPDATE oauth_apps SET name = $1, description = $2, permissions = $3, redirect_uris = $4, updated_at = $5 WHERE id = $6"
         )
         .bind(name)
@@ -318,7 +332,8 @@ impl Store {
         .bind(id)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 
@@ -335,8 +350,15 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn set_app_secret(&self, id: i64, secret_hash: &str, hint: &str, now: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+    pub async fn set_app_secret(
+        &self,
+        id: i64,
+        secret_hash: &str,
+        hint: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let n = with_pool!(self, |p| {
+            sqlx::query(
             "UPDATE oauth_apps SET secret_hash = $1, secret_hint = $2, updated_at = $3 WHERE id = $4"
         )
         .bind(secret_hash)
@@ -345,7 +367,8 @@ impl Store {
         .bind(id)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 
@@ -374,6 +397,11 @@ impl Store {
     pub async fn add_app_key(&self, k: &AppKey, limit: i64) -> Result<bool> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
+            // Serialize key additions per app, as create_app does per owner.
+            sqlx::query("UPDATE oauth_apps SET updated_at = updated_at WHERE id = $1")
+                .bind(k.app_id)
+                .execute(&mut *tx)
+                .await?;
             let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM oauth_app_keys WHERE app_id = $1")
                 .bind(k.app_id)
                 .fetch_one(&mut *tx)
@@ -397,22 +425,26 @@ impl Store {
     }
 
     pub async fn app_keys(&self, app_id: i64) -> Result<Vec<AppKey>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, AppKey>(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, AppKey>(
             "SELECT app_id, fingerprint, public_pem, created_at FROM oauth_app_keys WHERE app_id = $1 ORDER BY created_at, fingerprint"
         )
         .bind(app_id)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     pub async fn app_key(&self, app_id: i64, fingerprint: &str) -> Result<Option<AppKey>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, AppKey>(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, AppKey>(
             "SELECT app_id, fingerprint, public_pem, created_at FROM oauth_app_keys WHERE app_id = $1 AND fingerprint = $2"
         )
         .bind(app_id)
         .bind(fingerprint)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     pub async fn delete_app_key(&self, app_id: i64, fingerprint: &str) -> Result<bool> {
@@ -432,7 +464,8 @@ impl Store {
     /// Records an authorization, replacing the scope of an earlier one with the same
     /// (app, kind, account, organization); returns its id.
     pub async fn upsert_grant(&self, g: &Grant) -> Result<i64> {
-        let (id,): (i64,) = with_pool!(self, |p| sqlx::query_as(
+        let (id,): (i64,) = with_pool!(self, |p| {
+            sqlx::query_as(
             "INSERT INTO oauth_grants (id, app_id, kind, account_id, org_id, permissions, all_workspaces, workspace_ids, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (app_id, kind, account_id, org_id) DO UPDATE SET
@@ -453,7 +486,8 @@ impl Store {
         .bind(g.created_by)
         .bind(g.created_at)
         .fetch_one(p)
-        .await)?;
+        .await
+        })?;
         Ok(id)
     }
 
@@ -468,7 +502,13 @@ impl Store {
         .await)?)
     }
 
-    pub async fn find_grant(&self, app_id: i64, kind: &str, account_id: i64, org_id: &str) -> Result<Option<Grant>> {
+    pub async fn find_grant(
+        &self,
+        app_id: i64,
+        kind: &str,
+        account_id: i64,
+        org_id: &str,
+    ) -> Result<Option<Grant>> {
         Ok(with_pool!(self, |p| sqlx::query_as::<_, Grant>(concat!(
             "SELECT ",
             grant_columns!(),
@@ -495,7 +535,8 @@ impl Store {
 
     /// The apps a person authorized to act for them (OBO), with the app.
     pub async fn obo_grants_of(&self, account_id: i64) -> Result<Vec<GrantWithApp>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, GrantWithApp>(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, GrantWithApp>(
             "SELECT g.id, g.app_id, g.kind, g.account_id, g.org_id, g.permissions, g.all_workspaces, g.workspace_ids, g.created_at,
                     a.client_id, a.name AS app_name, a.client_type
              FROM oauth_grants g JOIN oauth_apps a ON a.id = g.app_id
@@ -503,16 +544,19 @@ impl Store {
         )
         .bind(account_id)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Deletes a grant and, through the foreign keys, its codes and tokens.
     pub async fn delete_grant(&self, id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query("DELETE FROM oauth_grants WHERE id = $1")
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let n = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM oauth_grants WHERE id = $1"
+        )
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }
 
@@ -530,8 +574,16 @@ impl Store {
 
     /// Marks an app installed in (or requested by) an organization. An existing
     /// `installed` row is never downgraded to `requested`.
-    pub async fn upsert_installation(&self, app_id: i64, org_id: &str, status: &str, by: i64, now: i64) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+    pub async fn upsert_installation(
+        &self,
+        app_id: i64,
+        org_id: &str,
+        status: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<()> {
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO oauth_installations (app_id, org_id, status, requested_by, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (app_id, org_id) DO UPDATE SET
                 status = CASE WHEN oauth_installations.status = 'installed' THEN 'installed' ELSE excluded.status END,
@@ -544,7 +596,8 @@ impl Store {
         .bind(now)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
@@ -581,12 +634,13 @@ impl Store {
                 .bind(org_id)
                 .execute(&mut *tx)
                 .await?;
-            let n = sqlx::query("DELETE FROM oauth_installations WHERE app_id = $1 AND org_id = $2")
-                .bind(app_id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n =
+                sqlx::query("DELETE FROM oauth_installations WHERE app_id = $1 AND org_id = $2")
+                    .bind(app_id)
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             tx.commit().await?;
             Ok::<u64, sqlx::Error>(n)
         })?;
@@ -596,7 +650,8 @@ impl Store {
     // ---- authorization codes ----------------------------------------------
 
     pub async fn insert_code(&self, c: &AuthCode) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO oauth_codes (code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)"
         )
@@ -612,20 +667,23 @@ impl Store {
         .bind(c.expires_at)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     /// Marks a code used, atomically; a second presentation finds it used.
     pub async fn consume_code(&self, code_hash: &str, now: i64) -> Result<Consumed<AuthCode>> {
-        let fresh = with_pool!(self, |p| sqlx::query_as::<_, AuthCode>(
+        let fresh = with_pool!(self, |p| {
+            sqlx::query_as::<_, AuthCode>(
             "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
              RETURNING code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at"
         )
         .bind(code_hash)
         .bind(now)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         if let Some(c) = fresh {
             return Ok(Consumed::Fresh(c));
         }
@@ -668,22 +726,26 @@ impl Store {
     }
 
     pub async fn device_code_by_user_code(&self, user_code: &str) -> Result<Option<DeviceCode>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, DeviceCode>(concat!(
-            "SELECT ",
-            device_columns!(),
-            " FROM oauth_device_codes WHERE user_code = $1"
-        ))
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, DeviceCode>(
+            concat!(
+                "SELECT ",
+                device_columns!(),
+                " FROM oauth_device_codes WHERE user_code = $1"
+            )
+        )
         .bind(user_code)
         .fetch_optional(p)
         .await)?)
     }
 
     pub async fn device_code(&self, hash: &str) -> Result<Option<DeviceCode>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, DeviceCode>(concat!(
-            "SELECT ",
-            device_columns!(),
-            " FROM oauth_device_codes WHERE device_code_hash = $1"
-        ))
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, DeviceCode>(
+            concat!(
+                "SELECT ",
+                device_columns!(),
+                " FROM oauth_device_codes WHERE device_code_hash = $1"
+            )
+        )
         .bind(hash)
         .fetch_optional(p)
         .await)?)
@@ -727,21 +789,24 @@ impl Store {
 
     /// Marks an approved device code used, atomically; false if already used.
     pub async fn consume_device_code(&self, hash: &str, now: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_pool!(self, |p| {
+            sqlx::query(
             "UPDATE oauth_device_codes SET used_at = $1 WHERE device_code_hash = $2 AND status = 'approved' AND used_at IS NULL"
         )
         .bind(now)
         .bind(hash)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 
     // ---- tokens -------------------------------------------------------------
 
     pub async fn insert_oauth_token(&self, t: &NewOAuthToken) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         )
@@ -763,13 +828,15 @@ impl Store {
         .bind(t.expires_at)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     /// The hot path for OAuth tokens: one indexed read joined with the app's state.
     pub async fn oauth_token_by_hash(&self, token_hash: &str) -> Result<Option<OAuthToken>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthToken>(
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, OAuthToken>(
             "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
                     t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
                     a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation
@@ -780,7 +847,8 @@ impl Store {
         )
         .bind(token_hash)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Revokes every access and refresh token of a family (a replayed code or refresh token).
@@ -801,7 +869,8 @@ impl Store {
     }
 
     pub async fn insert_refresh_token(&self, r: &RefreshToken) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)"
         )
@@ -814,20 +883,27 @@ impl Store {
         .bind(r.expires_at)
         .execute(p)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 
     /// Marks a refresh token used, atomically (rotation).
-    pub async fn consume_refresh_token(&self, hash: &str, now: i64) -> Result<Consumed<RefreshToken>> {
-        let fresh = with_pool!(self, |p| sqlx::query_as::<_, RefreshToken>(
+    pub async fn consume_refresh_token(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> Result<Consumed<RefreshToken>> {
+        let fresh = with_pool!(self, |p| {
+            sqlx::query_as::<_, RefreshToken>(
             "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL
              RETURNING token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at"
         )
         .bind(hash)
         .bind(now)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         if let Some(r) = fresh {
             return Ok(Consumed::Fresh(r));
         }
@@ -845,7 +921,8 @@ impl Store {
 
     /// Records a JWT id; false if the app used it before (a replay).
     pub async fn use_jti(&self, app_id: i64, jti: &str, expires_at: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO oauth_jtis (app_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT (app_id, jti) DO NOTHING"
         )
         .bind(app_id)
@@ -853,7 +930,8 @@ impl Store {
         .bind(expires_at)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 

@@ -18,7 +18,12 @@ const LOGIN_CSRF_COOKIE: &str = "buckle_login";
 /// Where to go after signing in: a local absolute path, never another origin.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.chars().any(char::is_control) => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -42,7 +47,9 @@ fn form(next: &str, csrf: &str, error: Option<&str>) -> String {
          <label for=\"u\">{}</label><input id=\"u\" type=\"text\" name=\"user_name\" autocomplete=\"username\" required autofocus>\
          <label for=\"p\">{}</label><input id=\"p\" type=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
          <button type=\"submit\">{}</button></form>",
-        error.map(|e| format!("<p class=\"error\">{e}</p>")).unwrap_or_default(),
+        error
+            .map(|e| format!("<p class=\"error\">{e}</p>"))
+            .unwrap_or_default(),
         hidden("next", next),
         hidden("csrf", csrf),
         both("User name", "用户名"),
@@ -56,7 +63,11 @@ fn page(state: &AppState, next: &str, status: StatusCode, error: Option<&str>) -
     let mut resp = render(status, "Sign in", "登录", &form(next, &csrf, error));
     let c = format!(
         "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if state.config.secure_cookies() { "; Secure" } else { "" }
+        if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     if let Ok(v) = c.parse() {
         resp.headers_mut().append(SET_COOKIE, v);
@@ -78,11 +89,18 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
     let sent = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if sent.is_empty() || !constant_time_eq(sent, &f.csrf) {
-        let msg = both("The sign-in form expired; please try again.", "登录表单已过期，请重试。");
+        let msg = both(
+            "The sign-in form expired; please try again.",
+            "登录表单已过期，请重试。",
+        );
         return page(&state, &next, StatusCode::FORBIDDEN, Some(&msg));
     }
     match crate::manage::sign_in(&state, &f.user_name, &f.password).await {
@@ -105,7 +123,10 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(f): 
 }
 
 /// The signed-in account of a browser request, if any.
-pub async fn session_account(state: &AppState, headers: &HeaderMap) -> Option<(buckle_store::Account, String)> {
+pub async fn session_account(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Option<(buckle_store::Account, String)> {
     let token = cookie(headers, SESSION_COOKIE)?;
     let account = state
         .store
@@ -120,11 +141,19 @@ mod tests {
     #[test]
     fn next_stays_on_this_origin() {
         use super::safe_next;
-        assert_eq!(safe_next(Some("/api/permission/oauth2/authorize?x=1")), "/api/permission/oauth2/authorize?x=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", ""] {
+        assert_eq!(
+            safe_next(Some("/api/permission/oauth2/authorize?x=1")),
+            "/api/permission/oauth2/authorize?x=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");
     }
 }
-

@@ -49,24 +49,39 @@ pub fn render(status: StatusCode, title_en: &str, title_zh: &str, body: &str) ->
     );
     let mut resp = (status, html).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
     );
     resp
 }
 
 /// A page that only says something.
-pub fn message(status: StatusCode, title_en: &str, title_zh: &str, text_en: &str, text_zh: &str) -> Response {
+pub fn message(
+    status: StatusCode,
+    title_en: &str,
+    title_zh: &str,
+    text_en: &str,
+    text_zh: &str,
+) -> Response {
     render(
         status,
         title_en,
         title_zh,
-        &format!("<p>{}</p><p lang=\"zh-CN\">{}</p>", esc(text_en), esc(text_zh)),
+        &format!(
+            "<p>{}</p><p lang=\"zh-CN\">{}</p>",
+            esc(text_en),
+            esc(text_zh)
+        ),
     )
 }
 

@@ -214,9 +214,8 @@ fn name_taken(e: StoreError) -> ApiError {
     }
 }
 
-/// Checks an app's permission points: known, non-empty, team/enterprise-level only
-/// for admins of the owning organization, operator points only for installation
-/// super admins. `role` is the actor's role in the owning organization (None for
+/// Checks an app's permission points: known, non-empty, operator points only for
+/// installation super admins. `role` is the actor's role in the owning organization (None for
 /// a personal app).
 fn check_points(
     state: &AppState,
@@ -228,11 +227,9 @@ fn check_points(
         .catalog
         .parse_set(names)
         .map_err(|e| ApiError::bad_request(format!("permissions: {e}.")))?;
-    if state.catalog.highest_level(&points) == Some(Level::Organization)
-        && !role.is_some_and(Role::is_admin)
-    {
-        return Err(ApiError::forbidden(TEAM_LEVEL_REFUSAL));
-    }
+    // An app may declare team/enterprise-level points wherever it is made: the
+    // refusal comes when a non-admin tries to authorize it (domain.md).
+    let _ = role;
     if state.catalog.needs_operator(&points) && !actor.account.is_super_admin {
         return Err(ApiError::forbidden(
             "Only a super admin of this Buckle installation may grant operator permissions.",
@@ -548,9 +545,7 @@ pub async fn reset_secret(
     actor.require(POINT)?;
     let (app, _) = managed_app(&state, &actor, &app_id).await?;
     if ClientType::of(&app) != ClientType::Web {
-        return Err(ApiError::bad_request(
-            "Only web apps have a client secret.",
-        ));
+        return Err(ApiError::bad_request("Only web apps have a client secret."));
     }
     let secret = TokenKind::ClientSecret.generate();
     if !state
@@ -603,15 +598,16 @@ pub async fn add_key(
     let (app, _) = managed_app(&state, &actor, &app_id).await?;
     require_service(&app, "public keys")?;
     if body.public_key.len() > MAX_PEM {
-        return Err(ApiError::bad_request("public_key: the PEM text is too long."));
+        return Err(ApiError::bad_request(
+            "public_key: the PEM text is too long.",
+        ));
     }
     // The error never quotes the text, so a private key pasted by mistake is not echoed.
     let key = RsaPublicKey::from_pem(&body.public_key)
         .map_err(|e| ApiError::bad_request(format!("public_key: {e}.")))?;
     drop(body);
     let fingerprint = key.thumbprint();
-    let duplicate =
-        || ApiError::conflict("This public key is already registered for the app.");
+    let duplicate = || ApiError::conflict("This public key is already registered for the app.");
     if state.store.app_key(app.id, &fingerprint).await?.is_some() {
         return Err(duplicate());
     }
@@ -707,7 +703,11 @@ impl AuthorizationOut {
             organization_id: g.org().map(str::to_string),
             account_id: g.account().map(|a| a.to_string()),
             all_workspaces: g.all_workspaces,
-            workspace_ids: g.workspace_ids.split_whitespace().map(str::to_string).collect(),
+            workspace_ids: g
+                .workspace_ids
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             permissions: PermissionSet::decode(&g.permissions).names().to_vec(),
             created_at: g.created_at,
         }
@@ -816,11 +816,7 @@ pub async fn authorize(
         org_id: org_id.clone(),
         permissions: points.encode(),
         all_workspaces: body.all_workspaces,
-        workspace_ids: ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(" "),
+        workspace_ids: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
         created_by: actor.account.id,
         created_at: now,
     };

@@ -67,10 +67,7 @@ pub async fn list(
     ok(out)
 }
 
-async fn app_of(
-    state: &AppState,
-    client_id: &str,
-) -> Result<buckle_store::OAuthApp, ApiError> {
+async fn app_of(state: &AppState, client_id: &str) -> Result<buckle_store::OAuthApp, ApiError> {
     let not_found = || ApiError::not_found("App not found.");
     if client_id.is_empty() || client_id.len() > 100 {
         return Err(not_found());

@@ -121,7 +121,10 @@ pub fn routes() -> Router<AppState> {
             "/api/manage/apps/{app_id}/authorizations/{authorization_id}",
             axum::routing::delete(apps::delete_authorization),
         )
-        .route("/api/manage/apps/{app_id}/share_link", get(apps::share_link))
+        .route(
+            "/api/manage/apps/{app_id}/share_link",
+            get(apps::share_link),
+        )
         .route(
             "/api/manage/organizations/{org_id}/installations",
             get(installations::list),

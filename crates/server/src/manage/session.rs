@@ -37,7 +37,11 @@ pub struct SessionOut {
 
 /// Checks a user name and password (throttled, timing-equalized) and opens a
 /// session; returns the session secret. Shared by the JSON API and the sign-in page.
-pub async fn sign_in(state: &AppState, user_name: &str, password: &str) -> Result<(String, Account), ApiError> {
+pub async fn sign_in(
+    state: &AppState,
+    user_name: &str,
+    password: &str,
+) -> Result<(String, Account), ApiError> {
     let now = buckle_core::now_unix();
     if let Some(wait) = state.sign_in_throttle.blocked_for(user_name, now) {
         return Err(ApiError::rate_limited(format!(
@@ -46,11 +50,18 @@ pub async fn sign_in(state: &AppState, user_name: &str, password: &str) -> Resul
         )));
     }
     let account = state.store.account_by_name(user_name.trim()).await?;
-    let stored = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_default();
+    let stored = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_default();
     let password = password.to_string();
     // Unknown names cost the same Argon2 work as known ones.
     let valid = tokio::task::spawn_blocking(move || {
-        let target = if stored.is_empty() { DUMMY_HASH.as_str() } else { stored.as_str() };
+        let target = if stored.is_empty() {
+            DUMMY_HASH.as_str()
+        } else {
+            stored.as_str()
+        };
         crate::password::verify(&password, target) && !stored.is_empty()
     })
     .await
@@ -64,7 +75,12 @@ pub async fn sign_in(state: &AppState, user_name: &str, password: &str) -> Resul
     let session = TokenKind::Session.generate();
     state
         .store
-        .create_session(&hash_secret(&session), account.id, now, now + state.config.session_ttl)
+        .create_session(
+            &hash_secret(&session),
+            account.id,
+            now,
+            now + state.config.session_ttl,
+        )
         .await?;
     Ok((session, account))
 }
@@ -74,19 +90,30 @@ pub fn session_cookie(state: &AppState, session: &str) -> String {
     format!(
         "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         state.config.session_ttl,
-        if state.config.secure_cookies() { "; Secure" } else { "" }
+        if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
     )
 }
 
 /// `POST /api/manage/session`: sign in.
-pub async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<Login>,
+) -> Result<Response, ApiError> {
     let (session, account) = sign_in(&state, &body.user_name, &body.password).await?;
     let body = SessionOut {
         account: (&account).into(),
         csrf_token: csrf_token_for(&session),
         expires_at: Some(buckle_core::now_unix() + state.config.session_ttl),
     };
-    Ok(([(SET_COOKIE, session_cookie(&state, &session))], Envelope(body)).into_response())
+    Ok((
+        [(SET_COOKIE, session_cookie(&state, &session))],
+        Envelope(body),
+    )
+        .into_response())
 }
 
 static DUMMY_HASH: std::sync::LazyLock<String> =

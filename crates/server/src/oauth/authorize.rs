@@ -11,10 +11,10 @@ use axum::extract::{Form, OriginalUri, Query, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use buckle_core::TokenKind;
 use buckle_core::pkce::{self, Method};
 use buckle_core::redirect;
 use buckle_core::secret::{constant_time_eq, hash_secret};
-use buckle_core::TokenKind;
 use buckle_store::{AuthCode, OAuthApp};
 use serde::Deserialize;
 
@@ -32,7 +32,13 @@ pub struct AuthorizeParams {
 }
 
 fn bad(en: &str, zh: &str) -> Response {
-    message(StatusCode::BAD_REQUEST, "Authorization failed", "授权失败", en, zh)
+    message(
+        StatusCode::BAD_REQUEST,
+        "Authorization failed",
+        "授权失败",
+        en,
+        zh,
+    )
 }
 
 fn go(to: String) -> Response {
@@ -58,8 +64,15 @@ struct Checked {
 
 /// Validates everything the consent depends on. `Err` is the response to give.
 async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Response> {
-    let Some(client_id) = p.client_id.as_deref().filter(|c| !c.is_empty() && c.len() <= 128) else {
-        return Err(bad("The request names no app (client_id).", "请求缺少应用 client_id。"));
+    let Some(client_id) = p
+        .client_id
+        .as_deref()
+        .filter(|c| !c.is_empty() && c.len() <= 128)
+    else {
+        return Err(bad(
+            "The request names no app (client_id).",
+            "请求缺少应用 client_id。",
+        ));
     };
     let app = match state.store.app_by_client_id(client_id).await {
         Ok(Some(a)) => a,
@@ -67,7 +80,10 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Respons
         Err(_) => return Err(bad("Service internal error.", "服务内部错误。")),
     };
     let Some(uri) = p.redirect_uri.as_deref() else {
-        return Err(bad("The request has no redirect_uri.", "请求缺少 redirect_uri。"));
+        return Err(bad(
+            "The request has no redirect_uri.",
+            "请求缺少 redirect_uri。",
+        ));
     };
     // Never redirect anywhere before the URI is known to be registered, exactly.
     if !redirect::matches(&app.redirect_uri_list(), uri) {
@@ -81,9 +97,16 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Respons
     }
     let st = p.state.clone().filter(|s| !s.is_empty());
     if p.response_type.as_deref() != Some("code") {
-        return Err(redirect_error(uri, "unsupported_response_type", st.as_deref()));
+        return Err(redirect_error(
+            uri,
+            "unsupported_response_type",
+            st.as_deref(),
+        ));
     }
-    let challenge = match (p.code_challenge.as_deref().filter(|c| !c.is_empty()), Method::parse(p.code_challenge_method.as_deref())) {
+    let challenge = match (
+        p.code_challenge.as_deref().filter(|c| !c.is_empty()),
+        Method::parse(p.code_challenge_method.as_deref()),
+    ) {
         (Some(c), Some(m)) if pkce::well_formed(c) => Some((c.to_string(), m)),
         (Some(_), _) => return Err(redirect_error(uri, "invalid_request", st.as_deref())),
         (None, _) => None,
@@ -100,7 +123,13 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Respons
     })
 }
 
-async fn show_impl(state: AppState, headers: HeaderMap, uri: String, p: AuthorizeParams, workspace: Option<i64>) -> Response {
+async fn show_impl(
+    state: AppState,
+    headers: HeaderMap,
+    uri: String,
+    p: AuthorizeParams,
+    workspace: Option<i64>,
+) -> Response {
     let c = match check(&state, &p).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -129,7 +158,10 @@ async fn show_impl(state: AppState, headers: HeaderMap, uri: String, p: Authoriz
         hidden("state", c.state.as_deref().unwrap_or("")),
         hidden("code_challenge", challenge),
         hidden("code_challenge_method", method),
-        hidden("workspace_id", &workspace.map(|w| w.to_string()).unwrap_or_default()),
+        hidden(
+            "workspace_id",
+            &workspace.map(|w| w.to_string()).unwrap_or_default()
+        ),
         hidden("csrf", &csrf),
         "",
         both("Authorize", "授权"),
@@ -139,7 +171,12 @@ async fn show_impl(state: AppState, headers: HeaderMap, uri: String, p: Authoriz
 }
 
 /// `GET /api/permission/oauth2/authorize`.
-pub async fn show(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(p): Query<AuthorizeParams>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
     show_impl(state, headers, uri.to_string(), p, None).await
 }
 
@@ -176,7 +213,11 @@ pub struct ConsentForm {
 }
 
 /// `POST /api/permission/oauth2/consent`.
-pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<ConsentForm>) -> Response {
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<ConsentForm>,
+) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return message(
             StatusCode::UNAUTHORIZED,
@@ -201,7 +242,8 @@ pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): 
         redirect_uri: Some(f.redirect_uri.clone()),
         state: Some(f.state.clone()),
         code_challenge: Some(f.code_challenge.clone()),
-        code_challenge_method: (!f.code_challenge_method.is_empty()).then(|| f.code_challenge_method.clone()),
+        code_challenge_method: (!f.code_challenge_method.is_empty())
+            .then(|| f.code_challenge_method.clone()),
     };
     let c = match check(&state, &params).await {
         Ok(c) => c,
@@ -220,7 +262,12 @@ pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): 
     let grant = match obo::grant(&state, &c.app, &user, Some(&f.edition), pinned).await {
         Ok(g) => g,
         Err(obo::Refusal(html)) => {
-            return render(StatusCode::FORBIDDEN, "Authorization refused", "无法授权", &format!("<p>{html}</p>"));
+            return render(
+                StatusCode::FORBIDDEN,
+                "Authorization refused",
+                "无法授权",
+                &format!("<p>{html}</p>"),
+            );
         }
     };
     let code = TokenKind::AuthorizationCode.generate();

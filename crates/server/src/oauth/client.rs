@@ -42,8 +42,14 @@ pub fn bearer_value(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Loads the app named by `client_id` and checks it may use a flow meant for `allowed`.
-pub async fn app_for_flow(state: &AppState, client_id: Option<&str>, allowed: &[ClientType]) -> Result<OAuthApp, OAuthError> {
-    let client_id = client_id.filter(|c| !c.is_empty()).ok_or_else(|| invalid_request("client_id"))?;
+pub async fn app_for_flow(
+    state: &AppState,
+    client_id: Option<&str>,
+    allowed: &[ClientType],
+) -> Result<OAuthApp, OAuthError> {
+    let client_id = client_id
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| invalid_request("client_id"))?;
     if client_id.len() > 128 {
         return Err(invalid_client("unknown client_id"));
     }
@@ -59,7 +65,8 @@ pub async fn app_for_flow(state: &AppState, client_id: Option<&str>, allowed: &[
 /// Channel apps and apps of another client type get `invalid app type`; disabled
 /// apps are deactivated.
 pub fn check_flow(app: &OAuthApp, allowed: &[ClientType]) -> Result<(), OAuthError> {
-    let fits = app.app_type == "normal" && ClientType::of(app).is_some_and(|t| allowed.contains(&t));
+    let fits =
+        app.app_type == "normal" && ClientType::of(app).is_some_and(|t| allowed.contains(&t));
     if !fits {
         return Err(invalid_app_type());
     }
@@ -75,12 +82,16 @@ pub fn authenticate(app: &OAuthApp, headers: &HeaderMap) -> Result<(), OAuthErro
     match ClientType::of(app) {
         Some(ClientType::Web) => {
             let secret = sent.ok_or_else(|| invalid_client("the client secret is missing"))?;
-            if app.secret_hash.is_empty() || !constant_time_eq(&hash_secret(secret), &app.secret_hash) {
+            if app.secret_hash.is_empty()
+                || !constant_time_eq(&hash_secret(secret), &app.secret_hash)
+            {
                 return Err(invalid_client("the client secret is wrong"));
             }
             Ok(())
         }
-        _ if sent.is_some() => Err(invalid_client("a public client must not send a client secret")),
+        _ if sent.is_some() => Err(invalid_client(
+            "a public client must not send a client secret",
+        )),
         _ => Ok(()),
     }
 }

@@ -11,11 +11,27 @@ use buckle_core::pkce::{self, Method};
 use buckle_core::secret::hash_secret;
 use buckle_store::Consumed;
 
-pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest) -> Result<Issued, OAuthError> {
-    let app = app_for_flow(state, req.client_id.as_deref(), &[ClientType::Web, ClientType::Pkce]).await?;
+pub async fn exchange(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: &TokenRequest,
+) -> Result<Issued, OAuthError> {
+    let app = app_for_flow(
+        state,
+        req.client_id.as_deref(),
+        &[ClientType::Web, ClientType::Pkce],
+    )
+    .await?;
     authenticate(&app, headers)?;
-    let code = req.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| invalid_request("code"))?;
-    let redirect_uri = req.redirect_uri.as_deref().ok_or_else(|| invalid_request("redirect_uri"))?;
+    let code = req
+        .code
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| invalid_request("code"))?;
+    let redirect_uri = req
+        .redirect_uri
+        .as_deref()
+        .ok_or_else(|| invalid_request("redirect_uri"))?;
     let now = buckle_core::now_unix();
     let stored = match state.store.consume_code(&hash_secret(code), now).await? {
         Consumed::Fresh(c) => c,
@@ -29,20 +45,26 @@ pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest)
         Consumed::Unknown => return Err(invalid_grant("the authorization code is invalid")),
     };
     if stored.app_id != app.id {
-        return Err(invalid_grant("the authorization code was issued to another app"));
+        return Err(invalid_grant(
+            "the authorization code was issued to another app",
+        ));
     }
     if stored.expires_at <= now {
         return Err(invalid_grant("the authorization code has expired"));
     }
     if stored.redirect_uri != redirect_uri {
-        return Err(invalid_grant("the redirect_uri does not match the authorization request"));
+        return Err(invalid_grant(
+            "the redirect_uri does not match the authorization request",
+        ));
     }
     let verifier = req.code_verifier.as_deref().filter(|v| !v.is_empty());
     match (&stored.code_challenge, verifier) {
         (Some(challenge), Some(v)) => {
             let method = Method::parse(stored.challenge_method.as_deref()).unwrap_or(Method::Plain);
             if !pkce::verify(method, challenge, v) {
-                return Err(invalid_grant("the code_verifier does not match the code_challenge"));
+                return Err(invalid_grant(
+                    "the code_verifier does not match the code_challenge",
+                ));
             }
         }
         (Some(_), None) => return Err(invalid_request("code_verifier")),

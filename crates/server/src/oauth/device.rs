@@ -23,14 +23,24 @@ use buckle_store::DeviceCode;
 use serde::Deserialize;
 use serde_json::json;
 
-async fn issue_code(state: &AppState, headers: &HeaderMap, body: Bytes, workspace: Option<&str>) -> Result<Response, OAuthError> {
+async fn issue_code(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+    workspace: Option<&str>,
+) -> Result<Response, OAuthError> {
     let req: TokenRequest = parse_body(headers, &body)?;
     let app = app_for_flow(state, req.client_id.as_deref(), &[ClientType::Device]).await?;
     let workspace_id = match workspace {
         None => None,
         Some(raw) => {
-            let ws = buckle_core::ids::parse_id(raw).ok_or_else(|| invalid_request("workspace_id"))?;
-            state.store.workspace(ws).await?.ok_or_else(|| invalid_request("workspace_id"))?;
+            let ws =
+                buckle_core::ids::parse_id(raw).ok_or_else(|| invalid_request("workspace_id"))?;
+            state
+                .store
+                .workspace(ws)
+                .await?
+                .ok_or_else(|| invalid_request("workspace_id"))?;
             Some(ws)
         }
     };
@@ -72,7 +82,9 @@ async fn issue_code(state: &AppState, headers: &HeaderMap, body: Bytes, workspac
 
 /// `POST /api/permission/oauth2/device/code`.
 pub async fn code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    issue_code(&state, &headers, body, None).await.unwrap_or_else(IntoResponse::into_response)
+    issue_code(&state, &headers, body, None)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /api/permission/oauth2/workspace_id/{workspace_id}/device/code`.
@@ -111,11 +123,23 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         "denied" => Status::Denied,
         _ => Status::Pending,
     };
-    let answer = poll(status, row.expires_at, row.last_poll_at, row.poll_interval, now);
+    let answer = poll(
+        status,
+        row.expires_at,
+        row.last_poll_at,
+        row.poll_interval,
+        now,
+    );
     state.store.record_device_poll(&hash, now).await?;
     match answer {
-        Poll::Pending => Err(device("authorization_pending", "The user has not approved the request yet.")),
-        Poll::SlowDown => Err(device("slow_down", "Polling faster than the interval; slow down.")),
+        Poll::Pending => Err(device(
+            "authorization_pending",
+            "The user has not approved the request yet.",
+        )),
+        Poll::SlowDown => Err(device(
+            "slow_down",
+            "Polling faster than the interval; slow down.",
+        )),
         Poll::Denied => Err(device("access_denied", "The user denied the request.")),
         Poll::Expired => Err(device("expired_token", "The device code has expired.")),
         Poll::Approved => {
@@ -142,9 +166,14 @@ fn code_form(csrf: &str, error: Option<&str>) -> String {
         "{}<form method=\"get\" action=\"{}\"><label for=\"c\">{}</label>\
          <input id=\"c\" type=\"text\" name=\"user_code\" autocomplete=\"off\" required autofocus placeholder=\"WDJB-MJHT\">{}\
          <button type=\"submit\">{}</button></form>",
-        error.map(|e| format!("<p class=\"error\">{e}</p>")).unwrap_or_default(),
+        error
+            .map(|e| format!("<p class=\"error\">{e}</p>"))
+            .unwrap_or_default(),
         super::DEVICE_PAGE,
-        both("Enter the code shown on your device", "输入设备上显示的代码"),
+        both(
+            "Enter the code shown on your device",
+            "输入设备上显示的代码"
+        ),
         hidden("csrf", csrf),
         both("Continue", "继续"),
     )
@@ -158,19 +187,43 @@ async fn pending(state: &AppState, typed: &str) -> Option<DeviceCode> {
 }
 
 /// `GET /oauth/device[?user_code=]`.
-pub async fn page(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(q): Query<PageParams>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<PageParams>,
+) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(&uri.to_string());
     };
     let Some(typed) = q.user_code.filter(|c| !c.trim().is_empty()) else {
-        return render(StatusCode::OK, "Connect a device", "连接设备", &code_form(&csrf, None));
+        return render(
+            StatusCode::OK,
+            "Connect a device",
+            "连接设备",
+            &code_form(&csrf, None),
+        );
     };
     let Some(row) = pending(&state, &typed).await else {
-        let msg = both("That code is unknown, expired or already used.", "该代码无效、已过期或已被使用。");
-        return render(StatusCode::NOT_FOUND, "Connect a device", "连接设备", &code_form(&csrf, Some(&msg)));
+        let msg = both(
+            "That code is unknown, expired or already used.",
+            "该代码无效、已过期或已被使用。",
+        );
+        return render(
+            StatusCode::NOT_FOUND,
+            "Connect a device",
+            "连接设备",
+            &code_form(&csrf, Some(&msg)),
+        );
     };
     let Ok(Some(app)) = state.store.app(row.app_id).await else {
-        return message(StatusCode::NOT_FOUND, "Connect a device", "连接设备", "The app no longer exists.", "该应用已不存在。");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Connect a device",
+            "连接设备",
+            "The app no longer exists.",
+            "该应用已不存在。",
+        );
     };
     let body = format!(
         "<p>{} <code>{}</code></p><form method=\"post\" action=\"{}\">{}{}{}\
@@ -198,7 +251,11 @@ pub struct DecisionForm {
 }
 
 /// `POST /oauth/device`: approve or deny.
-pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<DecisionForm>) -> Response {
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<DecisionForm>,
+) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(super::DEVICE_PAGE);
     };
@@ -222,19 +279,45 @@ pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): 
     };
     let now = buckle_core::now_unix();
     if f.decision != "approve" {
-        let _ = state.store.decide_device_code(&row.user_code, "denied", None, user.id, now).await;
-        return message(StatusCode::OK, "Request denied", "已拒绝", "The device was not connected.", "设备未获授权。");
+        let _ = state
+            .store
+            .decide_device_code(&row.user_code, "denied", None, user.id, now)
+            .await;
+        return message(
+            StatusCode::OK,
+            "Request denied",
+            "已拒绝",
+            "The device was not connected.",
+            "设备未获授权。",
+        );
     }
     let Ok(Some(app)) = state.store.app(row.app_id).await else {
-        return message(StatusCode::NOT_FOUND, "Connect a device", "连接设备", "The app no longer exists.", "该应用已不存在。");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Connect a device",
+            "连接设备",
+            "The app no longer exists.",
+            "该应用已不存在。",
+        );
     };
     if super::client::check_flow(&app, &[ClientType::Device]).is_err() {
-        return message(StatusCode::FORBIDDEN, "Connect a device", "连接设备", "This app cannot be authorized now.", "该应用当前无法授权。");
+        return message(
+            StatusCode::FORBIDDEN,
+            "Connect a device",
+            "连接设备",
+            "This app cannot be authorized now.",
+            "该应用当前无法授权。",
+        );
     }
     let grant = match obo::grant(&state, &app, &user, Some(&f.edition), row.workspace_id).await {
         Ok(g) => g,
         Err(obo::Refusal(html)) => {
-            return render(StatusCode::FORBIDDEN, "Authorization refused", "无法授权", &format!("<p>{html}</p>"));
+            return render(
+                StatusCode::FORBIDDEN,
+                "Authorization refused",
+                "无法授权",
+                &format!("<p>{html}</p>"),
+            );
         }
     };
     match state

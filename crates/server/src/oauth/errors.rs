@@ -30,7 +30,9 @@ pub fn invalid_app_type() -> OAuthError {
 }
 
 pub fn deactivated(app_name: &str) -> OAuthError {
-    access_deny(format!("app: {app_name} is currently deactivated by the owner"))
+    access_deny(format!(
+        "app: {app_name} is currently deactivated by the owner"
+    ))
 }
 
 pub fn unsupported_grant_type(grant_type: &str) -> OAuthError {

@@ -27,8 +27,10 @@ impl IntoResponse for Issued {
             body["refresh_token"] = json!(r);
         }
         let mut resp = Json(body).into_response();
-        resp.headers_mut()
-            .insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
+        resp.headers_mut().insert(
+            "cache-control",
+            axum::http::HeaderValue::from_static("no-store"),
+        );
         resp
     }
 }

@@ -2,7 +2,9 @@
 //! chooses whose authorization the token uses.
 
 use super::client::bearer_value;
-use super::errors::{access_deny, deactivated, invalid_app_type, invalid_client, invalid_grant, invalid_request};
+use super::errors::{
+    access_deny, deactivated, invalid_app_type, invalid_client, invalid_grant, invalid_request,
+};
 use super::issue::{AppTokenRequest, Issued, app_token};
 use super::token::TokenRequest;
 use crate::AppState;
@@ -36,8 +38,14 @@ fn duration(v: Option<&serde_json::Value>) -> Result<i64, OAuthError> {
     }
 }
 
-pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest, authority: Authority) -> Result<Issued, OAuthError> {
-    let token = bearer_value(headers).ok_or_else(|| invalid_client("the JWT is missing: send Authorization: Bearer <JWT>"))?;
+pub async fn exchange(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: &TokenRequest,
+    authority: Authority,
+) -> Result<Issued, OAuthError> {
+    let token = bearer_value(headers)
+        .ok_or_else(|| invalid_client("the JWT is missing: send Authorization: Bearer <JWT>"))?;
     let unverified = jwt::decode(token).map_err(|e| invalid_client(e.to_string()))?;
     // `iss` only finds the app here; the signature check below is what trusts it.
     let app = state
@@ -56,7 +64,8 @@ pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest,
         .app_key(app.id, unverified.kid())
         .await?
         .ok_or_else(|| invalid_client("the JWT kid names no public key of this app"))?;
-    let key = RsaPublicKey::from_pem(&key.public_pem).map_err(|_| invalid_client("the app's public key is unreadable"))?;
+    let key = RsaPublicKey::from_pem(&key.public_pem)
+        .map_err(|_| invalid_client("the app's public key is unreadable"))?;
     let now = buckle_core::now_unix();
     let claims = unverified
         .verify(&key, &app.client_id, &state.config.audiences(), now)
@@ -66,8 +75,14 @@ pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest,
         return Err(access_deny("connector app should bind connector id"));
     }
     // Single use, enforced by the database's primary key, across processes.
-    if !state.store.use_jti(app.id, &claims.jti, claims.exp as i64).await? {
-        return Err(invalid_grant("the JWT was already used (its jti was seen before)"));
+    if !state
+        .store
+        .use_jti(app.id, &claims.jti, claims.exp as i64)
+        .await?
+    {
+        return Err(invalid_grant(
+            "the JWT was already used (its jti was seen before)",
+        ));
     }
     let (account, org) = match &authority {
         Authority::Owner => match &app.org_id {
@@ -88,11 +103,21 @@ pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest,
             access_deny(format!(
                 "app: {} is not authorized in this {}",
                 app.name,
-                if org.is_empty() { "account" } else { "team/enterprise" }
+                if org.is_empty() {
+                    "account"
+                } else {
+                    "team/enterprise"
+                }
             ))
         })?;
-    let device = claims.session_context.and_then(|c| c.device_info).unwrap_or_default();
-    let clip = |s: Option<String>| s.map(|s| s.chars().take(256).collect::<String>()).filter(|s| !s.is_empty());
+    let device = claims
+        .session_context
+        .and_then(|c| c.device_info)
+        .unwrap_or_default();
+    let clip = |s: Option<String>| {
+        s.map(|s| s.chars().take(256).collect::<String>())
+            .filter(|s| !s.is_empty())
+    };
     app_token(
         state,
         &app,

@@ -32,7 +32,10 @@ pub async fn grant(
                 .map_err(store_err)?
                 .ok_or_else(|| refuse("That workspace does not exist.", "该工作空间不存在。"))?;
             if !member {
-                return Err(refuse("You are not a member of that workspace.", "你不是该工作空间的成员。"));
+                return Err(refuse(
+                    "You are not a member of that workspace.",
+                    "你不是该工作空间的成员。",
+                ));
             }
             w.org_id
         }
@@ -47,12 +50,19 @@ pub async fn grant(
                 .map_err(store_err)?
                 .as_deref()
                 .and_then(Role::parse)
-                .ok_or_else(|| refuse("You are not a member of that team/enterprise.", "你不是该团队/企业的成员。"))?,
+                .ok_or_else(|| {
+                    refuse(
+                        "You are not a member of that team/enterprise.",
+                        "你不是该团队/企业的成员。",
+                    )
+                })?,
         ),
         None => None,
     };
     let points = PermissionSet::decode(&app.permissions);
-    if state.catalog.highest_level(&points) == Some(Level::Organization) && !role.is_some_and(Role::is_admin) {
+    if state.catalog.highest_level(&points) == Some(Level::Organization)
+        && !role.is_some_and(Role::is_admin)
+    {
         return Err(Refusal(both(
             crate::manage::TEAM_LEVEL_REFUSAL,
             "该应用声明了团队/企业级权限，只有团队/企业的超级管理员或管理员可以授权。",
@@ -81,7 +91,11 @@ pub async fn grant(
     if let Some(org) = &edition
         && app.org_id.as_deref() != Some(org.as_str())
     {
-        let status = if role.is_some_and(Role::is_admin) { "installed" } else { "requested" };
+        let status = if role.is_some_and(Role::is_admin) {
+            "installed"
+        } else {
+            "requested"
+        };
         state
             .store
             .upsert_installation(app.id, org, status, user.id, now)
@@ -93,7 +107,12 @@ pub async fn grant(
 
 /// The part of a consent page that names the app, its permissions and the edition
 /// choice (or the pinned workspace).
-pub async fn describe(state: &AppState, app: &OAuthApp, user: &Account, pinned_workspace: Option<i64>) -> String {
+pub async fn describe(
+    state: &AppState,
+    app: &OAuthApp,
+    user: &Account,
+    pinned_workspace: Option<i64>,
+) -> String {
     let mut html = format!(
         "<p>{} <strong>{}</strong></p>",
         both("This app asks to act for you:", "该应用请求代表你访问："),
@@ -133,7 +152,11 @@ pub async fn describe(state: &AppState, app: &OAuthApp, user: &Account, pinned_w
             ));
         }
         None => {
-            let orgs = state.store.organizations_of(user.id).await.unwrap_or_default();
+            let orgs = state
+                .store
+                .organizations_of(user.id)
+                .await
+                .unwrap_or_default();
             html.push_str(&format!(
                 "<label for=\"edition\">{}</label><select id=\"edition\" name=\"edition\"><option value=\"\">{}</option>",
                 both("Authorize in", "授权范围"),

@@ -10,7 +10,11 @@ use axum::http::HeaderMap;
 use buckle_core::secret::hash_secret;
 use buckle_store::Consumed;
 
-pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest) -> Result<Issued, OAuthError> {
+pub async fn exchange(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: &TokenRequest,
+) -> Result<Issued, OAuthError> {
     let app = app_for_flow(
         state,
         req.client_id.as_deref(),
@@ -24,7 +28,11 @@ pub async fn exchange(state: &AppState, headers: &HeaderMap, req: &TokenRequest)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid_request("refresh_token"))?;
     let now = buckle_core::now_unix();
-    let used = match state.store.consume_refresh_token(&hash_secret(token), now).await? {
+    let used = match state
+        .store
+        .consume_refresh_token(&hash_secret(token), now)
+        .await?
+    {
         Consumed::Fresh(r) => r,
         Consumed::Replayed { family_id } => {
             state.store.revoke_family(family_id).await?;

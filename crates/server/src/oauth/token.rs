@@ -52,7 +52,12 @@ pub fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, OAu
     Ok(req)
 }
 
-async fn run(state: &AppState, headers: &HeaderMap, body: &Bytes, authority: Authority) -> Result<Response, OAuthError> {
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    authority: Authority,
+) -> Result<Response, OAuthError> {
     let req = parse_body(headers, body)?;
     let grant_type = req
         .grant_type
@@ -66,7 +71,8 @@ async fn run(state: &AppState, headers: &HeaderMap, body: &Bytes, authority: Aut
         JWT_GRANT => jwt_grant::exchange(state, headers, &req, authority).await?,
         other => return Err(unsupported_grant_type(other)),
     };
-    metrics::counter!("buckle_oauth_tokens_issued_total", "grant" => grant_name(grant_type)).increment(1);
+    metrics::counter!("buckle_oauth_tokens_issued_total", "grant" => grant_name(grant_type))
+        .increment(1);
     Ok(issued.into_response())
 }
 
@@ -79,7 +85,12 @@ fn grant_name(g: &str) -> &'static str {
     }
 }
 
-async fn answer(state: AppState, headers: HeaderMap, body: Bytes, authority: Authority) -> Response {
+async fn answer(
+    state: AppState,
+    headers: HeaderMap,
+    body: Bytes,
+    authority: Authority,
+) -> Response {
     match run(&state, &headers, &body, authority).await {
         Ok(r) => r,
         Err(e) => {
@@ -90,16 +101,30 @@ async fn answer(state: AppState, headers: HeaderMap, body: Bytes, authority: Aut
 }
 
 /// `POST /api/permission/oauth2/token`.
-pub async fn default_path(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn default_path(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     answer(state, headers, body, Authority::Owner).await
 }
 
 /// `POST /api/permission/oauth2/account/{account_id}/token`.
-pub async fn account_path(State(state): State<AppState>, Path(account_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn account_path(
+    State(state): State<AppState>,
+    Path(account_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     answer(state, headers, body, Authority::Account(account_id)).await
 }
 
 /// `POST /api/permission/oauth2/enterprise_id/{enterprise_id}/token`.
-pub async fn enterprise_path(State(state): State<AppState>, Path(enterprise_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn enterprise_path(
+    State(state): State<AppState>,
+    Path(enterprise_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     answer(state, headers, body, Authority::Enterprise(enterprise_id)).await
 }
