@@ -21,6 +21,7 @@ on_both_databases!(
     obo_tokens_follow_the_app_and_the_user,
     organization_installation_gates_obo_tokens,
     workspace_scoped_authorization_pins_one_workspace,
+    shareable_link_lets_an_organization_admin_authorize,
 );
 
 const CALLBACK: &str = "http://127.0.0.1:9/callback";
@@ -1113,4 +1114,48 @@ async fn a_jwt_is_single_use_across_processes_on_one_postgresql() {
         let loser = if r1.status == 200 { r2 } else { r1 };
         loser.error(400, "invalid_grant");
     }
+}
+
+async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let carol = s.user("carol").await;
+    let a = s.login(&alice).await;
+    let (id, key) = service_app(&s, &a, "Shared Service").await;
+    let link = a.get(&format!("/api/manage/apps/{id}/share_link")).await;
+    let url = link.ok()["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{}/oauth/authorize-app?client_id=", s.base)), "{url}");
+    let b = s.login(&bob).await;
+    let team = b.team("bob's team").await;
+    b.post(&format!("/api/manage/organizations/{team}/members"), json!({"user_name": "carol", "role": "member"}))
+        .await
+        .ok();
+    let path = format!("/api/permission/oauth2/enterprise_id/{team}/token");
+    jwt_token(&s, &path, &key.sign(&header(&key), &claims(&s, &id)), json!({}))
+        .await
+        .error(403, "access_deny");
+    // A plain member cannot use the link.
+    let cb = Browser::new(&s.base);
+    let (status, _) = cb.open_as(&url, &carol).await;
+    assert_eq!(status, 403);
+    // The team's super admin opens it, signs in, and authorizes.
+    let bb = Browser::new(&s.base);
+    let (status, page) = bb.open_as(&url, &bob).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Shared Service") && page.contains("bob&#39;s team"));
+    let csrf = form_field(&page, "csrf").unwrap();
+    let r = bb
+        .post_form("/oauth/authorize-app", &[("client_id", id.as_str()), ("organization_id", team.as_str()), ("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(r.status(), 200);
+    jwt_token(&s, &path, &key.sign(&header(&key), &claims(&s, &id)), json!({}))
+        .await
+        .token();
+    let installed = b.get(&format!("/api/manage/organizations/{team}/installations")).await;
+    assert_eq!(installed.ok()["installed_appauth"][0]["app_id"], json!(id));
+    // A forged form (no session CSRF) does nothing.
+    let r = bb
+        .post_form("/oauth/authorize-app", &[("client_id", id.as_str()), ("organization_id", team.as_str()), ("csrf", "forged")])
+        .await;
+    assert_eq!(r.status(), 403);
 }

@@ -675,11 +675,11 @@ pub async fn delete_key(
 pub struct Authorize {
     /// The team or enterprise to authorize the app for; absent for the personal edition.
     #[serde(default)]
-    organization_id: Option<String>,
+    pub organization_id: Option<String>,
     #[serde(default)]
-    all_workspaces: bool,
+    pub all_workspaces: bool,
     #[serde(default)]
-    workspace_ids: Vec<String>,
+    pub workspace_ids: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -724,7 +724,20 @@ pub async fn authorize(
     Json(body): Json<Authorize>,
 ) -> ApiResult<AuthorizationOut> {
     actor.require(POINT)?;
-    let app = app_by_client_id(&state, &app_id).await?;
+    let (app, g) = authorize_app(&state, &actor, &app_id, body).await?;
+    ok(AuthorizationOut::of(&app, &g))
+}
+
+/// AppAuth authorization of a service app by `actor`: shared by the API and the
+/// shareable authorization link's page.
+pub async fn authorize_app(
+    state: &AppState,
+    actor: &Actor,
+    app_id: &str,
+    body: Authorize,
+) -> Result<(OAuthApp, Grant), ApiError> {
+    let state = state.clone();
+    let app = app_by_client_id(&state, app_id).await?;
     // An organization's app stays invisible to outsiders.
     if let Some(owner_org) = &app.org_id
         && state
@@ -832,7 +845,7 @@ pub async fn authorize(
         .grant(grant_id)
         .await?
         .ok_or_else(ApiError::internal)?;
-    ok(AuthorizationOut::of(&app, &g))
+    Ok((app, g))
 }
 
 /// `GET /api/manage/apps/{app_id}/authorizations`: the app's AppAuth authorizations,

@@ -25,6 +25,7 @@ use buckle_store::Account;
 use serde::Serialize;
 
 pub use accounts::create_account;
+pub use apps::{Authorize, authorize_app};
 pub use session::{SESSION_COOKIE, csrf_token_for, session_cookie, sign_in};
 pub use tokens::{CreatePersonal, TEAM_LEVEL_REFUSAL, issue_personal};
 

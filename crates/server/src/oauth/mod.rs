@@ -11,6 +11,7 @@ mod issue;
 mod jwt_grant;
 mod obo;
 mod refresh;
+mod share;
 mod token;
 
 use crate::AppState;
@@ -45,4 +46,5 @@ pub fn routes() -> Router<AppState> {
             post(device::code_in_workspace),
         )
         .route(DEVICE_PAGE, get(device::page).post(device::decide))
+        .route(share::PAGE, get(share::page).post(share::decide))
 }
