@@ -443,6 +443,20 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "Revoke an app's authorization; deletes its tokens for the caller",
         "",
     ),
+    ("get", "/api/permission/oauth2/authorize", Auth::None, "Authorization code / PKCE: sign-in, then the consent page; redirects to the exact redirect URI with code and state", ""),
+    ("get", "/api/permission/oauth2/workspace_id/{workspace_id}/authorize", Auth::None, "As authorize, pinned to one workspace", ""),
+    ("post", "/api/permission/oauth2/consent", Auth::None, "The consent form's decision (session cookie and form CSRF token)", ""),
+    ("post", "/api/permission/oauth2/token", Auth::None, "Token endpoint: authorization_code, refresh_token, device_code and jwt-bearer grants; flat JSON; errors carry error/error_description/error_code/error_message", "TokenRequest"),
+    ("post", "/api/permission/oauth2/account/{account_id}/token", Auth::None, "JWT bearer grant using an account's AppAuth authorization", "TokenRequest"),
+    ("post", "/api/permission/oauth2/enterprise_id/{enterprise_id}/token", Auth::None, "JWT bearer grant using a team/enterprise's AppAuth authorization", "TokenRequest"),
+    ("post", "/api/permission/oauth2/device/code", Auth::None, "Device authorization: device_code, user_code, verification_uri, expires_in (relative), interval", "DeviceCodeRequest"),
+    ("post", "/api/permission/oauth2/workspace_id/{workspace_id}/device/code", Auth::None, "Device authorization pinned to one workspace", "DeviceCodeRequest"),
+    ("get", "/oauth/device", Auth::None, "Device verification page; accepts ?user_code=", ""),
+    ("post", "/oauth/device", Auth::None, "Device verification decision", ""),
+    ("get", "/oauth/authorize-app", Auth::None, "Shareable AppAuth authorization link for organization admins; client_id", ""),
+    ("post", "/oauth/authorize-app", Auth::None, "AppAuth authorization decision", ""),
+    ("get", "/login", Auth::None, "Sign-in page; next", ""),
+    ("post", "/login", Auth::None, "Sign-in form", ""),
     ("get", "/openapi.json", Auth::None, "This document", ""),
     ("get", "/metrics", Auth::None, "Prometheus metrics", ""),
     (
@@ -535,6 +549,13 @@ fn schemas() -> Value {
             ("all_workspaces", json!({"type": "boolean"})),
             ("workspace_ids", strings.clone()),
         ]),
+        "TokenRequest": {"type": "object", "required": ["grant_type"], "properties": {
+            "grant_type": {"type": "string", "enum": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"]},
+            "client_id": string(), "code": string(), "redirect_uri": string(), "code_verifier": string(),
+            "refresh_token": string(), "device_code": string(),
+            "duration_seconds": {"type": "integer", "minimum": 1, "maximum": 86399, "default": 900}
+        }, "description": "The client secret (web apps) or the JWT (service apps) goes in Authorization: Bearer, never in the body."},
+        "DeviceCodeRequest": object(&["client_id"], &[("client_id", string())]),
         "Introspect": object(&["token"], &[("token", string()), ("token_type_hint", string())]),
     })
 }
