@@ -1124,16 +1124,27 @@ async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
     let (id, key) = service_app(&s, &a, "Shared Service").await;
     let link = a.get(&format!("/api/manage/apps/{id}/share_link")).await;
     let url = link.ok()["url"].as_str().unwrap().to_string();
-    assert!(url.starts_with(&format!("{}/oauth/authorize-app?client_id=", s.base)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/oauth/authorize-app?client_id=", s.base)),
+        "{url}"
+    );
     let b = s.login(&bob).await;
     let team = b.team("bob's team").await;
-    b.post(&format!("/api/manage/organizations/{team}/members"), json!({"user_name": "carol", "role": "member"}))
-        .await
-        .ok();
+    b.post(
+        &format!("/api/manage/organizations/{team}/members"),
+        json!({"user_name": "carol", "role": "member"}),
+    )
+    .await
+    .ok();
     let path = format!("/api/permission/oauth2/enterprise_id/{team}/token");
-    jwt_token(&s, &path, &key.sign(&header(&key), &claims(&s, &id)), json!({}))
-        .await
-        .error(403, "access_deny");
+    jwt_token(
+        &s,
+        &path,
+        &key.sign(&header(&key), &claims(&s, &id)),
+        json!({}),
+    )
+    .await
+    .error(403, "access_deny");
     // A plain member cannot use the link.
     let cb = Browser::new(&s.base);
     let (status, _) = cb.open_as(&url, &carol).await;
@@ -1145,17 +1156,38 @@ async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
     assert!(page.contains("Shared Service") && page.contains("bob&#39;s team"));
     let csrf = form_field(&page, "csrf").unwrap();
     let r = bb
-        .post_form("/oauth/authorize-app", &[("client_id", id.as_str()), ("organization_id", team.as_str()), ("csrf", csrf.as_str())])
+        .post_form(
+            "/oauth/authorize-app",
+            &[
+                ("client_id", id.as_str()),
+                ("organization_id", team.as_str()),
+                ("csrf", csrf.as_str()),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200);
-    jwt_token(&s, &path, &key.sign(&header(&key), &claims(&s, &id)), json!({}))
-        .await
-        .token();
-    let installed = b.get(&format!("/api/manage/organizations/{team}/installations")).await;
+    jwt_token(
+        &s,
+        &path,
+        &key.sign(&header(&key), &claims(&s, &id)),
+        json!({}),
+    )
+    .await
+    .token();
+    let installed = b
+        .get(&format!("/api/manage/organizations/{team}/installations"))
+        .await;
     assert_eq!(installed.ok()["installed_appauth"][0]["app_id"], json!(id));
     // A forged form (no session CSRF) does nothing.
     let r = bb
-        .post_form("/oauth/authorize-app", &[("client_id", id.as_str()), ("organization_id", team.as_str()), ("csrf", "forged")])
+        .post_form(
+            "/oauth/authorize-app",
+            &[
+                ("client_id", id.as_str()),
+                ("organization_id", team.as_str()),
+                ("csrf", "forged"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 403);
 }

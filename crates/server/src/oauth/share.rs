@@ -66,7 +66,10 @@ pub async fn page(
     }
     let mut body = format!(
         "<p>{} <strong>{}</strong></p><p>{}</p><ul>",
-        both("This app asks to act as itself in your team/enterprise:", "该应用请求以自身身份访问你的团队/企业："),
+        both(
+            "This app asks to act as itself in your team/enterprise:",
+            "该应用请求以自身身份访问你的团队/企业："
+        ),
         esc(&app.name),
         both("Permissions", "权限"),
     );
@@ -76,7 +79,11 @@ pub async fn page(
             .get(name)
             .map(|p| (p.description.clone(), p.description_zh.clone()))
             .unwrap_or_default();
-        body.push_str(&format!("<li class=\"perm\"><code>{}</code> {}</li>", esc(name), both(&en, &zh)));
+        body.push_str(&format!(
+            "<li class=\"perm\"><code>{}</code> {}</li>",
+            esc(name),
+            both(&en, &zh)
+        ));
     }
     body.push_str(&format!(
         "</ul><form method=\"post\" action=\"{PAGE}\">{}{}<label for=\"org\">{}</label><select id=\"org\" name=\"organization_id\">",
@@ -85,9 +92,16 @@ pub async fn page(
         both("Team/enterprise (all its workspaces)", "团队/企业（全部工作空间）"),
     ));
     for o in &admin_of {
-        body.push_str(&format!("<option value=\"{}\">{}</option>", esc(&o.id), esc(&o.name)));
+        body.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            esc(&o.id),
+            esc(&o.name)
+        ));
     }
-    body.push_str(&format!("</select><button type=\"submit\">{}</button></form>", both("Authorize", "授权")));
+    body.push_str(&format!(
+        "</select><button type=\"submit\">{}</button></form>",
+        both("Authorize", "授权")
+    ));
     render(StatusCode::OK, "Authorize app", "授权应用", &body)
 }
 
@@ -99,7 +113,11 @@ pub struct DecisionForm {
 }
 
 /// `POST /oauth/authorize-app`.
-pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<DecisionForm>) -> Response {
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<DecisionForm>,
+) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(PAGE);
     };
@@ -126,9 +144,18 @@ pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(f): 
             StatusCode::OK,
             "App authorized",
             "已授权",
-            &format!("{} may now act as itself in your team/enterprise.", app.name),
+            &format!(
+                "{} may now act as itself in your team/enterprise.",
+                app.name
+            ),
             &format!("{} 现在可以以自身身份访问你的团队/企业。", app.name),
         ),
-        Err(e) => message(e.status, "Authorize app", "授权应用", &e.msg, "无法完成授权。"),
+        Err(e) => message(
+            e.status,
+            "Authorize app",
+            "授权应用",
+            &e.msg,
+            "无法完成授权。",
+        ),
     }
 }
