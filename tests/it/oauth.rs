@@ -533,7 +533,7 @@ async fn device_flow(s: Server) {
             grant_id: None,
             account_id: None,
             poll_interval: 1,
-            last_poll_at: None,
+            last_poll_at_ms: None,
             created_at: now - 400,
             expires_at: now - 100,
             used_at: None,

@@ -56,21 +56,25 @@ pub enum Status {
     Denied,
 }
 
-/// Decides a poll. `last_poll` is the previous poll's time, if any.
+/// Decides a poll. Times are milliseconds (`last_poll_ms`: the previous poll),
+/// `interval` is seconds. A decision (approval, denial) answers at once, however
+/// fast the poll.
 pub fn poll(
     status: Status,
-    expires_at: i64,
-    last_poll: Option<i64>,
+    expires_at_ms: i64,
+    last_poll_ms: Option<i64>,
     interval: i64,
-    now: i64,
+    now_ms: i64,
 ) -> Poll {
-    if now >= expires_at {
+    if now_ms >= expires_at_ms {
         return Poll::Expired;
     }
     match status {
         Status::Denied => Poll::Denied,
         Status::Approved => Poll::Approved,
-        Status::Pending if last_poll.is_some_and(|t| now - t < interval) => Poll::SlowDown,
+        Status::Pending if last_poll_ms.is_some_and(|t| now_ms - t < interval * 1000) => {
+            Poll::SlowDown
+        }
         Status::Pending => Poll::Pending,
     }
 }
@@ -95,13 +99,30 @@ mod tests {
 
     #[test]
     fn polling() {
-        let exp = 1000;
-        assert_eq!(poll(Status::Pending, exp, None, 5, 10), Poll::Pending);
-        assert_eq!(poll(Status::Pending, exp, Some(8), 5, 10), Poll::SlowDown);
-        assert_eq!(poll(Status::Pending, exp, Some(5), 5, 10), Poll::Pending);
-        assert_eq!(poll(Status::Approved, exp, Some(9), 5, 10), Poll::Approved);
-        assert_eq!(poll(Status::Denied, exp, None, 5, 10), Poll::Denied);
-        assert_eq!(poll(Status::Approved, exp, None, 5, 1000), Poll::Expired);
+        let exp = 1_000_000;
+        assert_eq!(poll(Status::Pending, exp, None, 5, 10_000), Poll::Pending);
+        assert_eq!(
+            poll(Status::Pending, exp, Some(8_000), 5, 10_000),
+            Poll::SlowDown
+        );
+        assert_eq!(
+            poll(Status::Pending, exp, Some(5_000), 5, 10_000),
+            Poll::Pending
+        );
+        // Two milliseconds apart across a second boundary is still too fast.
+        assert_eq!(
+            poll(Status::Pending, exp, Some(9_999), 1, 10_001),
+            Poll::SlowDown
+        );
+        assert_eq!(
+            poll(Status::Approved, exp, Some(9_999), 5, 10_000),
+            Poll::Approved
+        );
+        assert_eq!(poll(Status::Denied, exp, None, 5, 10_000), Poll::Denied);
+        assert_eq!(
+            poll(Status::Approved, exp, None, 5, 1_000_000),
+            Poll::Expired
+        );
     }
 
     proptest! {

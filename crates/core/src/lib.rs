@@ -16,6 +16,14 @@ pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
 pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
 pub use secret::TokenKind;
 
+/// Milliseconds since the Unix epoch, where seconds are too coarse (device polling).
+pub fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// Seconds since the Unix epoch; every timestamp Buckle stores is one.
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()

@@ -146,7 +146,8 @@ pub struct DeviceCode {
     pub grant_id: Option<i64>,
     pub account_id: Option<i64>,
     pub poll_interval: i64,
-    pub last_poll_at: Option<i64>,
+    /// Milliseconds, so "too fast" is judged at sub-second precision.
+    pub last_poll_at_ms: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -154,7 +155,7 @@ pub struct DeviceCode {
 
 macro_rules! device_columns {
     () => {
-        "device_code_hash, user_code, app_id, workspace_id, status, grant_id, account_id, poll_interval, last_poll_at, created_at, expires_at, used_at"
+        "device_code_hash, user_code, app_id, workspace_id, status, grant_id, account_id, poll_interval, last_poll_at_ms, created_at, expires_at, used_at"
     };
 }
 
@@ -687,12 +688,24 @@ impl Store {
         if let Some(c) = fresh {
             return Ok(Consumed::Fresh(c));
         }
-        let used: Option<(i64,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT family_id FROM oauth_codes WHERE code_hash = $1"
+        self.replayed_or_unknown(
+            "SELECT family_id FROM oauth_codes WHERE code_hash = $1",
+            code_hash,
         )
-        .bind(code_hash)
-        .fetch_optional(p)
-        .await)?;
+        .await
+    }
+
+    /// After a conditional "mark used" found nothing: was the secret used before
+    /// (its family must be revoked), or never issued?
+    async fn replayed_or_unknown<T>(
+        &self,
+        family_sql: &'static str,
+        hash: &str,
+    ) -> Result<Consumed<T>> {
+        let used: Option<(i64,)> = with_pool!(self, |p| sqlx::query_as(family_sql)
+            .bind(hash)
+            .fetch_optional(p)
+            .await)?;
         Ok(match used {
             Some((family_id,)) => Consumed::Replayed { family_id },
             None => Consumed::Unknown,
@@ -715,7 +728,7 @@ impl Store {
         .bind(d.grant_id)
         .bind(d.account_id)
         .bind(d.poll_interval)
-        .bind(d.last_poll_at)
+        .bind(d.last_poll_at_ms)
         .bind(d.created_at)
         .bind(d.expires_at)
         .bind(d.used_at)
@@ -775,11 +788,11 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn record_device_poll(&self, hash: &str, now: i64) -> Result<()> {
+    pub async fn record_device_poll(&self, hash: &str, now_ms: i64) -> Result<()> {
         with_pool!(self, |p| sqlx::query(
-            "UPDATE oauth_device_codes SET last_poll_at = $1 WHERE device_code_hash = $2"
+            "UPDATE oauth_device_codes SET last_poll_at_ms = $1 WHERE device_code_hash = $2"
         )
-        .bind(now)
+        .bind(now_ms)
         .bind(hash)
         .execute(p)
         .await
@@ -907,16 +920,11 @@ impl Store {
         if let Some(r) = fresh {
             return Ok(Consumed::Fresh(r));
         }
-        let used: Option<(i64,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT family_id FROM oauth_refresh_tokens WHERE token_hash = $1"
+        self.replayed_or_unknown(
+            "SELECT family_id FROM oauth_refresh_tokens WHERE token_hash = $1",
+            hash,
         )
-        .bind(hash)
-        .fetch_optional(p)
-        .await)?;
-        Ok(match used {
-            Some((family_id,)) => Consumed::Replayed { family_id },
-            None => Consumed::Unknown,
-        })
+        .await
     }
 
     /// Records a JWT id; false if the app used it before (a replay).

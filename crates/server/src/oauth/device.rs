@@ -58,7 +58,7 @@ async fn issue_code(
             grant_id: None,
             account_id: None,
             poll_interval: state.config.device_poll_interval,
-            last_poll_at: None,
+            last_poll_at_ms: None,
             created_at: now,
             expires_at: now + state.config.device_code_ttl,
             used_at: None,
@@ -123,14 +123,15 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         "denied" => Status::Denied,
         _ => Status::Pending,
     };
+    let now_ms = buckle_core::now_unix_ms();
     let answer = poll(
         status,
-        row.expires_at,
-        row.last_poll_at,
+        row.expires_at * 1000,
+        row.last_poll_at_ms,
         row.poll_interval,
-        now,
+        now_ms,
     );
-    state.store.record_device_poll(&hash, now).await?;
+    state.store.record_device_poll(&hash, now_ms).await?;
     match answer {
         Poll::Pending => Err(device(
             "authorization_pending",

@@ -84,7 +84,7 @@ CREATE TABLE oauth_device_codes (
     grant_id          BIGINT  REFERENCES oauth_grants(id) ON DELETE CASCADE,
     account_id        BIGINT,
     poll_interval     BIGINT  NOT NULL,
-    last_poll_at      BIGINT,
+    last_poll_at_ms      BIGINT,
     created_at        BIGINT  NOT NULL,
     expires_at        BIGINT  NOT NULL,
     used_at           BIGINT

@@ -84,7 +84,7 @@ CREATE TABLE oauth_device_codes (
     grant_id          INTEGER REFERENCES oauth_grants(id) ON DELETE CASCADE,
     account_id        INTEGER,
     poll_interval     INTEGER NOT NULL,
-    last_poll_at      INTEGER,
+    last_poll_at_ms      INTEGER,
     created_at        INTEGER NOT NULL,
     expires_at        INTEGER NOT NULL,
     used_at           INTEGER
