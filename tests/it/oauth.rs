@@ -22,6 +22,7 @@ on_both_databases!(
     organization_installation_gates_obo_tokens,
     workspace_scoped_authorization_pins_one_workspace,
     shareable_link_lets_an_organization_admin_authorize,
+    workspace_scoped_device_flow_and_leaving_the_organization,
 );
 
 const CALLBACK: &str = "http://127.0.0.1:9/callback";
@@ -1190,4 +1191,97 @@ async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
         )
         .await;
     assert_eq!(r.status(), 403);
+}
+
+async fn workspace_scoped_device_flow_and_leaving_the_organization(s: Server) {
+    let owner = s.user("owner").await;
+    let bob = s.user("bob").await;
+    let o = s.login(&owner).await;
+    let team = o.team("acme").await;
+    o.post(
+        &format!("/api/manage/organizations/{team}/members"),
+        json!({"user_name": "bob", "role": "member"}),
+    )
+    .await
+    .ok();
+    let pinned = o.workspace("pinned", Some(&team)).await;
+    let other = o.workspace("other", Some(&team)).await;
+    for ws in [pinned, other] {
+        o.post(
+            &format!("/api/manage/workspaces/{ws}/members"),
+            json!({"user_name": "bob", "role": "member"}),
+        )
+        .await
+        .ok();
+    }
+    // The team's own device app: installed there by definition.
+    let dev = o
+        .post(
+            "/api/manage/apps",
+            json!({"name": "Team Tv", "app_type": "normal", "client_type": "device", "organization_id": team,
+                   "permissions": ["Bot.list"], "redirect_uris": []}),
+        )
+        .await;
+    let id = dev.ok()["app_id"].as_str().unwrap().to_string();
+    let d = oauth_post(
+        &s.base,
+        &format!("/api/permission/oauth2/workspace_id/{pinned}/device/code"),
+        None,
+        json!({"client_id": id}),
+    )
+    .await;
+    let device_code = d.token()["device_code"].as_str().unwrap().to_string();
+    let user_code = d.token()["user_code"].as_str().unwrap().to_string();
+    let b = Browser::new(&s.base);
+    let (_, page) = b
+        .open_as(&format!("/oauth/device?user_code={user_code}"), &bob)
+        .await;
+    assert!(
+        page.contains("pinned"),
+        "the page names the pinned workspace"
+    );
+    let (status, _) = b.device_decision(&user_code, &bob, "approve", "").await;
+    assert_eq!(status, 200);
+    let t = oauth_post(&s.base, TOKEN, None, json!({"client_id": id, "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device_code})).await;
+    let access = t.token()["access_token"].as_str().unwrap().to_string();
+    let refresh = t.token()["refresh_token"].as_str().unwrap().to_string();
+    s.bearer(&access)
+        .get(&format!("/v1/bots?workspace_id={pinned}"))
+        .await
+        .ok();
+    s.bearer(&access)
+        .get(&format!("/v1/bots?workspace_id={other}"))
+        .await
+        .fails(403, 4101);
+    oauth_post(
+        &s.base,
+        &format!(
+            "/api/permission/oauth2/workspace_id/{}/device/code",
+            1_000_000_000_000_000_001i64
+        ),
+        None,
+        json!({"client_id": id}),
+    )
+    .await
+    .error(400, "invalid_request");
+    // Bob leaves the team: his token loses the workspace, and refreshing is refused.
+    o.delete(&format!(
+        "/api/manage/organizations/{team}/members/{}",
+        bob.id
+    ))
+    .await
+    .ok();
+    s.bearer(&access)
+        .get(&format!("/v1/bots?workspace_id={pinned}"))
+        .await
+        .fails(403, 4101);
+    let msg = oauth_post(
+        &s.base,
+        TOKEN,
+        None,
+        json!({"client_id": id, "grant_type": "refresh_token", "refresh_token": refresh}),
+    )
+    .await
+    .error(403, "access_deny");
+    assert_eq!(msg, "login session invalid");
 }

@@ -56,6 +56,13 @@ pub async fn user_tokens(
     family_id: i64,
     now: i64,
 ) -> Result<Issued, OAuthError> {
+    // A person who left the organization they authorized the app in has no session
+    // there any more: no new tokens for it.
+    if let (Some(org), Some(person)) = (grant.org(), grant.account())
+        && state.store.role_in(org, person).await?.is_none()
+    {
+        return Err(super::errors::access_deny("login session invalid"));
+    }
     let access = TokenKind::UserOauth.generate();
     let refresh = TokenKind::Refresh.generate();
     let expires_at = now + state.config.user_token_ttl;
