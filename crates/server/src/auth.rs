@@ -153,12 +153,13 @@ impl Credential {
         hash: &str,
         now: i64,
     ) -> Result<Credential, ApiError> {
-        let Some(row) = state.store.oauth_token_by_hash(hash).await? else {
+        let Some(found) = state.store.oauth_token_by_hash(hash).await? else {
             return Err(reject(
                 "unknown",
                 "The access token is invalid or has been revoked.",
             ));
         };
+        let row = found.record;
         let kind_ok = matches!(
             (kind, row.kind.as_str()),
             (TokenKind::UserOauth, "czu") | (TokenKind::AppOauth, "czs")
@@ -172,17 +173,17 @@ impl Credential {
         if row.expires_at <= now {
             return Err(reject("expired", "The access token has expired."));
         }
-        if !row.app_enabled {
+        if !found.app_enabled {
             return Err(reject(
                 "suspended",
                 &format!(
                     "app: {} is currently deactivated by the owner",
-                    row.app_name
+                    found.app_name
                 ),
             ));
         }
         // The token can do what its app asks for now, and no more.
-        let app_points = PermissionSet::decode(&row.app_permissions);
+        let app_points = PermissionSet::decode(&found.app_permissions);
         let points = PermissionSet::from_names(
             PermissionSet::decode(&row.permissions)
                 .iter()
@@ -192,8 +193,8 @@ impl Credential {
         );
         let not_installed = row.kind == "czu"
             && row.org_id.as_deref().is_some_and(|org| {
-                row.app_org_id.as_deref() != Some(org)
-                    && row.installation.as_deref() != Some("installed")
+                found.app_org_id.as_deref() != Some(org)
+                    && found.installation.as_deref() != Some("installed")
             });
         let reach = Reach {
             subject: if row.account_id.is_some() {
@@ -215,13 +216,13 @@ impl Credential {
             account_id: row.account_id,
             org_id: row.org_id,
             created_by: None,
-            name: row.app_name,
+            name: found.app_name,
             reach,
             created_at: row.created_at,
             expires_at: Some(row.expires_at),
             oauth: Some(OAuthContext {
                 app_id: row.app_id,
-                client_id: row.client_id,
+                client_id: found.client_id,
                 session_name: row.session_name,
                 device_id: row.device_id,
                 custom_consumer: row.custom_consumer,

@@ -159,6 +159,7 @@ macro_rules! device_columns {
     };
 }
 
+/// An OAuth access token as stored (only the hash of the secret).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NewOAuthToken {
     pub id: i64,
@@ -179,26 +180,12 @@ pub struct NewOAuthToken {
     pub expires_at: i64,
 }
 
-/// An OAuth access token as the hot path reads it: with its app's state and, for
-/// organization tokens, the app's installation there.
+/// An OAuth access token as the hot path reads it: the record, with its app's state
+/// and, for organization tokens, the app's installation there.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OAuthToken {
-    pub id: i64,
-    pub token_hash: String,
-    pub kind: String,
-    pub app_id: i64,
-    pub grant_id: i64,
-    pub account_id: Option<i64>,
-    pub org_id: Option<String>,
-    pub permissions: String,
-    pub all_workspaces: bool,
-    pub workspace_ids: String,
-    pub session_name: Option<String>,
-    pub device_id: Option<String>,
-    pub custom_consumer: Option<String>,
-    pub family_id: Option<i64>,
-    pub created_at: i64,
-    pub expires_at: i64,
+    #[sqlx(flatten)]
+    pub record: NewOAuthToken,
     pub app_enabled: bool,
     pub app_name: String,
     pub app_permissions: String,
