@@ -68,6 +68,38 @@ async fn code_for(s: &Server, user: &User, client_id: &str, extra: &str) -> Stri
     q["code"].clone()
 }
 
+/// A web app of the signed-in `user` and the first tokens of its code flow.
+struct WebFlow {
+    id: String,
+    secret: String,
+    code: String,
+    access: String,
+    refresh: String,
+}
+
+async fn web_flow(
+    s: &Server,
+    user: &User,
+    session: &Session,
+    name: &str,
+    points: &[&str],
+) -> WebFlow {
+    let web = app(session, name, "web", points).await;
+    let id = web["app_id"].as_str().unwrap().to_string();
+    let secret = web["client_secret"].as_str().unwrap().to_string();
+    let code = code_for(s, user, &id, "").await;
+    let t = exchange(s, &id, Some(&secret), &code, json!({})).await;
+    let access = t.token()["access_token"].as_str().unwrap().to_string();
+    let refresh = t.token()["refresh_token"].as_str().unwrap().to_string();
+    WebFlow {
+        id,
+        secret,
+        code,
+        access,
+        refresh,
+    }
+}
+
 async fn exchange(
     s: &Server,
     client_id: &str,
@@ -237,13 +269,14 @@ async fn code_exchange_refusals(s: Server) {
 async fn reused_code_revokes_what_it_issued(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
-    let web = app(&a, "Web Three", "web", &["Account.readProfile"]).await;
-    let id = web["app_id"].as_str().unwrap();
-    let secret = web["client_secret"].as_str().unwrap();
-    let code = code_for(&s, &alice, id, "").await;
-    let first = exchange(&s, id, Some(secret), &code, json!({})).await;
-    let access = first.token()["access_token"].as_str().unwrap().to_string();
-    let refresh = first.token()["refresh_token"].as_str().unwrap().to_string();
+    let f = web_flow(&s, &alice, &a, "Web Three", &["Account.readProfile"]).await;
+    let (id, secret, code, access, refresh) = (
+        f.id.as_str(),
+        f.secret.as_str(),
+        f.code.as_str(),
+        f.access,
+        f.refresh,
+    );
     s.bearer(&access).get("/v1/users/me").await.ok();
     let msg = exchange(&s, id, Some(secret), &code, json!({}))
         .await
@@ -409,12 +442,8 @@ async fn pkce_rules(s: Server) {
 async fn refresh_rotation_and_chain_revocation(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
-    let web = app(&a, "Web Six", "web", &["Account.readProfile"]).await;
-    let id = web["app_id"].as_str().unwrap();
-    let secret = web["client_secret"].as_str().unwrap();
-    let code = code_for(&s, &alice, id, "").await;
-    let t1 = exchange(&s, id, Some(secret), &code, json!({})).await;
-    let r1 = t1.token()["refresh_token"].as_str().unwrap().to_string();
+    let f = web_flow(&s, &alice, &a, "Web Six", &["Account.readProfile"]).await;
+    let (id, secret, r1) = (f.id.as_str(), f.secret.as_str(), f.refresh.clone());
     let refresh = |rt: String, secret: Option<&'static str>| {
         let base = s.base.clone();
         let id = id.to_string();
@@ -855,13 +884,13 @@ async fn jwt_authorization_paths(s: Server) {
 async fn disabling_suspends_and_deleting_revokes(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
-    let web = app(&a, "Web Nine", "web", &["Account.readProfile"]).await;
-    let id = web["app_id"].as_str().unwrap();
-    let secret = web["client_secret"].as_str().unwrap();
-    let code = code_for(&s, &alice, id, "").await;
-    let t = exchange(&s, id, Some(secret), &code, json!({})).await;
-    let access = t.token()["access_token"].as_str().unwrap().to_string();
-    let refresh = t.token()["refresh_token"].as_str().unwrap().to_string();
+    let f = web_flow(&s, &alice, &a, "Web Nine", &["Account.readProfile"]).await;
+    let (id, secret, access, refresh) = (
+        f.id.as_str(),
+        f.secret.as_str(),
+        f.access.clone(),
+        f.refresh.clone(),
+    );
     s.bearer(&access).get("/v1/users/me").await.ok();
     a.post(&format!("/api/manage/apps/{id}/disable"), json!({}))
         .await
@@ -932,13 +961,16 @@ async fn disabling_suspends_and_deleting_revokes(s: Server) {
 async fn obo_tokens_follow_the_app_and_the_user(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
-    let web = app(&a, "Web Ten", "web", &["Account.readProfile", "Bot.list"]).await;
-    let id = web["app_id"].as_str().unwrap();
-    let secret = web["client_secret"].as_str().unwrap();
     let second = a.workspace("second", None).await;
-    let code = code_for(&s, &alice, id, "").await;
-    let t = exchange(&s, id, Some(secret), &code, json!({})).await;
-    let access = t.token()["access_token"].as_str().unwrap().to_string();
+    let f = web_flow(
+        &s,
+        &alice,
+        &a,
+        "Web Ten",
+        &["Account.readProfile", "Bot.list"],
+    )
+    .await;
+    let (id, access) = (f.id.as_str(), f.access.clone());
     s.bearer(&access)
         .get(&format!("/v1/bots?workspace_id={second}"))
         .await
