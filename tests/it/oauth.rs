@@ -278,7 +278,7 @@ async fn reused_code_revokes_what_it_issued(s: Server) {
         f.refresh,
     );
     s.bearer(&access).get("/v1/users/me").await.ok();
-    let msg = exchange(&s, id, Some(secret), &code, json!({}))
+    let msg = exchange(&s, id, Some(secret), code, json!({}))
         .await
         .error(400, "invalid_grant");
     assert!(msg.contains("revoked"), "{msg}");
