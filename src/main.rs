@@ -220,7 +220,11 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
                 expires_in: Some(expires_in),
                 expires_at: None,
             };
-            let (secret, _) = buckle_server::manage::issue_personal(state, &owner, req)
+            let grantor = buckle_server::manage::Grantor {
+                account: &owner,
+                within: None,
+            };
+            let (secret, _) = buckle_server::manage::issue_personal(state, &grantor, req)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.msg))?;
             println!("{secret}");

@@ -1272,7 +1272,10 @@ async fn management_through_tokens_needs_manage_apps(s: Server) {
         .post(APPS, service_app("through a token"))
         .await
         .fails(403, 4101);
-    let with = s.bearer(&a.simple_pat(&["Manage.apps"]).await);
+    let with = s.bearer(
+        &a.simple_pat(&["Manage.apps", "Account.readProfile", "Bot.list"])
+            .await,
+    );
     let made = with.post(APPS, service_app("through a token")).await;
     let client_id = made.ok()["app_id"].as_str().unwrap().to_string();
     assert_eq!(

@@ -930,7 +930,10 @@ async fn management_through_tokens(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
     let tokens = "/api/manage/personal_access_tokens";
-    let manager = s.bearer(&a.simple_pat(&["Manage.tokens"]).await);
+    let manager = s.bearer(
+        &a.simple_pat(&["Manage.tokens", "Account.readProfile"])
+            .await,
+    );
 
     // No cookie, no CSRF header: the bearer token is the credential.
     let r = manager
@@ -956,6 +959,40 @@ async fn management_through_tokens(s: Server) {
         .await
         .ok();
     s.bearer(&child).get("/v1/users/me").await.fails(401, 4100);
+    // A token grants only what it holds: no upgrade by minting or editing.
+    let refused = manager
+        .post(
+            tokens,
+            json!({"name": "upgrade", "permissions": ["Manage.apps"], "all_workspaces": true, "expires_in": "1h"}),
+        )
+        .await;
+    assert!(refused.fails(403, 4101).contains("Manage.apps"));
+    let (own_id, _) = a
+        .pat(json!({"name": "to edit", "permissions": ["Account.readProfile"], "expires_in": "1h"}))
+        .await;
+    manager
+        .call(
+            Method::PATCH,
+            &format!("{tokens}/{own_id}"),
+            Some(json!({"permissions": ["Manage.workspaces"]})),
+        )
+        .await
+        .fails(403, 4101);
+    // Nor through an app and its AppAuth token.
+    let app_maker = s.bearer(&a.simple_pat(&["Manage.apps"]).await);
+    app_maker
+        .post(
+            "/api/manage/apps",
+            json!({"name": "upgrade app", "app_type": "normal", "client_type": "service", "permissions": ["Bot.list"], "redirect_uris": []}),
+        )
+        .await
+        .fails(403, 4101);
+    // A token made in a team does not act as the whole account.
+    let team = a.team("token team").await;
+    let (_, team_pat) = a
+        .pat(json!({"name": "team", "organization_id": team, "permissions": ["Manage.tokens"], "expires_in": "1d"}))
+        .await;
+    s.bearer(&team_pat).get(tokens).await.fails(403, 4101);
     // The token reaches token management only.
     manager
         .post("/api/manage/workspaces", json!({"name": "w"}))
@@ -980,7 +1017,11 @@ async fn management_through_tokens(s: Server) {
         .fails(403, 4101);
     plain.get(tokens).await.fails(403, 4101);
     plain.get("/api/manage/workspaces").await.fails(403, 4101);
-    assert_eq!(a.get(tokens).await.ok().as_array().unwrap().len(), 2);
+    assert_eq!(
+        a.get(tokens).await.ok().as_array().unwrap().len(),
+        4,
+        "manager, \"to edit\", the app maker, plain"
+    );
 
     // Other areas with their own points.
     let ws_manager = s.bearer(&a.simple_pat(&["Manage.workspaces"]).await);

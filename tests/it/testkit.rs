@@ -112,6 +112,22 @@ impl Server {
         }
     }
 
+    /// Runs one statement straight on the database, for states the API cannot make.
+    pub async fn sql(&self, statement: &str) {
+        let stmt = sqlx::AssertSqlSafe(statement.to_string());
+        if self.database_url.starts_with("postgres") {
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&self.database_url)
+                .await
+                .unwrap();
+            sqlx::Executor::execute(&mut c, stmt).await.unwrap();
+        } else {
+            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.database_url)
+                .await
+                .unwrap();
+            sqlx::Executor::execute(&mut c, stmt).await.unwrap();
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

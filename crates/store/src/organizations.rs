@@ -140,8 +140,9 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Removes a member from the organization, its workspaces, and deletes the
-    /// personal access tokens they made there: people's tokens do not outlive them.
+    /// Removes a member from the organization and its workspaces, and deletes the
+    /// personal access tokens and OBO authorizations (with their tokens) they had
+    /// there: people's tokens do not outlive their membership.
     pub async fn remove_organization_member(&self, org_id: &str, account_id: i64) -> Result<bool> {
         let n = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -156,6 +157,14 @@ impl Store {
             sqlx::query(
                 "DELETE FROM workspace_members WHERE account_id = $1
                  AND workspace_id IN (SELECT id FROM workspaces WHERE org_id = $2)",
+            )
+            .bind(account_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+            // Their consents to OBO apps in the organization go too, with every token.
+            sqlx::query(
+                "DELETE FROM oauth_grants WHERE kind = 'obo' AND account_id = $1 AND org_id = $2",
             )
             .bind(account_id)
             .bind(org_id)

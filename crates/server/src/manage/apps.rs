@@ -230,12 +230,28 @@ fn check_points(
     // An app may declare team/enterprise-level points wherever it is made: the
     // refusal comes when a non-admin tries to authorize it (domain.md).
     let _ = role;
+    within_token(actor, &points)?;
     if state.catalog.needs_operator(&points) && !actor.account.is_super_admin {
         return Err(ApiError::forbidden(
             "Only a super admin of this Buckle installation may grant operator permissions.",
         ));
     }
     Ok(points)
+}
+
+/// A token (rather than a console session) may declare or authorize only points
+/// it holds itself: otherwise an app and its AppAuth token would be a way to
+/// upgrade the token.
+fn within_token(actor: &Actor, points: &PermissionSet) -> Result<(), ApiError> {
+    match &actor.token {
+        Some(reach) => match points.iter().find(|p| !reach.points.contains(p)) {
+            Some(extra) => Err(ApiError::forbidden(format!(
+                "A token cannot grant a permission it does not hold ({extra})."
+            ))),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
 }
 
 /// Checks the redirect URIs for a client type; returns their stored form.
@@ -776,6 +792,7 @@ pub async fn authorize_app(
         }
     };
     let points = PermissionSet::decode(&app.permissions);
+    within_token(actor, &points)?;
     // In an organization the caller is an admin by now; a personal edition has none.
     if state.catalog.highest_level(&points) == Some(Level::Organization) && org_id.is_empty() {
         return Err(ApiError::forbidden(TEAM_LEVEL_REFUSAL));

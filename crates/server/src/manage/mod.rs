@@ -27,7 +27,7 @@ use serde::Serialize;
 pub use accounts::create_account;
 pub use apps::{Authorize, authorize_app};
 pub use session::{SESSION_COOKIE, csrf_token_for, session_cookie, sign_in};
-pub use tokens::{CreatePersonal, TEAM_LEVEL_REFUSAL, issue_personal};
+pub use tokens::{CreatePersonal, Grantor, TEAM_LEVEL_REFUSAL, issue_personal};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -218,6 +218,13 @@ impl FromRequestParts<AppState> for Actor {
             if cred.kind != buckle_core::TokenKind::Personal {
                 return Err(ApiError::forbidden(
                     "Only personal access tokens may use the management API.",
+                ));
+            }
+            // A token made in a team or enterprise is for that organization's OpenAPI
+            // resources; acting as the whole account takes a personal-edition token.
+            if cred.org_id.is_some() {
+                return Err(ApiError::forbidden(
+                    "Use a personal-edition access token for the management API; this one belongs to a team/enterprise.",
                 ));
             }
             let Some(person) = cred.account_id else {

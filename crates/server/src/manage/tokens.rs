@@ -64,11 +64,28 @@ pub struct GrantRequest {
     pub workspace_ids: Vec<String>,
 }
 
-/// Checks a grant against the catalog, the grantor's roles and the edition's
-/// workspaces. `role` is the grantor's role in `org` (None in the personal edition).
+/// Who grants: an account, and when a token (not a console session) makes the
+/// call, the token's own points, which bound what it may grant.
+pub struct Grantor<'a> {
+    pub account: &'a Account,
+    pub within: Option<&'a PermissionSet>,
+}
+
+impl<'a> Grantor<'a> {
+    pub fn of(actor: &'a Actor) -> Grantor<'a> {
+        Grantor {
+            account: &actor.account,
+            within: actor.token.as_ref().map(|r| &r.points),
+        }
+    }
+}
+
+/// Checks a grant against the catalog, the grantor's roles and token, and the
+/// edition's workspaces. `role` is the grantor's role in `org` (None in the
+/// personal edition).
 async fn check_grant(
     state: &AppState,
-    grantor: &Account,
+    grantor: &Grantor<'_>,
     subject: Subject,
     org: Option<&str>,
     role: Option<Role>,
@@ -78,12 +95,21 @@ async fn check_grant(
         .catalog
         .parse_set(&g.permissions)
         .map_err(|e| ApiError::bad_request(format!("permissions: {e}.")))?;
+    // A token cannot hand out more than it holds, or it could mint its own upgrade.
+    if let Some(held) = grantor.within
+        && let Some(extra) = points.iter().find(|p| !held.contains(p))
+    {
+        return Err(ApiError::forbidden(format!(
+            "A token cannot grant a permission it does not hold ({extra})."
+        )));
+    }
+    let grantor_account = grantor.account;
     if state.catalog.highest_level(&points) == Some(Level::Organization)
         && !role.is_some_and(Role::is_admin)
     {
         return Err(ApiError::forbidden(TEAM_LEVEL_REFUSAL));
     }
-    if state.catalog.needs_operator(&points) && !grantor.is_super_admin {
+    if state.catalog.needs_operator(&points) && !grantor_account.is_super_admin {
         return Err(ApiError::forbidden(
             "Only a super admin of this Buckle installation may grant operator permissions.",
         ));
@@ -115,7 +141,7 @@ async fn check_grant(
         let reachable = match subject {
             Subject::Person => state
                 .store
-                .workspace_for(ws, grantor.id)
+                .workspace_for(ws, grantor_account.id)
                 .await?
                 .is_some_and(|(w, member)| member && w.org_id.as_deref() == org),
             Subject::Service => state
@@ -177,9 +203,10 @@ pub struct CreatePersonal {
 /// the API and the CLI.
 pub async fn issue_personal(
     state: &AppState,
-    owner: &Account,
+    grantor: &Grantor<'_>,
     req: CreatePersonal,
 ) -> Result<(String, AccessToken), ApiError> {
+    let owner = grantor.account;
     let name = clean_name(&req.name, "name", 100)?;
     let now = buckle_core::now_unix();
     let (role, policy) = match &req.organization_id {
@@ -212,7 +239,7 @@ pub async fn issue_personal(
     };
     let (points, all, ids) = check_grant(
         state,
-        owner,
+        grantor,
         Subject::Person,
         req.organization_id.as_deref(),
         role,
@@ -248,7 +275,7 @@ pub async fn create_personal(
     Json(body): Json<CreatePersonal>,
 ) -> ApiResult<TokenOut> {
     actor.require("Manage.tokens")?;
-    let (secret, t) = issue_personal(&state, &actor.account, body).await?;
+    let (secret, t) = issue_personal(&state, &Grantor::of(&actor), body).await?;
     ok(TokenOut::of(&t, Some(secret)))
 }
 
@@ -305,7 +332,7 @@ pub struct UpdateToken {
 /// Applies an edit (name, permissions, workspaces) with the same checks as creation.
 async fn edit(
     state: &AppState,
-    grantor: &Account,
+    grantor: &Grantor<'_>,
     subject: Subject,
     role: Option<Role>,
     t: &AccessToken,
@@ -359,7 +386,15 @@ pub async fn update_personal(
         Some(org) => Some(actor.role_in(&state, org).await?),
         None => None,
     };
-    let t = edit(&state, &actor.account, Subject::Person, role, &t, body).await?;
+    let t = edit(
+        &state,
+        &Grantor::of(&actor),
+        Subject::Person,
+        role,
+        &t,
+        body,
+    )
+    .await?;
     ok(TokenOut::of(&t, None))
 }
 
@@ -405,7 +440,7 @@ pub async fn create_service(
     };
     let (points, all, ids) = check_grant(
         &state,
-        &actor.account,
+        &Grantor::of(&actor),
         Subject::Service,
         Some(&org_id),
         Some(role),
@@ -498,7 +533,7 @@ pub async fn update_service(
     let (t, role) = admin_service(&state, &actor, &token_id).await?;
     let t = edit(
         &state,
-        &actor.account,
+        &Grantor::of(&actor),
         Subject::Service,
         Some(role),
         &t,
