@@ -792,8 +792,49 @@ async fn jwt_grant_and_its_refusals(s: Server) {
     );
     assert_eq!(info["client_id"], json!(id));
 
-    // A JWT whose iss is a web app: invalid app type.
+    // A JWT whose iss is a web app finds no key (web apps hold none), and says no
+    // more than an unknown app would: nothing is told before a signature checks out.
     let web = app(&a, "Web Eight", "web", &["Account.readProfile"]).await;
+    let msg = jwt_token(
+        &s,
+        TOKEN,
+        &key.sign(&header(&key), &claims(&s, web["app_id"].as_str().unwrap())),
+        json!({}),
+    )
+    .await
+    .error(401, "invalid_client");
+    let unknown = jwt_token(
+        &s,
+        TOKEN,
+        &key.sign(&header(&key), &claims(&s, "0.app.buckle")),
+        json!({}),
+    )
+    .await
+    .error(401, "invalid_client");
+    assert_eq!(msg, unknown);
+    // A web app that somehow holds a key is refused after its signature checks out.
+    let web_row = s
+        .state
+        .store
+        .app_by_client_id(web["app_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    s.state
+        .store
+        .add_app_key(
+            &buckle_store::AppKey {
+                app_id: web_row.id,
+                fingerprint: key.kid(),
+                public_pem: buckle_core::rsa_key::RsaPublicKey::from_pem(&key.public_pem)
+                    .unwrap()
+                    .to_pem(),
+                created_at: 0,
+            },
+            3,
+        )
+        .await
+        .unwrap();
     let msg = jwt_token(
         &s,
         TOKEN,
@@ -1044,6 +1085,25 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
         .fails(403, 4101)
         .to_string();
     assert!(msg.contains("installed"), "{msg}");
+    // Introspection agrees: a token that reaches nothing is not active.
+    let root = s.super_admin("root").await;
+    let caller = s.login(&root).await.simple_pat(&["Token.introspect"]).await;
+    let introspect = |t: String| {
+        let (url, caller) = (s.url("/api/permission/oauth2/introspect"), caller.clone());
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(caller)
+                .form(&[("token", t)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(introspect(access.clone()).await, json!({"active": false}));
     let list = o
         .get(&format!("/api/manage/organizations/{team}/installations"))
         .await;
@@ -1056,6 +1116,13 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
     .await
     .ok();
     s.bearer(&access).get(&bots).await.ok();
+    let info = introspect(access.clone()).await;
+    assert_eq!(info["active"], json!(true));
+    assert_eq!(
+        info["workspace_ids"],
+        json!([ws.to_string()]),
+        "what Bob reaches now"
+    );
     // Uninstalling deletes every token the app holds in the team.
     o.delete(&format!(
         "/api/manage/organizations/{team}/installations/{id}"

@@ -112,3 +112,55 @@ async fn openapi_document_describes_every_route_that_exists() {
     }
     assert!(checked >= 40);
 }
+
+on_both_databases!(nul_bytes_and_odd_methods_are_client_errors);
+
+/// PostgreSQL refuses NUL in text: that is the client's mistake (4xx), never a 500.
+async fn nul_bytes_and_odd_methods_are_client_errors(s: Server) {
+    let client = reqwest::Client::new();
+    let cases = [
+        (
+            "/api/manage/session",
+            json!({"user_name": "a\u{0}b", "password": "whatever1"}),
+        ),
+        (
+            "/api/permission/oauth2/token",
+            json!({"grant_type": "authorization_code", "client_id": "\u{0}", "code": "c", "redirect_uri": "x"}),
+        ),
+        (
+            "/api/permission/oauth2/device/code",
+            json!({"client_id": "x\u{0}"}),
+        ),
+    ];
+    for (path, body) in cases {
+        let r = client.post(s.url(path)).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        assert!((400..500).contains(&status), "{path}: {status}");
+    }
+    let r = client
+        .post(s.url("/api/permission/oauth2/enterprise_id/%00/token"))
+        .json(&json!({"grant_type": "refresh_token", "client_id": "x", "refresh_token": "y"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    // SQLite finds nothing (404/4200); PostgreSQL refuses the text (400/4000).
+    let r = a.get("/api/manage/organizations/%00").await;
+    assert!(
+        matches!((r.status.as_u16(), r.code()), (404, 4200) | (400, 4000)),
+        "{r:?}"
+    );
+    // A made-up HTTP method does not become a metrics label.
+    let odd = reqwest::Method::from_bytes(b"FOO123").unwrap();
+    client.request(odd, s.url("/healthz")).send().await.unwrap();
+    let metrics = reqwest::get(s.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains("FOO123"));
+    assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
+}

@@ -153,7 +153,9 @@ impl Unverified<'_> {
         if !aud_ok {
             return Err(JwtError::Audience);
         }
-        if !c.iat.is_finite() || !c.exp.is_finite() {
+        // Bounded before any arithmetic: no cast saturates, no subtraction wraps.
+        const LATEST: f64 = (1u64 << 40) as f64;
+        if !(0.0..LATEST).contains(&c.iat) || !(0.0..LATEST).contains(&c.exp) {
             return Err(JwtError::Malformed);
         }
         let (iat, exp) = (c.iat as i64, c.exp as i64);
@@ -260,6 +262,18 @@ mod tests {
             JwtError::Jti
         );
         assert!(check(header.clone(), with("iat", json!(NOW as f64 + 0.5))).is_ok());
+        // Out-of-range times are malformed, not wrapped into a long lifetime.
+        let mut wrap = claims();
+        wrap["iat"] = json!(-1e19);
+        wrap["exp"] = json!(4_102_444_800i64);
+        assert_eq!(
+            check(header.clone(), wrap).unwrap_err(),
+            JwtError::Malformed
+        );
+        assert_eq!(
+            check(header.clone(), with("exp", json!(1e300))).unwrap_err(),
+            JwtError::Malformed
+        );
         for alg in ["none", "HS256", "RS512", "PS256", "ES256", "rs256"] {
             let mut h = header.clone();
             h["alg"] = json!(alg);

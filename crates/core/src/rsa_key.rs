@@ -84,7 +84,10 @@ fn parse_pkcs1(der: &[u8]) -> Result<RsaPublicKey, KeyError> {
         n: unsigned_integer(n).ok_or(KeyError::NotRsa)?,
         e: unsigned_integer(e).ok_or(KeyError::NotRsa)?,
     };
-    let bits = key.n.len() * 8 - key.n.first().map_or(8, |b| b.leading_zeros() as usize);
+    let Some(top) = key.n.first() else {
+        return Err(KeyError::NotRsa);
+    };
+    let bits = key.n.len() * 8 - top.leading_zeros() as usize;
     if !(2048..=8192).contains(&bits) {
         return Err(KeyError::Size);
     }
@@ -281,6 +284,9 @@ pub(crate) mod tests {
 
     #[test]
     fn garbage_is_refused() {
+        // A zero modulus (so an empty one once leading zeros go).
+        let zero = "-----BEGIN RSA PUBLIC KEY-----\nMAYCAQACAQM=\n-----END RSA PUBLIC KEY-----";
+        assert_eq!(RsaPublicKey::from_pem(zero), Err(KeyError::NotRsa));
         for bad in [
             "",
             "hello",

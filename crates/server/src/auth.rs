@@ -31,7 +31,7 @@ pub struct Credential {
     pub expires_at: Option<i64>,
     pub oauth: Option<OAuthContext>,
     /// An OBO token of an organization whose app is not (or no longer) installed there.
-    not_installed: bool,
+    pub(crate) not_installed: bool,
 }
 
 /// What an OAuth token carries besides its reach.

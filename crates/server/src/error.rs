@@ -67,6 +67,9 @@ impl From<buckle_store::StoreError> for ApiError {
         match e {
             buckle_store::StoreError::NotFound => ApiError::not_found("Not found."),
             buckle_store::StoreError::Conflict => ApiError::conflict("It already exists."),
+            buckle_store::StoreError::InvalidInput => ApiError::bad_request(
+                "The request contains characters that cannot be stored (such as NUL).",
+            ),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::internal()

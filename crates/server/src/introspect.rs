@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use buckle_core::TokenKind;
-use buckle_core::reach::Workspaces;
+use buckle_core::reach::{Subject, Workspaces};
+use buckle_core::{Level, PermissionSet, Role};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -77,9 +78,14 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
                 "invalid request: token",
             )
         })?;
+    let inactive = || Ok(Json(json!({ "active": false })).into_response());
     let Ok(cred) = Credential::verify(state, &form.token).await else {
-        return Ok(Json(json!({ "active": false })).into_response());
+        return inactive();
     };
+    // An OBO token of an organization that has not installed its app reaches nothing.
+    if cred.not_installed {
+        return inactive();
+    }
     let token_type = match cred.kind {
         TokenKind::Personal => "personal_access_token",
         TokenKind::Service => "service_access_token",
@@ -101,9 +107,54 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         None => Some(cred.name.clone()),
     };
     let all = matches!(cred.reach.workspaces, Workspaces::All);
-    let workspace_ids = match &cred.reach.workspaces {
-        Workspaces::All => None,
-        Workspaces::List(ids) => Some(ids.iter().map(i64::to_string).collect::<Vec<_>>()),
+    // A person's token reaches, now, what the grant allows AND what the person may
+    // do now; resource servers get that, not the declaration alone.
+    let (points, workspace_ids) = match (cred.reach.subject, cred.account_id) {
+        (Subject::Person, Some(person)) => {
+            let now_in: Vec<String> = state
+                .store
+                .workspaces_of(person, cred.org_id.as_deref())
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|w| cred.reach.workspaces.includes(w.id))
+                .map(|w| w.id.to_string())
+                .collect();
+            let admin = match &cred.org_id {
+                Some(org) => state
+                    .store
+                    .role_in(org, person)
+                    .await
+                    .ok()
+                    .flatten()
+                    .as_deref()
+                    .and_then(Role::parse)
+                    .is_some_and(Role::is_admin),
+                None => false,
+            };
+            let points = PermissionSet::from_names(
+                cred.reach
+                    .points
+                    .iter()
+                    .filter(|p| {
+                        admin
+                            || state
+                                .catalog
+                                .get(p)
+                                .is_none_or(|c| c.level != Level::Organization)
+                    })
+                    .map(str::to_string)
+                    .collect(),
+            );
+            (points, Some(now_in))
+        }
+        _ => (
+            cred.reach.points.clone(),
+            match &cred.reach.workspaces {
+                Workspaces::All => None,
+                Workspaces::List(ids) => Some(ids.iter().map(i64::to_string).collect::<Vec<_>>()),
+            },
+        ),
     };
     let o = cred.oauth.as_ref();
     let device_info = o.and_then(|o| {
@@ -116,8 +167,8 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         "client_id": o.map(|o| o.client_id.clone()),
         "sub": sub,
         "username": username,
-        "scope": cred.reach.points.encode(),
-        "permission_list": cred.reach.points.names(),
+        "scope": points.encode(),
+        "permission_list": points.names(),
         "organization_id": cred.org_id,
         "all_workspaces": all,
         "workspace_ids": workspace_ids,

@@ -12,6 +12,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Option<PrometheusHandle>,
     pub sign_in_throttle: Arc<SignInThrottle>,
+    /// Bounds concurrent Argon2 verifications (19 MiB each) so a flood of sign-ins
+    /// cannot exhaust memory or threads.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -28,6 +31,9 @@ impl AppState {
             metrics,
             // Ten wrong passwords per user name per 15 minutes.
             sign_in_throttle: Arc::new(SignInThrottle::new(10, 15 * 60)),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 }

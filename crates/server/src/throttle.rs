@@ -12,6 +12,8 @@ pub struct SignInThrottle {
 
 /// Past this many tracked names, expired entries are swept on the next failure.
 const SWEEP_AT: usize = 10_000;
+/// The most names tracked at once.
+const MAX_TRACKED: usize = 100_000;
 
 impl SignInThrottle {
     pub fn new(max_failures: u32, window_secs: i64) -> SignInThrottle {
@@ -40,6 +42,11 @@ impl SignInThrottle {
         if map.len() >= SWEEP_AT {
             let window = self.window_secs;
             map.retain(|_, (_, since)| now - *since < window);
+        }
+        // Memory stays bounded under a flood of made-up names; names already
+        // tracked keep counting. (The password-check semaphore bounds the rate.)
+        if map.len() >= MAX_TRACKED && !map.contains_key(&Self::key(user_name)) {
+            return;
         }
         let entry = map.entry(Self::key(user_name)).or_insert((0, now));
         if now - entry.1 >= self.window_secs {

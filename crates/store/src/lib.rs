@@ -30,6 +30,9 @@ pub enum StoreError {
     Conflict,
     #[error("not found")]
     NotFound,
+    /// Input the database cannot store (PostgreSQL refuses NUL in text).
+    #[error("input the database cannot store")]
+    InvalidInput,
     #[error("database error: {0}")]
     Db(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -41,6 +44,10 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+            // character_not_in_repertoire, untranslatable_character: the client's text.
+            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("22021" | "22P05")) => {
+                StoreError::InvalidInput
+            }
             _ => StoreError::Db(e),
         }
     }

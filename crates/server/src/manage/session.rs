@@ -55,8 +55,18 @@ pub async fn sign_in(
         .map(|a| a.password_hash.clone())
         .unwrap_or_default();
     let password = password.to_string();
+    let permit = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        state.password_checks.clone().acquire_owned(),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(|| ApiError::rate_limited("Too many sign-ins at once; try again shortly."))?;
     // Unknown names cost the same Argon2 work as known ones.
     let valid = tokio::task::spawn_blocking(move || {
+        // Held until the hash is done, even if the request is dropped meanwhile.
+        let _permit = permit;
         let target = if stored.is_empty() {
             DUMMY_HASH.as_str()
         } else {

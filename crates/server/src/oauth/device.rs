@@ -162,10 +162,11 @@ pub struct PageParams {
     user_code: Option<String>,
 }
 
-fn code_form(csrf: &str, error: Option<&str>) -> String {
+/// The code-entry form; a GET, so it carries no CSRF token (that would land in URLs).
+fn code_form(error: Option<&str>) -> String {
     format!(
         "{}<form method=\"get\" action=\"{}\"><label for=\"c\">{}</label>\
-         <input id=\"c\" type=\"text\" name=\"user_code\" autocomplete=\"off\" required autofocus placeholder=\"WDJB-MJHT\">{}\
+         <input id=\"c\" type=\"text\" name=\"user_code\" autocomplete=\"off\" required autofocus placeholder=\"WDJB-MJHT\">\
          <button type=\"submit\">{}</button></form>",
         error
             .map(|e| format!("<p class=\"error\">{e}</p>"))
@@ -175,7 +176,6 @@ fn code_form(csrf: &str, error: Option<&str>) -> String {
             "Enter the code shown on your device",
             "输入设备上显示的代码"
         ),
-        hidden("csrf", csrf),
         both("Continue", "继续"),
     )
 }
@@ -202,7 +202,7 @@ pub async fn page(
             StatusCode::OK,
             "Connect a device",
             "连接设备",
-            &code_form(&csrf, None),
+            &code_form(None),
         );
     };
     let Some(row) = pending(&state, &typed).await else {
@@ -214,7 +214,7 @@ pub async fn page(
             StatusCode::NOT_FOUND,
             "Connect a device",
             "连接设备",
-            &code_form(&csrf, Some(&msg)),
+            &code_form(Some(&msg)),
         );
     };
     let Ok(Some(app)) = state.store.app(row.app_id).await else {

@@ -59,6 +59,9 @@ pub fn internal() -> OAuthError {
 
 impl From<buckle_store::StoreError> for OAuthError {
     fn from(e: buckle_store::StoreError) -> OAuthError {
+        if matches!(e, buckle_store::StoreError::InvalidInput) {
+            return invalid_request("body");
+        }
         tracing::error!(error = %e, "storage failure on an OAuth endpoint");
         internal()
     }

@@ -47,29 +47,31 @@ pub async fn exchange(
     let token = bearer_value(headers)
         .ok_or_else(|| invalid_client("the JWT is missing: send Authorization: Bearer <JWT>"))?;
     let unverified = jwt::decode(token).map_err(|e| invalid_client(e.to_string()))?;
-    // `iss` only finds the app here; the signature check below is what trusts it.
+    // `iss` and `kid` only find the key here; nothing about the app is told (not
+    // even whether it exists) until the signature is verified with that key.
+    let no_key = || invalid_client("the JWT's iss and kid name no public key");
     let app = state
         .store
         .app_by_client_id(&unverified.claims.iss)
         .await?
-        .ok_or_else(|| invalid_client("the JWT iss names no app"))?;
-    if app.client_type != "service" {
-        return Err(invalid_app_type());
-    }
-    if !app.enabled {
-        return Err(deactivated(&app.name));
-    }
+        .ok_or_else(no_key)?;
     let key = state
         .store
         .app_key(app.id, unverified.kid())
         .await?
-        .ok_or_else(|| invalid_client("the JWT kid names no public key of this app"))?;
+        .ok_or_else(no_key)?;
     let key = RsaPublicKey::from_pem(&key.public_pem)
         .map_err(|_| invalid_client("the app's public key is unreadable"))?;
     let now = buckle_core::now_unix();
     let claims = unverified
         .verify(&key, &app.client_id, &state.config.audiences(), now)
         .map_err(|e| invalid_client(e.to_string()))?;
+    if app.client_type != "service" {
+        return Err(invalid_app_type());
+    }
+    if !app.enabled {
+        return Err(deactivated(&app.name));
+    }
     let duration = duration(req.duration_seconds.as_ref())?;
     if app.app_type == "channel" && app.connector_id.is_none() {
         return Err(access_deny("connector app should bind connector id"));
