@@ -21,6 +21,9 @@ pub struct FileSettings {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub session_ttl_seconds: Option<i64>,
+    pub user_token_ttl_seconds: Option<i64>,
+    pub refresh_token_ttl_seconds: Option<i64>,
+    pub device_code_ttl_seconds: Option<i64>,
     pub personal_token_max_days: Option<i64>,
     /// Polling interval told to device clients, seconds.
     pub device_poll_interval_seconds: Option<i64>,
@@ -40,6 +43,9 @@ pub struct Settings {
     pub database_url: String,
     pub public_url: String,
     pub session_ttl_seconds: i64,
+    pub user_token_ttl_seconds: i64,
+    pub refresh_token_ttl_seconds: i64,
+    pub device_code_ttl_seconds: i64,
     pub personal_token_max_days: i64,
     pub device_poll_interval_seconds: i64,
     pub extra_audiences: Vec<String>,
@@ -56,6 +62,18 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub public_url: Option<String>,
+    pub session_ttl_seconds: Option<i64>,
+    pub user_token_ttl_seconds: Option<i64>,
+    pub refresh_token_ttl_seconds: Option<i64>,
+}
+
+/// A lifetime setting within its bounds, or a clear startup error.
+fn lifetime(name: &str, value: i64, min: i64, max: i64) -> anyhow::Result<i64> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        anyhow::bail!("{name} must be between {min} and {max} seconds, not {value}")
+    }
 }
 
 impl Settings {
@@ -107,7 +125,36 @@ impl Settings {
             data_dir,
             database_url,
             public_url: public_url.trim_end_matches('/').to_string(),
-            session_ttl_seconds: file.session_ttl_seconds.unwrap_or(7 * 86_400).max(60),
+            session_ttl_seconds: lifetime(
+                "session_ttl_seconds",
+                o.session_ttl_seconds
+                    .or(file.session_ttl_seconds)
+                    .unwrap_or(7 * 86_400),
+                60,
+                90 * 86_400,
+            )?,
+            user_token_ttl_seconds: lifetime(
+                "user_token_ttl_seconds",
+                o.user_token_ttl_seconds
+                    .or(file.user_token_ttl_seconds)
+                    .unwrap_or(15 * 60),
+                60,
+                86_400,
+            )?,
+            refresh_token_ttl_seconds: lifetime(
+                "refresh_token_ttl_seconds",
+                o.refresh_token_ttl_seconds
+                    .or(file.refresh_token_ttl_seconds)
+                    .unwrap_or(30 * 86_400),
+                3_600,
+                365 * 86_400,
+            )?,
+            device_code_ttl_seconds: lifetime(
+                "device_code_ttl_seconds",
+                file.device_code_ttl_seconds.unwrap_or(300),
+                60,
+                1_800,
+            )?,
             personal_token_max_days,
             device_poll_interval_seconds: file
                 .device_poll_interval_seconds
@@ -161,6 +208,9 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
         .context("opening the database")?;
     let mut config = Config::new(&s.public_url);
     config.session_ttl = s.session_ttl_seconds;
+    config.user_token_ttl = s.user_token_ttl_seconds;
+    config.refresh_token_ttl = s.refresh_token_ttl_seconds;
+    config.device_code_ttl = s.device_code_ttl_seconds;
     config.personal_token_max = s.personal_token_max_days * buckle_core::expiry::DAY;
     config.device_poll_interval = s.device_poll_interval_seconds;
     config.extra_audiences = s.extra_audiences.clone();
@@ -189,8 +239,117 @@ pub async fn ensure_first_admin(state: &AppState) -> anyhow::Result<Option<(Stri
         return Ok(None);
     }
     let password = generate_password();
-    buckle_server::manage::create_account(state, "admin", Some(&password), Some("Admin"), true)
-        .await
-        .map_err(|e| anyhow::anyhow!("creating the first super admin: {}", e.msg))?;
-    Ok(Some(("admin".into(), password)))
+    match buckle_server::manage::create_account(
+        state,
+        "admin",
+        Some(&password),
+        Some("Admin"),
+        true,
+    )
+    .await
+    {
+        Ok(_) => Ok(Some(("admin".into(), password))),
+        // Another process starting on the same empty database made it first.
+        Err(e) if e.status == buckle_server::error::StatusCode::CONFLICT => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("creating the first super admin: {}", e.msg)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_file(text: &str) -> (tempfile_dir::Dir, Overrides) {
+        let dir = tempfile_dir::Dir::new();
+        let path = dir.0.join("buckle.toml");
+        std::fs::write(&path, text).unwrap();
+        let o = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        (dir, o)
+    }
+
+    /// A throwaway directory without a dev-dependency on tempfile in the library.
+    mod tempfile_dir {
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                let p = std::env::temp_dir()
+                    .join(format!("buckle-settings-{}", buckle_core::ids::new_id()));
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = Settings::resolve(Overrides {
+            data_dir: Some(PathBuf::from("/nonexistent/buckle-defaults")),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(s.public_url, "http://127.0.0.1:7070");
+        assert!(s.public_url_derived);
+        assert_eq!(
+            s.database_url,
+            "sqlite:///nonexistent/buckle-defaults/buckle.db?mode=rwc"
+        );
+        assert_eq!(
+            (s.user_token_ttl_seconds, s.refresh_token_ttl_seconds),
+            (900, 30 * 86_400)
+        );
+        assert_eq!(
+            (s.session_ttl_seconds, s.device_code_ttl_seconds),
+            (7 * 86_400, 300)
+        );
+        assert_eq!(s.personal_token_max_days, 30);
+    }
+
+    #[test]
+    fn flags_and_environment_beat_the_file() {
+        let (_dir, o) = with_file(
+            "listen = \"127.0.0.1:9001\"\npublic_url = \"https://file.example\"\nuser_token_ttl_seconds = 600\n",
+        );
+        let s = Settings::resolve(o.clone()).unwrap();
+        assert_eq!(
+            (s.listen.port(), s.public_url.as_str()),
+            (9001, "https://file.example")
+        );
+        assert_eq!(s.user_token_ttl_seconds, 600);
+        let s = Settings::resolve(Overrides {
+            listen: Some("127.0.0.1:9002".into()),
+            public_url: Some("https://flag.example/".into()),
+            user_token_ttl_seconds: Some(120),
+            ..o
+        })
+        .unwrap();
+        assert_eq!(
+            (s.listen.port(), s.public_url.as_str()),
+            (9002, "https://flag.example")
+        );
+        assert_eq!(s.user_token_ttl_seconds, 120);
+    }
+
+    #[test]
+    fn bad_settings_are_startup_errors() {
+        for text in [
+            "user_token_ttl_seconds = 5\n",
+            "refresh_token_ttl_seconds = 0\n",
+            "listen = \"nowhere\"\n",
+            "public_url = \"ftp://x\"\n",
+            "no_such_key = 1\n",
+            "personal_token_max_days = 31\n",
+        ] {
+            let (_dir, o) = with_file(text);
+            assert!(Settings::resolve(o).is_err(), "{text}");
+        }
+    }
 }

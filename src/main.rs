@@ -43,6 +43,15 @@ enum Command {
         /// The base URL clients use to reach Buckle (default http://<listen>).
         #[arg(long, env = "BUCKLE_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Console session lifetime, seconds (default 604800).
+        #[arg(long, env = "BUCKLE_SESSION_TTL")]
+        session_ttl: Option<i64>,
+        /// User OAuth access token lifetime, seconds (default 900).
+        #[arg(long, env = "BUCKLE_USER_TOKEN_TTL")]
+        user_token_ttl: Option<i64>,
+        /// Refresh token lifetime, seconds (default 2592000).
+        #[arg(long, env = "BUCKLE_REFRESH_TOKEN_TTL")]
+        refresh_token_ttl: Option<i64>,
     },
     /// Operator commands that work directly on the data directory or database.
     Admin {
@@ -121,10 +130,16 @@ async fn main() -> anyhow::Result<()> {
             common,
             listen,
             public_url,
+            session_ttl,
+            user_token_ttl,
+            refresh_token_ttl,
         } => {
             let mut settings = Settings::resolve(Overrides {
                 listen,
                 public_url,
+                session_ttl_seconds: session_ttl,
+                user_token_ttl_seconds: user_token_ttl,
+                refresh_token_ttl_seconds: refresh_token_ttl,
                 ..overrides(&common)
             })?;
             let listener = tokio::net::TcpListener::bind(settings.listen)

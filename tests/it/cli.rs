@@ -432,3 +432,114 @@ async fn secrets_never_reach_logs_or_metrics() {
         "query strings are not logged"
     );
 }
+
+#[tokio::test]
+async fn lifetimes_and_catalog_extensions_come_from_config_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("extra-permissions.toml");
+    std::fs::write(
+        &catalog,
+        "[[permission]]\nname = \"Invoice.read\"\nlevel = \"workspace\"\ndescription = \"Read invoices\"\ndescription_zh = \"查看发票\"\n",
+    )
+    .unwrap();
+    let config = dir.path().join("elsewhere.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "permission_catalogs = [{:?}]\nuser_token_ttl_seconds = 900\n",
+            catalog.display().to_string()
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let config_text = config.display().to_string();
+    // BUCKLE_CONFIG names the file; BUCKLE_USER_TOKEN_TTL beats its 900.
+    let srv = Serve::start(
+        &data,
+        &[
+            ("BUCKLE_CONFIG", config_text.as_str()),
+            ("BUCKLE_USER_TOKEN_TTL", "120"),
+        ],
+        &[],
+    )
+    .await;
+    let admin = User {
+        id: 0,
+        name: "admin".into(),
+        password: srv.admin_password().unwrap(),
+        personal_workspace: 0,
+    };
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .build()
+        .unwrap();
+    let login: serde_json::Value = sign_in_with(&client, &srv.base, &admin).await;
+    let csrf = login["data"]["csrf_token"].as_str().unwrap().to_string();
+    let catalog: serde_json::Value = client
+        .get(format!("{}/api/manage/permissions", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let invoice = catalog["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == json!("Invoice.read"))
+        .cloned()
+        .expect("the operator's point is in the catalog");
+    assert_eq!(invoice["level"], json!("workspace"));
+    let callback = "http://127.0.0.1:9/cb";
+    let app: serde_json::Value = client
+        .post(format!("{}/api/manage/apps", srv.base))
+        .header("x-csrf-token", &csrf)
+        .json(
+            &json!({"name": "ttl app", "app_type": "normal", "client_type": "web",
+                      "permissions": ["Invoice.read"], "redirect_uris": [callback]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = app["data"]["app_id"].as_str().unwrap();
+    let secret = app["data"]["client_secret"].as_str().unwrap();
+    let b = Browser::new(&srv.base);
+    let url = format!(
+        "/api/permission/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&state=s",
+        buckle_core::redirect::encode(callback)
+    );
+    let (_, page) = b.open_as(&url, &admin).await;
+    let r = b.consent(&page, "approve", "").await;
+    let code = query_params(&location(&r).unwrap())["code"].clone();
+    let t = oauth_post(
+        &srv.base,
+        "/api/permission/oauth2/token",
+        Some(secret),
+        json!({"client_id": id, "grant_type": "authorization_code", "code": code, "redirect_uri": callback}),
+    )
+    .await;
+    let exp = t.token()["expires_in"].as_i64().unwrap();
+    let now = buckle_core::now_unix();
+    assert!(
+        (now + 110..=now + 130).contains(&exp),
+        "120 s from the environment: {exp} vs {now}"
+    );
+    srv.stop().await;
+}
+
+async fn sign_in_with(client: &reqwest::Client, base: &str, user: &User) -> serde_json::Value {
+    client
+        .post(format!("{base}/api/manage/session"))
+        .json(&json!({"user_name": user.name, "password": user.password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

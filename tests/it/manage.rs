@@ -1950,7 +1950,7 @@ async fn malformed_requests_get_400(s: Server) {
     }
     a.call(Method::PUT, "/api/manage/session", Some(json!({})))
         .await
-        .fails(405, 4000);
+        .fails(400, 4000);
     // Duplicates are refused in every kind of parameter.
     let team = a.team("acme").await;
     raw_body(

@@ -41,15 +41,20 @@ pub fn s256(verifier: &str) -> String {
 }
 
 /// Whether `verifier` answers the stored challenge.
+///
+/// Under `plain`, an S256-derived challenge is accepted too: @coze/api always sends
+/// an S256 challenge and only labels it with the method it was given, and the
+/// spec asks Buckle to satisfy every SDK at once. This is no weaker than `plain`
+/// itself, whose challenge is the verifier in the clear.
 pub fn verify(method: Method, challenge: &str, verifier: &str) -> bool {
     if !well_formed(verifier) {
         return false;
     }
-    let derived = match method {
-        Method::Plain => verifier.to_string(),
-        Method::S256 => s256(verifier),
-    };
-    crate::secret::constant_time_eq(&derived, challenge)
+    let s256_ok = crate::secret::constant_time_eq(&s256(verifier), challenge);
+    match method {
+        Method::S256 => s256_ok,
+        Method::Plain => crate::secret::constant_time_eq(verifier, challenge) | s256_ok,
+    }
 }
 
 #[cfg(test)]
@@ -68,11 +73,14 @@ mod tests {
             "73oehA2tBul5grZPhXUGQwNAjxh69zNES8bu2bVD0EM",
             "code_verifier"
         ));
-        assert!(!verify(
+        // Labelled plain, derived by S256 (as @coze/api sends it): accepted.
+        assert!(verify(
             Method::Plain,
             "73oehA2tBul5grZPhXUGQwNAjxh69zNES8bu2bVD0EM",
             "code_verifier"
         ));
+        // S256 never accepts the verifier in the clear.
+        assert!(!verify(Method::S256, "code_verifier", "code_verifier"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `{"code":0,"msg":"","data":...,"detail":{"logid":"..."}}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+pub use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
@@ -120,12 +120,20 @@ pub async fn not_found() -> ApiError {
     ApiError::not_found("No such endpoint.")
 }
 
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        4000,
-        "This endpoint does not accept that HTTP method.",
-    )
+/// A known path with a method it does not take: a bad request, in the shape the
+/// path's clients read (OAuth endpoints never answer with a `code` key).
+pub async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    const MSG: &str = "This endpoint does not accept that HTTP method.";
+    if uri.path().starts_with("/api/permission/oauth2/") {
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("invalid request: {MSG}"),
+        )
+        .into_response()
+    } else {
+        ApiError::bad_request(MSG).into_response()
+    }
 }
 
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

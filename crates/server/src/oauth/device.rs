@@ -5,12 +5,11 @@ use super::client::{ClientType, app_for_flow};
 use super::errors::{device, invalid_grant, invalid_request};
 use super::issue::{Issued, user_tokens};
 use super::obo;
-use super::token::{TokenRequest, parse_body};
+use super::token::{Body, Segment, TokenRequest, parse_body, read_body, read_segment};
 use crate::AppState;
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
 use crate::error::OAuthError;
-use crate::extract::Path;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Form, OriginalUri, Query, State};
@@ -81,22 +80,26 @@ async fn issue_code(
 }
 
 /// `POST /api/permission/oauth2/device/code`.
-pub async fn code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    issue_code(&state, &headers, body, None)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+pub async fn code(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let issued = match read_body(body) {
+        Ok(body) => issue_code(&state, &headers, body, None).await,
+        Err(e) => Err(e),
+    };
+    issued.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /api/permission/oauth2/workspace_id/{workspace_id}/device/code`.
 pub async fn code_in_workspace(
     State(state): State<AppState>,
-    Path(workspace_id): Path<String>,
+    workspace_id: Segment,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    issue_code(&state, &headers, body, Some(&workspace_id))
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let issued = match (read_body(body), read_segment(workspace_id, "workspace_id")) {
+        (Ok(body), Ok(ws)) => issue_code(&state, &headers, body, Some(&ws)).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    issued.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// The polling grant.

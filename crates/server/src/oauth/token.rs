@@ -6,9 +6,9 @@ use super::jwt_grant::Authority;
 use super::{code, device, jwt_grant, refresh};
 use crate::AppState;
 use crate::error::OAuthError;
-use crate::extract::Path;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -85,13 +85,31 @@ fn grant_name(g: &str) -> &'static str {
     }
 }
 
+/// The raw body, or why it could not be read (too large, cut short).
+pub type Body = Result<Bytes, BytesRejection>;
+/// A path segment, or why it could not be decoded.
+pub type Segment = Result<axum::extract::Path<String>, PathRejection>;
+
+/// Body and path problems in the OAuth shape, not the OpenAPI envelope.
+pub fn read_body(body: Body) -> Result<Bytes, OAuthError> {
+    body.map_err(|_| invalid_request("body"))
+}
+
+pub fn read_segment(segment: Segment, name: &str) -> Result<String, OAuthError> {
+    segment.map(|p| p.0).map_err(|_| invalid_request(name))
+}
+
 async fn answer(
     state: AppState,
     headers: HeaderMap,
-    body: Bytes,
-    authority: Authority,
+    body: Body,
+    authority: Result<Authority, OAuthError>,
 ) -> Response {
-    match run(&state, &headers, &body, authority).await {
+    let result = match (read_body(body), authority) {
+        (Ok(body), Ok(authority)) => run(&state, &headers, &body, authority).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match result {
         Ok(r) => r,
         Err(e) => {
             metrics::counter!("buckle_oauth_token_errors_total", "error" => e.error).increment(1);
@@ -104,27 +122,29 @@ async fn answer(
 pub async fn default_path(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    answer(state, headers, body, Authority::Owner).await
+    answer(state, headers, body, Ok(Authority::Owner)).await
 }
 
 /// `POST /api/permission/oauth2/account/{account_id}/token`.
 pub async fn account_path(
     State(state): State<AppState>,
-    Path(account_id): Path<String>,
+    account_id: Segment,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    answer(state, headers, body, Authority::Account(account_id)).await
+    let authority = read_segment(account_id, "account_id").map(Authority::Account);
+    answer(state, headers, body, authority).await
 }
 
 /// `POST /api/permission/oauth2/enterprise_id/{enterprise_id}/token`.
 pub async fn enterprise_path(
     State(state): State<AppState>,
-    Path(enterprise_id): Path<String>,
+    enterprise_id: Segment,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    answer(state, headers, body, Authority::Enterprise(enterprise_id)).await
+    let authority = read_segment(enterprise_id, "enterprise_id").map(Authority::Enterprise);
+    answer(state, headers, body, authority).await
 }
