@@ -29,6 +29,7 @@ on_both_databases!(
     installations_list_install_uninstall,
     authorized_apps_list_and_revoke,
     management_through_tokens_needs_manage_apps,
+    organization_edition_app_limit,
 );
 
 const TEAM_LEVEL_MSG: &str = "This app declares permissions at the team/enterprise level; only a super admin or admin of the team/enterprise can authorize it.";
@@ -1304,4 +1305,23 @@ async fn management_through_tokens_needs_manage_apps(s: Server) {
     assert_eq!(point["level"], json!("account"));
     assert_eq!(point["operator_only"], json!(false));
     assert!(!point["description_zh"].as_str().unwrap().is_empty());
+}
+
+async fn organization_edition_app_limit(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let team = a.team("busy").await;
+    // The personal edition's 10 do not count against the team's 100.
+    for i in 0..10 {
+        create(&a, service_app(&format!("personal {i}"))).await;
+    }
+    for i in 0..100 {
+        create(&a, in_org(service_app(&format!("team app {i}")), &team)).await;
+    }
+    let refused = a
+        .post(APPS, in_org(service_app("team app 100"), &team))
+        .await;
+    assert!(refused.fails(400, 4000).contains("100"));
+    let listed = a.get(&format!("{APPS}?organization_id={team}")).await;
+    assert_eq!(listed.ok().as_array().unwrap().len(), 100);
 }
