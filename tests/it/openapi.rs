@@ -17,6 +17,7 @@ on_both_databases!(
     bot_registry,
     workspaces_list_matches_the_sdk_shape,
     unknown_routes_and_bad_ids_use_the_envelope,
+    service_tokens_list_their_organization_workspaces,
 );
 
 async fn users_me_returns_the_account_in_the_envelope(s: Server) {
@@ -499,4 +500,25 @@ async fn unknown_routes_and_bad_ids_use_the_envelope(s: Server) {
         .call(reqwest::Method::DELETE, "/v1/users/me", None)
         .await;
     r.fails(400, 4000);
+}
+
+async fn service_tokens_list_their_organization_workspaces(s: Server) {
+    let owner = s.user("owner").await;
+    let o = s.login(&owner).await;
+    let team = o.team("acme").await;
+    let first = o.workspace("first", Some(&team)).await;
+    let second = o.workspace("second", Some(&team)).await;
+    let sat = o
+        .post(
+            &format!("/api/manage/organizations/{team}/service_access_tokens"),
+            json!({"name": "lister", "permissions": ["Workspace.list"], "workspace_ids": [second.to_string()], "expires_in": "permanent"}),
+        )
+        .await;
+    let token = sat.ok()["token"].as_str().unwrap().to_string();
+    let r = s.bearer(&token).get("/v1/workspaces").await;
+    let d = r.ok();
+    assert_eq!(d["total_count"], json!(1));
+    assert_eq!(d["workspaces"][0]["id"], json!(second.to_string()));
+    assert_eq!(d["workspaces"][0]["enterprise_id"], json!(team));
+    assert_ne!(d["workspaces"][0]["id"], json!(first.to_string()));
 }
