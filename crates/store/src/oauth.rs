@@ -662,34 +662,41 @@ impl Store {
 
     /// Marks a code used, atomically; a second presentation finds it used.
     pub async fn consume_code(&self, code_hash: &str, now: i64) -> Result<Consumed<AuthCode>> {
-        let fresh = with_pool!(self, |p| {
-            sqlx::query_as::<_, AuthCode>(
+        self.consume(
             "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
-             RETURNING code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at"
-        )
-        .bind(code_hash)
-        .bind(now)
-        .fetch_optional(p)
-        .await
-        })?;
-        if let Some(c) = fresh {
-            return Ok(Consumed::Fresh(c));
-        }
-        self.replayed_or_unknown(
+             RETURNING code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at",
             "SELECT family_id FROM oauth_codes WHERE code_hash = $1",
             code_hash,
+            now,
         )
         .await
     }
 
-    /// After a conditional "mark used" found nothing: was the secret used before
-    /// (its family must be revoked), or never issued?
-    async fn replayed_or_unknown<T>(
+    /// Marks a single-use secret used with one conditional update (`mark_used`,
+    /// binding the hash and `now`, returning the row); when that finds nothing,
+    /// `family_of` tells a replay (whose family must be revoked) from an unknown secret.
+    async fn consume<T>(
         &self,
-        family_sql: &'static str,
+        mark_used: &'static str,
+        family_of: &'static str,
         hash: &str,
-    ) -> Result<Consumed<T>> {
-        let used: Option<(i64,)> = with_pool!(self, |p| sqlx::query_as(family_sql)
+        now: i64,
+    ) -> Result<Consumed<T>>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let fresh = with_pool!(self, |p| sqlx::query_as::<_, T>(mark_used)
+            .bind(hash)
+            .bind(now)
+            .fetch_optional(p)
+            .await)?;
+        if let Some(row) = fresh {
+            return Ok(Consumed::Fresh(row));
+        }
+        let used: Option<(i64,)> = with_pool!(self, |p| sqlx::query_as(family_of)
             .bind(hash)
             .fetch_optional(p)
             .await)?;
@@ -894,22 +901,12 @@ impl Store {
         hash: &str,
         now: i64,
     ) -> Result<Consumed<RefreshToken>> {
-        let fresh = with_pool!(self, |p| {
-            sqlx::query_as::<_, RefreshToken>(
+        self.consume(
             "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL
-             RETURNING token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at"
-        )
-        .bind(hash)
-        .bind(now)
-        .fetch_optional(p)
-        .await
-        })?;
-        if let Some(r) = fresh {
-            return Ok(Consumed::Fresh(r));
-        }
-        self.replayed_or_unknown(
+             RETURNING token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at",
             "SELECT family_id FROM oauth_refresh_tokens WHERE token_hash = $1",
             hash,
+            now,
         )
         .await
     }
