@@ -5,8 +5,6 @@
 use crate::on_both_databases;
 use crate::testkit::*;
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use buckle_core::rsa_key::RsaPublicKey;
@@ -71,25 +69,6 @@ async fn create(sess: &Session, body: Value) -> Value {
 
 fn app_path(app: &Value, rest: &str) -> String {
     format!("{APPS}/{}{rest}", app["app_id"].as_str().unwrap())
-}
-
-async fn add_member(sess: &Session, org: &str, user_name: &str, role: &str) {
-    sess.post(
-        &format!("/api/manage/organizations/{org}/members"),
-        json!({"user_name": user_name, "role": role}),
-    )
-    .await
-    .ok();
-}
-
-/// A fresh RSA key pair and its public key as a PKCS#1 PEM.
-fn rsa_key() -> (KeyPair, String) {
-    let kp = KeyPair::generate(KeySize::Rsa2048).unwrap();
-    let pem = format!(
-        "-----BEGIN RSA PUBLIC KEY-----\n{}\n-----END RSA PUBLIC KEY-----\n",
-        STANDARD.encode(kp.public_key().as_ref())
-    );
-    (kp, pem)
 }
 
 fn names(list: &Value, field: &str) -> Vec<String> {
@@ -452,7 +431,7 @@ async fn permission_levels_of_apps(s: Server) {
     let a = s.login(&alice).await;
     let r = s.login(&root).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "admin").await;
+    a.add_member(&team, "bob", "admin").await.ok();
     let b = s.login(&bob).await;
     let mut team_level = service_app("team level");
     team_level["permissions"] = json!(["Organization.listMembers", "Bot.list"]);
@@ -504,8 +483,8 @@ async fn organization_apps_and_roles(s: Server) {
     let c = s.login(&carol).await;
     let d = s.login(&dave).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await;
-    add_member(&a, &team, "carol", "admin").await;
+    a.add_member(&team, "bob", "member").await.ok();
+    a.add_member(&team, "carol", "admin").await.ok();
 
     // Members may not create; admins and super admins may; outsiders see nothing.
     b.post(APPS, in_org(web_app("by member"), &team))
@@ -676,7 +655,8 @@ async fn public_keys_of_service_apps(s: Server) {
     let app = create(&a, service_app("signer")).await;
     let keys = app_path(&app, "/keys");
 
-    let (kp, pkcs1_pem) = rsa_key();
+    let key = ServiceKey::new();
+    let (kp, pkcs1_pem) = (&key.pair, key.public_pem.clone());
     let expected = RsaPublicKey::from_pem(&pkcs1_pem).unwrap();
     let added = a.post(&keys, json!({"public_key": pkcs1_pem})).await;
     let fingerprint = added.ok()["fingerprint"].as_str().unwrap().to_string();
@@ -733,11 +713,11 @@ async fn public_keys_of_service_apps(s: Server) {
     // At most three keys.
     let mut prints = vec![fingerprint.clone()];
     for _ in 0..2 {
-        let (_, pem) = rsa_key();
+        let pem = ServiceKey::new().public_pem;
         let r = a.post(&keys, json!({"public_key": pem})).await;
         prints.push(r.ok()["fingerprint"].as_str().unwrap().to_string());
     }
-    let (_, fourth) = rsa_key();
+    let fourth = ServiceKey::new().public_pem;
     let refused = a.post(&keys, json!({"public_key": fourth.clone()})).await;
     assert_eq!(
         refused.fails(400, 4000),
@@ -766,7 +746,7 @@ async fn public_keys_of_service_apps(s: Server) {
 
     // Keys belong to service apps only.
     let web = create(&a, web_app("no keys")).await;
-    let (_, pem) = rsa_key();
+    let pem = ServiceKey::new().public_pem;
     a.post(&app_path(&web, "/keys"), json!({"public_key": pem}))
         .await
         .fails(400, 4000);
@@ -890,8 +870,8 @@ async fn appauth_for_an_organization(s: Server) {
     let c = s.login(&carol).await;
     let d = s.login(&dave).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await;
-    add_member(&a, &team, "carol", "admin").await;
+    a.add_member(&team, "bob", "member").await.ok();
+    a.add_member(&team, "carol", "admin").await.ok();
     let other_team = d.team("dave co").await;
     let team_ws = a.workspace("team ws", Some(&team)).await;
 
@@ -982,7 +962,7 @@ async fn share_link_and_authorization_by_another_admin(s: Server) {
     let b = s.login(&bob).await;
     let d = s.login(&dave).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await;
+    a.add_member(&team, "bob", "member").await.ok();
 
     // Dave's personal service app and its link.
     let app = create(&d, service_app("dave's service")).await;
@@ -1047,7 +1027,7 @@ async fn installations_list_install_uninstall(s: Server) {
     let b = s.login(&bob).await;
     let d = s.login(&dave).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await;
+    a.add_member(&team, "bob", "member").await.ok();
     let installs = format!("/api/manage/organizations/{team}/installations");
 
     // Dave publishes a web app and a device app; Bob asks to use them in acme

@@ -214,12 +214,7 @@ async fn inactive_tokens_say_only_that(s: Server) {
     let bob = s.user("bob").await;
     let b = s.login(&bob).await;
     let team = a.team("acme").await;
-    a.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    a.add_member(&team, "bob", "member").await.ok();
     let (_, bobs) = b
         .pat(json!({"name": "t", "organization_id": team, "permissions": ["Bot.list"], "all_workspaces": true, "expires_in": "1d"}))
         .await;

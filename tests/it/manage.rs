@@ -105,14 +105,6 @@ fn team_pat(org: &str, points: &[&str], expires_in: &str) -> Value {
     })
 }
 
-async fn add_member(sess: &Session, org: &str, user_name: &str, role: &str) -> Reply {
-    sess.post(
-        &format!("/api/manage/organizations/{org}/members"),
-        json!({"user_name": user_name, "role": role}),
-    )
-    .await
-}
-
 /// The `id`s of a listed array, sorted (ids are random, so lists of equal
 /// creation time have no meaningful order).
 fn ids_of(list: &Value) -> Vec<String> {
@@ -556,7 +548,7 @@ async fn organization_expiry_policy(s: Server) {
     let b = s.login(&bob).await;
     let c = s.login(&carol).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await.ok();
+    a.add_member(&team, "bob", "member").await.ok();
     let org_path = format!("/api/manage/organizations/{team}");
     assert_eq!(a.get(&org_path).await.ok()["token_max_days"], json!(365));
 
@@ -735,8 +727,8 @@ async fn team_level_and_operator_points(s: Server) {
     let c = s.login(&carol).await;
     let r = s.login(&root).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await.ok();
-    add_member(&a, &team, "carol", "admin").await.ok();
+    a.add_member(&team, "bob", "member").await.ok();
+    a.add_member(&team, "carol", "admin").await.ok();
     let tokens = "/api/manage/personal_access_tokens";
 
     let refused = b
@@ -1115,9 +1107,9 @@ async fn service_access_tokens(s: Server) {
     let d = s.login(&dave).await;
     let e = s.login(&erin).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await.ok();
-    add_member(&a, &team, "carol", "admin").await.ok();
-    add_member(&a, &team, "erin", "super_admin").await.ok();
+    a.add_member(&team, "bob", "member").await.ok();
+    a.add_member(&team, "carol", "admin").await.ok();
+    a.add_member(&team, "erin", "super_admin").await.ok();
     let other_team = d.team("other").await;
     let other_ws = d.workspace("other ws", Some(&other_team)).await;
     let team_ws = a.workspace("team ws", Some(&team)).await;
@@ -1318,9 +1310,7 @@ async fn organizations(s: Server) {
         c.patch(&format!("{orgs}/{org}"), json!({"token_max_days": 30}))
             .await
             .fails(404, 4200);
-        add_member(&c, org, "carol", "member")
-            .await
-            .fails(404, 4200);
+        c.add_member(org, "carol", "member").await.fails(404, 4200);
         c.delete(&format!("{orgs}/{org}/members/{}", bob.id))
             .await
             .fails(404, 4200);
@@ -1341,17 +1331,15 @@ async fn organization_members_and_roles(s: Server) {
     let members = format!("/api/manage/organizations/{team}/members");
     let member = |id: i64| format!("{members}/{id}");
 
-    let r = add_member(&a, &team, "bob", "member").await;
+    let r = a.add_member(&team, "bob", "member").await;
     assert_eq!(r.ok()["user_id"], json!(bob.id.to_string()));
     assert_eq!(r.ok()["role"], json!("member"));
-    add_member(&a, &team, "bob", "admin").await.fails(409, 4000);
-    add_member(&a, &team, "ghost", "member")
+    a.add_member(&team, "bob", "admin").await.fails(409, 4000);
+    a.add_member(&team, "ghost", "member")
         .await
         .fails(404, 4200);
-    add_member(&a, &team, "dave", "owner")
-        .await
-        .fails(400, 4000);
-    add_member(&a, &team, "carol", "admin").await.ok();
+    a.add_member(&team, "dave", "owner").await.fails(400, 4000);
+    a.add_member(&team, "carol", "admin").await.ok();
 
     let list = b.get(&members).await;
     let roles: Vec<(String, String)> = list
@@ -1379,16 +1367,14 @@ async fn organization_members_and_roles(s: Server) {
     }
 
     // Members do not manage members.
-    add_member(&b, &team, "dave", "member")
-        .await
-        .fails(403, 4101);
+    b.add_member(&team, "dave", "member").await.fails(403, 4101);
     b.patch(&member(carol.id), json!({"role": "member"}))
         .await
         .fails(403, 4101);
     b.delete(&member(carol.id)).await.fails(403, 4101);
 
     // Admins manage members and admins, never super admins.
-    add_member(&c, &team, "dave", "super_admin")
+    c.add_member(&team, "dave", "super_admin")
         .await
         .fails(403, 4101);
     c.patch(&member(bob.id), json!({"role": "super_admin"}))
@@ -1398,7 +1384,7 @@ async fn organization_members_and_roles(s: Server) {
         .await
         .fails(403, 4101);
     c.delete(&member(alice.id)).await.fails(403, 4101);
-    add_member(&c, &team, "dave", "member").await.ok();
+    c.add_member(&team, "dave", "member").await.ok();
     let r = c.patch(&member(bob.id), json!({"role": "admin"})).await;
     assert_eq!(r.ok()["role"], json!("admin"));
     c.patch(&member(bob.id), json!({"role": "member"}))
@@ -1461,7 +1447,7 @@ async fn removing_a_member_revokes_their_team_tokens(s: Server) {
     let b = s.login(&bob).await;
     let team = a.team("acme").await;
     let team_ws = a.workspace("team ws", Some(&team)).await;
-    add_member(&a, &team, "bob", "member").await.ok();
+    a.add_member(&team, "bob", "member").await.ok();
     let ws_members = format!("/api/manage/workspaces/{team_ws}/members");
     a.post(&ws_members, json!({"user_name": "bob", "role": "member"}))
         .await
@@ -1534,7 +1520,7 @@ async fn workspaces_and_their_members(s: Server) {
     a.post(wss, json!({"name": ""})).await.fails(400, 4000);
 
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await.ok();
+    a.add_member(&team, "bob", "member").await.ok();
     let tw = a
         .post(wss, json!({"name": "team ws", "organization_id": team}))
         .await;
@@ -1662,9 +1648,9 @@ async fn team_admins_manage_team_workspaces_they_are_not_in(s: Server) {
     let a = s.login(&alice).await;
     let c = s.login(&carol).await;
     let team = a.team("acme").await;
-    add_member(&a, &team, "bob", "member").await.ok();
-    add_member(&a, &team, "carol", "super_admin").await.ok();
-    add_member(&a, &team, "dave", "admin").await.ok();
+    a.add_member(&team, "bob", "member").await.ok();
+    a.add_member(&team, "carol", "super_admin").await.ok();
+    a.add_member(&team, "dave", "admin").await.ok();
     let tw = a.workspace("alice's team ws", Some(&team)).await;
     let members = format!("/api/manage/workspaces/{tw}/members");
 

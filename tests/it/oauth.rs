@@ -1041,19 +1041,9 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
     let dev = s.user("dev").await;
     let o = s.login(&owner).await;
     let team = o.team("acme").await;
-    o.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_member(&team, "bob", "member").await.ok();
     let ws = o.workspace("shared", Some(&team)).await;
-    o.post(
-        &format!("/api/manage/workspaces/{ws}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_workspace_member(ws, "bob", "member").await.ok();
     // A third party's app, not installed in the team.
     let d = s.login(&dev).await;
     let web = app(
@@ -1230,12 +1220,7 @@ async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
     );
     let b = s.login(&bob).await;
     let team = b.team("bob's team").await;
-    b.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "carol", "role": "member"}),
-    )
-    .await
-    .ok();
+    b.add_member(&team, "carol", "member").await.ok();
     let path = format!("/api/permission/oauth2/enterprise_id/{team}/token");
     jwt_token(
         &s,
@@ -1297,21 +1282,11 @@ async fn workspace_scoped_device_flow_and_leaving_the_organization(s: Server) {
     let bob = s.user("bob").await;
     let o = s.login(&owner).await;
     let team = o.team("acme").await;
-    o.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_member(&team, "bob", "member").await.ok();
     let pinned = o.workspace("pinned", Some(&team)).await;
     let other = o.workspace("other", Some(&team)).await;
     for ws in [pinned, other] {
-        o.post(
-            &format!("/api/manage/workspaces/{ws}/members"),
-            json!({"user_name": "bob", "role": "member"}),
-        )
-        .await
-        .ok();
+        o.add_workspace_member(ws, "bob", "member").await.ok();
     }
     // The team's own device app: installed there by definition.
     let dev = o
@@ -1380,12 +1355,7 @@ async fn workspace_scoped_device_flow_and_leaving_the_organization(s: Server) {
     .error(403, "access_deny");
     assert_eq!(msg, "login session invalid");
     // Bob is back, then removed through the API: his OBO tokens in the team die.
-    o.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_member(&team, "bob", "member").await.ok();
     let bots = format!("/v1/bots?workspace_id={pinned}");
     s.bearer(&access).get(&bots).await.ok();
     o.delete(&format!(

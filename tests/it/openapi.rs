@@ -213,19 +213,9 @@ async fn live_membership_bounds_tokens(s: Server) {
     let bob = s.user("bob").await;
     let o = s.login(&owner).await;
     let team = o.team("acme").await;
-    o.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_member(&team, "bob", "member").await.ok();
     let ws = o.workspace("shared", Some(&team)).await;
-    o.post(
-        &format!("/api/manage/workspaces/{ws}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_workspace_member(ws, "bob", "member").await.ok();
     let b = s.login(&bob).await;
     let pat = b
         .pat(json!({
@@ -250,12 +240,7 @@ async fn live_membership_bounds_tokens(s: Server) {
         .to_string();
     assert!(msg.contains("member"), "{msg}");
     // Adding him back restores it: reach is decided at call time.
-    o.post(
-        &format!("/api/manage/workspaces/{ws}/members"),
-        json!({"user_name": "bob", "role": "member"}),
-    )
-    .await
-    .ok();
+    o.add_workspace_member(ws, "bob", "member").await.ok();
     s.bearer(&pat)
         .get(&format!("/v1/bots?workspace_id={ws}"))
         .await
@@ -302,12 +287,7 @@ async fn organization_level_points_follow_the_current_role(s: Server) {
     let carol = s.user("carol").await;
     let o = s.login(&owner).await;
     let team = o.team("acme").await;
-    o.post(
-        &format!("/api/manage/organizations/{team}/members"),
-        json!({"user_name": "carol", "role": "admin"}),
-    )
-    .await
-    .ok();
+    o.add_member(&team, "carol", "admin").await.ok();
     let c = s.login(&carol).await;
     let pat = c
         .pat(json!({"name": "c", "organization_id": team, "permissions": ["Organization.listMembers"], "expires_in": "30d"}))

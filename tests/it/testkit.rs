@@ -321,6 +321,24 @@ impl Session {
         .1
     }
 
+    /// Adds an account to an organization with a role.
+    pub async fn add_member(&self, org: &str, user_name: &str, role: &str) -> Reply {
+        self.post(
+            &format!("/api/manage/organizations/{org}/members"),
+            json!({"user_name": user_name, "role": role}),
+        )
+        .await
+    }
+
+    /// Adds a member of the owning organization to one of its workspaces.
+    pub async fn add_workspace_member(&self, workspace: i64, user_name: &str, role: &str) -> Reply {
+        self.post(
+            &format!("/api/manage/workspaces/{workspace}/members"),
+            json!({"user_name": user_name, "role": role}),
+        )
+        .await
+    }
+
     /// Creates a team and returns its id.
     pub async fn team(&self, name: &str) -> String {
         let r = self

@@ -177,7 +177,23 @@ impl PermissionSet {
     }
 
     pub fn is_subset_of(&self, other: &PermissionSet) -> bool {
-        self.iter().all(|p| other.contains(p))
+        self.first_missing_from(other).is_none()
+    }
+
+    /// A point of this set that `other` lacks, if any (for "you may not grant X").
+    pub fn first_missing_from(&self, other: &PermissionSet) -> Option<&str> {
+        self.iter().find(|p| !other.contains(p))
+    }
+
+    /// The points in both sets. Filtering a sorted, duplicate-free list keeps it so.
+    pub fn intersection(&self, other: &PermissionSet) -> PermissionSet {
+        PermissionSet(
+            self.0
+                .iter()
+                .filter(|p| other.contains(p))
+                .cloned()
+                .collect(),
+        )
     }
 }
 
@@ -249,6 +265,16 @@ mod tests {
                 prop_assert!(set.contains(n));
                 prop_assert!(valid_name(n));
             }
+        }
+
+        #[test]
+        fn intersection_is_the_common_points(a in proptest::collection::vec("[a-e]", 0..6), b in proptest::collection::vec("[a-e]", 0..6)) {
+            let (sa, sb) = (PermissionSet::from_names(a.clone()), PermissionSet::from_names(b.clone()));
+            let both = sa.intersection(&sb);
+            prop_assert_eq!(&both, &sb.intersection(&sa));
+            prop_assert_eq!(&both, &PermissionSet::from_names(a.into_iter().filter(|x| b.contains(x)).collect()));
+            prop_assert!(both.is_subset_of(&sa) && both.is_subset_of(&sb));
+            prop_assert_eq!(sa.first_missing_from(&sb).is_none(), sa.is_subset_of(&sb));
         }
 
         #[test]

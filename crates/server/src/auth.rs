@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use buckle_core::reach::{Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
+use buckle_core::reach::{Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_core::{PermissionSet, TokenKind};
 use buckle_store::TokenKindDb;
@@ -183,14 +183,8 @@ impl Credential {
             ));
         }
         // The token can do what its app asks for now, and no more.
-        let app_points = PermissionSet::decode(&found.app_permissions);
-        let points = PermissionSet::from_names(
-            PermissionSet::decode(&row.permissions)
-                .iter()
-                .filter(|p| app_points.contains(p))
-                .map(str::to_string)
-                .collect(),
-        );
+        let points = PermissionSet::decode(&row.permissions)
+            .intersection(&PermissionSet::decode(&found.app_permissions));
         let not_installed = row.kind == "czu"
             && row.org_id.as_deref().is_some_and(|org| {
                 found.app_org_id.as_deref() != Some(org)
@@ -261,12 +255,9 @@ impl Credential {
             }
             Need::Organization(point) => {
                 let role = match (&self.org_id, self.account_id) {
-                    (Some(org), Some(person)) if self.reach.points.contains(point) => state
-                        .store
-                        .role_in(org, person)
-                        .await?
-                        .as_deref()
-                        .and_then(Role::parse),
+                    (Some(org), Some(person)) if self.reach.points.contains(point) => {
+                        state.store.role_in(org, person).await?
+                    }
                     _ => None,
                 };
                 self.reach.decide(&Requirement::Organization {

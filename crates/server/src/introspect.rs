@@ -127,8 +127,6 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
                     .await
                     .ok()
                     .flatten()
-                    .as_deref()
-                    .and_then(Role::parse)
                     .is_some_and(Role::is_admin),
                 None => false,
             };

@@ -1,4 +1,5 @@
 use crate::{Result, Store, with_pool};
+use buckle_core::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Organization {
@@ -78,7 +79,8 @@ impl Store {
         .await)?)
     }
 
-    pub async fn role_in(&self, org_id: &str, account_id: i64) -> Result<Option<String>> {
+    /// The account's role in the organization, or `None` when it is not a member.
+    pub async fn role_in(&self, org_id: &str, account_id: i64) -> Result<Option<Role>> {
         let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
             "SELECT role FROM organization_members WHERE org_id = $1 AND account_id = $2"
         )
@@ -86,7 +88,8 @@ impl Store {
         .bind(account_id)
         .fetch_optional(p)
         .await)?;
-        Ok(r.map(|r| r.0))
+        // The column's CHECK constraint admits only the three roles.
+        Ok(r.and_then(|r| Role::parse(&r.0)))
     }
 
     pub async fn organization_members(&self, org_id: &str) -> Result<Vec<OrgMember>> {

@@ -23,7 +23,6 @@ const ORGANIZATION_APP_LIMIT: i64 = 100;
 const KEY_LIMIT: i64 = 3;
 const MAX_REDIRECT_URIS: usize = 10;
 const MAX_DESCRIPTION: usize = 1000;
-const MAX_WORKSPACE_IDS: usize = 100;
 /// Far beyond an 8192-bit public key in PEM; refuses junk before parsing it.
 const MAX_PEM: usize = 16 * 1024;
 /// The wire protocol's answer when an app is used with a flow its type does not have.
@@ -183,8 +182,6 @@ async fn visible_app(
                 .store
                 .role_in(org, actor.account.id)
                 .await?
-                .as_deref()
-                .and_then(Role::parse)
                 .ok_or_else(app_not_found)?,
         ),
         None if app.owner_account_id == Some(actor.account.id) => None,
@@ -230,28 +227,13 @@ fn check_points(
     // An app may declare team/enterprise-level points wherever it is made: the
     // refusal comes when a non-admin tries to authorize it (domain.md).
     let _ = role;
-    within_token(actor, &points)?;
+    actor.may_grant(&points)?;
     if state.catalog.needs_operator(&points) && !actor.account.is_super_admin {
         return Err(ApiError::forbidden(
             "Only a super admin of this Buckle installation may grant operator permissions.",
         ));
     }
     Ok(points)
-}
-
-/// A token (rather than a console session) may declare or authorize only points
-/// it holds itself: otherwise an app and its AppAuth token would be a way to
-/// upgrade the token.
-fn within_token(actor: &Actor, points: &PermissionSet) -> Result<(), ApiError> {
-    match &actor.token {
-        Some(reach) => match points.iter().find(|p| !reach.points.contains(p)) {
-            Some(extra) => Err(ApiError::forbidden(format!(
-                "A token cannot grant a permission it does not hold ({extra})."
-            ))),
-            None => Ok(()),
-        },
-        None => Ok(()),
-    }
 }
 
 /// Checks the redirect URIs for a client type; returns their stored form.
@@ -792,7 +774,7 @@ pub async fn authorize_app(
         }
     };
     let points = PermissionSet::decode(&app.permissions);
-    within_token(actor, &points)?;
+    actor.may_grant(&points)?;
     // In an organization the caller is an admin by now; a personal edition has none.
     if state.catalog.highest_level(&points) == Some(Level::Organization) && org_id.is_empty() {
         return Err(ApiError::forbidden(TEAM_LEVEL_REFUSAL));
@@ -802,41 +784,14 @@ pub async fn authorize_app(
             "This app declares operator permissions; only a super admin of this Buckle installation can authorize it.",
         ));
     }
-    if body.all_workspaces && !body.workspace_ids.is_empty() {
-        return Err(ApiError::bad_request(
-            "Give either all_workspaces or workspace_ids, not both.",
-        ));
-    }
-    if body.workspace_ids.len() > MAX_WORKSPACE_IDS {
-        return Err(ApiError::bad_request(format!(
-            "At most {MAX_WORKSPACE_IDS} workspace_ids."
-        )));
-    }
-    let mut ids: Vec<i64> = Vec::with_capacity(body.workspace_ids.len());
-    for raw in &body.workspace_ids {
-        let ws = id(raw, "workspace id")?;
-        let reachable = if org_id.is_empty() {
-            state
-                .store
-                .workspace_for(ws, actor.account.id)
-                .await?
-                .is_some_and(|(w, member)| member && w.org_id.is_none())
-        } else {
-            state
-                .store
-                .workspace(ws)
-                .await?
-                .is_some_and(|w| w.org_id.as_deref() == Some(org_id.as_str()))
-        };
-        if !reachable {
-            return Err(ApiError::bad_request(format!(
-                "Workspace {ws} is not one of the workspaces of this edition."
-            )));
-        }
-        if !ids.contains(&ws) {
-            ids.push(ws);
-        }
-    }
+    let ids = super::edition_workspaces(
+        &state,
+        body.all_workspaces,
+        &body.workspace_ids,
+        (!org_id.is_empty()).then_some(org_id.as_str()),
+        org_id.is_empty().then_some(actor.account.id),
+    )
+    .await?;
     let now = buckle_core::now_unix();
     let grant = Grant {
         id: buckle_core::ids::new_id(),
@@ -909,8 +864,6 @@ pub async fn delete_authorization(
                 .store
                 .role_in(org, actor.account.id)
                 .await?
-                .as_deref()
-                .and_then(Role::parse)
                 .ok_or_else(not_found)?;
             if !role.is_admin() {
                 return Err(ApiError::forbidden(

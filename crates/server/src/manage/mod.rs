@@ -19,6 +19,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
+use buckle_core::PermissionSet;
 use buckle_core::reach::{Reach, Role};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::Account;
@@ -159,6 +160,11 @@ impl Actor {
         }
     }
 
+    /// See [`within_held`].
+    pub fn may_grant(&self, points: &PermissionSet) -> Result<(), ApiError> {
+        within_held(self.token.as_ref().map(|r| &r.points), points)
+    }
+
     pub fn require_super_admin(&self) -> Result<(), ApiError> {
         if self.account.is_super_admin {
             Ok(())
@@ -176,8 +182,6 @@ impl Actor {
             .store
             .role_in(org_id, self.account.id)
             .await?
-            .as_deref()
-            .and_then(Role::parse)
             .ok_or_else(|| ApiError::not_found("Organization not found."))
     }
 
@@ -195,6 +199,68 @@ impl Actor {
             ))
         }
     }
+}
+
+/// A token (`held`: its points; `None` for a console session or the CLI) may hand
+/// out only points it holds, to new tokens, apps or AppAuth; otherwise it could
+/// mint its own upgrade.
+pub fn within_held(held: Option<&PermissionSet>, points: &PermissionSet) -> Result<(), ApiError> {
+    match held.and_then(|h| points.first_missing_from(h)) {
+        Some(extra) => Err(ApiError::forbidden(format!(
+            "A token cannot grant a permission it does not hold ({extra})."
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Most workspaces one grant may list.
+pub const MAX_WORKSPACE_IDS: usize = 100;
+
+/// The workspaces a grant lists, checked against its edition: each must belong to
+/// `org` (`None`: the personal edition) and, when `member` is given, have that
+/// account as a member. `all_workspaces` excludes a list. Duplicates collapse.
+pub async fn edition_workspaces(
+    state: &AppState,
+    all_workspaces: bool,
+    listed: &[String],
+    org: Option<&str>,
+    member: Option<i64>,
+) -> Result<Vec<i64>, ApiError> {
+    if all_workspaces && !listed.is_empty() {
+        return Err(ApiError::bad_request(
+            "Give either all_workspaces or workspace_ids, not both.",
+        ));
+    }
+    if listed.len() > MAX_WORKSPACE_IDS {
+        return Err(ApiError::bad_request(format!(
+            "At most {MAX_WORKSPACE_IDS} workspace_ids."
+        )));
+    }
+    let mut ids = Vec::with_capacity(listed.len());
+    for raw in listed {
+        let ws = crate::extract::id(raw, "workspace id")?;
+        let reachable = match member {
+            Some(account) => state
+                .store
+                .workspace_for(ws, account)
+                .await?
+                .is_some_and(|(w, is_member)| is_member && w.org_id.as_deref() == org),
+            None => state
+                .store
+                .workspace(ws)
+                .await?
+                .is_some_and(|w| w.org_id.as_deref() == org),
+        };
+        if !reachable {
+            return Err(ApiError::bad_request(format!(
+                "Workspace {ws} is not one of the workspaces of this edition."
+            )));
+        }
+        if !ids.contains(&ws) {
+            ids.push(ws);
+        }
+    }
+    Ok(ids)
 }
 
 /// The value of one cookie, if sent.

@@ -243,8 +243,6 @@ async fn target_role(state: &AppState, org_id: &str, account_id: i64) -> Result<
         .store
         .role_in(org_id, account_id)
         .await?
-        .as_deref()
-        .and_then(Role::parse)
         .ok_or_else(|| ApiError::not_found("That account is not a member."))
 }
 

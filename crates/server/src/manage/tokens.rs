@@ -95,14 +95,7 @@ async fn check_grant(
         .catalog
         .parse_set(&g.permissions)
         .map_err(|e| ApiError::bad_request(format!("permissions: {e}.")))?;
-    // A token cannot hand out more than it holds, or it could mint its own upgrade.
-    if let Some(held) = grantor.within
-        && let Some(extra) = points.iter().find(|p| !held.contains(p))
-    {
-        return Err(ApiError::forbidden(format!(
-            "A token cannot grant a permission it does not hold ({extra})."
-        )));
-    }
+    super::within_held(grantor.within, &points)?;
     let grantor_account = grantor.account;
     if state.catalog.highest_level(&points) == Some(Level::Organization)
         && !role.is_some_and(Role::is_admin)
@@ -127,38 +120,12 @@ async fn check_grant(
             "A service access token acts for no account: grant workspace or team/enterprise permissions only.",
         ));
     }
-    if g.all_workspaces && !g.workspace_ids.is_empty() {
-        return Err(ApiError::bad_request(
-            "Give either all_workspaces or workspace_ids, not both.",
-        ));
-    }
-    if g.workspace_ids.len() > 100 {
-        return Err(ApiError::bad_request("At most 100 workspace_ids."));
-    }
-    let mut ids = Vec::with_capacity(g.workspace_ids.len());
-    for raw in &g.workspace_ids {
-        let ws = id(raw, "workspace id")?;
-        let reachable = match subject {
-            Subject::Person => state
-                .store
-                .workspace_for(ws, grantor_account.id)
-                .await?
-                .is_some_and(|(w, member)| member && w.org_id.as_deref() == org),
-            Subject::Service => state
-                .store
-                .workspace(ws)
-                .await?
-                .is_some_and(|w| w.org_id.is_some() && w.org_id.as_deref() == org),
-        };
-        if !reachable {
-            return Err(ApiError::bad_request(format!(
-                "Workspace {ws} is not one of your workspaces in this edition."
-            )));
-        }
-        if !ids.contains(&ws) {
-            ids.push(ws);
-        }
-    }
+    let member = match subject {
+        Subject::Person => Some(grantor_account.id),
+        Subject::Service => None,
+    };
+    let ids =
+        super::edition_workspaces(state, g.all_workspaces, &g.workspace_ids, org, member).await?;
     Ok((points, g.all_workspaces, ids))
 }
 
@@ -215,8 +182,6 @@ pub async fn issue_personal(
                 .store
                 .role_in(org_id, owner.id)
                 .await?
-                .as_deref()
-                .and_then(Role::parse)
                 .ok_or_else(|| ApiError::not_found("Organization not found."))?;
             let org = state
                 .store

@@ -194,7 +194,7 @@ pub async fn show_in_workspace(
     show_impl(state, headers, uri.to_string(), p, Some(ws)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct ConsentForm {
     client_id: String,
     redirect_uri: String,

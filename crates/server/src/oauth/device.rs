@@ -245,7 +245,7 @@ pub async fn page(
     render(StatusCode::OK, "Connect a device", "连接设备", &body)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct DecisionForm {
     user_code: String,
     #[serde(default)]

@@ -37,15 +37,9 @@ impl IntoResponse for Issued {
 
 /// The points a token of `app` gets from `grant`: the grant's, within the app's.
 fn points(app: &OAuthApp, grant: &Grant) -> String {
-    let app_points = PermissionSet::decode(&app.permissions);
-    PermissionSet::from_names(
-        PermissionSet::decode(&grant.permissions)
-            .iter()
-            .filter(|p| app_points.contains(p))
-            .map(str::to_string)
-            .collect(),
-    )
-    .encode()
+    PermissionSet::decode(&grant.permissions)
+        .intersection(&PermissionSet::decode(&app.permissions))
+        .encode()
 }
 
 /// A user access token (`czu_`) and a refresh token in `family_id`.

@@ -48,8 +48,6 @@ pub async fn grant(
                 .role_in(org, user.id)
                 .await
                 .map_err(store_err)?
-                .as_deref()
-                .and_then(Role::parse)
                 .ok_or_else(|| {
                     refuse(
                         "You are not a member of that team/enterprise.",
@@ -105,6 +103,25 @@ pub async fn grant(
     Ok(g)
 }
 
+/// The app's permission points as `<li>` items, with the catalog's descriptions.
+pub fn permission_items(state: &AppState, app: &OAuthApp) -> String {
+    PermissionSet::decode(&app.permissions)
+        .iter()
+        .map(|name| {
+            let (en, zh) = state
+                .catalog
+                .get(name)
+                .map(|p| (p.description.as_str(), p.description_zh.as_str()))
+                .unwrap_or_default();
+            format!(
+                "<li class=\"perm\"><code>{}</code> {}</li>",
+                esc(name),
+                both(en, zh)
+            )
+        })
+        .collect()
+}
+
 /// The part of a consent page that names the app, its permissions and the edition
 /// choice (or the pinned workspace).
 pub async fn describe(
@@ -122,18 +139,7 @@ pub async fn describe(
         html.push_str(&format!("<p class=\"muted\">{}</p>", esc(&app.description)));
     }
     html.push_str(&format!("<p>{}</p><ul>", both("Permissions", "权限")));
-    for name in PermissionSet::decode(&app.permissions).iter() {
-        let (en, zh) = state
-            .catalog
-            .get(name)
-            .map(|p| (p.description.clone(), p.description_zh.clone()))
-            .unwrap_or_default();
-        html.push_str(&format!(
-            "<li class=\"perm\"><code>{}</code> {}</li>",
-            esc(name),
-            both(&en, &zh)
-        ));
-    }
+    html.push_str(&permission_items(state, app));
     html.push_str("</ul>");
     match pinned_workspace {
         Some(ws) => {

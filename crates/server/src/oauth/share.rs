@@ -8,8 +8,8 @@ use crate::manage::{Actor, Authorize, authorize_app};
 use axum::extract::{Form, OriginalUri, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use buckle_core::Role;
 use buckle_core::secret::constant_time_eq;
-use buckle_core::{PermissionSet, Role};
 use serde::Deserialize;
 
 pub const PAGE: &str = "/oauth/authorize-app";
@@ -73,18 +73,7 @@ pub async fn page(
         esc(&app.name),
         both("Permissions", "权限"),
     );
-    for name in PermissionSet::decode(&app.permissions).iter() {
-        let (en, zh) = state
-            .catalog
-            .get(name)
-            .map(|p| (p.description.clone(), p.description_zh.clone()))
-            .unwrap_or_default();
-        body.push_str(&format!(
-            "<li class=\"perm\"><code>{}</code> {}</li>",
-            esc(name),
-            both(&en, &zh)
-        ));
-    }
+    body.push_str(&super::obo::permission_items(&state, &app));
     body.push_str(&format!(
         "</ul><form method=\"post\" action=\"{PAGE}\">{}{}<label for=\"org\">{}</label><select id=\"org\" name=\"organization_id\">",
         hidden("client_id", &app.client_id),
@@ -105,7 +94,7 @@ pub async fn page(
     render(StatusCode::OK, "Authorize app", "授权应用", &body)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct DecisionForm {
     client_id: String,
     organization_id: String,

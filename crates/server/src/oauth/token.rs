@@ -18,8 +18,9 @@ pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// Every parameter any grant reads. Unknown fields are ignored (the SDKs send
-/// extras); a repeated field is an error.
-#[derive(Debug, Default, Deserialize)]
+/// extras); a repeated field is an error. No `Debug`: it carries codes and
+/// refresh tokens, which must never reach a log line.
+#[derive(Default, Deserialize)]
 pub struct TokenRequest {
     pub grant_type: Option<String>,
     pub client_id: Option<String>,
