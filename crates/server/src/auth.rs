@@ -73,7 +73,7 @@ impl Credential {
             return Err(reject("malformed", "The access token is invalid."));
         };
         let hash = hash_secret(token);
-        let now = buckle_core::now_unix();
+        let now = state.clock.now();
         match kind {
             TokenKind::Personal | TokenKind::Service => {
                 Self::verify_access_token(state, kind, &hash, now).await

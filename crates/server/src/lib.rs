@@ -2,6 +2,7 @@
 //! `buckle-core`'s pure rules, and shape responses.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod error;
@@ -61,11 +62,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let clock = state.clock.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let now = buckle_core::now_unix();
+            let now = clock.now();
             if let Err(e) = store.purge_expired_sessions(now).await {
                 tracing::warn!(error = %e, "could not purge expired console sessions");
             }

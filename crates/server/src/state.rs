@@ -1,4 +1,5 @@
 use crate::Config;
+use crate::clock::Clock;
 use crate::throttle::SignInThrottle;
 use buckle_core::Catalog;
 use buckle_store::Store;
@@ -15,6 +16,7 @@ pub struct AppState {
     /// Bounds concurrent Argon2 verifications (19 MiB each) so a flood of sign-ins
     /// cannot exhaust memory or threads.
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             password_checks: Arc::new(tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            clock: Clock::default(),
         }
     }
 }

@@ -130,7 +130,7 @@ pub async fn session_account(
     let token = cookie(headers, SESSION_COOKIE)?;
     let account = state
         .store
-        .session_account(&hash_secret(token), buckle_core::now_unix())
+        .session_account(&hash_secret(token), state.clock.now())
         .await
         .ok()??;
     Some((account, crate::manage::csrf_token_for(token)))

@@ -46,7 +46,7 @@ pub async fn create_account(
         avatar_url: String::new(),
         password_hash,
         is_super_admin: super_admin,
-        created_at: buckle_core::now_unix(),
+        created_at: state.clock.now(),
     };
     match state
         .store

@@ -342,7 +342,7 @@ pub async fn create(
     let points = check_points(&state, &actor, &body.permissions, role)?;
     let redirect_uris = check_redirect_uris(body.client_type, &body.redirect_uris)?;
     let secret = (body.client_type == ClientType::Web).then(|| TokenKind::ClientSecret.generate());
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let app = OAuthApp {
         id: buckle_core::ids::new_id(),
         client_id: new_client_id(),
@@ -461,7 +461,7 @@ pub async fn update(
         Some(u) => check_redirect_uris(ClientType::of(&app), u)?,
         None => app.redirect_uris.clone(),
     };
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     if !state
         .store
         .update_app(
@@ -491,7 +491,7 @@ async fn set_enabled(
     let (app, _) = managed_app(&state, &actor, app_id).await?;
     if !state
         .store
-        .set_app_enabled(app.id, enabled, buckle_core::now_unix())
+        .set_app_enabled(app.id, enabled, state.clock.now())
         .await?
     {
         return Err(app_not_found());
@@ -552,7 +552,7 @@ pub async fn reset_secret(
             app.id,
             &hash_secret(&secret),
             &hint(&secret),
-            buckle_core::now_unix(),
+            state.clock.now(),
         )
         .await?
     {
@@ -613,7 +613,7 @@ pub async fn add_key(
         app_id: app.id,
         fingerprint,
         public_pem: key.to_pem(),
-        created_at: buckle_core::now_unix(),
+        created_at: state.clock.now(),
     };
     match state.store.add_app_key(&k, KEY_LIMIT).await {
         Ok(true) => {}
@@ -792,7 +792,7 @@ pub async fn authorize_app(
         org_id.is_empty().then_some(actor.account.id),
     )
     .await?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let grant = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,

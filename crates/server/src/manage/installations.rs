@@ -102,7 +102,7 @@ pub async fn install(
             &org_id,
             "installed",
             actor.account.id,
-            buckle_core::now_unix(),
+            state.clock.now(),
         )
         .await?;
     let row = state

@@ -311,7 +311,7 @@ impl FromRequestParts<AppState> for Actor {
         };
         let account = state
             .store
-            .session_account(&hash_secret(session), buckle_core::now_unix())
+            .session_account(&hash_secret(session), state.clock.now())
             .await?
             .ok_or_else(|| ApiError::unauthenticated("The session has ended; sign in again."))?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);

@@ -51,7 +51,7 @@ pub async fn create(
         kind: kind.to_string(),
         name: clean_name(&body.name, "name", 100)?,
         token_max_days: Some(ORGANIZATION_MAX_DAYS),
-        created_at: buckle_core::now_unix(),
+        created_at: state.clock.now(),
     };
     state
         .store
@@ -212,7 +212,7 @@ pub async fn add_member(
         .account_by_name(body.user_name.trim())
         .await?
         .ok_or_else(|| ApiError::not_found("No account has that user name."))?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     match state
         .store
         .add_organization_member(&org_id, a.id, role.as_str(), now)

@@ -42,7 +42,7 @@ pub async fn sign_in(
     user_name: &str,
     password: &str,
 ) -> Result<(String, Account), ApiError> {
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     if let Some(wait) = state.sign_in_throttle.blocked_for(user_name, now) {
         return Err(ApiError::rate_limited(format!(
             "Too many failed sign-ins for this account; try again in {} minutes.",
@@ -117,7 +117,7 @@ pub async fn login(
     let body = SessionOut {
         account: (&account).into(),
         csrf_token: csrf_token_for(&session),
-        expires_at: Some(buckle_core::now_unix() + state.config.session_ttl),
+        expires_at: Some(state.clock.now() + state.config.session_ttl),
     };
     Ok((
         [(SET_COOKIE, session_cookie(&state, &session))],

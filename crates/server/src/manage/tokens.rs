@@ -175,7 +175,7 @@ pub async fn issue_personal(
 ) -> Result<(String, AccessToken), ApiError> {
     let owner = grantor.account;
     let name = clean_name(&req.name, "name", 100)?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let (role, policy) = match &req.organization_id {
         Some(org_id) => {
             let role = state
@@ -412,7 +412,7 @@ pub async fn create_service(
         &grant,
     )
     .await?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let expiry = read_expiry(
         body.expires_in.as_deref(),
         body.expires_at,

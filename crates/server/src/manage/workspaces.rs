@@ -38,7 +38,7 @@ pub async fn create(
         name: clean_name(&body.name, "name", 100)?,
         org_id: body.organization_id,
         owner_account_id: actor.account.id,
-        created_at: buckle_core::now_unix(),
+        created_at: state.clock.now(),
     };
     state.store.create_workspace(&w).await?;
     ok(WorkspaceOut {
@@ -186,7 +186,7 @@ pub async fn add_member(
     }
     match state
         .store
-        .add_workspace_member(w.id, a.id, &body.role, buckle_core::now_unix())
+        .add_workspace_member(w.id, a.id, &body.role, state.clock.now())
         .await
     {
         Err(buckle_store::StoreError::Conflict) => {

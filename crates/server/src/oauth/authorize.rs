@@ -271,7 +271,7 @@ pub async fn decide(
         }
     };
     let code = TokenKind::AuthorizationCode.generate();
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let stored = AuthCode {
         code_hash: hash_secret(&code),
         app_id: c.app.id,

@@ -32,7 +32,7 @@ pub async fn exchange(
         .redirect_uri
         .as_deref()
         .ok_or_else(|| invalid_request("redirect_uri"))?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let stored = match state.store.consume_code(&hash_secret(code), now).await? {
         Consumed::Fresh(c) => c,
         Consumed::Replayed { family_id } => {

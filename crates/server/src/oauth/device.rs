@@ -43,7 +43,7 @@ async fn issue_code(
             Some(ws)
         }
     };
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let device_code = TokenKind::DeviceCode.generate();
     let mut attempts = 0;
     let user_code = loop {
@@ -120,13 +120,13 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
     if row.used_at.is_some() {
         return Err(invalid_grant("the device code was already used"));
     }
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let status = match row.status.as_str() {
         "approved" => Status::Approved,
         "denied" => Status::Denied,
         _ => Status::Pending,
     };
-    let now_ms = buckle_core::now_unix_ms();
+    let now_ms = state.clock.now_ms();
     let answer = poll(
         status,
         row.expires_at * 1000,
@@ -187,7 +187,7 @@ fn code_form(error: Option<&str>) -> String {
 async fn pending(state: &AppState, typed: &str) -> Option<DeviceCode> {
     let code = normalize_user_code(typed)?;
     let row = state.store.device_code_by_user_code(&code).await.ok()??;
-    (row.status == "pending" && row.expires_at > buckle_core::now_unix()).then_some(row)
+    (row.status == "pending" && row.expires_at > state.clock.now()).then_some(row)
 }
 
 /// `GET /oauth/device[?user_code=]`.
@@ -281,7 +281,7 @@ pub async fn decide(
             "该代码无效、已过期或已被使用。",
         );
     };
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     if f.decision != "approve" {
         let _ = state
             .store

@@ -62,7 +62,7 @@ pub async fn exchange(
         .ok_or_else(no_key)?;
     let key = RsaPublicKey::from_pem(&key.public_pem)
         .map_err(|_| invalid_client("the app's public key is unreadable"))?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let claims = unverified
         .verify(&key, &app.client_id, &state.config.audiences(), now)
         .map_err(|e| invalid_client(e.to_string()))?;

@@ -72,7 +72,7 @@ pub async fn grant(
             "该应用声明了运维权限，只有本实例的超级管理员可以授权。",
         ));
     }
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let mut g = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,

@@ -27,7 +27,7 @@ pub async fn exchange(
         .as_deref()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid_request("refresh_token"))?;
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let used = match state
         .store
         .consume_refresh_token(&hash_secret(token), now)

@@ -39,7 +39,7 @@ pub async fn create(
             "description must have at most 2000 characters.",
         ));
     }
-    let now = buckle_core::now_unix();
+    let now = state.clock.now();
     let bot = Bot {
         id: buckle_core::ids::new_id(),
         workspace_id: ws,
