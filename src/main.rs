@@ -237,7 +237,7 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             };
             let grantor = buckle_server::manage::Grantor {
                 account: &owner,
-                within: None,
+                limit: None,
             };
             let (secret, _) = buckle_server::manage::issue_personal(state, &grantor, req)
                 .await

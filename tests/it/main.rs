@@ -5,6 +5,7 @@ mod testkit;
 
 mod apps;
 mod cli;
+mod grant_policy;
 mod introspect;
 mod manage;
 mod oauth;

@@ -7,12 +7,14 @@ pub mod expiry;
 pub mod ids;
 pub mod jwt;
 pub mod pkce;
+pub mod policy;
 pub mod reach;
 pub mod redirect;
 pub mod rsa_key;
 pub mod secret;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
+pub use policy::{Exceeds, Extent};
 pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
 pub use secret::TokenKind;
 

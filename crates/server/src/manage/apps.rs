@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
+use buckle_core::policy::Extent;
 use buckle_core::rsa_key::RsaPublicKey;
 use buckle_core::secret::{hash_secret, hint};
 use buckle_core::{Level, PermissionSet, Role, TokenKind};
@@ -204,6 +205,35 @@ async fn managed_app(
     Ok((app, role))
 }
 
+/// An app the actor may change or delete ([`managed_app`]); a token also only
+/// one of its own edition whose points it holds (the grant policy).
+async fn changeable_app(
+    state: &AppState,
+    actor: &Actor,
+    client_id: &str,
+) -> Result<(OAuthApp, Option<Role>), ApiError> {
+    let (app, role) = managed_app(state, actor, client_id).await?;
+    actor.may_manage_app(
+        app.org_id.as_deref(),
+        &PermissionSet::decode(&app.permissions),
+    )?;
+    Ok((app, role))
+}
+
+/// What a stored authorization reaches: it lasts until revoked.
+fn grant_extent(permissions: &str, all: bool, workspace_ids: &str, org: Option<&str>) -> Extent {
+    let ids: Vec<i64> = workspace_ids
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    Extent {
+        points: PermissionSet::decode(permissions),
+        workspaces: super::workspaces_of(all, &ids),
+        edition: org.map(str::to_string),
+        expires_at: None,
+    }
+}
+
 fn name_taken(e: StoreError) -> ApiError {
     match e {
         StoreError::Conflict => ApiError::conflict("An app with that name already exists."),
@@ -212,13 +242,13 @@ fn name_taken(e: StoreError) -> ApiError {
 }
 
 /// Checks an app's permission points: known, non-empty, operator points only for
-/// installation super admins. `role` is the actor's role in the owning organization (None for
-/// a personal app).
+/// installation super admins, and within a calling token. `edition` is the owning
+/// organization (None for a personal app).
 fn check_points(
     state: &AppState,
     actor: &Actor,
     names: &[String],
-    role: Option<Role>,
+    edition: Option<&str>,
 ) -> Result<PermissionSet, ApiError> {
     let points = state
         .catalog
@@ -226,8 +256,7 @@ fn check_points(
         .map_err(|e| ApiError::bad_request(format!("permissions: {e}.")))?;
     // An app may declare team/enterprise-level points wherever it is made: the
     // refusal comes when a non-admin tries to authorize it (domain.md).
-    let _ = role;
-    actor.may_grant(&points)?;
+    actor.may_manage_app(edition, &points)?;
     if state.catalog.needs_operator(&points) && !actor.account.is_super_admin {
         return Err(ApiError::forbidden(
             "Only a super admin of this Buckle installation may grant operator permissions.",
@@ -320,18 +349,14 @@ pub async fn create(
     Json(body): Json<CreateApp>,
 ) -> ApiResult<AppOut> {
     actor.require(POINT)?;
-    let role = match &body.organization_id {
-        Some(org) => {
-            let role = actor.role_in(&state, org).await?;
-            if !role.is_admin() {
-                return Err(ApiError::forbidden(
-                    "Only a super admin or admin of the team/enterprise may create OAuth apps.",
-                ));
-            }
-            Some(role)
+    if let Some(org) = &body.organization_id {
+        let role = actor.role_in(&state, org).await?;
+        if !role.is_admin() {
+            return Err(ApiError::forbidden(
+                "Only a super admin or admin of the team/enterprise may create OAuth apps.",
+            ));
         }
-        None => None,
-    };
+    }
     let name = clean_name(&body.name, "name", 100)?;
     let description = clean_description(body.description.as_deref().unwrap_or(""))?;
     if body.app_type == AppType::Channel && body.client_type != ClientType::Service {
@@ -339,7 +364,12 @@ pub async fn create(
             "A channel app must have the client type service (channel apps sign JWTs).",
         ));
     }
-    let points = check_points(&state, &actor, &body.permissions, role)?;
+    let points = check_points(
+        &state,
+        &actor,
+        &body.permissions,
+        body.organization_id.as_deref(),
+    )?;
     let redirect_uris = check_redirect_uris(body.client_type, &body.redirect_uris)?;
     let secret = (body.client_type == ClientType::Web).then(|| TokenKind::ClientSecret.generate());
     let now = state.clock.now();
@@ -444,7 +474,7 @@ pub async fn update(
             "The app type and client type of an app cannot be changed; create a new app instead.",
         ));
     }
-    let (app, role) = managed_app(&state, &actor, &app_id).await?;
+    let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     let name = match &body.name {
         Some(n) => clean_name(n, "name", 100)?,
         None => app.name.clone(),
@@ -454,7 +484,7 @@ pub async fn update(
         None => app.description.clone(),
     };
     let permissions = match &body.permissions {
-        Some(p) => check_points(&state, &actor, p, role)?.encode(),
+        Some(p) => check_points(&state, &actor, p, app.org_id.as_deref())?.encode(),
         None => app.permissions.clone(),
     };
     let redirect_uris = match &body.redirect_uris {
@@ -488,7 +518,7 @@ async fn set_enabled(
     enabled: bool,
 ) -> ApiResult<AppOut> {
     actor.require(POINT)?;
-    let (app, _) = managed_app(&state, &actor, app_id).await?;
+    let (app, _) = changeable_app(&state, &actor, app_id).await?;
     if !state
         .store
         .set_app_enabled(app.id, enabled, state.clock.now())
@@ -526,7 +556,7 @@ pub async fn delete(
     Path(app_id): Path<String>,
 ) -> ApiResult<serde_json::Value> {
     actor.require(POINT)?;
-    let (app, _) = managed_app(&state, &actor, &app_id).await?;
+    let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     if !state.store.delete_app(app.id).await? {
         return Err(app_not_found());
     }
@@ -541,7 +571,7 @@ pub async fn reset_secret(
     Path(app_id): Path<String>,
 ) -> ApiResult<AppOut> {
     actor.require(POINT)?;
-    let (app, _) = managed_app(&state, &actor, &app_id).await?;
+    let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     if ClientType::of(&app) != ClientType::Web {
         return Err(ApiError::bad_request("Only web apps have a client secret."));
     }
@@ -593,7 +623,7 @@ pub async fn add_key(
     Json(body): Json<AddKey>,
 ) -> ApiResult<KeyOut> {
     actor.require(POINT)?;
-    let (app, _) = managed_app(&state, &actor, &app_id).await?;
+    let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     require_service(&app, "public keys")?;
     if body.public_key.len() > MAX_PEM {
         return Err(ApiError::bad_request(
@@ -660,7 +690,7 @@ pub async fn delete_key(
     Path((app_id, fingerprint)): Path<(String, String)>,
 ) -> ApiResult<serde_json::Value> {
     actor.require(POINT)?;
-    let (app, _) = managed_app(&state, &actor, &app_id).await?;
+    let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     require_service(&app, "public keys")?;
     if fingerprint.len() > 100 || !state.store.delete_app_key(app.id, &fingerprint).await? {
         return Err(ApiError::not_found("Key not found."));
@@ -774,7 +804,6 @@ pub async fn authorize_app(
         }
     };
     let points = PermissionSet::decode(&app.permissions);
-    actor.may_grant(&points)?;
     // In an organization the caller is an admin by now; a personal edition has none.
     if state.catalog.highest_level(&points) == Some(Level::Organization) && org_id.is_empty() {
         return Err(ApiError::forbidden(TEAM_LEVEL_REFUSAL));
@@ -792,6 +821,13 @@ pub async fn authorize_app(
         org_id.is_empty().then_some(actor.account.id),
     )
     .await?;
+    // An authorization lasts until revoked: a token may not make one that outlives it.
+    actor.may_grant(&Extent {
+        points: points.clone(),
+        workspaces: super::workspaces_of(body.all_workspaces, &ids),
+        edition: (!org_id.is_empty()).then(|| org_id.clone()),
+        expires_at: None,
+    })?;
     let now = state.clock.now();
     let grant = Grant {
         id: buckle_core::ids::new_id(),
@@ -858,6 +894,12 @@ pub async fn delete_authorization(
         .await?
         .filter(|g| g.app_id == app.id && g.kind == "appauth")
         .ok_or_else(not_found)?;
+    actor.may_grant(&grant_extent(
+        &g.permissions,
+        g.all_workspaces,
+        &g.workspace_ids,
+        g.org(),
+    ))?;
     match g.org() {
         Some(org) => {
             let role = state
@@ -957,6 +999,19 @@ pub async fn revoke_authorized_app(
         .app_by_client_id(&app_id)
         .await?
         .ok_or_else(not_found)?;
+    if actor.token.is_some() {
+        for g in state.store.obo_grants_of(actor.account.id).await? {
+            if g.app_id == app.id {
+                let org = (!g.org_id.is_empty()).then_some(g.org_id.as_str());
+                actor.may_grant(&grant_extent(
+                    &g.permissions,
+                    g.all_workspaces,
+                    &g.workspace_ids,
+                    org,
+                ))?;
+            }
+        }
+    }
     if state
         .store
         .delete_obo_grants(app.id, actor.account.id)

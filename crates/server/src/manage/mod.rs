@@ -20,7 +20,8 @@ use axum::http::Method;
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
 use buckle_core::PermissionSet;
-use buckle_core::reach::{Reach, Role};
+use buckle_core::policy::{self, Exceeds, Extent};
+use buckle_core::reach::{Role, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::Account;
 use serde::Serialize;
@@ -145,24 +146,39 @@ pub fn routes() -> Router<AppState> {
 /// Who is calling the management API.
 pub struct Actor {
     pub account: Account,
-    /// The token's reach when a token (not a session) authenticated the call.
-    pub token: Option<Reach>,
+    /// When a token (not a session) authenticated the call: what the token
+    /// reaches and until when, which bounds everything it makes, edits or deletes.
+    pub token: Option<Extent>,
 }
 
 impl Actor {
     /// Sessions may do anything their account may; tokens also need the area's point.
     pub fn require(&self, point: &str) -> Result<(), ApiError> {
         match &self.token {
-            Some(r) if !r.points.contains(point) => Err(ApiError::forbidden(format!(
+            Some(t) if !t.points.contains(point) => Err(ApiError::forbidden(format!(
                 "The token lacks the permission {point}."
             ))),
             _ => Ok(()),
         }
     }
 
-    /// See [`within_held`].
-    pub fn may_grant(&self, points: &PermissionSet) -> Result<(), ApiError> {
-        within_held(self.token.as_ref().map(|r| &r.points), points)
+    /// The grant policy (`buckle_core::policy`): a token may make, edit or delete
+    /// only what stays within its own points, workspaces, edition and lifetime.
+    pub fn may_grant(&self, granted: &Extent) -> Result<(), ApiError> {
+        policy::may_grant(self.token.as_ref(), granted).map_err(exceeds)
+    }
+
+    /// An app holds no workspaces and never expires: a token may create, change or
+    /// delete only apps of its own edition whose points it holds.
+    pub fn may_manage_app(
+        &self,
+        edition: Option<&str>,
+        points: &PermissionSet,
+    ) -> Result<(), ApiError> {
+        match &self.token {
+            Some(t) => t.covers_app(edition, points).map_err(exceeds),
+            None => Ok(()),
+        }
     }
 
     pub fn require_super_admin(&self) -> Result<(), ApiError> {
@@ -201,15 +217,17 @@ impl Actor {
     }
 }
 
-/// A token (`held`: its points; `None` for a console session or the CLI) may hand
-/// out only points it holds, to new tokens, apps or AppAuth; otherwise it could
-/// mint its own upgrade.
-pub fn within_held(held: Option<&PermissionSet>, points: &PermissionSet) -> Result<(), ApiError> {
-    match held.and_then(|h| points.first_missing_from(h)) {
-        Some(extra) => Err(ApiError::forbidden(format!(
-            "A token cannot grant a permission it does not hold ({extra})."
-        ))),
-        None => Ok(()),
+/// The policy's refusal on the wire: always 403/4101.
+pub fn exceeds(e: Exceeds) -> ApiError {
+    ApiError::forbidden(e.to_string())
+}
+
+/// A stored grant's workspaces: all of its edition, or a list.
+pub fn workspaces_of(all: bool, ids: &[i64]) -> Workspaces {
+    if all {
+        Workspaces::All
+    } else {
+        Workspaces::List(ids.to_vec())
     }
 }
 
@@ -301,9 +319,15 @@ impl FromRequestParts<AppState> for Actor {
             let account = state.store.account_by_id(person).await?.ok_or_else(|| {
                 ApiError::unauthenticated("The access token's account no longer exists.")
             })?;
+            let extent = Extent {
+                points: cred.reach.points,
+                workspaces: cred.reach.workspaces,
+                edition: cred.reach.organization,
+                expires_at: cred.expires_at,
+            };
             return Ok(Actor {
                 account,
-                token: Some(cred.reach),
+                token: Some(extent),
             });
         }
         let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {

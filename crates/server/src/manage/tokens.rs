@@ -7,6 +7,7 @@ use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
 use buckle_core::catalog::Grant;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
+use buckle_core::policy::{self, Exceeds, Extent};
 use buckle_core::reach::Subject;
 use buckle_core::secret::{hash_secret, hint};
 use buckle_core::{Level, PermissionSet, Role, TokenKind};
@@ -65,18 +66,33 @@ pub struct GrantRequest {
 }
 
 /// Who grants: an account, and when a token (not a console session) makes the
-/// call, the token's own points, which bound what it may grant.
+/// call, the token's extent, which bounds what it may make, edit or delete.
 pub struct Grantor<'a> {
     pub account: &'a Account,
-    pub within: Option<&'a PermissionSet>,
+    pub limit: Option<&'a Extent>,
 }
 
 impl<'a> Grantor<'a> {
     pub fn of(actor: &'a Actor) -> Grantor<'a> {
         Grantor {
             account: &actor.account,
-            within: actor.token.as_ref().map(|r| &r.points),
+            limit: actor.token.as_ref(),
         }
+    }
+
+    /// The grant policy: see `buckle_core::policy`.
+    fn may_grant(&self, granted: &Extent) -> Result<(), ApiError> {
+        policy::may_grant(self.limit, granted).map_err(super::exceeds)
+    }
+}
+
+/// What a stored token reaches and until when.
+fn extent_of(t: &AccessToken) -> Extent {
+    Extent {
+        points: PermissionSet::decode(&t.permissions),
+        workspaces: super::workspaces_of(t.all_workspaces, &t.workspace_ids),
+        edition: t.org_id.clone(),
+        expires_at: t.expires_at,
     }
 }
 
@@ -95,7 +111,12 @@ async fn check_grant(
         .catalog
         .parse_set(&g.permissions)
         .map_err(|e| ApiError::bad_request(format!("permissions: {e}.")))?;
-    super::within_held(grantor.within, &points)?;
+    // A token acts only in its own edition: refuse before looking anything up.
+    if let Some(limit) = grantor.limit
+        && limit.edition.as_deref() != org
+    {
+        return Err(super::exceeds(Exceeds::Edition));
+    }
     let grantor_account = grantor.account;
     if state.catalog.highest_level(&points) == Some(Level::Organization)
         && !role.is_some_and(Role::is_admin)
@@ -212,6 +233,12 @@ pub async fn issue_personal(
     )
     .await?;
     let expiry = read_expiry(req.expires_in.as_deref(), req.expires_at, policy, now)?;
+    grantor.may_grant(&Extent {
+        points: points.clone(),
+        workspaces: super::workspaces_of(all, &ids),
+        edition: req.organization_id.clone(),
+        expires_at: expiry.to_stored(),
+    })?;
     let secret = TokenKind::Personal.generate();
     let t = AccessToken {
         id: buckle_core::ids::new_id(),
@@ -303,6 +330,8 @@ async fn edit(
     t: &AccessToken,
     body: UpdateToken,
 ) -> Result<AccessToken, ApiError> {
+    // Editing a token is a power over it: a token may edit only tokens within it.
+    grantor.may_grant(&extent_of(t))?;
     let name = body
         .name
         .as_deref()
@@ -325,6 +354,12 @@ async fn edit(
     };
     let (points, all, ids) =
         check_grant(state, grantor, subject, t.org_id.as_deref(), role, &grant).await?;
+    grantor.may_grant(&Extent {
+        points: points.clone(),
+        workspaces: super::workspaces_of(all, &ids),
+        edition: t.org_id.clone(),
+        expires_at: t.expires_at,
+    })?;
     let changes = TokenChanges {
         name,
         permissions: body.permissions.is_some().then(|| points.encode()),
@@ -371,6 +406,7 @@ pub async fn delete_personal(
 ) -> ApiResult<serde_json::Value> {
     actor.require("Manage.tokens")?;
     let t = own_personal(&state, &actor, &token_id).await?;
+    actor.may_grant(&extent_of(&t))?;
     state.store.delete_token(t.id).await?;
     ok(serde_json::json!({}))
 }
@@ -419,6 +455,12 @@ pub async fn create_service(
         ExpiryPolicy::UNLIMITED,
         now,
     )?;
+    actor.may_grant(&Extent {
+        points: points.clone(),
+        workspaces: super::workspaces_of(all, &ids),
+        edition: Some(org_id.clone()),
+        expires_at: expiry.to_stored(),
+    })?;
     let secret = TokenKind::Service.generate();
     let t = AccessToken {
         id: buckle_core::ids::new_id(),
@@ -516,6 +558,7 @@ pub async fn delete_service(
 ) -> ApiResult<serde_json::Value> {
     actor.require("Manage.tokens")?;
     let (t, _) = admin_service(&state, &actor, &token_id).await?;
+    actor.may_grant(&extent_of(&t))?;
     state.store.delete_token(t.id).await?;
     ok(serde_json::json!({}))
 }
