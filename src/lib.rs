@@ -33,6 +33,8 @@ pub struct FileSettings {
     /// Extra permission catalog files, applied after the shipped one.
     #[serde(default)]
     pub permission_catalogs: Vec<PathBuf>,
+    /// Days the audit log keeps an event.
+    pub audit_retention_days: Option<i64>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over defaults.
@@ -50,6 +52,7 @@ pub struct Settings {
     pub device_poll_interval_seconds: i64,
     pub extra_audiences: Vec<String>,
     pub permission_catalogs: Vec<PathBuf>,
+    pub audit_retention_days: i64,
     /// True when no public URL was configured and it was derived from `listen`.
     pub public_url_derived: bool,
 }
@@ -116,6 +119,10 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             anyhow::bail!("public URL {public_url:?} must start with http:// or https://");
         }
+        let audit_retention_days = file.audit_retention_days.unwrap_or(365);
+        if !(1..=3650).contains(&audit_retention_days) {
+            anyhow::bail!("audit_retention_days must be between 1 and 3650");
+        }
         let personal_token_max_days = file.personal_token_max_days.unwrap_or(30);
         if !(1..=30).contains(&personal_token_max_days) {
             anyhow::bail!("personal_token_max_days must be between 1 and 30");
@@ -162,6 +169,7 @@ impl Settings {
                 .clamp(1, 60),
             extra_audiences: file.extra_audiences,
             permission_catalogs: file.permission_catalogs,
+            audit_retention_days,
             public_url_derived,
         })
     }
@@ -214,6 +222,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     config.personal_token_max = s.personal_token_max_days * buckle_core::expiry::DAY;
     config.device_poll_interval = s.device_poll_interval_seconds;
     config.extra_audiences = s.extra_audiences.clone();
+    config.audit_retention = s.audit_retention_days * buckle_core::expiry::DAY;
     Ok(AppState::new(
         store,
         catalog,

@@ -239,9 +239,16 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
                 account: &owner,
                 limit: None,
             };
-            let (secret, _) = buckle_server::manage::issue_personal(state, &grantor, req)
+            let (secret, t) = buckle_server::manage::issue_personal(state, &grantor, req)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.msg))?;
+            buckle_server::audit::AuditEvent::new(buckle_core::audit::AuditKind::TokenCreated)
+                .by(owner.id, None)
+                .in_org(t.org_id.as_deref())
+                .target(t.id.to_string())
+                .detail(serde_json::json!({"name": t.name, "via": "cli"}))
+                .record(state)
+                .await;
             println!("{secret}");
             Ok(())
         }

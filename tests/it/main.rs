@@ -4,6 +4,7 @@
 mod testkit;
 
 mod apps;
+mod audit;
 mod cli;
 mod grant_policy;
 mod introspect;

@@ -1,6 +1,7 @@
 //! Buckle's domain, free of I/O: identifiers and secrets, the permission catalog,
 //! expiry rules and the reach decision every OpenAPI call goes through.
 
+pub mod audit;
 pub mod catalog;
 pub mod device;
 pub mod expiry;

@@ -18,6 +18,8 @@ pub struct Config {
     pub device_poll_interval: i64,
     /// Extra names accepted as a JWT `aud` besides the public URL's host.
     pub extra_audiences: Vec<String>,
+    /// How long the audit log keeps an event, seconds.
+    pub audit_retention: i64,
 }
 
 impl Config {
@@ -31,6 +33,7 @@ impl Config {
             device_code_ttl: 300,
             device_poll_interval: 5,
             extra_audiences: Vec::new(),
+            audit_retention: 365 * 86_400,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Buckle's HTTP surface. Handlers are thin: they parse wire DTOs, call the store and
 //! `buckle-core`'s pure rules, and shape responses.
 
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -55,25 +56,37 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     }
 }
 
+/// One pass of the hourly clean-up: what can no longer be used, and audit events
+/// past their retention.
+pub async fn housekeeping(state: &AppState) {
+    let now = state.clock.now();
+    if let Err(e) = state.store.purge_expired_sessions(now).await {
+        tracing::warn!(error = %e, "could not purge expired console sessions");
+    }
+    if let Err(e) = state.store.purge_expired_oauth(now).await {
+        tracing::warn!(error = %e, "could not purge expired OAuth codes and tokens");
+    }
+    if let Err(e) = state
+        .store
+        .purge_audit(now - state.config.audit_retention)
+        .await
+    {
+        tracing::warn!(error = %e, "could not purge old audit events");
+    }
+}
+
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let store = state.store.clone();
-    let clock = state.clock.clone();
+    let hk_state = state.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let now = clock.now();
-            if let Err(e) = store.purge_expired_sessions(now).await {
-                tracing::warn!(error = %e, "could not purge expired console sessions");
-            }
-            if let Err(e) = store.purge_expired_oauth(now).await {
-                tracing::warn!(error = %e, "could not purge expired OAuth codes and tokens");
-            }
+            housekeeping(&hk_state).await;
         }
     });
     let app = router(state);

@@ -431,6 +431,13 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
     ),
     (
         "get",
+        "/api/manage/audit_events",
+        Auth::Manage,
+        "The audit log, newest first (Manage.audit): super admins see every event, organization admins their organization's (organization_id), others their own; kind, since, before_id, limit",
+        "",
+    ),
+    (
+        "get",
         "/api/manage/authorized_apps",
         Auth::Manage,
         "Apps the caller authorized to act for them (OBO)",

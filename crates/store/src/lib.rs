@@ -2,6 +2,7 @@
 //! both engines read) run on SQLite or PostgreSQL; each dialect has its own migrations.
 
 mod accounts;
+mod audit;
 mod bots;
 mod oauth;
 mod organizations;
@@ -10,6 +11,7 @@ mod tokens;
 mod workspaces;
 
 pub use accounts::{Account, NewAccount};
+pub use audit::{AuditQuery, AuditRecord};
 pub use bots::Bot;
 pub use oauth::{
     AppKey, AuthCode, Consumed, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken,

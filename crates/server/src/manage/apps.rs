@@ -5,9 +5,11 @@
 
 use super::{Actor, TEAM_LEVEL_REFUSAL, clean_name};
 use crate::AppState;
+use crate::audit::AuditEvent;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
+use buckle_core::audit::AuditKind;
 use buckle_core::policy::Extent;
 use buckle_core::rsa_key::RsaPublicKey;
 use buckle_core::secret::{hash_secret, hint};
@@ -220,6 +222,31 @@ async fn changeable_app(
     Ok((app, role))
 }
 
+/// An audit event about an app (by its client id): never a secret.
+fn app_event(actor: &Actor, kind: AuditKind, app: &OAuthApp) -> AuditEvent {
+    actor
+        .audit(kind)
+        .in_org(app.org_id.as_deref())
+        .target(app.client_id.clone())
+        .detail(serde_json::json!({"name": app.name, "client_type": app.client_type}))
+}
+
+/// An audit event about an AppAuth authorization.
+fn grant_event(actor: &Actor, kind: AuditKind, app: &OAuthApp, g: &Grant) -> AuditEvent {
+    actor
+        .audit(kind)
+        .in_org(g.org())
+        .target(app.client_id.clone())
+        .detail(serde_json::json!({
+            "name": app.name,
+            "kind": g.kind,
+            "authorization_id": g.id.to_string(),
+            "permissions": PermissionSet::decode(&g.permissions).names(),
+            "all_workspaces": g.all_workspaces,
+            "workspace_ids": g.workspace_ids.split_whitespace().collect::<Vec<_>>(),
+        }))
+}
+
 /// What a stored authorization reaches: it lasts until revoked.
 fn grant_extent(permissions: &str, all: bool, workspace_ids: &str, org: Option<&str>) -> Extent {
     let ids: Vec<i64> = workspace_ids
@@ -407,6 +434,9 @@ pub async fn create(
             "This edition allows at most {limit} OAuth apps."
         )));
     }
+    app_event(&actor, AuditKind::AppCreated, &app)
+        .record(&state)
+        .await;
     ok(view(&state, &app, secret).await?)
 }
 
@@ -508,6 +538,9 @@ pub async fn update(
         return Err(app_not_found());
     }
     let app = state.store.app(app.id).await?.ok_or_else(app_not_found)?;
+    app_event(&actor, AuditKind::AppEdited, &app)
+        .record(&state)
+        .await;
     ok(view(&state, &app, None).await?)
 }
 
@@ -527,6 +560,12 @@ async fn set_enabled(
         return Err(app_not_found());
     }
     let app = state.store.app(app.id).await?.ok_or_else(app_not_found)?;
+    let kind = if enabled {
+        AuditKind::AppEnabled
+    } else {
+        AuditKind::AppDisabled
+    };
+    app_event(&actor, kind, &app).record(&state).await;
     ok(view(&state, &app, None).await?)
 }
 
@@ -560,6 +599,9 @@ pub async fn delete(
     if !state.store.delete_app(app.id).await? {
         return Err(app_not_found());
     }
+    app_event(&actor, AuditKind::AppDeleted, &app)
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }
 
@@ -589,6 +631,9 @@ pub async fn reset_secret(
         return Err(app_not_found());
     }
     let app = state.store.app(app.id).await?.ok_or_else(app_not_found)?;
+    app_event(&actor, AuditKind::AppSecretReset, &app)
+        .record(&state)
+        .await;
     ok(view(&state, &app, Some(secret)).await?)
 }
 
@@ -655,6 +700,10 @@ pub async fn add_key(
         Err(StoreError::Conflict) => return Err(duplicate()),
         Err(e) => return Err(e.into()),
     }
+    app_event(&actor, AuditKind::KeyAdded, &app)
+        .detail(serde_json::json!({"name": app.name, "fingerprint": k.fingerprint}))
+        .record(&state)
+        .await;
     ok(KeyOut {
         fingerprint: k.fingerprint,
         created_at: k.created_at,
@@ -695,6 +744,10 @@ pub async fn delete_key(
     if fingerprint.len() > 100 || !state.store.delete_app_key(app.id, &fingerprint).await? {
         return Err(ApiError::not_found("Key not found."));
     }
+    app_event(&actor, AuditKind::KeyRemoved, &app)
+        .detail(serde_json::json!({"name": app.name, "fingerprint": fingerprint}))
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }
 
@@ -853,6 +906,9 @@ pub async fn authorize_app(
         .grant(grant_id)
         .await?
         .ok_or_else(ApiError::internal)?;
+    grant_event(actor, AuditKind::AuthorizationGranted, &app, &g)
+        .record(&state)
+        .await;
     Ok((app, g))
 }
 
@@ -924,6 +980,9 @@ pub async fn delete_authorization(
             state.store.delete_grant(g.id).await?;
         }
     }
+    grant_event(&actor, AuditKind::AuthorizationRevoked, &app, &g)
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }
 
@@ -1020,5 +1079,9 @@ pub async fn revoke_authorized_app(
     {
         return Err(not_found());
     }
+    app_event(&actor, AuditKind::AuthorizationRevoked, &app)
+        .detail(serde_json::json!({"name": app.name, "kind": "obo"}))
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }

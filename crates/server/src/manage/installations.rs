@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::Path;
 use axum::extract::State;
 use buckle_core::PermissionSet;
+use buckle_core::audit::AuditKind;
 use buckle_store::Installation;
 use serde::Serialize;
 
@@ -116,6 +117,13 @@ pub async fn install(
         .into_iter()
         .find(|i| i.app_id == app.id)
         .ok_or_else(ApiError::internal)?;
+    actor
+        .audit(AuditKind::AppInstalled)
+        .in_org(Some(&org_id))
+        .target(app.client_id.clone())
+        .detail(serde_json::json!({"name": app.name}))
+        .record(&state)
+        .await;
     ok(row.into())
 }
 
@@ -136,5 +144,12 @@ pub async fn uninstall(
             "The app is not installed in this team/enterprise.",
         ));
     }
+    actor
+        .audit(AuditKind::AppUninstalled)
+        .in_org(Some(&org_id))
+        .target(app.client_id.clone())
+        .detail(serde_json::json!({"name": app.name}))
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod apps;
+mod audit;
 mod installations;
 mod organizations;
 mod session;
@@ -12,6 +13,7 @@ mod tokens;
 mod workspaces;
 
 use crate::AppState;
+use crate::audit::AuditEvent;
 use crate::auth::{Credential, bearer};
 use crate::error::{ApiError, ApiResult, ok};
 use axum::Router;
@@ -20,6 +22,7 @@ use axum::http::Method;
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
 use buckle_core::PermissionSet;
+use buckle_core::audit::AuditKind;
 use buckle_core::policy::{self, Exceeds, Extent};
 use buckle_core::reach::{Role, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
@@ -136,6 +139,7 @@ pub fn routes() -> Router<AppState> {
             "/api/manage/organizations/{org_id}/installations/{app_id}",
             post(installations::install).delete(installations::uninstall),
         )
+        .route("/api/manage/audit_events", get(audit::list))
         .route("/api/manage/authorized_apps", get(apps::authorized_apps))
         .route(
             "/api/manage/authorized_apps/{app_id}",
@@ -149,9 +153,16 @@ pub struct Actor {
     /// When a token (not a session) authenticated the call: what the token
     /// reaches and until when, which bounds everything it makes, edits or deletes.
     pub token: Option<Extent>,
+    /// That token's id, for the audit log.
+    pub token_id: Option<i64>,
 }
 
 impl Actor {
+    /// An audit event done by this actor.
+    pub fn audit(&self, kind: AuditKind) -> AuditEvent {
+        AuditEvent::new(kind).by(self.account.id, self.token_id)
+    }
+
     /// Sessions may do anything their account may; tokens also need the area's point.
     pub fn require(&self, point: &str) -> Result<(), ApiError> {
         match &self.token {
@@ -328,6 +339,7 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(Actor {
                 account,
                 token: Some(extent),
+                token_id: Some(cred.id),
             });
         }
         let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {
@@ -354,6 +366,7 @@ impl FromRequestParts<AppState> for Actor {
         Ok(Actor {
             account,
             token: None,
+            token_id: None,
         })
     }
 }

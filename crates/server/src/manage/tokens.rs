@@ -2,9 +2,11 @@
 
 use super::{Actor, clean_name};
 use crate::AppState;
+use crate::audit::AuditEvent;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
+use buckle_core::audit::AuditKind;
 use buckle_core::catalog::Grant;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::policy::{self, Exceeds, Extent};
@@ -53,6 +55,22 @@ impl TokenOut {
             token: secret,
         }
     }
+}
+
+/// An audit event about a token: what it grants, never its secret.
+fn audited(actor: &Actor, kind: AuditKind, t: &AccessToken) -> AuditEvent {
+    actor
+        .audit(kind)
+        .in_org(t.org_id.as_deref())
+        .target(t.id.to_string())
+        .detail(serde_json::json!({
+            "token_kind": t.kind.as_str(),
+            "name": t.name,
+            "permissions": PermissionSet::decode(&t.permissions).names(),
+            "all_workspaces": t.all_workspaces,
+            "workspace_ids": t.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "expires_at": t.expires_at,
+        }))
 }
 
 /// What a credential grants, as asked for.
@@ -268,6 +286,9 @@ pub async fn create_personal(
 ) -> ApiResult<TokenOut> {
     actor.require("Manage.tokens")?;
     let (secret, t) = issue_personal(&state, &Grantor::of(&actor), body).await?;
+    audited(&actor, AuditKind::TokenCreated, &t)
+        .record(&state)
+        .await;
     ok(TokenOut::of(&t, Some(secret)))
 }
 
@@ -395,6 +416,9 @@ pub async fn update_personal(
         body,
     )
     .await?;
+    audited(&actor, AuditKind::TokenEdited, &t)
+        .record(&state)
+        .await;
     ok(TokenOut::of(&t, None))
 }
 
@@ -408,6 +432,9 @@ pub async fn delete_personal(
     let t = own_personal(&state, &actor, &token_id).await?;
     actor.may_grant(&extent_of(&t))?;
     state.store.delete_token(t.id).await?;
+    audited(&actor, AuditKind::TokenDeleted, &t)
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }
 
@@ -479,6 +506,9 @@ pub async fn create_service(
         last_used_at: None,
     };
     state.store.insert_token(&t).await?;
+    audited(&actor, AuditKind::TokenCreated, &t)
+        .record(&state)
+        .await;
     ok(TokenOut::of(&t, Some(secret)))
 }
 
@@ -547,6 +577,9 @@ pub async fn update_service(
         body,
     )
     .await?;
+    audited(&actor, AuditKind::TokenEdited, &t)
+        .record(&state)
+        .await;
     ok(TokenOut::of(&t, None))
 }
 
@@ -560,5 +593,8 @@ pub async fn delete_service(
     let (t, _) = admin_service(&state, &actor, &token_id).await?;
     actor.may_grant(&extent_of(&t))?;
     state.store.delete_token(t.id).await?;
+    audited(&actor, AuditKind::TokenDeleted, &t)
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }

@@ -2,7 +2,9 @@
 //! the consent page and the device verification page.
 
 use crate::AppState;
+use crate::audit::AuditEvent;
 use crate::console::page::{both, esc};
+use buckle_core::audit::AuditKind;
 use buckle_core::{Level, PermissionSet, Role};
 use buckle_store::{Account, Grant, OAuthApp};
 
@@ -100,6 +102,20 @@ pub async fn grant(
             .await
             .map_err(store_err)?;
     }
+    AuditEvent::new(AuditKind::AuthorizationGranted)
+        .by(user.id, None)
+        .in_org(edition.as_deref())
+        .target(app.client_id.clone())
+        .detail(serde_json::json!({
+            "name": app.name,
+            "kind": "obo",
+            "authorization_id": g.id.to_string(),
+            "permissions": PermissionSet::decode(&g.permissions).names(),
+            "all_workspaces": g.all_workspaces,
+            "workspace_ids": g.workspace_ids.split_whitespace().collect::<Vec<_>>(),
+        }))
+        .record(state)
+        .await;
     Ok(g)
 }
 

@@ -122,6 +122,7 @@ pub async fn decide(
     let actor = Actor {
         account: user,
         token: None,
+        token_id: None,
     };
     let req = Authorize {
         organization_id: Some(f.organization_id),

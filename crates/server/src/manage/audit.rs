@@ -1,0 +1,109 @@
+//! `GET /api/manage/audit_events`: the audit log, newest first.
+//! Installation super admins read every event; an organization's admins read
+//! its events (`organization_id`); everyone else reads the events they did or
+//! that concern their account.
+
+use super::Actor;
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ok};
+use crate::extract::{Query, id};
+use axum::extract::State;
+use buckle_core::audit::AuditKind;
+use buckle_store::{AuditQuery, AuditRecord};
+use serde::{Deserialize, Serialize};
+
+const POINT: &str = "Manage.audit";
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    organization_id: Option<String>,
+    kind: Option<String>,
+    /// Unix seconds: only events at or after.
+    since: Option<i64>,
+    /// The next page: events older than this id.
+    before_id: Option<String>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct AuditEventOut {
+    id: String,
+    at: i64,
+    kind: String,
+    actor_user_id: Option<String>,
+    /// The token the actor used (`None`: a console session or the CLI).
+    via_token_id: Option<String>,
+    subject_user_id: Option<String>,
+    organization_id: Option<String>,
+    target: String,
+    client_addr: Option<String>,
+    detail: serde_json::Value,
+}
+
+impl From<AuditRecord> for AuditEventOut {
+    fn from(r: AuditRecord) -> AuditEventOut {
+        AuditEventOut {
+            id: r.id.to_string(),
+            at: r.at,
+            kind: r.kind,
+            actor_user_id: r.actor_account_id.map(|a| a.to_string()),
+            via_token_id: r.via_token_id.map(|t| t.to_string()),
+            subject_user_id: r.subject_account_id.map(|a| a.to_string()),
+            organization_id: r.org_id,
+            target: r.target,
+            client_addr: r.client_addr,
+            detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+        }
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<AuditParams>,
+) -> ApiResult<Vec<AuditEventOut>> {
+    actor.require(POINT)?;
+    let kind = match q.kind.as_deref() {
+        Some(k) => Some(
+            AuditKind::parse(k)
+                .ok_or_else(|| ApiError::bad_request(format!("kind: unknown event kind {k:?}.")))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}."
+        )));
+    }
+    let before_id = q
+        .before_id
+        .as_deref()
+        .map(|b| id(b, "before_id"))
+        .transpose()?;
+    let (org_id, account_id) = match q.organization_id {
+        Some(org) => {
+            actor.require_org_admin(&state, &org).await?;
+            (Some(org), None)
+        }
+        None if actor.account.is_super_admin => (None, None),
+        None => (None, Some(actor.account.id)),
+    };
+    let rows = state
+        .store
+        .audit_events(&AuditQuery {
+            org_id,
+            account_id,
+            kind,
+            since: q.since,
+            before_id,
+            limit,
+        })
+        .await?;
+    ok(rows.into_iter().map(AuditEventOut::from).collect())
+}

@@ -1,0 +1,102 @@
+//! The audit log's rows: appended by the server, read by the management API,
+//! dropped after the retention period.
+
+use crate::{Result, Store, with_pool};
+
+/// One recorded security event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRecord {
+    /// Assigned by the database, in order.
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub actor_account_id: Option<i64>,
+    pub via_token_id: Option<i64>,
+    pub subject_account_id: Option<i64>,
+    pub org_id: Option<String>,
+    pub target: String,
+    pub client_addr: Option<String>,
+    pub detail: String,
+}
+
+/// Which events a reader sees: newest first, `limit` at most.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only events of this organization.
+    pub org_id: Option<String>,
+    /// Only events done by or concerning this account.
+    pub account_id: Option<i64>,
+    pub kind: Option<String>,
+    pub since: Option<i64>,
+    /// Only events older than this id (the next page).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+macro_rules! columns {
+    () => {
+        "id, at, kind, actor_account_id, via_token_id, subject_account_id, org_id, target, client_addr, detail"
+    };
+}
+
+impl Store {
+    /// Appends an event; `id` of `e` is ignored (the database assigns it).
+    pub async fn record_audit(&self, e: &AuditRecord) -> Result<()> {
+        with_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO audit_events (at, kind, actor_account_id, via_token_id, subject_account_id, org_id, target, client_addr, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )
+        .bind(e.at)
+        .bind(&e.kind)
+        .bind(e.actor_account_id)
+        .bind(e.via_token_id)
+        .bind(e.subject_account_id)
+        .bind(&e.org_id)
+        .bind(&e.target)
+        .bind(&e.client_addr)
+        .bind(&e.detail)
+        .execute(p)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Events matching `q`; every filter is optional and bound as a parameter.
+    pub async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
+        // The casts give PostgreSQL a type for parameters that may be NULL.
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, AuditRecord>(
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM audit_events
+             WHERE (CAST($1 AS TEXT) IS NULL OR org_id = $1)
+               AND (CAST($2 AS BIGINT) IS NULL OR actor_account_id = $2 OR subject_account_id = $2)
+               AND (CAST($3 AS TEXT) IS NULL OR kind = $3)
+               AND (CAST($4 AS BIGINT) IS NULL OR at >= $4)
+               AND (CAST($5 AS BIGINT) IS NULL OR id < $5)
+             ORDER BY id DESC LIMIT $6"
+            )
+        )
+        .bind(&q.org_id)
+        .bind(q.account_id)
+        .bind(&q.kind)
+        .bind(q.since)
+        .bind(q.before_id)
+        .bind(q.limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Drops events recorded before `before` (the retention period).
+    pub async fn purge_audit(&self, before: i64) -> Result<u64> {
+        Ok(with_pool!(self, |p| sqlx::query(
+            "DELETE FROM audit_events WHERE at < $1"
+        )
+        .bind(before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+}
