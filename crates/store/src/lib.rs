@@ -6,6 +6,7 @@ mod bots;
 mod oauth;
 mod organizations;
 mod sessions;
+mod throttle;
 mod tokens;
 mod workspaces;
 
@@ -16,6 +17,7 @@ pub use oauth::{
     OAuthApp, OAuthToken, RefreshToken,
 };
 pub use organizations::{Membership, OrgMember, Organization};
+pub use throttle::{OVERFLOW_KEY, StoredCounters, ThrottleScope};
 pub use tokens::{AccessToken, NewAccessToken, TokenChanges, TokenKindDb};
 pub use workspaces::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 
