@@ -12,3 +12,4 @@ mod openapi;
 mod sdk;
 mod sdk_oauth;
 mod security;
+mod throttle;
