@@ -79,22 +79,33 @@ async fn an_attack_on_an_account_does_not_keep_its_owner_out(s: Server) {
     let admin = s.super_admin("admin").await;
     // The owner's browser signed in before: it holds a known-device cookie.
     let owner = client_from("127.0.0.1", true);
-    sign_in_with(&s, &owner, "admin", &admin.password).await.ok();
+    sign_in_with(&s, &owner, "admin", &admin.password)
+        .await
+        .ok();
 
     // The attacker's 50 wrong passwords, from one address, waiting out each delay.
     let attacker = client_from("127.0.0.1", true);
     let waits = guess(&s, &attacker, "admin", 50).await;
     // Slowed: a wait before every attempt past the free ones, growing up to a cap.
-    assert_eq!(waits.len(), 50 - ACCOUNT.free_failures as usize, "{waits:?}");
+    assert_eq!(
+        waits.len(),
+        50 - ACCOUNT.free_failures as usize,
+        "{waits:?}"
+    );
     assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
     assert!(waits[1] > waits[0], "{waits:?}");
     assert_eq!(*waits.last().unwrap(), ACCOUNT.max_delay, "{waits:?}");
     // Right now the account must wait: even its right password is refused from
     // a device the account does not know.
-    let msg = sign_in_with(&s, &client_from("127.0.0.1", true), "admin", &admin.password)
-        .await
-        .fails(429, 4013)
-        .to_string();
+    let msg = sign_in_with(
+        &s,
+        &client_from("127.0.0.1", true),
+        "admin",
+        &admin.password,
+    )
+    .await
+    .fails(429, 4013)
+    .to_string();
     assert_eq!(wait_in(&msg), ACCOUNT.max_delay, "{msg}");
 
     // The owner's known device signs in at once, from the same address.
@@ -118,9 +129,14 @@ async fn an_attack_on_an_account_does_not_keep_its_owner_out(s: Server) {
         .fails(429, 4013);
     // No hard lock: after the wait, the right password works from anywhere.
     s.state.clock.advance(ACCOUNT.max_delay);
-    sign_in_with(&s, &client_from("127.0.0.1", false), "admin", &admin.password)
-        .await
-        .ok();
+    sign_in_with(
+        &s,
+        &client_from("127.0.0.1", false),
+        "admin",
+        &admin.password,
+    )
+    .await
+    .ok();
 }
 
 async fn one_address_guessing_many_names_is_slowed(s: Server) {
@@ -140,9 +156,14 @@ async fn one_address_guessing_many_names_is_slowed(s: Server) {
         .to_string();
     assert_eq!(wait_in(&msg), ADDRESS.first_delay, "{msg}");
     // Another address is not slowed by it.
-    sign_in_with(&s, &client_from("127.0.0.3", false), "carol", &carol.password)
-        .await
-        .ok();
+    sign_in_with(
+        &s,
+        &client_from("127.0.0.3", false),
+        "carol",
+        &carol.password,
+    )
+    .await
+    .ok();
 }
 
 async fn a_flood_of_made_up_names_does_not_switch_counting_off(s: Server) {

@@ -99,7 +99,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for &b in ALPHABET {
             assert!(seen.insert(b), "no letter twice");
-            assert!(!b"AEIOUY01".contains(&b), "no vowels, digits or look-alikes");
+            assert!(
+                !b"AEIOUY01".contains(&b),
+                "no vowels, digits or look-alikes"
+            );
         }
         let c = new_user_code();
         assert_eq!(c.chars().filter(|c| *c != '-').count(), 8);

@@ -41,7 +41,12 @@ pub async fn remember(state: &AppState, account_id: i64) -> Result<String, ApiEr
     let now = state.clock.now();
     state
         .store
-        .add_known_device(&hash_secret(&token), account_id, now, now + KNOWN_DEVICE_TTL)
+        .add_known_device(
+            &hash_secret(&token),
+            account_id,
+            now,
+            now + KNOWN_DEVICE_TTL,
+        )
         .await?;
     Ok(format!(
         "{KNOWN_DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={KNOWN_DEVICE_TTL}{}",

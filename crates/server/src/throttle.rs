@@ -4,7 +4,7 @@
 
 use buckle_core::secret::hash_secret;
 use buckle_core::throttle::{self, Counter, Policy, SignInCounters};
-use buckle_store::{StoreError, Store, ThrottleScope};
+use buckle_store::{Store, StoreError, ThrottleScope};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -137,7 +137,12 @@ impl Throttle {
     }
 
     /// The password was wrong: count it against whoever judged the attempt.
-    pub async fn failed(&self, store: &Store, attempt: &Attempt, now: i64) -> Result<(), StoreError> {
+    pub async fn failed(
+        &self,
+        store: &Store,
+        attempt: &Attempt,
+        now: i64,
+    ) -> Result<(), StoreError> {
         match &attempt.judge {
             Judge::KnownDevice { device } => {
                 self.fail(

@@ -158,8 +158,8 @@ pub async fn login(
         expires_at: Some(state.clock.now() + state.config.session_ttl),
     };
     let mut resp = Envelope(body).into_response();
-    for c in std::iter::once(session_cookie(&state, &signed.session))
-        .chain(signed.known_device_cookie)
+    for c in
+        std::iter::once(session_cookie(&state, &signed.session)).chain(signed.known_device_cookie)
     {
         if let Ok(v) = c.parse() {
             resp.headers_mut().append(SET_COOKIE, v);
