@@ -18,6 +18,7 @@ on_both_databases!(
     servers_on_one_database_share_the_counts,
     guessing_the_current_password_is_slowed,
     guessing_device_user_codes_is_refused_after_a_few,
+    only_an_accounts_latest_devices_stay_known,
 );
 
 /// A client connecting from `address` (any 127.x.y.z reaches the loopback
@@ -388,4 +389,38 @@ async fn guessing_device_user_codes_is_refused_after_a_few(s: Server) {
     s.state.clock.advance(USER_CODE_ACCOUNT.first_delay);
     let (status, done) = b.device_decision(&user_code, &alice, "approve", "").await;
     assert_eq!(status, 200, "{done}");
+}
+
+async fn only_an_accounts_latest_devices_stay_known(s: Server) {
+    s.state.clock.freeze();
+    let frank = s.user("frank").await;
+    let first = client_from("127.0.0.1", true);
+    sign_in_with(&s, &first, "frank", &frank.password)
+        .await
+        .ok();
+    // A script signing in again and again without keeping its cookies.
+    let keep = buckle_server::known_device::KNOWN_DEVICES_PER_ACCOUNT;
+    let mut latest = None;
+    for _ in 0..keep {
+        // Devices are ordered by the second they signed in.
+        s.state.clock.advance(1);
+        let c = client_from("127.0.0.1", true);
+        sign_in_with(&s, &c, "frank", &frank.password).await.ok();
+        latest = Some(c);
+    }
+    let latest = latest.unwrap();
+    // Someone else makes the account wait.
+    let attacker = client_from("127.0.0.5", false);
+    for i in 0..ACCOUNT.free_failures {
+        sign_in_with(&s, &attacker, "frank", &format!("guess-{i}"))
+            .await
+            .fails(401, 4100);
+    }
+    // The oldest device was forgotten; the latest is still known.
+    sign_in_with(&s, &first, "frank", &frank.password)
+        .await
+        .fails(429, 4013);
+    sign_in_with(&s, &latest, "frank", &frank.password)
+        .await
+        .ok();
 }

@@ -16,12 +16,17 @@ pub const KNOWN_DEVICE_COOKIE: &str = "buckle_device";
 /// How long a device stays known after its sign-in, seconds (180 days).
 pub const KNOWN_DEVICE_TTL: i64 = 180 * 86_400;
 
+/// Devices remembered per account; a new one beyond this forgets the oldest, so
+/// a script signing in without keeping cookies cannot grow the table unbounded.
+pub const KNOWN_DEVICES_PER_ACCOUNT: i64 = 20;
+
 /// The digest of the request's known-device cookie when it is unexpired and
-/// belongs to `account_id`.
+/// belongs to `account_id`. The cookie is looked up whether or not the account
+/// exists (`None`), so the lookup's time tells nothing about user names.
 pub async fn recognized(
     state: &AppState,
     headers: &HeaderMap,
-    account_id: i64,
+    account_id: Option<i64>,
 ) -> Result<Option<String>, ApiError> {
     let Some(token) = cookie(headers, KNOWN_DEVICE_COOKIE).filter(|t| !t.is_empty()) else {
         return Ok(None);
@@ -31,7 +36,7 @@ pub async fn recognized(
         .store
         .known_device_account(&hash, state.clock.now())
         .await?;
-    Ok((owner == Some(account_id)).then_some(hash))
+    Ok((owner.is_some() && owner == account_id).then_some(hash))
 }
 
 /// Remembers this device for `account_id`; the `Set-Cookie` value that gives it
@@ -46,6 +51,7 @@ pub async fn remember(state: &AppState, account_id: i64) -> Result<String, ApiEr
             account_id,
             now,
             now + KNOWN_DEVICE_TTL,
+            KNOWN_DEVICES_PER_ACCOUNT,
         )
         .await?;
     Ok(format!(

@@ -152,13 +152,15 @@ impl Store {
         .map(|r| r.rows_affected()))?)
     }
 
-    /// Remembers a device (by its cookie's digest) that signed in to `account_id`.
+    /// Remembers a device (by its cookie's digest) that signed in to `account_id`,
+    /// keeping only the account's `keep` most recent devices.
     pub async fn add_known_device(
         &self,
         token_hash: &str,
         account_id: i64,
         now: i64,
         expires_at: i64,
+        keep: i64,
     ) -> Result<()> {
         with_pool!(self, |p| sqlx::query(
             "INSERT INTO known_devices (token_hash, account_id, created_at, expires_at)
@@ -168,6 +170,19 @@ impl Store {
         .bind(account_id)
         .bind(now)
         .bind(expires_at)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        // The newest first; the one just added wins ties within its second.
+        with_pool!(self, |p| sqlx::query(
+            "DELETE FROM known_devices WHERE account_id = $1 AND token_hash NOT IN (
+                 SELECT token_hash FROM known_devices WHERE account_id = $1
+                 ORDER BY created_at DESC, CASE WHEN token_hash = $2 THEN 0 ELSE 1 END
+                 LIMIT $3)"
+        )
+        .bind(account_id)
+        .bind(token_hash)
+        .bind(keep)
         .execute(p)
         .await
         .map(|_| ()))?;

@@ -195,7 +195,8 @@ pub async fn change_password(
     }
     crate::password::check_strength(&body.new_password).map_err(ApiError::bad_request)?;
     let now = state.clock.now();
-    let known_device = crate::known_device::recognized(&state, &headers, actor.account.id).await?;
+    let known_device =
+        crate::known_device::recognized(&state, &headers, Some(actor.account.id)).await?;
     let attempt = state
         .throttle
         .sign_in_attempt(

@@ -66,10 +66,8 @@ pub async fn sign_in(
 ) -> Result<SignedIn, ApiError> {
     let now = state.clock.now();
     let account = state.store.account_by_name(user_name.trim()).await?;
-    let known_device = match &account {
-        Some(a) => crate::known_device::recognized(state, headers, a.id).await?,
-        None => None,
-    };
+    let known_device =
+        crate::known_device::recognized(state, headers, account.as_ref().map(|a| a.id)).await?;
     let attempt = state
         .throttle
         .sign_in_attempt(&state.store, user_name, address, known_device, now)
