@@ -200,6 +200,11 @@ enum Refused {
     Unavailable,
 }
 
+fn unavailable(e: buckle_store::StoreError) -> Refused {
+    tracing::error!(error = %e, "storage failure while checking a user code");
+    Refused::Unavailable
+}
+
 /// The pending request of a typed user code, counting wrong codes against the
 /// account and the address and refusing everything while they must wait.
 async fn pending_guarded(
@@ -213,7 +218,7 @@ async fn pending_guarded(
         .throttle
         .user_code_wait(&state.store, account_id, address, now)
         .await
-        .map_err(|_| Refused::Unavailable)?;
+        .map_err(unavailable)?;
     if wait > 0 {
         return Err(Refused::TooMany(wait));
     }
@@ -224,7 +229,7 @@ async fn pending_guarded(
                 .throttle
                 .user_code_failed(&state.store, account_id, address, now)
                 .await
-                .map_err(|_| Refused::Unavailable)?;
+                .map_err(unavailable)?;
             Err(Refused::Unknown)
         }
     }
