@@ -14,3 +14,4 @@ mod openapi;
 mod sdk;
 mod sdk_oauth;
 mod security;
+mod throttle;

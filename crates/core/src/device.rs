@@ -4,6 +4,15 @@
 use rand::Rng;
 
 /// No vowels (no words), no look-alikes.
+///
+/// Guessing (RFC 8628 §5.1): 8 characters from these 20 letters make
+/// 20^8 ≈ 2.56e10 codes (about 34.6 bits), drawn from the CSPRNG. The verification
+/// page lets one account and one address enter only a few wrong codes before
+/// growing waits (`throttle::USER_CODE_ACCOUNT`, `USER_CODE_ADDRESS`: 5 and 10
+/// free, then 30 s doubling up to 15 minutes), i.e. about 100 guesses a day. With
+/// even 1,000 codes pending at once, each guess hits one with probability
+/// 1,000 / 2.56e10 ≈ 4e-8, so a day of guessing succeeds with about 4e-6, and a
+/// code lives minutes (`device_code_ttl`, 5 by default, 30 at most).
 const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// A user code such as `WDJB-MJHT`.
@@ -83,6 +92,22 @@ pub fn poll(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn user_codes_hold_about_34_bits() {
+        assert_eq!(ALPHABET.len(), 20);
+        let mut seen = std::collections::HashSet::new();
+        for &b in ALPHABET {
+            assert!(seen.insert(b), "no letter twice");
+            assert!(
+                !b"AEIOUY01".contains(&b),
+                "no vowels, digits or look-alikes"
+            );
+        }
+        let c = new_user_code();
+        assert_eq!(c.chars().filter(|c| *c != '-').count(), 8);
+        assert!((20f64.powi(8).log2() - 34.57).abs() < 0.01);
+    }
 
     #[test]
     fn user_codes() {

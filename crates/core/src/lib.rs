@@ -13,6 +13,7 @@ pub mod reach;
 pub mod redirect;
 pub mod rsa_key;
 pub mod secret;
+pub mod throttle;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
 pub use policy::{Exceeds, Extent};

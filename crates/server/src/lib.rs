@@ -9,6 +9,7 @@ pub mod console;
 pub mod error;
 pub mod extract;
 pub mod introspect;
+pub mod known_device;
 pub mod logid;
 pub mod manage;
 pub mod metrics;
@@ -16,6 +17,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod openapi_doc;
 pub mod password;
+pub mod peer;
 pub mod state;
 pub mod throttle;
 
@@ -73,6 +75,17 @@ pub async fn housekeeping(state: &AppState) {
     {
         tracing::warn!(error = %e, "could not purge old audit events");
     }
+    let forgotten = now - buckle_core::throttle::FORGET_AFTER;
+    if let Err(e) = state
+        .store
+        .purge_forgotten_throttle_counters(forgotten)
+        .await
+    {
+        tracing::warn!(error = %e, "could not purge old throttling counters");
+    }
+    if let Err(e) = state.store.purge_expired_known_devices(now).await {
+        tracing::warn!(error = %e, "could not purge expired known devices");
+    }
 }
 
 /// Serves until `shutdown` resolves.
@@ -89,7 +102,8 @@ pub async fn serve(
             housekeeping(&hk_state).await;
         }
     });
-    let app = router(state);
+    // The peer address feeds per-address throttling (`peer::PeerAddress`).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -90,7 +90,7 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "post",
         "/api/manage/session",
         Auth::None,
-        "Sign in; sets the buckle_session cookie",
+        "Sign in; sets the buckle_session cookie, and the buckle_device cookie on a device new to the account. Repeated wrong passwords get 429/4013 with growing waits (per user name and client address; a known device by its own failures)",
         "SignIn",
     ),
     (
@@ -139,7 +139,7 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "post",
         "/api/manage/accounts/me/password",
         Auth::Manage,
-        "Change the password (console sessions only); ends every session",
+        "Change the password (console sessions only); ends every session. Wrong current passwords count as failed sign-ins (429/4013 when they must wait)",
         "ChangePassword",
     ),
     (

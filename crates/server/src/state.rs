@@ -1,6 +1,6 @@
 use crate::Config;
 use crate::clock::Clock;
-use crate::throttle::SignInThrottle;
+use crate::throttle::Throttle;
 use buckle_core::Catalog;
 use buckle_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -12,7 +12,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub config: Arc<Config>,
     pub metrics: Option<PrometheusHandle>,
-    pub sign_in_throttle: Arc<SignInThrottle>,
+    /// Password and device user-code guessing limits (counters in the database).
+    pub throttle: Arc<Throttle>,
     /// Bounds concurrent Argon2 verifications (19 MiB each) so a flood of sign-ins
     /// cannot exhaust memory or threads.
     pub password_checks: Arc<tokio::sync::Semaphore>,
@@ -31,8 +32,7 @@ impl AppState {
             catalog: Arc::new(catalog),
             config: Arc::new(config),
             metrics,
-            // Ten wrong passwords per user name per 15 minutes.
-            sign_in_throttle: Arc::new(SignInThrottle::new(10, 15 * 60)),
+            throttle: Arc::new(Throttle::new(crate::throttle::DEFAULT_CAPACITY)),
             password_checks: Arc::new(tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),

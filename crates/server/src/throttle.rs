@@ -1,85 +1,243 @@
-//! Slows password guessing: after too many failed sign-ins for one user name within
-//! a window, further attempts are refused (429/4013) until the window passes.
+//! Slows password and device user-code guessing with growing waits, counted in
+//! the database (so every Buckle process on it shares the counts). What to count
+//! lives here; how long an attempt waits is decided in `buckle_core::throttle`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use buckle_core::secret::hash_secret;
+use buckle_core::throttle::{self, Counter, Policy, SignInCounters};
+use buckle_store::{Store, StoreError, ThrottleScope};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-pub struct SignInThrottle {
-    max_failures: u32,
-    window_secs: i64,
-    failures: Mutex<HashMap<String, (u32, i64)>>,
+/// Keys tracked per scope by default. Past it, untracked keys share one overflow
+/// counter (stricter), so a flood of made-up names cannot grow the table without
+/// bound nor switch counting off.
+pub const DEFAULT_CAPACITY: u64 = 100_000;
+
+pub struct Throttle {
+    capacity: AtomicU64,
 }
 
-/// Past this many tracked names, expired entries are swept on the next failure.
-const SWEEP_AT: usize = 10_000;
-/// The most names tracked at once.
-const MAX_TRACKED: usize = 100_000;
+/// Who judges one sign-in or current-password attempt, and how long it must wait.
+pub struct Attempt {
+    judge: Judge,
+    /// Seconds before this attempt may go ahead; 0 when it may go ahead now.
+    pub wait: i64,
+}
 
-impl SignInThrottle {
-    pub fn new(max_failures: u32, window_secs: i64) -> SignInThrottle {
-        SignInThrottle {
-            max_failures,
-            window_secs,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// User names are case-sensitive, exactly as the account lookup compares them.
-    fn key(user_name: &str) -> String {
-        user_name.trim().to_string()
-    }
-
-    /// Seconds until `user_name` may try again, or `None` when it may try now.
-    pub fn blocked_for(&self, user_name: &str, now: i64) -> Option<i64> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let (count, since) = *map.get(&Self::key(user_name))?;
-        let left = since + self.window_secs - now;
-        (count >= self.max_failures && left > 0).then_some(left)
-    }
-
-    pub fn record_failure(&self, user_name: &str, now: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= SWEEP_AT {
-            let window = self.window_secs;
-            map.retain(|_, (_, since)| now - *since < window);
-        }
-        // Memory stays bounded under a flood of made-up names; names already
-        // tracked keep counting. (The password-check semaphore bounds the rate.)
-        if map.len() >= MAX_TRACKED && !map.contains_key(&Self::key(user_name)) {
-            return;
-        }
-        let entry = map.entry(Self::key(user_name)).or_insert((0, now));
-        if now - entry.1 >= self.window_secs {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-    }
-
-    pub fn record_success(&self, user_name: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Self::key(user_name));
+impl Attempt {
+    /// Whether a known-device cookie of the account judged this attempt.
+    pub fn is_known_device(&self) -> bool {
+        matches!(self.judge, Judge::KnownDevice { .. })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::SignInThrottle;
+enum Judge {
+    KnownDevice { device: String },
+    Elsewhere { account: String, address: String },
+}
 
-    #[test]
-    fn blocks_after_max_failures_until_the_window_ends() {
-        let t = SignInThrottle::new(3, 100);
-        for i in 0..3 {
-            assert_eq!(t.blocked_for("alice", 1000 + i), None);
-            t.record_failure("alice ", 1000 + i);
+fn account_key(user_name: &str) -> String {
+    // As the account lookup compares names: trimmed, case-sensitive.
+    hash_secret(user_name.trim())
+}
+
+fn address_key(address: IpAddr) -> String {
+    hash_secret(&throttle::address_key(address))
+}
+
+/// "try again in N seconds", for the 429 answers.
+pub fn try_again_in(wait: i64) -> String {
+    if wait == 1 {
+        "try again in 1 second".to_string()
+    } else {
+        format!("try again in {wait} seconds")
+    }
+}
+
+impl Throttle {
+    pub fn new(capacity: u64) -> Throttle {
+        Throttle {
+            capacity: AtomicU64::new(capacity),
         }
-        assert_eq!(t.blocked_for("alice", 1010), Some(90));
-        assert_eq!(t.blocked_for("ALICE", 1010), None, "another account");
-        assert_eq!(t.blocked_for("bob", 1010), None);
-        assert_eq!(t.blocked_for("alice", 1100), None);
-        // A new window starts counting afresh.
-        t.record_failure("alice", 1100);
-        assert_eq!(t.blocked_for("alice", 1101), None);
-        t.record_success("alice");
-        assert_eq!(t.blocked_for("alice", 1101), None);
+    }
+
+    /// Keys each scope tracks before untracked ones share the overflow counter.
+    pub fn capacity(&self) -> u64 {
+        self.capacity.load(Ordering::Relaxed)
+    }
+
+    /// Changes the capacity (tests lower it instead of sending 100,000 requests).
+    pub fn set_capacity(&self, capacity: u64) {
+        self.capacity.store(capacity, Ordering::Relaxed);
+    }
+
+    /// The counter that judges `key`: its own, or the overflow one when untracked.
+    async fn counter(
+        &self,
+        store: &Store,
+        scope: ThrottleScope,
+        key: &str,
+    ) -> Result<Option<Counter>, StoreError> {
+        let c = store.throttle_counters(scope, key).await?;
+        Ok(throttle::own_or_overflow(c.own, c.overflow))
+    }
+
+    async fn fail(
+        &self,
+        store: &Store,
+        scope: ThrottleScope,
+        key: &str,
+        policy: Policy,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        store
+            .record_throttle_failure(scope, key, now, now - policy.forget_after, self.capacity())
+            .await
+    }
+
+    /// Judges a password attempt for `user_name` from `address`. `known_device` is
+    /// the digest of a known-device cookie already checked to belong to this
+    /// account; with it, only that device's own failures count.
+    pub async fn sign_in_attempt(
+        &self,
+        store: &Store,
+        user_name: &str,
+        address: IpAddr,
+        known_device: Option<String>,
+        now: i64,
+    ) -> Result<Attempt, StoreError> {
+        let (judge, counters) = match known_device {
+            Some(device) => {
+                let c = self
+                    .counter(store, ThrottleScope::SignInDevice, &device)
+                    .await?;
+                (
+                    Judge::KnownDevice { device },
+                    SignInCounters::KnownDevice { device: c },
+                )
+            }
+            None => {
+                let account = account_key(user_name);
+                let address = address_key(address);
+                let counters = SignInCounters::Elsewhere {
+                    account: self
+                        .counter(store, ThrottleScope::SignInAccount, &account)
+                        .await?,
+                    address: self
+                        .counter(store, ThrottleScope::SignInAddress, &address)
+                        .await?,
+                };
+                (Judge::Elsewhere { account, address }, counters)
+            }
+        };
+        Ok(Attempt {
+            judge,
+            wait: throttle::sign_in_wait(counters, now),
+        })
+    }
+
+    /// The password was wrong: count it against whoever judged the attempt.
+    pub async fn failed(
+        &self,
+        store: &Store,
+        attempt: &Attempt,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        match &attempt.judge {
+            Judge::KnownDevice { device } => {
+                self.fail(
+                    store,
+                    ThrottleScope::SignInDevice,
+                    device,
+                    throttle::KNOWN_DEVICE,
+                    now,
+                )
+                .await
+            }
+            Judge::Elsewhere { account, address } => {
+                self.fail(
+                    store,
+                    ThrottleScope::SignInAccount,
+                    account,
+                    throttle::ACCOUNT,
+                    now,
+                )
+                .await?;
+                self.fail(
+                    store,
+                    ThrottleScope::SignInAddress,
+                    address,
+                    throttle::ADDRESS,
+                    now,
+                )
+                .await
+            }
+        }
+    }
+
+    /// The password was right: forget the failures of the device or the account.
+    /// The address keeps its count: one valid account of its own must not let an
+    /// address wipe the failures it made guessing others.
+    pub async fn succeeded(&self, store: &Store, attempt: &Attempt) -> Result<(), StoreError> {
+        match &attempt.judge {
+            Judge::KnownDevice { device } => {
+                store
+                    .clear_throttle_counter(ThrottleScope::SignInDevice, device)
+                    .await
+            }
+            Judge::Elsewhere { account, .. } => {
+                store
+                    .clear_throttle_counter(ThrottleScope::SignInAccount, account)
+                    .await
+            }
+        }
+    }
+
+    /// Seconds before `account_id` may enter another device user code from `address`.
+    pub async fn user_code_wait(
+        &self,
+        store: &Store,
+        account_id: i64,
+        address: IpAddr,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let account = self
+            .counter(
+                store,
+                ThrottleScope::UserCodeAccount,
+                &hash_secret(&account_id.to_string()),
+            )
+            .await?;
+        let address = self
+            .counter(store, ThrottleScope::UserCodeAddress, &address_key(address))
+            .await?;
+        Ok(throttle::user_code_wait(account, address, now))
+    }
+
+    /// A wrong (unknown, expired or used) user code was entered. Right codes
+    /// forget nothing: anyone can make a valid code of their own to enter.
+    pub async fn user_code_failed(
+        &self,
+        store: &Store,
+        account_id: i64,
+        address: IpAddr,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.fail(
+            store,
+            ThrottleScope::UserCodeAccount,
+            &hash_secret(&account_id.to_string()),
+            throttle::USER_CODE_ACCOUNT,
+            now,
+        )
+        .await?;
+        self.fail(
+            store,
+            ThrottleScope::UserCodeAddress,
+            &address_key(address),
+            throttle::USER_CODE_ADDRESS,
+            now,
+        )
+        .await
     }
 }

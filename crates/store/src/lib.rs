@@ -7,6 +7,7 @@ mod bots;
 mod oauth;
 mod organizations;
 mod sessions;
+mod throttle;
 mod tokens;
 mod workspaces;
 
@@ -18,6 +19,7 @@ pub use oauth::{
     OAuthApp, OAuthToken, RefreshToken,
 };
 pub use organizations::{Membership, OrgMember, Organization};
+pub use throttle::{OVERFLOW_KEY, StoredCounters, ThrottleScope};
 pub use tokens::{AccessToken, NewAccessToken, TokenChanges, TokenKindDb};
 pub use workspaces::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 

@@ -4,6 +4,7 @@
 use super::page::{both, hidden, render};
 use crate::AppState;
 use crate::manage::{SESSION_COOKIE, cookie};
+use crate::peer::PeerAddress;
 use axum::extract::{Form, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
@@ -91,6 +92,7 @@ pub struct LoginForm {
 /// `POST /login`.
 pub async fn submit(
     State(state): State<AppState>,
+    PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -103,17 +105,21 @@ pub async fn submit(
         );
         return page(&state, &next, StatusCode::FORBIDDEN, Some(&msg));
     }
-    match crate::manage::sign_in(&state, &f.user_name, &f.password).await {
-        Ok((session, _account)) => {
+    match crate::manage::sign_in(&state, &f.user_name, &f.password, address, &headers).await {
+        Ok(signed) => {
             let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, next)]).into_response();
-            if let Ok(v) = crate::manage::session_cookie(&state, &session).parse() {
-                resp.headers_mut().append(SET_COOKIE, v);
+            for c in std::iter::once(crate::manage::session_cookie(&state, &signed.session))
+                .chain(signed.known_device_cookie)
+            {
+                if let Ok(v) = c.parse() {
+                    resp.headers_mut().append(SET_COOKIE, v);
+                }
             }
             resp
         }
         Err(e) => {
             let msg = if e.code == 4013 {
-                both(&e.msg, "登录失败次数过多，请稍后再试。")
+                both(&e.msg, "密码错误次数过多，请稍后再试。")
             } else {
                 both("Wrong user name or password.", "用户名或密码错误。")
             };

@@ -2,7 +2,9 @@ use super::{AccountOut, Actor, clean_name};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Query};
+use crate::peer::PeerAddress;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use buckle_store::{Account, NewAccount};
 use serde::Deserialize;
 
@@ -177,8 +179,12 @@ pub struct ChangePassword {
 }
 
 /// `POST /api/manage/accounts/me/password`: ends every session of the account.
+/// Wrong current passwords count against the sign-in throttle, as sign-ins do
+/// (per account and address, or per known device).
 pub async fn change_password(
     State(state): State<AppState>,
+    PeerAddress(address): PeerAddress,
+    headers: HeaderMap,
     actor: Actor,
     Json(body): Json<ChangePassword>,
 ) -> ApiResult<serde_json::Value> {
@@ -188,6 +194,22 @@ pub async fn change_password(
         ));
     }
     crate::password::check_strength(&body.new_password).map_err(ApiError::bad_request)?;
+    let now = state.clock.now();
+    let known_device =
+        crate::known_device::recognized(&state, &headers, Some(actor.account.id)).await?;
+    let attempt = state
+        .throttle
+        .sign_in_attempt(
+            &state.store,
+            &actor.account.user_name,
+            address,
+            known_device,
+            now,
+        )
+        .await?;
+    if attempt.wait > 0 {
+        return Err(super::too_many_failures(attempt.wait));
+    }
     let stored = actor.account.password_hash.clone();
     let (current, new) = (body.current_password, body.new_password);
     let hashed = tokio::task::spawn_blocking(move || {
@@ -196,8 +218,10 @@ pub async fn change_password(
     .await
     .map_err(|_| ApiError::internal())?;
     let Some(hashed) = hashed else {
+        state.throttle.failed(&state.store, &attempt, now).await?;
         return Err(ApiError::forbidden("The current password is wrong."));
     };
+    state.throttle.succeeded(&state.store, &attempt).await?;
     state.store.set_password(actor.account.id, &hashed).await?;
     state.store.delete_sessions_of(actor.account.id).await?;
     ok(serde_json::json!({}))

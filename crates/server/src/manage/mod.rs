@@ -31,7 +31,9 @@ use serde::Serialize;
 
 pub use accounts::create_account;
 pub use apps::{Authorize, authorize_app};
-pub use session::{SESSION_COOKIE, csrf_token_for, session_cookie, sign_in};
+pub use session::{
+    SESSION_COOKIE, SignedIn, csrf_token_for, session_cookie, sign_in, too_many_failures,
+};
 pub use tokens::{CreatePersonal, Grantor, TEAM_LEVEL_REFUSAL, issue_personal};
 
 pub fn routes() -> Router<AppState> {

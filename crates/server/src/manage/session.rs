@@ -4,6 +4,7 @@ use super::{AccountOut, Actor, cookie};
 use crate::AppState;
 use crate::error::{ApiError, Envelope};
 use crate::extract::Json;
+use crate::peer::PeerAddress;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
@@ -12,6 +13,7 @@ use buckle_core::TokenKind;
 use buckle_core::secret::hash_secret;
 use buckle_store::Account;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 pub const SESSION_COOKIE: &str = "buckle_session";
 
@@ -35,21 +37,44 @@ pub struct SessionOut {
     expires_at: Option<i64>,
 }
 
+/// A successful sign-in.
+pub struct SignedIn {
+    /// The new session's secret (the session cookie's value).
+    pub session: String,
+    pub account: Account,
+    /// A `Set-Cookie` value making this device known to the account, when it was not.
+    pub known_device_cookie: Option<String>,
+}
+
+/// The 429 answer to an attempt that must wait `wait` seconds.
+pub fn too_many_failures(wait: i64) -> ApiError {
+    ApiError::rate_limited(format!(
+        "Too many failed password attempts; {}.",
+        crate::throttle::try_again_in(wait)
+    ))
+}
+
 /// Checks a user name and password (throttled, timing-equalized) and opens a
-/// session; returns the session secret. Shared by the JSON API and the sign-in page.
+/// session. Shared by the JSON API and the sign-in page. `headers` may carry the
+/// known-device cookie; `address` is the client's.
 pub async fn sign_in(
     state: &AppState,
     user_name: &str,
     password: &str,
-) -> Result<(String, Account), ApiError> {
+    address: IpAddr,
+    headers: &HeaderMap,
+) -> Result<SignedIn, ApiError> {
     let now = state.clock.now();
-    if let Some(wait) = state.sign_in_throttle.blocked_for(user_name, now) {
-        return Err(ApiError::rate_limited(format!(
-            "Too many failed sign-ins for this account; try again in {} minutes.",
-            (wait + 59) / 60
-        )));
-    }
     let account = state.store.account_by_name(user_name.trim()).await?;
+    let known_device =
+        crate::known_device::recognized(state, headers, account.as_ref().map(|a| a.id)).await?;
+    let attempt = state
+        .throttle
+        .sign_in_attempt(&state.store, user_name, address, known_device, now)
+        .await?;
+    if attempt.wait > 0 {
+        return Err(too_many_failures(attempt.wait));
+    }
     let stored = account
         .as_ref()
         .map(|a| a.password_hash.clone())
@@ -78,10 +103,15 @@ pub async fn sign_in(
     .map_err(|_| ApiError::internal())?;
     let Some(account) = account.filter(|_| valid) else {
         metrics::counter!("buckle_console_sign_in_failures_total").increment(1);
-        state.sign_in_throttle.record_failure(user_name, now);
+        state.throttle.failed(&state.store, &attempt, now).await?;
         return Err(ApiError::unauthenticated("Wrong user name or password."));
     };
-    state.sign_in_throttle.record_success(user_name);
+    state.throttle.succeeded(&state.store, &attempt).await?;
+    let known_device_cookie = if attempt.is_known_device() {
+        None
+    } else {
+        Some(crate::known_device::remember(state, account.id).await?)
+    };
     let session = TokenKind::Session.generate();
     state
         .store
@@ -92,7 +122,11 @@ pub async fn sign_in(
             now + state.config.session_ttl,
         )
         .await?;
-    Ok((session, account))
+    Ok(SignedIn {
+        session,
+        account,
+        known_device_cookie,
+    })
 }
 
 /// The `Set-Cookie` value of a new session.
@@ -111,19 +145,25 @@ pub fn session_cookie(state: &AppState, session: &str) -> String {
 /// `POST /api/manage/session`: sign in.
 pub async fn login(
     State(state): State<AppState>,
+    PeerAddress(address): PeerAddress,
+    headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> Result<Response, ApiError> {
-    let (session, account) = sign_in(&state, &body.user_name, &body.password).await?;
+    let signed = sign_in(&state, &body.user_name, &body.password, address, &headers).await?;
     let body = SessionOut {
-        account: (&account).into(),
-        csrf_token: csrf_token_for(&session),
+        account: (&signed.account).into(),
+        csrf_token: csrf_token_for(&signed.session),
         expires_at: Some(state.clock.now() + state.config.session_ttl),
     };
-    Ok((
-        [(SET_COOKIE, session_cookie(&state, &session))],
-        Envelope(body),
-    )
-        .into_response())
+    let mut resp = Envelope(body).into_response();
+    for c in
+        std::iter::once(session_cookie(&state, &signed.session)).chain(signed.known_device_cookie)
+    {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
 }
 
 static DUMMY_HASH: std::sync::LazyLock<String> =

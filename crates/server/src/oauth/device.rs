@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
 use crate::error::OAuthError;
+use crate::peer::PeerAddress;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Form, OriginalUri, Query, State};
@@ -21,6 +22,7 @@ use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::DeviceCode;
 use serde::Deserialize;
 use serde_json::json;
+use std::net::IpAddr;
 
 async fn issue_code(
     state: &AppState,
@@ -190,9 +192,89 @@ async fn pending(state: &AppState, typed: &str) -> Option<DeviceCode> {
     (row.status == "pending" && row.expires_at > state.clock.now()).then_some(row)
 }
 
+/// Why a typed user code found no request to decide.
+enum Refused {
+    /// Too many wrong codes from this account or address (RFC 8628 §5.1): wait.
+    TooMany(i64),
+    Unknown,
+    Unavailable,
+}
+
+fn unavailable(e: buckle_store::StoreError) -> Refused {
+    tracing::error!(error = %e, "storage failure while checking a user code");
+    Refused::Unavailable
+}
+
+/// The pending request of a typed user code, counting wrong codes against the
+/// account and the address and refusing everything while they must wait.
+async fn pending_guarded(
+    state: &AppState,
+    account_id: i64,
+    address: IpAddr,
+    typed: &str,
+) -> Result<DeviceCode, Refused> {
+    let now = state.clock.now();
+    let wait = state
+        .throttle
+        .user_code_wait(&state.store, account_id, address, now)
+        .await
+        .map_err(unavailable)?;
+    if wait > 0 {
+        return Err(Refused::TooMany(wait));
+    }
+    match pending(state, typed).await {
+        Some(row) => Ok(row),
+        None => {
+            state
+                .throttle
+                .user_code_failed(&state.store, account_id, address, now)
+                .await
+                .map_err(unavailable)?;
+            Err(Refused::Unknown)
+        }
+    }
+}
+
+/// The page answering a refused user code.
+fn refused(why: Refused, with_form: bool) -> Response {
+    let (status, msg) = match why {
+        Refused::TooMany(wait) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            both(
+                &format!(
+                    "Too many wrong codes; {}.",
+                    crate::throttle::try_again_in(wait)
+                ),
+                &format!("错误代码过多，请在 {wait} 秒后重试。"),
+            ),
+        ),
+        Refused::Unknown => (
+            StatusCode::NOT_FOUND,
+            both(
+                "That code is unknown, expired or already used.",
+                "该代码无效、已过期或已被使用。",
+            ),
+        ),
+        Refused::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            both(
+                "The code cannot be checked right now; try again shortly.",
+                "暂时无法验证该代码，请稍后再试。",
+            ),
+        ),
+    };
+    let body = if with_form {
+        code_form(Some(&msg))
+    } else {
+        format!("<p class=\"error\">{msg}</p>")
+    };
+    render(status, "Connect a device", "连接设备", &body)
+}
+
 /// `GET /oauth/device[?user_code=]`.
 pub async fn page(
     State(state): State<AppState>,
+    PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PageParams>,
@@ -208,17 +290,9 @@ pub async fn page(
             &code_form(None),
         );
     };
-    let Some(row) = pending(&state, &typed).await else {
-        let msg = both(
-            "That code is unknown, expired or already used.",
-            "该代码无效、已过期或已被使用。",
-        );
-        return render(
-            StatusCode::NOT_FOUND,
-            "Connect a device",
-            "连接设备",
-            &code_form(Some(&msg)),
-        );
+    let row = match pending_guarded(&state, user.id, address, &typed).await {
+        Ok(row) => row,
+        Err(why) => return refused(why, true),
     };
     let Ok(Some(app)) = state.store.app(row.app_id).await else {
         return message(
@@ -257,6 +331,7 @@ pub struct DecisionForm {
 /// `POST /oauth/device`: approve or deny.
 pub async fn decide(
     State(state): State<AppState>,
+    PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     Form(f): Form<DecisionForm>,
 ) -> Response {
@@ -272,14 +347,9 @@ pub async fn decide(
             "表单与当前会话不符，请重新打开页面。",
         );
     }
-    let Some(row) = pending(&state, &f.user_code).await else {
-        return message(
-            StatusCode::NOT_FOUND,
-            "Connect a device",
-            "连接设备",
-            "That code is unknown, expired or already used.",
-            "该代码无效、已过期或已被使用。",
-        );
+    let row = match pending_guarded(&state, user.id, address, &f.user_code).await {
+        Ok(row) => row,
+        Err(why) => return refused(why, false),
     };
     let now = state.clock.now();
     if f.decision != "approve" {
