@@ -6,6 +6,7 @@ use crate::testkit::*;
 use serde_json::{Value, json};
 
 on_both_databases!(
+    sign_in_events_are_recorded_with_the_address_and_never_the_typed_text,
     credential_and_app_events_are_recorded_without_secrets,
     readers_see_only_their_events,
     events_older_than_the_retention_are_dropped
@@ -122,6 +123,7 @@ async fn credential_and_app_events_are_recorded_without_secrets(s: Server) {
     assert_eq!(
         seen,
         [
+            "sign_in",
             "token_created",
             "token_edited",
             "app_created",
@@ -276,4 +278,65 @@ async fn events_older_than_the_retention_are_dropped(s: Server) {
         !kinds(r.ok()).contains(&"token_created".to_string()),
         "{r:?}"
     );
+}
+
+async fn sign_in_events_are_recorded_with_the_address_and_never_the_typed_text(s: Server) {
+    let root = s.super_admin("root").await;
+    let alice = s.user("alice").await;
+    let client = reqwest::Client::new();
+    for (name, password) in [
+        ("alice", "wrong-password-1"),
+        ("a-password-typed-as-a-name", "x"),
+    ] {
+        let r = client
+            .post(s.url("/api/manage/session"))
+            .json(&json!({"user_name": name, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        Reply::of(r).await.fails(401, 4100);
+    }
+    let session = s.login(&alice).await;
+    session
+        .post(
+            "/api/manage/accounts/me/password",
+            json!({"current_password": alice.password, "new_password": "a brand new passphrase"}),
+        )
+        .await
+        .ok();
+    let r = s.login(&root).await.get("/api/manage/audit_events").await;
+    let events = r.ok().as_array().unwrap().clone();
+    let mut seen: Vec<(String, Value)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["subject_user_id"].clone(),
+            )
+        })
+        .collect();
+    seen.reverse();
+    let alice_id = Value::String(alice.id.to_string());
+    let root_id = Value::String(root.id.to_string());
+    assert_eq!(
+        seen,
+        [
+            ("sign_in_failed".to_string(), alice_id.clone()),
+            ("sign_in_failed".to_string(), Value::Null),
+            ("sign_in".to_string(), alice_id.clone()),
+            ("password_changed".to_string(), alice_id),
+            ("sign_in".to_string(), root_id),
+        ]
+    );
+    for e in &events {
+        assert_eq!(e["client_addr"], "127.0.0.1", "{e}");
+    }
+    let text = r.body.to_string();
+    for typed in [
+        "a-password-typed-as-a-name",
+        "wrong-password-1",
+        "a brand new passphrase",
+    ] {
+        assert!(!text.contains(typed), "{typed} in the audit log");
+    }
 }

@@ -14,6 +14,7 @@ pub struct AuditEvent {
     subject: Option<i64>,
     org: Option<String>,
     target: String,
+    client_addr: Option<String>,
     detail: Value,
 }
 
@@ -26,6 +27,7 @@ impl AuditEvent {
             subject: None,
             org: None,
             target: String::new(),
+            client_addr: None,
             detail: Value::Object(Default::default()),
         }
     }
@@ -53,6 +55,12 @@ impl AuditEvent {
         self
     }
 
+    /// The client's network address.
+    pub fn from_addr(mut self, address: std::net::IpAddr) -> AuditEvent {
+        self.client_addr = Some(address.to_string());
+        self
+    }
+
     pub fn detail(mut self, detail: Value) -> AuditEvent {
         self.detail = detail;
         self
@@ -70,7 +78,7 @@ impl AuditEvent {
             subject_account_id: self.subject.or(self.actor),
             org_id: self.org,
             target: self.target,
-            client_addr: None,
+            client_addr: self.client_addr,
             detail: self.detail.to_string(),
         };
         if let Err(e) = state.store.record_audit(&row).await {

@@ -224,5 +224,10 @@ pub async fn change_password(
     state.throttle.succeeded(&state.store, &attempt).await?;
     state.store.set_password(actor.account.id, &hashed).await?;
     state.store.delete_sessions_of(actor.account.id).await?;
+    actor
+        .audit(buckle_core::audit::AuditKind::PasswordChanged)
+        .from_addr(address)
+        .record(&state)
+        .await;
     ok(serde_json::json!({}))
 }

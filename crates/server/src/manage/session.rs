@@ -2,6 +2,7 @@
 
 use super::{AccountOut, Actor, cookie};
 use crate::AppState;
+use crate::audit::AuditEvent;
 use crate::error::{ApiError, Envelope};
 use crate::extract::Json;
 use crate::peer::PeerAddress;
@@ -10,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
+use buckle_core::audit::AuditKind;
 use buckle_core::secret::hash_secret;
 use buckle_store::Account;
 use serde::{Deserialize, Serialize};
@@ -101,9 +103,16 @@ pub async fn sign_in(
     })
     .await
     .map_err(|_| ApiError::internal())?;
+    let account_id = account.as_ref().map(|a| a.id);
     let Some(account) = account.filter(|_| valid) else {
         metrics::counter!("buckle_console_sign_in_failures_total").increment(1);
         state.throttle.failed(&state.store, &attempt, now).await?;
+        // The typed name is not recorded: it may be a password typed in the wrong field.
+        let mut event = AuditEvent::new(AuditKind::SignInFailed).from_addr(address);
+        if let Some(id) = account_id {
+            event = event.about(id);
+        }
+        event.record(state).await;
         return Err(ApiError::unauthenticated("Wrong user name or password."));
     };
     state.throttle.succeeded(&state.store, &attempt).await?;
@@ -122,6 +131,12 @@ pub async fn sign_in(
             now + state.config.session_ttl,
         )
         .await?;
+    AuditEvent::new(AuditKind::SignIn)
+        .by(account.id, None)
+        .from_addr(address)
+        .detail(serde_json::json!({"known_device": attempt.is_known_device()}))
+        .record(state)
+        .await;
     Ok(SignedIn {
         session,
         account,
@@ -188,9 +203,9 @@ pub async fn logout(
     actor: Actor,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let _ = actor;
     if let Some(s) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&hash_secret(s)).await?;
+        actor.audit(AuditKind::SignOut).record(&state).await;
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     Ok(([(SET_COOKIE, clear)], Envelope(serde_json::json!({}))).into_response())
