@@ -16,6 +16,7 @@ on_both_databases!(
     refresh_rotation_and_chain_revocation,
     device_flow,
     jwt_grant_and_its_refusals,
+    jwt_grant_honours_nbf_and_refuses_crit,
     jwt_authorization_paths,
     disabling_suspends_and_deleting_revokes,
     obo_tokens_follow_the_app_and_the_user,
@@ -867,6 +868,40 @@ async fn jwt_grant_and_its_refusals(s: Server) {
     .await
     .error(403, "access_deny");
     assert_eq!(msg, "connector app should bind connector id");
+}
+
+/// RFC 7523 / RFC 7519 §4.1.5: a JWT is not usable before its `nbf` (give or take
+/// the clock leeway); RFC 7515 §4.1.11: Buckle understands no `crit` extension.
+async fn jwt_grant_honours_nbf_and_refuses_crit(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let (id, key) = service_app(&s, &a, "Service Nbf").await;
+    let now = s.state.clock.now();
+    let mut early = claims(&s, &id);
+    early["nbf"] = json!(now + 300);
+    let jwt = key.sign(&header(&key), &early);
+    let msg = jwt_token(&s, TOKEN, &jwt, json!({}))
+        .await
+        .error(401, "invalid_client");
+    assert!(msg.contains("nbf"), "{msg}");
+    // Refused before its jti was spent: once nbf has come, the same JWT works.
+    s.state.clock.advance(300);
+    jwt_token(&s, TOKEN, &jwt, json!({})).await.token();
+    // Within the leeway, as for iat.
+    let mut near = claims(&s, &id);
+    near["nbf"] = json!(s.state.clock.now() + 30);
+    jwt_token(&s, TOKEN, &key.sign(&header(&key), &near), json!({}))
+        .await
+        .token();
+
+    for crit in [json!(["exp"]), json!([]), json!(["b64"])] {
+        let mut h = header(&key);
+        h["crit"] = crit.clone();
+        let msg = jwt_token(&s, TOKEN, &key.sign(&h, &claims(&s, &id)), json!({}))
+            .await
+            .error(401, "invalid_client");
+        assert!(msg.contains("crit"), "{crit}: {msg}");
+    }
 }
 
 async fn jwt_authorization_paths(s: Server) {
