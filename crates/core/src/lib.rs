@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod device;
+pub mod display_name;
 pub mod expiry;
 pub mod ids;
 pub mod jwt;

@@ -382,13 +382,8 @@ async fn catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<P
         .collect())
 }
 
-/// Trims and bounds a display name.
+/// A display name in its stored form (see [`buckle_core::display_name`]).
 pub fn clean_name(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(format!(
-            "{field} must have 1 to {max} characters and no control characters."
-        )));
-    }
-    Ok(t.to_string())
+    buckle_core::display_name::clean(raw, max)
+        .map_err(|e| ApiError::bad_request(format!("{field} {e}.")))
 }
