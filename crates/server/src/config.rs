@@ -18,6 +18,8 @@ pub struct Config {
     pub device_poll_interval: i64,
     /// Extra names accepted as a JWT `aud` besides the public URL's host.
     pub extra_audiences: Vec<String>,
+    /// Lets apps register plain-http redirect URIs on hosts other than loopback.
+    pub allow_insecure_redirect_uris: bool,
 }
 
 impl Config {
@@ -31,6 +33,7 @@ impl Config {
             device_code_ttl: 300,
             device_poll_interval: 5,
             extra_audiences: Vec::new(),
+            allow_insecure_redirect_uris: false,
         }
     }
 
