@@ -5,6 +5,7 @@ mod testkit;
 
 mod apps;
 mod cli;
+mod hardening;
 mod introspect;
 mod manage;
 mod oauth;

@@ -60,7 +60,14 @@ impl Server {
             Db::Sqlite => buckle::sqlite_url(&dir.path().join("buckle.db")),
             Db::Postgres => fresh_postgres_database().await,
         };
-        Server::start_on(database_url, dir, Vec::new()).await
+        Server::start_on(database_url, dir, |_| {}).await
+    }
+
+    /// A server on SQLite whose settings `configure` adjusts, as `buckle.toml` would.
+    pub async fn start_configured(configure: impl FnOnce(&mut buckle::Settings)) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = buckle::sqlite_url(&dir.path().join("buckle.db"));
+        Server::start_on(database_url, dir, configure).await
     }
 
     /// Another server on the same database, as a second Buckle process would be,
@@ -70,7 +77,7 @@ impl Server {
         Server::start_on(
             self.database_url.clone(),
             tempfile::tempdir().unwrap(),
-            vec![aud],
+            |s| s.extra_audiences = vec![aud],
         )
         .await
     }
@@ -78,7 +85,7 @@ impl Server {
     async fn start_on(
         database_url: String,
         dir: tempfile::TempDir,
-        extra_audiences: Vec<String>,
+        configure: impl FnOnce(&mut buckle::Settings),
     ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -93,7 +100,7 @@ impl Server {
         .unwrap();
         // Device clients poll every second, so device flows take seconds, not tens.
         settings.device_poll_interval_seconds = 1;
-        settings.extra_audiences = extra_audiences;
+        configure(&mut settings);
         let state = buckle::open(&settings).await.expect("open server state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
