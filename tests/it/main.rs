@@ -7,6 +7,7 @@ mod apps;
 mod cli;
 mod hardening;
 mod introspect;
+mod invitations;
 mod manage;
 mod oauth;
 mod openapi;

@@ -178,10 +178,16 @@ impl Server {
 
     /// Signs in through the management API; the returned session carries cookie and CSRF token.
     pub async fn login(&self, user: &User) -> Session {
+        Session::sign_in(&self.base, user).await
+    }
+}
+
+impl Session {
+    pub async fn sign_in(base: &str, user: &User) -> Session {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = Client::builder().cookie_provider(jar).build().unwrap();
         let r = client
-            .post(self.url("/api/manage/session"))
+            .post(format!("{base}/api/manage/session"))
             .json(&json!({"user_name": user.name, "password": user.password}))
             .send()
             .await
@@ -189,12 +195,14 @@ impl Server {
         assert_eq!(r.status(), StatusCode::OK, "login of {}", user.name);
         let body: Value = r.json().await.unwrap();
         Session {
-            base: self.base.clone(),
+            base: base.to_string(),
             client,
             csrf: body["data"]["csrf_token"].as_str().unwrap().to_string(),
         }
     }
+}
 
+impl Server {
     /// A bearer-token client for the OpenAPI.
     pub fn bearer(&self, token: &str) -> Bearer {
         Bearer {
@@ -328,13 +336,36 @@ impl Session {
         .1
     }
 
-    /// Adds an account to an organization with a role.
-    pub async fn add_member(&self, org: &str, user_name: &str, role: &str) -> Reply {
+    /// Invites a user name to an organization with a role; the invitation is pending.
+    pub async fn invite(&self, org: &str, user_name: &str, role: &str) -> Reply {
         self.post(
             &format!("/api/manage/organizations/{org}/members"),
             json!({"user_name": user_name, "role": role}),
         )
         .await
+    }
+
+    /// Adds an account made by [`Server::user`] to an organization with a role:
+    /// invites it, then signs in as it and accepts. Returns the refusal of the
+    /// invitation when there is one, else the answer to accepting it.
+    pub async fn add_member(&self, org: &str, user_name: &str, role: &str) -> Reply {
+        let invited = self.invite(org, user_name, role).await;
+        if invited.status != StatusCode::OK {
+            return invited;
+        }
+        let invitee = User {
+            id: 0,
+            name: user_name.to_string(),
+            password: format!("pw-{user_name}-secret"),
+            personal_workspace: 0,
+        };
+        let s = Session::sign_in(&self.base, &invitee).await;
+        let id = invited.data()["invitation_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        s.post(&format!("/api/manage/invitations/{id}/accept"), json!({}))
+            .await
     }
 
     /// Adds a member of the owning organization to one of its workspaces.

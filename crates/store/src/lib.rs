@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bots;
+mod invitations;
 mod oauth;
 mod organizations;
 mod sessions;
@@ -11,6 +12,7 @@ mod workspaces;
 
 pub use accounts::{Account, NewAccount};
 pub use bots::Bot;
+pub use invitations::{Accepted, Invitation};
 pub use oauth::{
     AppKey, AuthCode, Consumed, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken,
     OAuthApp, OAuthToken, RefreshToken,

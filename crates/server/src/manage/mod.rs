@@ -6,6 +6,7 @@
 mod accounts;
 mod apps;
 mod installations;
+mod invitations;
 mod organizations;
 mod session;
 mod tokens;
@@ -61,7 +62,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/manage/organizations/{org_id}/members",
-            get(organizations::members).post(organizations::add_member),
+            get(organizations::members).post(invitations::invite),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/invitations",
+            get(invitations::list_of_organization),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/invitations/{invitation_id}",
+            axum::routing::delete(invitations::cancel),
+        )
+        .route("/api/manage/invitations", get(invitations::list_mine))
+        .route(
+            "/api/manage/invitations/{invitation_id}/accept",
+            post(invitations::accept),
+        )
+        .route(
+            "/api/manage/invitations/{invitation_id}/decline",
+            post(invitations::decline),
         )
         .route(
             "/api/manage/organizations/{org_id}/members/{account_id}",
