@@ -22,6 +22,8 @@ on_both_databases!(
     obo_tokens_follow_the_app_and_the_user,
     organization_installation_gates_obo_tokens,
     workspace_scoped_authorization_pins_one_workspace,
+    pinned_workspace_names_show_only_to_members,
+    authorization_responses_name_the_issuer,
     shareable_link_lets_an_organization_admin_authorize,
     workspace_scoped_device_flow_and_leaving_the_organization,
 );
@@ -1216,6 +1218,85 @@ async fn workspace_scoped_authorization_pins_one_workspace(s: Server) {
         .fails(403, 4101);
     let listed = s.bearer(access).get("/v1/workspaces").await;
     assert_eq!(listed.ok()["total_count"], json!(1));
+}
+
+/// The workspace-pinned pages name the workspace only to its members; to anyone
+/// else an existing workspace looks exactly like an unknown id.
+async fn pinned_workspace_names_show_only_to_members(s: Server) {
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let a = s.login(&alice).await;
+    let bs = s.login(&bob).await;
+    let secret_ws = a.workspace("Secret Plans", None).await;
+    let web = app(&bs, "Web Nosy", "web", &["Bot.list"]).await;
+    let id = web["app_id"].as_str().unwrap();
+    let pinned = |ws: &str| {
+        authorize_url(id, CALLBACK, "").replace(
+            "/api/permission/oauth2/authorize",
+            &format!("/api/permission/oauth2/workspace_id/{ws}/authorize"),
+        )
+    };
+    let b = Browser::new(&s.base);
+    let (status, page) = b.open_as(&pinned(&secret_ws.to_string()), &bob).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(!page.contains("Secret Plans"), "{page}");
+    let (unknown_status, unknown_page) = b.open_as(&pinned("987654321"), &bob).await;
+    assert_eq!((unknown_status, unknown_page), (status, page.clone()));
+    assert!(page.contains("not a member"), "{page}");
+    // A member sees the name.
+    let m = Browser::new(&s.base);
+    let (status, page) = m.open_as(&pinned(&secret_ws.to_string()), &alice).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Secret Plans"));
+
+    // The device page too: a code pinned to Alice's workspace, opened by Bob.
+    let dev = app(&bs, "Tv Nosy", "device", &["Bot.list"]).await;
+    let d = oauth_post(
+        &s.base,
+        &format!("/api/permission/oauth2/workspace_id/{secret_ws}/device/code"),
+        None,
+        json!({"client_id": dev["app_id"]}),
+    )
+    .await;
+    let user_code = d.token()["user_code"].as_str().unwrap().to_string();
+    let (status, page) = b
+        .open_as(&format!("/oauth/device?user_code={user_code}"), &bob)
+        .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(!page.contains("Secret Plans"), "{page}");
+    assert!(page.contains("not a member"), "{page}");
+    let (status, page) = m
+        .open_as(&format!("/oauth/device?user_code={user_code}"), &alice)
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Secret Plans"));
+}
+
+/// RFC 9207: every authorization response, success or error, carries `iss`.
+async fn authorization_responses_name_the_issuer(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let web = app(&a, "Web Iss", "web", &["Account.readProfile"]).await;
+    let id = web["app_id"].as_str().unwrap();
+    let b = Browser::new(&s.base);
+    let (_, page) = b.open_as(&authorize_url(id, CALLBACK, ""), &alice).await;
+    let q = query_params(&location(&b.consent(&page, "approve", "").await).unwrap());
+    assert_eq!(q["iss"], s.base);
+    assert!(q.contains_key("code"));
+    let (_, page) = b.open_as(&authorize_url(id, CALLBACK, ""), &alice).await;
+    let q = query_params(&location(&b.consent(&page, "deny", "").await).unwrap());
+    assert_eq!(
+        (q["error"].as_str(), q["iss"].as_str()),
+        ("access_denied", s.base.as_str())
+    );
+    let r = b
+        .get(&authorize_url(id, CALLBACK, "").replace("response_type=code", "response_type=token"))
+        .await;
+    let q = query_params(&location(&r).unwrap());
+    assert_eq!(
+        (q["error"].as_str(), q["iss"].as_str()),
+        ("unsupported_response_type", s.base.as_str())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
