@@ -956,7 +956,12 @@ async fn jwt_authorization_paths(s: Server) {
         ))
         .await
         .fails(403, 4101);
-    s.bearer(&token).get("/v1/users/me").await.fails(403, 4101);
+    // The refusal names the credential that was sent, not a service access token.
+    let me = s.bearer(&token).get("/v1/users/me").await;
+    assert_eq!(
+        me.fails(403, 4101),
+        "An app token authorized for a team/enterprise acts for no account."
+    );
 }
 
 async fn disabling_suspends_and_deleting_revokes(s: Server) {
