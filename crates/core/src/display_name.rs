@@ -29,10 +29,12 @@ pub fn is_invisible(c: char) -> bool {
 
 /// The stored form of a name: trimmed, NFC, 1 to `max` characters, nothing invisible.
 pub fn clean(raw: &str, max: usize) -> Result<String, NameError> {
-    if let Some(c) = raw.chars().find(|&c| is_invisible(c)) {
+    // Surrounding whitespace (a pasted newline included) is trimmed, not refused.
+    let trimmed = raw.trim();
+    if let Some(c) = trimmed.chars().find(|&c| is_invisible(c)) {
         return Err(NameError::Invisible(c));
     }
-    let name: String = raw.trim().nfc().collect();
+    let name: String = trimmed.nfc().collect();
     let len = name.chars().count();
     if len == 0 || len > max {
         return Err(NameError::Length { max });
@@ -56,6 +58,7 @@ mod tests {
             "a\u{200D}b",         // zero-width joiner
             "a\u{00AD}b",         // soft hyphen
             "line\nbreak",
+            "\u{200B}",
             "tab\there",
             "nul\0",
             "a\u{2028}b", // line separator
@@ -75,6 +78,7 @@ mod tests {
     #[test]
     fn names_are_trimmed_normalized_and_bounded() {
         assert_eq!(clean("  My App  ", 100).unwrap(), "My App");
+        assert_eq!(clean("My App\n", 100).unwrap(), "My App");
         // "é" as e + combining acute becomes the single precomposed character.
         assert_eq!(clean("Cafe\u{301}", 100).unwrap(), "Caf\u{E9}");
         assert_eq!(clean("Caf\u{E9}", 100).unwrap(), "Caf\u{E9}");
