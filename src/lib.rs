@@ -35,6 +35,9 @@ pub struct FileSettings {
     pub permission_catalogs: Vec<PathBuf>,
     /// Days the audit log keeps an event.
     pub audit_retention_days: Option<i64>,
+    /// Lets apps register plain-http redirect URIs on hosts other than loopback.
+    #[serde(default)]
+    pub allow_insecure_redirect_uris: bool,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over defaults.
@@ -53,6 +56,7 @@ pub struct Settings {
     pub extra_audiences: Vec<String>,
     pub permission_catalogs: Vec<PathBuf>,
     pub audit_retention_days: i64,
+    pub allow_insecure_redirect_uris: bool,
     /// True when no public URL was configured and it was derived from `listen`.
     pub public_url_derived: bool,
 }
@@ -170,6 +174,7 @@ impl Settings {
             extra_audiences: file.extra_audiences,
             permission_catalogs: file.permission_catalogs,
             audit_retention_days,
+            allow_insecure_redirect_uris: file.allow_insecure_redirect_uris,
             public_url_derived,
         })
     }
@@ -195,11 +200,85 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// The file of a `sqlite:` URL; `None` for an in-memory database.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// Creates `dir` (and missing parents) readable by this user only. An existing
+/// directory is the operator's and keeps its mode, with a warning when others
+/// may read it.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if let Ok(meta) = std::fs::metadata(dir) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(dir = %dir.display(), "the data directory is open to other users; chmod 700 it");
+            }
+            return Ok(());
+        }
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating data directory {}", dir.display()))?;
+        // The umask only takes bits away, but an explicit mode leaves no doubt.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting data directory {}", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    Ok(())
+}
+
+/// Makes the SQLite database file (creating it empty, which SQLite reads as an
+/// empty database) and its -wal and -shm files readable by this user only: they
+/// hold password and token hashes.
+fn private_files(db: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(db)
+            .with_context(|| format!("creating database file {}", db.display()))?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let path = PathBuf::from(name);
+            if path.exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("restricting {}", path.display()))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
+    Ok(())
+}
+
 /// Opens the database (creating the data directory for SQLite) and loads the catalog.
 pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
+    let sqlite_file = s
+        .uses_sqlite()
+        .then(|| sqlite_path(&s.database_url))
+        .flatten();
     if s.uses_sqlite() {
-        std::fs::create_dir_all(&s.data_dir)
-            .with_context(|| format!("creating data directory {}", s.data_dir.display()))?;
+        private_dir(&s.data_dir)?;
+    }
+    if let Some(db) = &sqlite_file {
+        if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+            private_dir(parent)?;
+        }
+        private_files(db)?;
     }
     let mut texts = Vec::new();
     for p in &s.permission_catalogs {
@@ -214,6 +293,10 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     let store = Store::connect(&s.database_url, pool_size)
         .await
         .context("opening the database")?;
+    // SQLite gives -wal and -shm its database file's mode; this makes sure.
+    if let Some(db) = &sqlite_file {
+        private_files(db)?;
+    }
     let mut config = Config::new(&s.public_url);
     config.session_ttl = s.session_ttl_seconds;
     config.user_token_ttl = s.user_token_ttl_seconds;
@@ -223,6 +306,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     config.device_poll_interval = s.device_poll_interval_seconds;
     config.extra_audiences = s.extra_audiences.clone();
     config.audit_retention = s.audit_retention_days * buckle_core::expiry::DAY;
+    config.allow_insecure_redirect_uris = s.allow_insecure_redirect_uris;
     Ok(AppState::new(
         store,
         catalog,
@@ -345,6 +429,28 @@ mod tests {
             (9002, "https://flag.example")
         );
         assert_eq!(s.user_token_ttl_seconds, 120);
+    }
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/buckle/buckle.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/buckle/buckle.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:data/b.db"),
+            Some(PathBuf::from("data/b.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://h/db"), None);
+    }
+
+    #[test]
+    fn insecure_redirect_uris_are_an_explicit_choice() {
+        let (_dir, o) = with_file("");
+        assert!(!Settings::resolve(o).unwrap().allow_insecure_redirect_uris);
+        let (_dir, o) = with_file("allow_insecure_redirect_uris = true\n");
+        assert!(Settings::resolve(o).unwrap().allow_insecure_redirect_uris);
     }
 
     #[test]

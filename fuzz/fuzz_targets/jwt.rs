@@ -12,8 +12,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(u) => {
             assert_eq!(u.header.alg, "RS256");
             assert!(!u.kid().is_empty());
+            assert!(u.header.crit.is_none());
         }
-        Err(JwtError::Malformed | JwtError::Algorithm | JwtError::NoKid) => {}
+        Err(
+            JwtError::Malformed | JwtError::Algorithm | JwtError::NoKid | JwtError::Critical,
+        ) => {}
         Err(other) => panic!("decode reported a verification error: {other:?}"),
     }
 });

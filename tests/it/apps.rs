@@ -14,6 +14,8 @@ on_both_databases!(
     creating_apps_and_the_secret_shown_once,
     personal_edition_app_limit,
     app_names_are_unique_across_owners,
+    app_names_are_normalized_and_visible,
+    plain_http_redirect_uris_only_on_loopback,
     app_and_client_types,
     redirect_uri_validation,
     permission_levels_of_apps,
@@ -292,6 +294,129 @@ async fn app_names_are_unique_across_owners(s: Server) {
         a.post(APPS, web_app(bad)).await.fails(400, 4000);
     }
     create(&a, web_app(&"y".repeat(100))).await;
+}
+
+/// The name is what a person trusts on the consent page: one spelling per look
+/// (NFC), nothing invisible that reorders or hides characters.
+async fn app_names_are_normalized_and_visible(s: Server) {
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let a = s.login(&alice).await;
+    let b = s.login(&bob).await;
+    // "Café" typed with a combining accent is stored precomposed...
+    let made = create(&a, web_app("Cafe\u{301} Pay")).await;
+    assert_eq!(made["name"], json!("Caf\u{E9} Pay"));
+    assert_eq!(stored_app(&s, &made).await.name, "Caf\u{E9} Pay");
+    // ...so the precomposed spelling is the same, taken name.
+    b.post(APPS, service_app("Caf\u{E9} Pay"))
+        .await
+        .fails(409, 4000);
+    b.post(APPS, service_app("Cafe\u{301} Pay"))
+        .await
+        .fails(409, 4000);
+    for bad in [
+        "Pay\u{202E}lapyaP",      // right-to-left override
+        "Caf\u{E9}\u{200B} Pay",  // zero-width space
+        "\u{FEFF}Bank",           // byte order mark
+        "Bank \u{2067}x\u{2069}", // right-to-left isolate
+        "Bank\u{200D}",           // zero-width joiner
+    ] {
+        let msg = b
+            .post(APPS, service_app(bad))
+            .await
+            .fails(400, 4000)
+            .to_string();
+        assert!(msg.contains("U+"), "{bad:?}: {msg}");
+        a.patch(&app_path(&made, ""), json!({"name": bad}))
+            .await
+            .fails(400, 4000);
+    }
+    // The same rule holds for the other names people read.
+    let zw = "Team\u{200B}";
+    a.post(
+        "/api/manage/organizations",
+        json!({"name": zw, "kind": "team"}),
+    )
+    .await
+    .fails(400, 4000);
+    a.post("/api/manage/workspaces", json!({"name": zw}))
+        .await
+        .fails(400, 4000);
+    a.post(
+        "/api/manage/personal_access_tokens",
+        json!({"name": zw, "permissions": ["Bot.list"], "all_workspaces": true, "expires_in": "1d"}),
+    )
+    .await
+    .fails(400, 4000);
+    let team = a.team("Cre\u{300}me").await;
+    assert_eq!(
+        a.get(&format!("/api/manage/organizations/{team}"))
+            .await
+            .ok()["name"],
+        json!("Cr\u{E8}me")
+    );
+}
+
+/// Codes sent to a plain-http redirect URI cross the network in clear, except on
+/// loopback where they never leave the machine.
+async fn plain_http_redirect_uris_only_on_loopback(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let with_uris = |name: &str, uris: Value| json!({"name": name, "app_type": "normal", "client_type": "web", "permissions": ["Account.readProfile"], "redirect_uris": uris});
+    for bad in [
+        "http://app.example.com/cb",
+        "http://10.0.0.7:8080/cb",
+        "http://localhost.evil.example/cb",
+        "http://127.0.0.1.evil.example/cb",
+        "http://[::2]/cb",
+    ] {
+        let msg = a
+            .post(APPS, with_uris("insecure", json!([bad])))
+            .await
+            .fails(400, 4000)
+            .to_string();
+        assert!(msg.contains("loopback"), "{bad}: {msg}");
+    }
+    let made = create(
+        &a,
+        with_uris(
+            "loopback",
+            json!([
+                "http://127.0.0.1:9/cb",
+                "http://[::1]:9/cb",
+                "http://localhost/cb",
+                "https://app.example.com/cb"
+            ]),
+        ),
+    )
+    .await;
+    // Edits follow the same rule, and a refused edit changes nothing.
+    a.patch(
+        &app_path(&made, ""),
+        json!({"redirect_uris": ["https://app.example.com/cb", "http://app.example.com/cb"]}),
+    )
+    .await
+    .fails(400, 4000);
+    assert_eq!(
+        a.get(&app_path(&made, "")).await.ok()["redirect_uris"][3],
+        json!("https://app.example.com/cb")
+    );
+    let pkce = json!({"name": "pkce", "app_type": "normal", "client_type": "pkce", "permissions": ["Account.readProfile"], "redirect_uris": ["http://192.168.1.2/cb"]});
+    a.post(APPS, pkce).await.fails(400, 4000);
+}
+
+/// `allow_insecure_redirect_uris = true` is the operator's explicit way out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_may_allow_insecure_redirect_uris() {
+    let s = Server::start_configured(|c| c.allow_insecure_redirect_uris = true).await;
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let mut app = web_app("intranet");
+    app["redirect_uris"] = json!(["http://intranet.example/cb"]);
+    assert_eq!(
+        create(&a, app).await["redirect_uris"],
+        json!(["http://intranet.example/cb"])
+    );
 }
 
 async fn app_and_client_types(s: Server) {

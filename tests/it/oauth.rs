@@ -16,11 +16,14 @@ on_both_databases!(
     refresh_rotation_and_chain_revocation,
     device_flow,
     jwt_grant_and_its_refusals,
+    jwt_grant_honours_nbf_and_refuses_crit,
     jwt_authorization_paths,
     disabling_suspends_and_deleting_revokes,
     obo_tokens_follow_the_app_and_the_user,
     organization_installation_gates_obo_tokens,
     workspace_scoped_authorization_pins_one_workspace,
+    pinned_workspace_names_show_only_to_members,
+    authorization_responses_name_the_issuer,
     shareable_link_lets_an_organization_admin_authorize,
     workspace_scoped_device_flow_and_leaving_the_organization,
 );
@@ -869,6 +872,40 @@ async fn jwt_grant_and_its_refusals(s: Server) {
     assert_eq!(msg, "connector app should bind connector id");
 }
 
+/// RFC 7523 / RFC 7519 §4.1.5: a JWT is not usable before its `nbf` (give or take
+/// the clock leeway); RFC 7515 §4.1.11: Buckle understands no `crit` extension.
+async fn jwt_grant_honours_nbf_and_refuses_crit(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let (id, key) = service_app(&s, &a, "Service Nbf").await;
+    let now = s.state.clock.now();
+    let mut early = claims(&s, &id);
+    early["nbf"] = json!(now + 300);
+    let jwt = key.sign(&header(&key), &early);
+    let msg = jwt_token(&s, TOKEN, &jwt, json!({}))
+        .await
+        .error(401, "invalid_client");
+    assert!(msg.contains("nbf"), "{msg}");
+    // Refused before its jti was spent: once nbf has come, the same JWT works.
+    s.state.clock.advance(300);
+    jwt_token(&s, TOKEN, &jwt, json!({})).await.token();
+    // Within the leeway, as for iat.
+    let mut near = claims(&s, &id);
+    near["nbf"] = json!(s.state.clock.now() + 30);
+    jwt_token(&s, TOKEN, &key.sign(&header(&key), &near), json!({}))
+        .await
+        .token();
+
+    for crit in [json!(["exp"]), json!([]), json!(["b64"])] {
+        let mut h = header(&key);
+        h["crit"] = crit.clone();
+        let msg = jwt_token(&s, TOKEN, &key.sign(&h, &claims(&s, &id)), json!({}))
+            .await
+            .error(401, "invalid_client");
+        assert!(msg.contains("crit"), "{crit}: {msg}");
+    }
+}
+
 async fn jwt_authorization_paths(s: Server) {
     let alice = s.user("alice").await;
     let bob = s.user("bob").await;
@@ -919,7 +956,12 @@ async fn jwt_authorization_paths(s: Server) {
         ))
         .await
         .fails(403, 4101);
-    s.bearer(&token).get("/v1/users/me").await.fails(403, 4101);
+    // The refusal names the credential that was sent, not a service access token.
+    let me = s.bearer(&token).get("/v1/users/me").await;
+    assert_eq!(
+        me.fails(403, 4101),
+        "An app token authorized for a team/enterprise acts for no account."
+    );
 }
 
 async fn disabling_suspends_and_deleting_revokes(s: Server) {
@@ -1181,6 +1223,85 @@ async fn workspace_scoped_authorization_pins_one_workspace(s: Server) {
         .fails(403, 4101);
     let listed = s.bearer(access).get("/v1/workspaces").await;
     assert_eq!(listed.ok()["total_count"], json!(1));
+}
+
+/// The workspace-pinned pages name the workspace only to its members; to anyone
+/// else an existing workspace looks exactly like an unknown id.
+async fn pinned_workspace_names_show_only_to_members(s: Server) {
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let a = s.login(&alice).await;
+    let bs = s.login(&bob).await;
+    let secret_ws = a.workspace("Secret Plans", None).await;
+    let web = app(&bs, "Web Nosy", "web", &["Bot.list"]).await;
+    let id = web["app_id"].as_str().unwrap();
+    let pinned = |ws: &str| {
+        authorize_url(id, CALLBACK, "").replace(
+            "/api/permission/oauth2/authorize",
+            &format!("/api/permission/oauth2/workspace_id/{ws}/authorize"),
+        )
+    };
+    let b = Browser::new(&s.base);
+    let (status, page) = b.open_as(&pinned(&secret_ws.to_string()), &bob).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(!page.contains("Secret Plans"), "{page}");
+    let (unknown_status, unknown_page) = b.open_as(&pinned("987654321"), &bob).await;
+    assert_eq!((unknown_status, unknown_page), (status, page.clone()));
+    assert!(page.contains("not a member"), "{page}");
+    // A member sees the name.
+    let m = Browser::new(&s.base);
+    let (status, page) = m.open_as(&pinned(&secret_ws.to_string()), &alice).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Secret Plans"));
+
+    // The device page too: a code pinned to Alice's workspace, opened by Bob.
+    let dev = app(&bs, "Tv Nosy", "device", &["Bot.list"]).await;
+    let d = oauth_post(
+        &s.base,
+        &format!("/api/permission/oauth2/workspace_id/{secret_ws}/device/code"),
+        None,
+        json!({"client_id": dev["app_id"]}),
+    )
+    .await;
+    let user_code = d.token()["user_code"].as_str().unwrap().to_string();
+    let (status, page) = b
+        .open_as(&format!("/oauth/device?user_code={user_code}"), &bob)
+        .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(!page.contains("Secret Plans"), "{page}");
+    assert!(page.contains("not a member"), "{page}");
+    let (status, page) = m
+        .open_as(&format!("/oauth/device?user_code={user_code}"), &alice)
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Secret Plans"));
+}
+
+/// RFC 9207: every authorization response, success or error, carries `iss`.
+async fn authorization_responses_name_the_issuer(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let web = app(&a, "Web Iss", "web", &["Account.readProfile"]).await;
+    let id = web["app_id"].as_str().unwrap();
+    let b = Browser::new(&s.base);
+    let (_, page) = b.open_as(&authorize_url(id, CALLBACK, ""), &alice).await;
+    let q = query_params(&location(&b.consent(&page, "approve", "").await).unwrap());
+    assert_eq!(q["iss"], s.base);
+    assert!(q.contains_key("code"));
+    let (_, page) = b.open_as(&authorize_url(id, CALLBACK, ""), &alice).await;
+    let q = query_params(&location(&b.consent(&page, "deny", "").await).unwrap());
+    assert_eq!(
+        (q["error"].as_str(), q["iss"].as_str()),
+        ("access_denied", s.base.as_str())
+    );
+    let r = b
+        .get(&authorize_url(id, CALLBACK, "").replace("response_type=code", "response_type=token"))
+        .await;
+    let q = query_params(&location(&r).unwrap());
+    assert_eq!(
+        (q["error"].as_str(), q["iss"].as_str()),
+        ("unsupported_response_type", s.base.as_str())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -60,7 +60,14 @@ impl Server {
             Db::Sqlite => buckle::sqlite_url(&dir.path().join("buckle.db")),
             Db::Postgres => fresh_postgres_database().await,
         };
-        Server::start_on(database_url, dir, Vec::new()).await
+        Server::start_on(database_url, dir, |_| {}).await
+    }
+
+    /// A server on SQLite whose settings `configure` adjusts, as `buckle.toml` would.
+    pub async fn start_configured(configure: impl FnOnce(&mut buckle::Settings)) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = buckle::sqlite_url(&dir.path().join("buckle.db"));
+        Server::start_on(database_url, dir, configure).await
     }
 
     /// Another server on the same database, as a second Buckle process would be,
@@ -70,7 +77,7 @@ impl Server {
         Server::start_on(
             self.database_url.clone(),
             tempfile::tempdir().unwrap(),
-            vec![aud],
+            |s| s.extra_audiences = vec![aud],
         )
         .await
     }
@@ -78,7 +85,7 @@ impl Server {
     async fn start_on(
         database_url: String,
         dir: tempfile::TempDir,
-        extra_audiences: Vec<String>,
+        configure: impl FnOnce(&mut buckle::Settings),
     ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -93,7 +100,7 @@ impl Server {
         .unwrap();
         // Device clients poll every second, so device flows take seconds, not tens.
         settings.device_poll_interval_seconds = 1;
-        settings.extra_audiences = extra_audiences;
+        configure(&mut settings);
         let state = buckle::open(&settings).await.expect("open server state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
@@ -171,10 +178,16 @@ impl Server {
 
     /// Signs in through the management API; the returned session carries cookie and CSRF token.
     pub async fn login(&self, user: &User) -> Session {
+        Session::sign_in(&self.base, user).await
+    }
+}
+
+impl Session {
+    pub async fn sign_in(base: &str, user: &User) -> Session {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = Client::builder().cookie_provider(jar).build().unwrap();
         let r = client
-            .post(self.url("/api/manage/session"))
+            .post(format!("{base}/api/manage/session"))
             .json(&json!({"user_name": user.name, "password": user.password}))
             .send()
             .await
@@ -182,12 +195,14 @@ impl Server {
         assert_eq!(r.status(), StatusCode::OK, "login of {}", user.name);
         let body: Value = r.json().await.unwrap();
         Session {
-            base: self.base.clone(),
+            base: base.to_string(),
             client,
             csrf: body["data"]["csrf_token"].as_str().unwrap().to_string(),
         }
     }
+}
 
+impl Server {
     /// A bearer-token client for the OpenAPI.
     pub fn bearer(&self, token: &str) -> Bearer {
         Bearer {
@@ -321,13 +336,36 @@ impl Session {
         .1
     }
 
-    /// Adds an account to an organization with a role.
-    pub async fn add_member(&self, org: &str, user_name: &str, role: &str) -> Reply {
+    /// Invites a user name to an organization with a role; the invitation is pending.
+    pub async fn invite(&self, org: &str, user_name: &str, role: &str) -> Reply {
         self.post(
             &format!("/api/manage/organizations/{org}/members"),
             json!({"user_name": user_name, "role": role}),
         )
         .await
+    }
+
+    /// Adds an account made by [`Server::user`] to an organization with a role:
+    /// invites it, then signs in as it and accepts. Returns the refusal of the
+    /// invitation when there is one, else the answer to accepting it.
+    pub async fn add_member(&self, org: &str, user_name: &str, role: &str) -> Reply {
+        let invited = self.invite(org, user_name, role).await;
+        if invited.status != StatusCode::OK {
+            return invited;
+        }
+        let invitee = User {
+            id: 0,
+            name: user_name.to_string(),
+            password: format!("pw-{user_name}-secret"),
+            personal_workspace: 0,
+        };
+        let s = Session::sign_in(&self.base, &invitee).await;
+        let id = invited.data()["invitation_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        s.post(&format!("/api/manage/invitations/{id}/accept"), json!({}))
+            .await
     }
 
     /// Adds a member of the owning organization to one of its workspaces.

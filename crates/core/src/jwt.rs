@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-/// Clock skew tolerated on `iat` and `exp`, seconds.
+/// Clock skew tolerated on `iat`, `nbf` and `exp`, seconds.
 pub const LEEWAY: i64 = 60;
 /// Longest accepted `exp - iat`: the SDKs sign 900 s or 3600 s.
 pub const MAX_LIFETIME: i64 = 86_400;
@@ -29,6 +29,10 @@ pub enum JwtError {
     Expired,
     #[error("the JWT iat is in the future")]
     NotYetValid,
+    #[error("the JWT nbf is in the future")]
+    NotBefore,
+    #[error("the JWT header has crit: Buckle understands no JWS extensions")]
+    Critical,
     #[error("the JWT exp must be after iat and at most {MAX_LIFETIME} s later")]
     Lifetime,
     #[error("the JWT needs a jti of 1 to 256 characters")]
@@ -42,6 +46,15 @@ pub struct Header {
     pub typ: Option<String>,
     #[serde(default)]
     pub kid: Option<String>,
+    /// Extensions the signer says must be understood (RFC 7515 §4.1.11). Buckle
+    /// understands none, so any `crit`, even `null` or empty, refuses the JWT.
+    #[serde(default, deserialize_with = "present")]
+    pub crit: Option<serde_json::Value>,
+}
+
+/// `Some` whenever the member is there, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -71,6 +84,9 @@ pub struct Claims {
     pub aud: Audience,
     pub iat: f64,
     pub exp: f64,
+    /// Not before (RFC 7519 §4.1.5); optional, honoured when given.
+    #[serde(default)]
+    pub nbf: Option<f64>,
     pub jti: String,
     #[serde(default)]
     pub session_name: Option<String>,
@@ -108,6 +124,9 @@ pub fn decode(token: &str) -> Result<Unverified<'_>, JwtError> {
     let header: Header = b64_json(h)?;
     if header.alg != "RS256" {
         return Err(JwtError::Algorithm);
+    }
+    if header.crit.is_some() {
+        return Err(JwtError::Critical);
     }
     let kid_ok = header
         .kid
@@ -155,7 +174,8 @@ impl Unverified<'_> {
         }
         // Bounded before any arithmetic: no cast saturates, no subtraction wraps.
         const LATEST: f64 = (1u64 << 40) as f64;
-        if !(0.0..LATEST).contains(&c.iat) || !(0.0..LATEST).contains(&c.exp) {
+        let in_range = |t: f64| (0.0..LATEST).contains(&t);
+        if !in_range(c.iat) || !in_range(c.exp) || c.nbf.is_some_and(|n| !in_range(n)) {
             return Err(JwtError::Malformed);
         }
         let (iat, exp) = (c.iat as i64, c.exp as i64);
@@ -164,6 +184,9 @@ impl Unverified<'_> {
         }
         if iat > now + LEEWAY {
             return Err(JwtError::NotYetValid);
+        }
+        if c.nbf.is_some_and(|nbf| nbf as i64 > now + LEEWAY) {
+            return Err(JwtError::NotBefore);
         }
         if exp + LEEWAY <= now {
             return Err(JwtError::Expired);
@@ -287,6 +310,27 @@ mod tests {
             check(json!({"alg": "RS256"}), claims()).unwrap_err(),
             JwtError::NoKid
         );
+        // nbf: honoured with the same leeway as iat.
+        assert!(check(header.clone(), with("nbf", json!(NOW))).is_ok());
+        assert!(check(header.clone(), with("nbf", json!(NOW + LEEWAY))).is_ok());
+        assert_eq!(
+            check(header.clone(), with("nbf", json!(NOW + LEEWAY + 1))).unwrap_err(),
+            JwtError::NotBefore
+        );
+        assert_eq!(
+            check(header.clone(), with("nbf", json!(-5))).unwrap_err(),
+            JwtError::Malformed
+        );
+        // crit: no extension is understood, so any crit refuses the JWT.
+        for crit in [json!(["exp"]), json!([]), json!(null), json!("b64")] {
+            let mut h = header.clone();
+            h["crit"] = crit.clone();
+            assert_eq!(
+                check(h, claims()).unwrap_err(),
+                JwtError::Critical,
+                "{crit}"
+            );
+        }
         // Signed by another key.
         let (other, _) = key_pair();
         let t = token(&other, header.clone(), claims());
@@ -328,6 +372,46 @@ mod tests {
                 .encode(br#"{"iss":"app1","iss":"app2","aud":"a","iat":1,"exp":2,"jti":"j"}"#)
         );
         assert_eq!(decode(&dup).unwrap_err(), JwtError::Malformed);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// A JWT is usable from `nbf - LEEWAY` on, never before.
+        #[test]
+        fn nbf_is_honoured_with_the_leeway(offset in -600i64..600) {
+            let (kp, pem) = shared_key();
+            let key = RsaPublicKey::from_pem(pem).unwrap();
+            let aud = vec!["127.0.0.1:8080".to_string()];
+            let header = json!({"alg": "RS256", "kid": key.thumbprint()});
+            let mut c = claims();
+            c["nbf"] = json!(NOW + offset);
+            let got = decode(&token(kp, header, c)).and_then(|u| u.verify(&key, "app1", &aud, NOW));
+            if offset > LEEWAY {
+                prop_assert_eq!(got.unwrap_err(), JwtError::NotBefore);
+            } else {
+                prop_assert!(got.is_ok());
+            }
+        }
+
+        /// Whatever `crit` holds, the JWT is refused before any key is looked at.
+        #[test]
+        fn any_crit_is_refused(crit in prop_oneof![
+            Just(json!(null)),
+            "[a-z]{0,8}".prop_map(|s| json!(s)),
+            proptest::collection::vec("[a-z]{1,8}", 0..4).prop_map(|v| json!(v)),
+            any::<i64>().prop_map(|n| json!(n)),
+        ]) {
+            let (kp, _) = shared_key();
+            let t = token(kp, json!({"alg": "RS256", "kid": "k", "crit": crit}), claims());
+            prop_assert_eq!(decode(&t).unwrap_err(), JwtError::Critical);
+        }
+    }
+
+    /// One key pair for the property tests: RSA key generation is slow.
+    fn shared_key() -> &'static (aws_lc_rs::rsa::KeyPair, String) {
+        static KEY: std::sync::OnceLock<(aws_lc_rs::rsa::KeyPair, String)> =
+            std::sync::OnceLock::new();
+        KEY.get_or_init(key_pair)
     }
 
     proptest! {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod device;
+pub mod display_name;
 pub mod expiry;
 pub mod ids;
 pub mod jwt;

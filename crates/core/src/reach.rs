@@ -6,6 +6,7 @@
 //! it through their tokens too).
 
 use crate::catalog::{Level, PermissionSet};
+use crate::secret::TokenKind;
 use serde::{Deserialize, Serialize};
 
 /// A role in a team or enterprise.
@@ -141,6 +142,21 @@ pub enum Denial {
     NoOrganization,
     #[error("A service access token acts for no account.")]
     NoAccount,
+    /// [`Denial::NoAccount`] for an app's own (AppAuth `czs_`) token.
+    #[error("An app token authorized for a team/enterprise acts for no account.")]
+    AppNoAccount,
+}
+
+impl Denial {
+    /// The denial as told to the holder of a `kind` credential: the reach decision
+    /// knows the subject, not which credential carries it, and the message must
+    /// name the credential actually sent.
+    pub fn told_to(self, kind: TokenKind) -> Denial {
+        match (self, kind) {
+            (Denial::NoAccount, TokenKind::AppOauth) => Denial::AppNoAccount,
+            (d, _) => d,
+        }
+    }
 }
 
 impl Reach {
@@ -273,6 +289,20 @@ mod tests {
         assert_eq!(
             sat_ws.decide(&Requirement::Account { point: "Bot.list" }),
             Err(Denial::NoAccount)
+        );
+        // The same subject, told in terms of the credential that was sent.
+        let told = |kind| Denial::NoAccount.told_to(kind).to_string();
+        assert_eq!(
+            told(TokenKind::Service),
+            "A service access token acts for no account."
+        );
+        assert_eq!(
+            told(TokenKind::AppOauth),
+            "An app token authorized for a team/enterprise acts for no account."
+        );
+        assert_eq!(
+            Denial::NotMember.told_to(TokenKind::AppOauth),
+            Denial::NotMember
         );
         assert_eq!(
             sat_ws.decide(&Requirement::Credential { point: "Bot.list" }),

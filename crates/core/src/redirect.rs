@@ -44,6 +44,49 @@ pub fn validate(uri: &str) -> Result<(), &'static str> {
     }
 }
 
+/// The host of an `http(s)://` URI, without port or IPv6 brackets; `None` for
+/// other schemes or a malformed authority.
+fn http_host(uri: &str) -> Option<&str> {
+    let rest = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':').unwrap_or(after))
+        }
+        None => authority.split_once(':').unwrap_or((authority, "")),
+    };
+    port.bytes().all(|b| b.is_ascii_digit()).then_some(host)
+}
+
+/// Whether `host` is this machine: 127.0.0.0/8, `::1` or `localhost`, where
+/// plain http never leaves the device (RFC 8252 §7.3).
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses a plain-`http` URI to a host other than loopback: codes sent there
+/// cross the network in clear. Operators may allow it (`allow_insecure`).
+pub fn require_secure(uri: &str, allow_insecure: bool) -> Result<(), &'static str> {
+    if allow_insecure || !uri.starts_with("http://") {
+        return Ok(());
+    }
+    match http_host(uri) {
+        Some(host) if is_loopback_host(host) => Ok(()),
+        _ => Err(
+            "a plain-http redirect URI must point to a loopback host (127.0.0.1, [::1] or localhost); use https",
+        ),
+    }
+}
+
 /// Whether `given` is exactly one of the registered URIs.
 pub fn matches<S: AsRef<str>>(registered: &[S], given: &str) -> bool {
     registered.iter().any(|r| r.as_ref() == given)
@@ -124,6 +167,47 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://app.example.com/cb",
+            "http://127.0.0.1:8080/callback",
+            "http://127.0.0.1/cb",
+            "http://127.1.2.3:9/cb",
+            "http://localhost:3000/cb",
+            "http://LOCALHOST/cb",
+            "http://localhost?x=1",
+            "http://[::1]:8080/cb",
+            "http://[::1]/cb",
+            "http://[0:0:0:0:0:0:0:1]/cb",
+            "com.example.app:/oauth",
+        ] {
+            assert!(validate(ok).is_ok(), "{ok}");
+            assert_eq!(require_secure(ok, false), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://app.example.com/cb",
+            "http://10.0.0.5/cb",
+            "http://192.168.1.1:8080/cb",
+            "http://128.0.0.1/cb",
+            "http://localhost.evil.example/cb",
+            "http://127.0.0.1.evil.example/cb",
+            "http://evil.example/127.0.0.1",
+            "http://evil.example?h=localhost",
+            "http://[::2]/cb",
+            "http://[::ffff:127.0.0.1]/cb",
+            "http://0x7f000001/cb",
+            "http://2130706433/cb",
+            "http://[::1/cb",
+            "http://[::1]x/cb",
+            "http://127.0.0.1:80:90/cb",
+            "http://127.0.0.1:x@evil.example/cb",
+        ] {
+            assert!(require_secure(bad, false).is_err(), "{bad}");
+            assert_eq!(require_secure(bad, true), Ok(()), "{bad}");
+        }
+    }
+
+    #[test]
     fn params_are_encoded() {
         assert_eq!(
             with_params(
@@ -151,6 +235,28 @@ mod tests {
         #[test]
         fn validate_never_panics(s in ".{0,100}") {
             let _ = validate(&s);
+            let _ = require_secure(&s, false);
+        }
+
+        /// https and loopback http always pass; plain http to any other named
+        /// host never does, whatever follows the host.
+        #[test]
+        fn only_loopback_gets_plain_http(
+            host in "[a-z]{1,10}(\\.[a-z]{2,6}){0,2}",
+            port in prop::option::of(1u16..),
+            tail in "(/[a-zA-Z0-9._~-]{0,12}){0,3}(\\?[a-z]=[a-z0-9.]{0,8})?",
+            loop_octets in (0u8.., 0u8.., 0u8..),
+        ) {
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let https = format!("https://{host}{port}{tail}");
+            prop_assert_eq!(require_secure(&https, false), Ok(()));
+            let (a, b, c) = loop_octets;
+            let lo = format!("http://127.{a}.{b}.{c}{port}{tail}");
+            prop_assert_eq!(require_secure(&lo, false), Ok(()));
+            let plain = format!("http://{host}{port}{tail}");
+            prop_assert_eq!(require_secure(&plain, false).is_ok(), host == "localhost");
+            let lookalike = format!("http://{host}.127.0.0.1{port}{tail}");
+            prop_assert!(require_secure(&lookalike, false).is_err());
         }
     }
 }

@@ -268,7 +268,7 @@ impl Credential {
         };
         decision.map_err(|d| {
             metrics::counter!("buckle_openapi_denials_total").increment(1);
-            d.into()
+            d.told_to(self.kind).into()
         })
     }
 }

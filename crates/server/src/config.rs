@@ -20,6 +20,8 @@ pub struct Config {
     pub extra_audiences: Vec<String>,
     /// How long the audit log keeps an event, seconds.
     pub audit_retention: i64,
+    /// Lets apps register plain-http redirect URIs on hosts other than loopback.
+    pub allow_insecure_redirect_uris: bool,
 }
 
 impl Config {
@@ -34,6 +36,7 @@ impl Config {
             device_poll_interval: 5,
             extra_audiences: Vec::new(),
             audit_retention: 365 * 86_400,
+            allow_insecure_redirect_uris: false,
         }
     }
 

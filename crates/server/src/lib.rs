@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod introspect;
 pub mod known_device;
 pub mod logid;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
+        .layer(axum::middleware::from_fn(headers::set))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(logid::assign))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))

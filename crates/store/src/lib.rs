@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod bots;
+mod invitations;
 mod oauth;
 mod organizations;
 mod sessions;
@@ -14,6 +15,7 @@ mod workspaces;
 pub use accounts::{Account, NewAccount};
 pub use audit::{AuditQuery, AuditRecord};
 pub use bots::Bot;
+pub use invitations::{Accepted, Invitation};
 pub use oauth::{
     AppKey, AuthCode, Consumed, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken,
     OAuthApp, OAuthToken, RefreshToken,

@@ -103,28 +103,6 @@ impl Store {
         .await)?)
     }
 
-    pub async fn add_organization_member(
-        &self,
-        org_id: &str,
-        account_id: i64,
-        role: &str,
-        now: i64,
-    ) -> Result<()> {
-        with_pool!(self, |p| {
-            sqlx::query(
-            "INSERT INTO organization_members (org_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
-        )
-        .bind(org_id)
-        .bind(account_id)
-        .bind(role)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|_| ())
-        })?;
-        Ok(())
-    }
-
     pub async fn set_organization_role(
         &self,
         org_id: &str,

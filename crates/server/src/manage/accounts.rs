@@ -8,6 +8,15 @@ use axum::http::HeaderMap;
 use buckle_store::{Account, NewAccount};
 use serde::Deserialize;
 
+/// The shape of a user name: 1 to 64 letters, digits, '_', '-' or '.'.
+pub fn is_user_name(user_name: &str) -> bool {
+    !user_name.is_empty()
+        && user_name.len() <= 64
+        && user_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 /// Creates an account (and its personal workspace). Shared by the API and the CLI.
 pub async fn create_account(
     state: &AppState,
@@ -17,12 +26,7 @@ pub async fn create_account(
     super_admin: bool,
 ) -> Result<Account, ApiError> {
     let user_name = user_name.trim();
-    if user_name.is_empty()
-        || user_name.len() > 64
-        || !user_name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-    {
+    if !is_user_name(user_name) {
         return Err(ApiError::bad_request(
             "user_name must have 1 to 64 characters: letters, digits, '_', '-' or '.'.",
         ));

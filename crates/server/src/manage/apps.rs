@@ -293,7 +293,11 @@ fn check_points(
 }
 
 /// Checks the redirect URIs for a client type; returns their stored form.
-fn check_redirect_uris(client: ClientType, uris: &[String]) -> Result<String, ApiError> {
+fn check_redirect_uris(
+    state: &AppState,
+    client: ClientType,
+    uris: &[String],
+) -> Result<String, ApiError> {
     match client {
         ClientType::Web | ClientType::Pkce => {
             if uris.is_empty() {
@@ -308,6 +312,12 @@ fn check_redirect_uris(client: ClientType, uris: &[String]) -> Result<String, Ap
             }
             for (i, uri) in uris.iter().enumerate() {
                 buckle_core::redirect::validate(uri)
+                    .and_then(|()| {
+                        buckle_core::redirect::require_secure(
+                            uri,
+                            state.config.allow_insecure_redirect_uris,
+                        )
+                    })
                     .map_err(|e| ApiError::bad_request(format!("redirect_uris[{i}]: {e}.")))?;
                 if uris[..i].contains(uri) {
                     return Err(ApiError::bad_request(format!(
@@ -397,7 +407,7 @@ pub async fn create(
         &body.permissions,
         body.organization_id.as_deref(),
     )?;
-    let redirect_uris = check_redirect_uris(body.client_type, &body.redirect_uris)?;
+    let redirect_uris = check_redirect_uris(&state, body.client_type, &body.redirect_uris)?;
     let secret = (body.client_type == ClientType::Web).then(|| TokenKind::ClientSecret.generate());
     let now = state.clock.now();
     let app = OAuthApp {
@@ -518,7 +528,7 @@ pub async fn update(
         None => app.permissions.clone(),
     };
     let redirect_uris = match &body.redirect_uris {
-        Some(u) => check_redirect_uris(ClientType::of(&app), u)?,
+        Some(u) => check_redirect_uris(&state, ClientType::of(&app), u)?,
         None => app.redirect_uris.clone(),
     };
     let now = state.clock.now();

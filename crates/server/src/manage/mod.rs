@@ -7,6 +7,7 @@ mod accounts;
 mod apps;
 mod audit;
 mod installations;
+mod invitations;
 mod organizations;
 mod session;
 mod tokens;
@@ -67,7 +68,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/manage/organizations/{org_id}/members",
-            get(organizations::members).post(organizations::add_member),
+            get(organizations::members).post(invitations::invite),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/invitations",
+            get(invitations::list_of_organization),
+        )
+        .route(
+            "/api/manage/organizations/{org_id}/invitations/{invitation_id}",
+            axum::routing::delete(invitations::cancel),
+        )
+        .route("/api/manage/invitations", get(invitations::list_mine))
+        .route(
+            "/api/manage/invitations/{invitation_id}/accept",
+            post(invitations::accept),
+        )
+        .route(
+            "/api/manage/invitations/{invitation_id}/decline",
+            post(invitations::decline),
         )
         .route(
             "/api/manage/organizations/{org_id}/members/{account_id}",
@@ -421,13 +439,8 @@ async fn catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<P
         .collect())
 }
 
-/// Trims and bounds a display name.
+/// A display name in its stored form (see [`buckle_core::display_name`]).
 pub fn clean_name(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(format!(
-            "{field} must have 1 to {max} characters and no control characters."
-        )));
-    }
-    Ok(t.to_string())
+    buckle_core::display_name::clean(raw, max)
+        .map_err(|e| ApiError::bad_request(format!("{field} {e}.")))
 }

@@ -173,63 +173,20 @@ pub async fn members(
         .collect())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddMember {
-    user_name: String,
-    role: String,
-}
-
-fn parse_role(s: &str) -> Result<Role, ApiError> {
+pub(super) fn parse_role(s: &str) -> Result<Role, ApiError> {
     Role::parse(s).ok_or_else(|| {
         ApiError::bad_request("role must be \"super_admin\", \"admin\" or \"member\".")
     })
 }
 
 /// Only super admins hand out or take away super admin.
-fn may_assign(actor_role: Role, role: Role) -> Result<(), ApiError> {
+pub(super) fn may_assign(actor_role: Role, role: Role) -> Result<(), ApiError> {
     if role == Role::SuperAdmin && actor_role != Role::SuperAdmin {
         return Err(ApiError::forbidden(
             "Only a super admin may manage super admins.",
         ));
     }
     Ok(())
-}
-
-/// `POST /api/manage/organizations/{org_id}/members`.
-pub async fn add_member(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(org_id): Path<String>,
-    Json(body): Json<AddMember>,
-) -> ApiResult<MemberOut> {
-    actor.require("Manage.organizations")?;
-    let actor_role = actor.require_org_admin(&state, &org_id).await?;
-    let role = parse_role(&body.role)?;
-    may_assign(actor_role, role)?;
-    let a = state
-        .store
-        .account_by_name(body.user_name.trim())
-        .await?
-        .ok_or_else(|| ApiError::not_found("No account has that user name."))?;
-    let now = state.clock.now();
-    match state
-        .store
-        .add_organization_member(&org_id, a.id, role.as_str(), now)
-        .await
-    {
-        Err(buckle_store::StoreError::Conflict) => {
-            return Err(ApiError::conflict("That account is already a member."));
-        }
-        r => r?,
-    }
-    ok(MemberOut {
-        user_id: a.id.to_string(),
-        user_name: a.user_name,
-        nick_name: a.nick_name,
-        role: role.as_str().into(),
-        joined_at: now,
-    })
 }
 
 #[derive(Deserialize)]

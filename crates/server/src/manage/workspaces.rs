@@ -174,15 +174,18 @@ pub async fn add_member(
             "role must be \"admin\" or \"member\".",
         ));
     }
+    // Unknown names and non-members get one answer: adding to a workspace of a
+    // team one made must not tell which user names exist.
+    let not_in_org = || {
+        ApiError::bad_request("No member of the workspace's team/enterprise has that user name.")
+    };
     let a = state
         .store
         .account_by_name(body.user_name.trim())
         .await?
-        .ok_or_else(|| ApiError::not_found("No account has that user name."))?;
+        .ok_or_else(not_in_org)?;
     if state.store.role_in(org, a.id).await?.is_none() {
-        return Err(ApiError::bad_request(
-            "That account is not a member of the workspace's team/enterprise.",
-        ));
+        return Err(not_in_org());
     }
     match state
         .store

@@ -41,16 +41,27 @@ fn bad(en: &str, zh: &str) -> Response {
     )
 }
 
+fn refused(html: &str) -> Response {
+    render(
+        StatusCode::FORBIDDEN,
+        "Authorization refused",
+        "无法授权",
+        &format!("<p>{html}</p>"),
+    )
+}
+
 fn go(to: String) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
 }
 
 /// Redirect back to the app with an error (only once the redirect URI is known good).
-fn redirect_error(uri: &str, error: &str, state: Option<&str>) -> Response {
+/// `iss` names this server (RFC 9207), as on success.
+fn redirect_error(uri: &str, error: &str, state: Option<&str>, iss: &str) -> Response {
     let mut params = vec![("error", error)];
     if let Some(s) = state {
         params.push(("state", s));
     }
+    params.push(("iss", iss));
     go(redirect::with_params(uri, &params))
 }
 
@@ -101,6 +112,7 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Respons
             uri,
             "unsupported_response_type",
             st.as_deref(),
+            &state.config.public_url,
         ));
     }
     let challenge = match (
@@ -108,12 +120,24 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Respons
         Method::parse(p.code_challenge_method.as_deref()),
     ) {
         (Some(c), Some(m)) if pkce::well_formed(c) => Some((c.to_string(), m)),
-        (Some(_), _) => return Err(redirect_error(uri, "invalid_request", st.as_deref())),
+        (Some(_), _) => {
+            return Err(redirect_error(
+                uri,
+                "invalid_request",
+                st.as_deref(),
+                &state.config.public_url,
+            ));
+        }
         (None, _) => None,
     };
     // Public clients must bind their code to a verifier.
     if challenge.is_none() && ClientType::of(&app) == Some(ClientType::Pkce) {
-        return Err(redirect_error(uri, "invalid_request", st.as_deref()));
+        return Err(redirect_error(
+            uri,
+            "invalid_request",
+            st.as_deref(),
+            &state.config.public_url,
+        ));
     }
     Ok(Checked {
         app,
@@ -137,7 +161,10 @@ async fn show_impl(
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(&uri);
     };
-    let mut body = obo::describe(&state, &c.app, &user, workspace).await;
+    let mut body = match obo::describe(&state, &c.app, &user, workspace).await {
+        Ok(b) => b,
+        Err(obo::Refusal(html)) => return refused(&html),
+    };
     body.push_str(&format!(
         "<p class=\"muted\">{} {}</p>",
         both("Signed in as", "当前登录账号"),
@@ -250,7 +277,12 @@ pub async fn decide(
         Err(r) => return r,
     };
     if f.decision != "approve" {
-        return redirect_error(&c.redirect_uri, "access_denied", c.state.as_deref());
+        return redirect_error(
+            &c.redirect_uri,
+            "access_denied",
+            c.state.as_deref(),
+            &state.config.public_url,
+        );
     }
     let pinned = match f.workspace_id.as_str() {
         "" => None,
@@ -261,14 +293,7 @@ pub async fn decide(
     };
     let grant = match obo::grant(&state, &c.app, &user, Some(&f.edition), pinned).await {
         Ok(g) => g,
-        Err(obo::Refusal(html)) => {
-            return render(
-                StatusCode::FORBIDDEN,
-                "Authorization refused",
-                "无法授权",
-                &format!("<p>{html}</p>"),
-            );
-        }
+        Err(obo::Refusal(html)) => return refused(&html),
     };
     let code = TokenKind::AuthorizationCode.generate();
     let now = state.clock.now();
@@ -292,5 +317,7 @@ pub async fn decide(
     if let Some(s) = c.state.as_deref() {
         out.push(("state", s));
     }
+    // RFC 9207: the client can check the answer comes from the server it asked.
+    out.push(("iss", &state.config.public_url));
     go(redirect::with_params(&c.redirect_uri, &out))
 }

@@ -303,6 +303,13 @@ pub async fn page(
             "该应用已不存在。",
         );
     };
+    let described = match obo::describe(&state, &app, &user, row.workspace_id).await {
+        Ok(html) => html,
+        Err(obo::Refusal(html)) => {
+            let html = format!("<p>{html}</p>");
+            return render(StatusCode::FORBIDDEN, "Connect a device", "连接设备", &html);
+        }
+    };
     let body = format!(
         "<p>{} <code>{}</code></p><form method=\"post\" action=\"{}\">{}{}{}\
          <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button>\
@@ -310,7 +317,7 @@ pub async fn page(
         both("Device code", "设备代码"),
         esc(&row.user_code),
         super::DEVICE_PAGE,
-        obo::describe(&state, &app, &user, row.workspace_id).await,
+        described,
         hidden("user_code", &row.user_code),
         hidden("csrf", &csrf),
         both("Authorize", "授权"),

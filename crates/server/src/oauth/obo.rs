@@ -15,6 +15,24 @@ fn refuse(en: &str, zh: &str) -> Refusal {
     Refusal(both(en, zh))
 }
 
+/// A workspace pinned by the request, when `user` is a member of it. Unknown and
+/// not-a-member are refused alike, so the pages tell nobody else's workspace
+/// names, or even that an id exists.
+async fn member_workspace(
+    state: &AppState,
+    ws: i64,
+    user: &Account,
+) -> Result<buckle_store::Workspace, Refusal> {
+    match state.store.workspace_for(ws, user.id).await {
+        Ok(Some((w, true))) => Ok(w),
+        Ok(_) => Err(refuse(
+            "That workspace does not exist, or you are not a member of it.",
+            "该工作空间不存在，或你不是它的成员。",
+        )),
+        Err(_) => Err(refuse("Service internal error.", "服务内部错误。")),
+    }
+}
+
 /// Records the user's consent: the grant (app, user, edition, workspaces) and, in an
 /// organization, the installation (admins install; members request). Returns the grant.
 pub async fn grant(
@@ -26,21 +44,7 @@ pub async fn grant(
 ) -> Result<Grant, Refusal> {
     let store_err = |_| refuse("Service internal error.", "服务内部错误。");
     let edition = match pinned_workspace {
-        Some(ws) => {
-            let (w, member) = state
-                .store
-                .workspace_for(ws, user.id)
-                .await
-                .map_err(store_err)?
-                .ok_or_else(|| refuse("That workspace does not exist.", "该工作空间不存在。"))?;
-            if !member {
-                return Err(refuse(
-                    "You are not a member of that workspace.",
-                    "你不是该工作空间的成员。",
-                ));
-            }
-            w.org_id
-        }
+        Some(ws) => member_workspace(state, ws, user).await?.org_id,
         None => edition.filter(|e| !e.is_empty()).map(str::to_string),
     };
     let role = match &edition {
@@ -139,13 +143,13 @@ pub fn permission_items(state: &AppState, app: &OAuthApp) -> String {
 }
 
 /// The part of a consent page that names the app, its permissions and the edition
-/// choice (or the pinned workspace).
+/// choice (or the pinned workspace, refused unless `user` is a member of it).
 pub async fn describe(
     state: &AppState,
     app: &OAuthApp,
     user: &Account,
     pinned_workspace: Option<i64>,
-) -> String {
+) -> Result<String, Refusal> {
     let mut html = format!(
         "<p>{} <strong>{}</strong></p>",
         both("This app asks to act for you:", "该应用请求代表你访问："),
@@ -159,14 +163,7 @@ pub async fn describe(
     html.push_str("</ul>");
     match pinned_workspace {
         Some(ws) => {
-            let name = state
-                .store
-                .workspace(ws)
-                .await
-                .ok()
-                .flatten()
-                .map(|w| w.name)
-                .unwrap_or_default();
+            let name = member_workspace(state, ws, user).await?.name;
             html.push_str(&format!(
                 "<p>{} <strong>{}</strong></p>",
                 both("Workspace:", "工作空间："),
@@ -195,5 +192,5 @@ pub async fn describe(
             html.push_str("</select>");
         }
     }
-    html
+    Ok(html)
 }

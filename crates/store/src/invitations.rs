@@ -1,0 +1,186 @@
+use crate::{Result, Store, with_pool};
+
+/// A pending invitation to join an organization, with the organization's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invitation {
+    pub id: i64,
+    pub org_id: String,
+    pub org_kind: String,
+    pub org_name: String,
+    pub user_name: String,
+    pub role: String,
+    pub invited_by: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What accepting an invitation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// The invitee joined `org_id` with `role`.
+    Joined { org_id: String, role: String },
+    /// The invitee was already a member; the invitation is used up all the same.
+    AlreadyMember { org_id: String },
+    /// No such pending invitation for this user name.
+    Gone,
+}
+
+/// The columns of [`Invitation`], from `organization_invitations i JOIN organizations o`.
+macro_rules! select_invitations {
+    ($where:literal) => {
+        concat!(
+            "SELECT i.id, i.org_id, o.kind AS org_kind, o.name AS org_name, i.user_name, i.role,
+                    i.invited_by, i.created_at, i.expires_at
+             FROM organization_invitations i JOIN organizations o ON o.id = i.org_id WHERE ",
+            $where
+        )
+    };
+}
+
+impl Store {
+    /// Invites `user_name` (an existing account's or not) with `role`; inviting
+    /// the same name again replaces the role, inviter and expiry. Returns the id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn invite(
+        &self,
+        id: i64,
+        org_id: &str,
+        user_name: &str,
+        role: &str,
+        invited_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<i64> {
+        let r: (i64,) = with_pool!(self, |p| {
+            sqlx::query_as(
+            "INSERT INTO organization_invitations (id, org_id, user_name, role, invited_by, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (org_id, user_name) DO UPDATE SET role = excluded.role,
+                 invited_by = excluded.invited_by, created_at = excluded.created_at,
+                 expires_at = excluded.expires_at
+             RETURNING id"
+        )
+        .bind(id)
+        .bind(org_id)
+        .bind(user_name)
+        .bind(role)
+        .bind(invited_by)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(p)
+        .await
+        })?;
+        Ok(r.0)
+    }
+
+    /// Pending, unexpired invitations of an organization.
+    pub async fn invitations_of_organization(
+        &self,
+        org_id: &str,
+        now: i64,
+    ) -> Result<Vec<Invitation>> {
+        let q =
+            select_invitations!("i.org_id = $1 AND i.expires_at > $2 ORDER BY i.created_at, i.id");
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Invitation>(q)
+            .bind(org_id)
+            .bind(now)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Pending, unexpired invitations addressed to a user name.
+    pub async fn invitations_for(&self, user_name: &str, now: i64) -> Result<Vec<Invitation>> {
+        let q = select_invitations!(
+            "i.user_name = $1 AND i.expires_at > $2 ORDER BY i.created_at, i.id"
+        );
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Invitation>(q)
+            .bind(user_name)
+            .bind(now)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// One pending, unexpired invitation addressed to `user_name`.
+    pub async fn invitation_for(
+        &self,
+        id: i64,
+        user_name: &str,
+        now: i64,
+    ) -> Result<Option<Invitation>> {
+        let q = select_invitations!("i.id = $1 AND i.user_name = $2 AND i.expires_at > $3");
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, Invitation>(q)
+            .bind(id)
+            .bind(user_name)
+            .bind(now)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Deletes an invitation of `org_id` (cancel) or addressed to `user_name`
+    /// (decline); true when one was pending.
+    pub async fn delete_invitation(
+        &self,
+        id: i64,
+        org_id: Option<&str>,
+        user_name: Option<&str>,
+    ) -> Result<bool> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM organization_invitations WHERE id = $1
+             AND ($2 IS NULL OR org_id = $2) AND ($3 IS NULL OR user_name = $3)"
+        )
+        .bind(id)
+        .bind(org_id)
+        .bind(user_name)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Uses up the invitation addressed to `user_name` and makes `account_id` a
+    /// member with its role, in one transaction: two accepts cannot both join.
+    pub async fn accept_invitation(
+        &self,
+        id: i64,
+        user_name: &str,
+        account_id: i64,
+        now: i64,
+    ) -> Result<Accepted> {
+        let r = with_pool!(self, |p| async {
+            let mut tx = p.begin().await?;
+            let claimed: Option<(String, String)> = sqlx::query_as(
+                "DELETE FROM organization_invitations
+                 WHERE id = $1 AND user_name = $2 AND expires_at > $3
+                 RETURNING org_id, role",
+            )
+            .bind(id)
+            .bind(user_name)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((org_id, role)) = claimed else {
+                return Ok::<Accepted, sqlx::Error>(Accepted::Gone);
+            };
+            let joined = sqlx::query(
+                "INSERT INTO organization_members (org_id, account_id, role, joined_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, account_id) DO NOTHING",
+            )
+            .bind(&org_id)
+            .bind(account_id)
+            .bind(&role)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            tx.commit().await?;
+            Ok::<Accepted, sqlx::Error>(if joined {
+                Accepted::Joined { org_id, role }
+            } else {
+                Accepted::AlreadyMember { org_id }
+            })
+        }
+        .await)?;
+        Ok(r)
+    }
+}
