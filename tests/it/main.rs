@@ -8,6 +8,8 @@ mod cli;
 mod introspect;
 mod manage;
 mod oauth;
+mod oauth_binding;
+mod oauth_reuse;
 mod openapi;
 mod sdk;
 mod sdk_oauth;

@@ -1,0 +1,199 @@
+//! Reuse detection under races (issue 6, hole 2): many rounds of 2-, 5- and 20-way
+//! races presenting one refresh token or one authorization code. After every round,
+//! whatever any racer received is dead: a detected reuse revokes the whole family,
+//! tokens issued concurrently with the detection included.
+
+use crate::oauth::{CALLBACK, TOKEN, app, authorize_url, exchange};
+use crate::on_both_databases;
+use crate::testkit::*;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+on_both_databases!(
+    refresh_token_races_leave_no_survivor,
+    code_races_leave_no_survivor
+);
+
+const ROUNDS: usize = 20;
+const WAYS: [usize; 3] = [2, 5, 20];
+
+/// Signs in once, then gets one code per call through the consent page.
+struct CodeSource {
+    browser: Browser,
+    url: String,
+}
+
+impl CodeSource {
+    fn new(s: &Server, client_id: &str) -> CodeSource {
+        CodeSource {
+            browser: Browser::new(&s.base),
+            url: authorize_url(client_id, CALLBACK, ""),
+        }
+    }
+
+    async fn code(&self, user: &User) -> String {
+        let (status, page) = self.browser.open_as(&self.url, user).await;
+        assert_eq!(status, 200, "{page}");
+        let r = self.browser.consent(&page, "approve", "").await;
+        assert_eq!(r.status(), 303);
+        query_params(&location(&r).unwrap())["code"].clone()
+    }
+}
+
+/// Sends `n` copies of one token request at once; their answers.
+async fn race(
+    s: &Server,
+    client: &reqwest::Client,
+    secret: &str,
+    body: Value,
+    n: usize,
+) -> Vec<OAuthReply> {
+    let start = Arc::new(tokio::sync::Barrier::new(n));
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (client, url, secret, body, start) = (
+            client.clone(),
+            s.url(TOKEN),
+            secret.to_string(),
+            body.clone(),
+            start.clone(),
+        );
+        racers.spawn(async move {
+            start.wait().await;
+            let r = client
+                .post(url)
+                .bearer_auth(secret)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let body = r.json().await.unwrap_or(Value::Null);
+            OAuthReply { status, body }
+        });
+    }
+    racers.join_all().await
+}
+
+/// The tokens the winners of a race received; every loser got invalid_grant.
+fn winners(replies: &[OAuthReply]) -> Vec<(String, String)> {
+    let mut won = Vec::new();
+    for r in replies {
+        if r.status == 200 {
+            won.push((
+                r.body["access_token"].as_str().unwrap().to_string(),
+                r.body["refresh_token"].as_str().unwrap().to_string(),
+            ));
+        } else {
+            r.error(400, "invalid_grant");
+        }
+    }
+    won
+}
+
+async fn refresh(s: &Server, id: &str, secret: &str, token: &str) -> OAuthReply {
+    oauth_post(
+        &s.base,
+        TOKEN,
+        Some(secret),
+        json!({"client_id": id, "grant_type": "refresh_token", "refresh_token": token}),
+    )
+    .await
+}
+
+/// How many of `access` still open `/v1/users/me` and of `refresh` still refresh;
+/// every one that does not must be refused in the documented shape.
+async fn survivors(
+    s: &Server,
+    id: &str,
+    secret: &str,
+    access: &[String],
+    refreshes: &[String],
+) -> usize {
+    let mut alive = 0;
+    for a in access {
+        let r = s.bearer(a).get("/v1/users/me").await;
+        if r.status == 200 {
+            alive += 1;
+        } else {
+            r.fails(401, 4100);
+        }
+    }
+    for rt in refreshes {
+        let r = refresh(s, id, secret, rt).await;
+        if r.status == 200 {
+            alive += 1;
+        } else {
+            r.error(400, "invalid_grant");
+        }
+    }
+    alive
+}
+
+async fn refresh_token_races_leave_no_survivor(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let web = app(&a, "Racer", "web", &["Account.readProfile"]).await;
+    let id = web["app_id"].as_str().unwrap();
+    let secret = web["client_secret"].as_str().unwrap();
+    let codes = CodeSource::new(&s, id);
+    let client = reqwest::Client::new();
+    let mut failed = Vec::new();
+    for n in WAYS {
+        for round in 0..ROUNDS {
+            let code = codes.code(&alice).await;
+            let first = exchange(&s, id, Some(secret), &code, json!({})).await;
+            let access0 = first.token()["access_token"].as_str().unwrap().to_string();
+            let refresh0 = first.token()["refresh_token"].as_str().unwrap().to_string();
+            let body =
+                json!({"client_id": id, "grant_type": "refresh_token", "refresh_token": refresh0});
+            let won = winners(&race(&s, &client, secret, body, n).await);
+            assert_eq!(won.len(), 1, "one racer consumes the refresh token");
+            let mut access = vec![access0];
+            access.extend(won.iter().map(|w| w.0.clone()));
+            let mut refreshes: Vec<String> = won.iter().map(|w| w.1.clone()).collect();
+            refreshes.push(refresh0);
+            let alive = survivors(&s, id, secret, &access, &refreshes).await;
+            if alive > 0 {
+                failed.push(format!("{n}-way round {round}: {alive} alive"));
+            }
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "tokens survived reuse detection in {} of {} rounds: {failed:?}",
+        failed.len(),
+        ROUNDS * WAYS.len()
+    );
+}
+
+async fn code_races_leave_no_survivor(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let web = app(&a, "Racer", "web", &["Account.readProfile"]).await;
+    let id = web["app_id"].as_str().unwrap();
+    let secret = web["client_secret"].as_str().unwrap();
+    let codes = CodeSource::new(&s, id);
+    let client = reqwest::Client::new();
+    let mut failed = Vec::new();
+    for n in WAYS {
+        for round in 0..ROUNDS {
+            let code = codes.code(&alice).await;
+            let body = json!({"client_id": id, "grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK});
+            let won = winners(&race(&s, &client, secret, body, n).await);
+            assert_eq!(won.len(), 1, "one racer consumes the code");
+            let access: Vec<String> = won.iter().map(|w| w.0.clone()).collect();
+            let refreshes: Vec<String> = won.iter().map(|w| w.1.clone()).collect();
+            let alive = survivors(&s, id, secret, &access, &refreshes).await;
+            if alive > 0 {
+                failed.push(format!("{n}-way round {round}: {alive} alive"));
+            }
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "tokens survived reuse detection in {} of {} rounds: {failed:?}",
+        failed.len(),
+        ROUNDS * WAYS.len()
+    );
+}
