@@ -59,12 +59,20 @@ async fn intruders(a: &Session, victim_id: &str) -> Vec<Intruder> {
     ]
 }
 
-/// Asserts the intruder is refused: `invalid_grant` for another client,
-/// `invalid_client` for the victim's id without its secret.
+/// Asserts the intruder is refused: `invalid_client` for the victim's id without
+/// its secret, `invalid app type` for a device app at the code grant (which it may
+/// not use at all), `invalid_grant` for any other client.
 #[track_caller]
 fn refused(r: &OAuthReply, who: &Intruder, victim_id: &str) {
     if who.id == victim_id {
         r.error(401, "invalid_client");
+    } else if r.status == 403 {
+        assert_eq!(
+            r.error(403, "access_deny"),
+            "invalid app type",
+            "{}",
+            who.what
+        );
     } else {
         let msg = r.error(400, "invalid_grant");
         assert!(!msg.contains("revoked"), "{}: {msg}", who.what);

@@ -12,8 +12,8 @@ mod workspaces;
 pub use accounts::{Account, NewAccount};
 pub use bots::Bot;
 pub use oauth::{
-    AppKey, AuthCode, Consumed, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken,
-    OAuthApp, OAuthToken, RefreshToken,
+    AppKey, AuthCode, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken, NewUserTokens,
+    OAuthApp, OAuthToken, Redeemed, RefreshToken,
 };
 pub use organizations::{Membership, OrgMember, Organization};
 pub use tokens::{AccessToken, NewAccessToken, TokenChanges, TokenKindDb};
