@@ -3,7 +3,7 @@
 //! whatever any racer received is dead: a detected reuse revokes the whole family,
 //! tokens issued concurrently with the detection included.
 
-use crate::oauth::{CALLBACK, TOKEN, app, authorize_url, exchange};
+use crate::oauth::{CALLBACK, TOKEN, app, authorize_url, exchange, web_flow};
 use crate::on_both_databases;
 use crate::testkit::*;
 use serde_json::{Value, json};
@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 on_both_databases!(
     refresh_token_races_leave_no_survivor,
-    code_races_leave_no_survivor
+    code_races_leave_no_survivor,
+    a_revoked_family_never_gets_tokens_again,
+    the_purge_keeps_a_revoked_family_while_anything_refers_to_it,
 );
 
 const ROUNDS: usize = 20;
@@ -196,4 +198,100 @@ async fn code_races_leave_no_survivor(s: Server) {
         failed.len(),
         ROUNDS * WAYS.len()
     );
+}
+
+/// One number from the database (a count), read directly.
+async fn number(s: &Server, sql: &'static str, family: i64) -> i64 {
+    let (n,): (i64,) = if s.database_url.starts_with("postgres") {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&s.database_url)
+            .await
+            .unwrap();
+        sqlx::query_as(sql)
+            .bind(family)
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    } else {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&s.database_url)
+            .await
+            .unwrap();
+        sqlx::query_as(sql)
+            .bind(family)
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    };
+    n
+}
+
+const REVOKED: &str =
+    "SELECT COUNT(*) FROM oauth_families WHERE family_id = $1 AND revoked_at IS NOT NULL";
+const ACCESS_TOKENS: &str = "SELECT COUNT(*) FROM oauth_tokens WHERE family_id = $1";
+
+async fn a_revoked_family_never_gets_tokens_again(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let w = web_flow(&s, &alice, &a, "Web Family", &["Account.readProfile"]).await;
+    let hash = buckle_core::secret::hash_secret(&w.refresh);
+    let row = s.state.store.refresh_token(&hash).await.unwrap().unwrap();
+    // The rightful client replays the code: the family is revoked.
+    exchange(&s, &w.id, Some(&w.secret), &w.code, json!({}))
+        .await
+        .error(400, "invalid_grant");
+    assert_eq!(number(&s, REVOKED, row.family_id).await, 1);
+    assert_eq!(number(&s, ACCESS_TOKENS, row.family_id).await, 0);
+    // A refresh token of the family written after the revocation (as one issued
+    // by a request that raced it would be) gets nothing.
+    let late = buckle_core::TokenKind::Refresh.generate();
+    let now = s.state.clock.now();
+    s.state
+        .store
+        .insert_refresh_token(&buckle_store::RefreshToken {
+            token_hash: buckle_core::secret::hash_secret(&late),
+            created_at: now,
+            expires_at: now + 3600,
+            used_at: None,
+            ..row.clone()
+        })
+        .await
+        .unwrap();
+    let msg = refresh(&s, &w.id, &w.secret, &late)
+        .await
+        .error(400, "invalid_grant");
+    assert!(msg.contains("revoked"), "{msg}");
+    assert_eq!(number(&s, ACCESS_TOKENS, row.family_id).await, 0);
+}
+
+async fn the_purge_keeps_a_revoked_family_while_anything_refers_to_it(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let w = web_flow(&s, &alice, &a, "Web Purge", &["Account.readProfile"]).await;
+    let hash = buckle_core::secret::hash_secret(&w.refresh);
+    let family = s
+        .state
+        .store
+        .refresh_token(&hash)
+        .await
+        .unwrap()
+        .unwrap()
+        .family_id;
+    exchange(&s, &w.id, Some(&w.secret), &w.code, json!({}))
+        .await
+        .error(400, "invalid_grant");
+    // The used code still refers to the family: the mark stays.
+    s.state
+        .store
+        .purge_expired_oauth(s.state.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(number(&s, REVOKED, family).await, 1);
+    // Once the code has expired and been purged, nothing can be presented for the
+    // family any more, and its row goes too.
+    s.state.clock.advance(3600);
+    s.state
+        .store
+        .purge_expired_oauth(s.state.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(number(&s, REVOKED, family).await, 0);
 }

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod jwt;
 pub mod pkce;
 pub mod reach;
+pub mod redemption;
 pub mod redirect;
 pub mod rsa_key;
 pub mod secret;

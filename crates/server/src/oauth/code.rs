@@ -1,13 +1,9 @@
 //! The authorization code grant (web backend and PKCE apps).
 //!
-//! The code is read first and checked completely (its app, the PKCE verifier, the
-//! redirect URI, whether it was used, its expiry) without writing anything, and
-//! only then used up, in the transaction that stores the new tokens. So a client
-//! the code was not issued to, or one without its secret or verifier, is refused
-//! and leaves the code untouched (a client id is no secret, RFC 6749 §2.2, and a
-//! PKCE client has only its verifier to prove itself); only a request that proves
-//! to be the code's client can use it, or, replaying it, revoke what it issued
-//! (RFC 6749 §4.1.2).
+//! The code is read first and judged (`buckle_core::redemption`) without writing
+//! anything, so a client it was not issued to, or one without its secret or PKCE
+//! verifier, is refused and leaves it untouched; it is used up only in the
+//! transaction that stores the new tokens.
 
 use super::client::{ClientType, app_for_flow, authenticate};
 use super::errors::{invalid_grant, invalid_request};
@@ -16,9 +12,10 @@ use super::token::TokenRequest;
 use crate::AppState;
 use crate::error::OAuthError;
 use axum::http::HeaderMap;
-use buckle_core::pkce::{self, Method};
+use buckle_core::pkce::Method;
+use buckle_core::redemption::{self, Refusal, Verdict};
 use buckle_core::secret::hash_secret;
-use buckle_store::{AuthCode, Redeemed};
+use buckle_store::Redeemed;
 
 const REPLAYED: &str = "the authorization code was already used; the tokens it issued are revoked";
 
@@ -50,24 +47,32 @@ pub async fn exchange(
         .code(&hash)
         .await?
         .ok_or_else(|| invalid_grant("the authorization code is invalid"))?;
-    if stored.app_id != app.id {
-        return Err(invalid_grant(
-            "the authorization code was issued to another app",
-        ));
-    }
-    check_verifier(&stored, req.code_verifier.as_deref())?;
-    if stored.redirect_uri != redirect_uri {
-        return Err(invalid_grant(
-            "the redirect_uri does not match the authorization request",
-        ));
-    }
-    if stored.used_at.is_some() {
-        // The code's own client presented it twice: it was stolen or replayed.
-        state.store.revoke_family(stored.family_id, now).await?;
-        return Err(invalid_grant(REPLAYED));
-    }
-    if stored.expires_at <= now {
-        return Err(invalid_grant("the authorization code has expired"));
+    let challenge = match (&stored.code_challenge, stored.challenge_method.as_deref()) {
+        (Some(c), method) => Some((c.as_str(), Method::parse(method).unwrap_or(Method::Plain))),
+        (None, _) => None,
+    };
+    let issued = redemption::Issued {
+        app_id: stored.app_id,
+        used: stored.used_at.is_some(),
+        expires_at: stored.expires_at,
+        code: Some(redemption::CodeBinding {
+            redirect_uri: &stored.redirect_uri,
+            challenge,
+        }),
+    };
+    let presented = redemption::Presented {
+        app_id: app.id,
+        redirect_uri: Some(redirect_uri),
+        verifier: req.code_verifier.as_deref(),
+    };
+    match redemption::judge(&issued, &presented, now) {
+        Verdict::Redeem => {}
+        Verdict::RevokeFamily => {
+            // The code's own client presented it twice: it was stolen or replayed.
+            state.store.revoke_family(stored.family_id, now).await?;
+            return Err(invalid_grant(REPLAYED));
+        }
+        Verdict::Refuse(why) => return Err(refusal(why)),
     }
     let grant = state
         .store
@@ -86,22 +91,19 @@ pub async fn exchange(
     }
 }
 
-/// RFC 7636 §4.6: the verifier must match the challenge the code was bound to.
-fn check_verifier(stored: &AuthCode, verifier: Option<&str>) -> Result<(), OAuthError> {
-    match (&stored.code_challenge, verifier.filter(|v| !v.is_empty())) {
-        (Some(challenge), Some(v)) => {
-            let method = Method::parse(stored.challenge_method.as_deref()).unwrap_or(Method::Plain);
-            if !pkce::verify(method, challenge, v) {
-                return Err(invalid_grant(
-                    "the code_verifier does not match the code_challenge",
-                ));
-            }
-            Ok(())
+fn refusal(why: Refusal) -> OAuthError {
+    match why {
+        Refusal::MissingVerifier => invalid_request("code_verifier"),
+        Refusal::OtherClient => invalid_grant("the authorization code was issued to another app"),
+        Refusal::WrongVerifier => {
+            invalid_grant("the code_verifier does not match the code_challenge")
         }
-        (Some(_), None) => Err(invalid_request("code_verifier")),
-        (None, Some(_)) => Err(invalid_grant(
+        Refusal::UnexpectedVerifier => invalid_grant(
             "a code_verifier was sent but the authorization request had no code_challenge",
-        )),
-        (None, None) => Ok(()),
+        ),
+        Refusal::WrongRedirectUri => {
+            invalid_grant("the redirect_uri does not match the authorization request")
+        }
+        Refusal::Expired => invalid_grant("the authorization code has expired"),
     }
 }

@@ -1,8 +1,8 @@
 //! The refresh token grant: rotation, and a replayed refresh token revokes its chain.
 //!
-//! As with codes, the token is read and checked without writing anything, so a
-//! client it was not issued to is refused and leaves it untouched; it is used up
-//! only in the transaction that stores its successors.
+//! As with codes, the token is read and judged (`buckle_core::redemption`) without
+//! writing anything, so a client it was not issued to is refused and leaves it
+//! untouched; it is used up only in the transaction that stores its successors.
 
 use super::client::{ClientType, app_for_flow, authenticate};
 use super::errors::{invalid_grant, invalid_request};
@@ -11,6 +11,7 @@ use super::token::TokenRequest;
 use crate::AppState;
 use crate::error::OAuthError;
 use axum::http::HeaderMap;
+use buckle_core::redemption::{self, Refusal, Verdict};
 use buckle_core::secret::hash_secret;
 use buckle_store::Redeemed;
 
@@ -40,15 +41,29 @@ pub async fn exchange(
         .refresh_token(&hash)
         .await?
         .ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
-    if stored.app_id != app.id {
-        return Err(invalid_grant("the refresh token was issued to another app"));
-    }
-    if stored.used_at.is_some() {
-        state.store.revoke_family(stored.family_id, now).await?;
-        return Err(invalid_grant(REPLAYED));
-    }
-    if stored.expires_at <= now {
-        return Err(invalid_grant("the refresh token has expired"));
+    let issued = redemption::Issued {
+        app_id: stored.app_id,
+        used: stored.used_at.is_some(),
+        expires_at: stored.expires_at,
+        code: None,
+    };
+    let presented = redemption::Presented {
+        app_id: app.id,
+        redirect_uri: None,
+        verifier: None,
+    };
+    match redemption::judge(&issued, &presented, now) {
+        Verdict::Redeem => {}
+        Verdict::RevokeFamily => {
+            state.store.revoke_family(stored.family_id, now).await?;
+            return Err(invalid_grant(REPLAYED));
+        }
+        Verdict::Refuse(Refusal::Expired) => {
+            return Err(invalid_grant("the refresh token has expired"));
+        }
+        Verdict::Refuse(_) => {
+            return Err(invalid_grant("the refresh token was issued to another app"));
+        }
     }
     let grant = state
         .store
