@@ -1,7 +1,8 @@
 //! Reuse detection under races (issue 6, hole 2): many rounds of 2-, 5- and 20-way
 //! races presenting one refresh token or one authorization code. After every round,
 //! whatever any racer received is dead: a detected reuse revokes the whole family,
-//! tokens issued concurrently with the detection included.
+//! tokens issued concurrently with the detection included, also when the racers
+//! are spread over two Buckle processes on one database.
 
 use crate::oauth::{CALLBACK, TOKEN, app, authorize_url, exchange, web_flow};
 use crate::on_both_databases;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 on_both_databases!(
     refresh_token_races_leave_no_survivor,
     code_races_leave_no_survivor,
+    refresh_token_races_across_two_processes_leave_no_survivor,
+    code_races_across_two_processes_leave_no_survivor,
     a_revoked_family_never_gets_tokens_again,
     the_purge_keeps_a_revoked_family_while_anything_refers_to_it,
 );
@@ -42,9 +45,10 @@ impl CodeSource {
     }
 }
 
-/// Sends `n` copies of one token request at once; their answers.
+/// Sends `n` copies of one token request at once, spread over `servers` (Buckle
+/// processes on one database); their answers.
 async fn race(
-    s: &Server,
+    servers: &[&Server],
     client: &reqwest::Client,
     secret: &str,
     body: Value,
@@ -52,10 +56,10 @@ async fn race(
 ) -> Vec<OAuthReply> {
     let start = Arc::new(tokio::sync::Barrier::new(n));
     let mut racers = tokio::task::JoinSet::new();
-    for _ in 0..n {
+    for i in 0..n {
         let (client, url, secret, body, start) = (
             client.clone(),
-            s.url(TOKEN),
+            servers[i % servers.len()].url(TOKEN),
             secret.to_string(),
             body.clone(),
             start.clone(),
@@ -133,29 +137,47 @@ async fn survivors(
 }
 
 async fn refresh_token_races_leave_no_survivor(s: Server) {
+    refresh_token_races(&s, &[&s], &WAYS).await;
+}
+
+async fn refresh_token_races_across_two_processes_leave_no_survivor(s: Server) {
+    let beside = s.start_beside().await;
+    refresh_token_races(&s, &[&s, &beside], &[20]).await;
+}
+
+async fn code_races_leave_no_survivor(s: Server) {
+    code_races(&s, &[&s], &WAYS).await;
+}
+
+async fn code_races_across_two_processes_leave_no_survivor(s: Server) {
+    let beside = s.start_beside().await;
+    code_races(&s, &[&s, &beside], &[20]).await;
+}
+
+async fn refresh_token_races(s: &Server, servers: &[&Server], ways: &[usize]) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
     let web = app(&a, "Racer", "web", &["Account.readProfile"]).await;
     let id = web["app_id"].as_str().unwrap();
     let secret = web["client_secret"].as_str().unwrap();
-    let codes = CodeSource::new(&s, id);
+    let codes = CodeSource::new(s, id);
     let client = reqwest::Client::new();
     let mut failed = Vec::new();
-    for n in WAYS {
+    for &n in ways {
         for round in 0..ROUNDS {
             let code = codes.code(&alice).await;
-            let first = exchange(&s, id, Some(secret), &code, json!({})).await;
+            let first = exchange(s, id, Some(secret), &code, json!({})).await;
             let access0 = first.token()["access_token"].as_str().unwrap().to_string();
             let refresh0 = first.token()["refresh_token"].as_str().unwrap().to_string();
             let body =
                 json!({"client_id": id, "grant_type": "refresh_token", "refresh_token": refresh0});
-            let won = winners(&race(&s, &client, secret, body, n).await);
+            let won = winners(&race(servers, &client, secret, body, n).await);
             assert_eq!(won.len(), 1, "one racer consumes the refresh token");
             let mut access = vec![access0];
             access.extend(won.iter().map(|w| w.0.clone()));
             let mut refreshes: Vec<String> = won.iter().map(|w| w.1.clone()).collect();
             refreshes.push(refresh0);
-            let alive = survivors(&s, id, secret, &access, &refreshes).await;
+            let alive = survivors(s, id, secret, &access, &refreshes).await;
             if alive > 0 {
                 failed.push(format!("{n}-way round {round}: {alive} alive"));
             }
@@ -165,28 +187,28 @@ async fn refresh_token_races_leave_no_survivor(s: Server) {
         failed.is_empty(),
         "tokens survived reuse detection in {} of {} rounds: {failed:?}",
         failed.len(),
-        ROUNDS * WAYS.len()
+        ROUNDS * ways.len()
     );
 }
 
-async fn code_races_leave_no_survivor(s: Server) {
+async fn code_races(s: &Server, servers: &[&Server], ways: &[usize]) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
     let web = app(&a, "Racer", "web", &["Account.readProfile"]).await;
     let id = web["app_id"].as_str().unwrap();
     let secret = web["client_secret"].as_str().unwrap();
-    let codes = CodeSource::new(&s, id);
+    let codes = CodeSource::new(s, id);
     let client = reqwest::Client::new();
     let mut failed = Vec::new();
-    for n in WAYS {
+    for &n in ways {
         for round in 0..ROUNDS {
             let code = codes.code(&alice).await;
             let body = json!({"client_id": id, "grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK});
-            let won = winners(&race(&s, &client, secret, body, n).await);
+            let won = winners(&race(servers, &client, secret, body, n).await);
             assert_eq!(won.len(), 1, "one racer consumes the code");
             let access: Vec<String> = won.iter().map(|w| w.0.clone()).collect();
             let refreshes: Vec<String> = won.iter().map(|w| w.1.clone()).collect();
-            let alive = survivors(&s, id, secret, &access, &refreshes).await;
+            let alive = survivors(s, id, secret, &access, &refreshes).await;
             if alive > 0 {
                 failed.push(format!("{n}-way round {round}: {alive} alive"));
             }
@@ -196,7 +218,7 @@ async fn code_races_leave_no_survivor(s: Server) {
         failed.is_empty(),
         "tokens survived reuse detection in {} of {} rounds: {failed:?}",
         failed.len(),
-        ROUNDS * WAYS.len()
+        ROUNDS * ways.len()
     );
 }
 
