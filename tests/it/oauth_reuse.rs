@@ -17,6 +17,7 @@ on_both_databases!(
     code_races_across_two_processes_leave_no_survivor,
     a_revoked_family_never_gets_tokens_again,
     the_purge_keeps_a_revoked_family_while_anything_refers_to_it,
+    a_redemption_that_cannot_store_its_tokens_uses_nothing_up,
 );
 
 const ROUNDS: usize = 20;
@@ -316,4 +317,53 @@ async fn the_purge_keeps_a_revoked_family_while_anything_refers_to_it(s: Server)
         .await
         .unwrap();
     assert_eq!(number(&s, REVOKED, family).await, 0);
+}
+
+async fn a_redemption_that_cannot_store_its_tokens_uses_nothing_up(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    let w = web_flow(&s, &alice, &a, "Web Atomic", &["Account.readProfile"]).await;
+    let hash = buckle_core::secret::hash_secret(&w.refresh);
+    let row = s.state.store.refresh_token(&hash).await.unwrap().unwrap();
+    let now = s.state.clock.now();
+    // Successors naming an authorization deleted meanwhile cannot be stored.
+    let gone = -1;
+    let tokens = buckle_store::NewUserTokens {
+        access: buckle_store::NewOAuthToken {
+            id: buckle_core::ids::new_id(),
+            token_hash: buckle_core::secret::hash_secret("czu_never-issued"),
+            kind: "czu".into(),
+            app_id: row.app_id,
+            grant_id: gone,
+            account_id: Some(alice.id),
+            org_id: None,
+            permissions: String::new(),
+            all_workspaces: true,
+            workspace_ids: String::new(),
+            session_name: None,
+            device_id: None,
+            custom_consumer: None,
+            family_id: Some(row.family_id),
+            created_at: now,
+            expires_at: now + 900,
+        },
+        refresh: buckle_store::RefreshToken {
+            token_hash: buckle_core::secret::hash_secret("never-issued"),
+            grant_id: gone,
+            ..row.clone()
+        },
+    };
+    let redeemed = s
+        .state
+        .store
+        .redeem_refresh_token(&hash, now, &tokens)
+        .await
+        .unwrap();
+    assert_eq!(redeemed, buckle_store::Redeemed::AuthorizationGone);
+    // Both or neither: the refresh token was not used up, and still rotates.
+    let r = refresh(&s, &w.id, &w.secret, &w.refresh).await;
+    s.bearer(r.token()["access_token"].as_str().unwrap())
+        .get("/v1/users/me")
+        .await
+        .ok();
 }

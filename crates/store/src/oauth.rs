@@ -136,6 +136,8 @@ pub enum Redeemed {
     AlreadyUsed,
     /// Its family was revoked; nothing was written.
     FamilyRevoked,
+    /// Its authorization or app was deleted meanwhile; nothing was written.
+    AuthorizationGone,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -780,8 +782,18 @@ impl Store {
             if used != 1 {
                 return Ok(Redeemed::AlreadyUsed);
             }
-            insert_oauth_token!(access).execute(&mut *tx).await?;
-            insert_refresh_token!(refresh).execute(&mut *tx).await?;
+            let stored = match insert_oauth_token!(access).execute(&mut *tx).await {
+                Ok(_) => insert_refresh_token!(refresh).execute(&mut *tx).await,
+                Err(e) => Err(e),
+            };
+            match stored {
+                Ok(_) => {}
+                // The grant or app went between the checks and now.
+                Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                    return Ok(Redeemed::AuthorizationGone);
+                }
+                Err(e) => return Err(e.into()),
+            }
             tx.commit().await?;
             Ok::<Redeemed, sqlx::Error>(Redeemed::Issued)
         })

@@ -164,6 +164,7 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
                 Redeemed::AlreadyUsed | Redeemed::FamilyRevoked => {
                     Err(invalid_grant("the device code was already used"))
                 }
+                Redeemed::AuthorizationGone => Err(invalid_grant("the authorization was revoked")),
             }
         }
     }

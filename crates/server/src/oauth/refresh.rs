@@ -83,5 +83,6 @@ pub async fn exchange(
             Err(invalid_grant(REPLAYED))
         }
         Redeemed::FamilyRevoked => Err(invalid_grant(REPLAYED)),
+        Redeemed::AuthorizationGone => Err(invalid_grant("the authorization was revoked")),
     }
 }
