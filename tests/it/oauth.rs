@@ -28,10 +28,15 @@ on_both_databases!(
     workspace_scoped_device_flow_and_leaving_the_organization,
 );
 
-const CALLBACK: &str = "http://127.0.0.1:9/callback";
-const TOKEN: &str = "/api/permission/oauth2/token";
+pub(crate) const CALLBACK: &str = "http://127.0.0.1:9/callback";
+pub(crate) const TOKEN: &str = "/api/permission/oauth2/token";
 
-async fn app(session: &Session, name: &str, client_type: &str, permissions: &[&str]) -> Value {
+pub(crate) async fn app(
+    session: &Session,
+    name: &str,
+    client_type: &str,
+    permissions: &[&str],
+) -> Value {
     let redirects: Vec<&str> = if matches!(client_type, "web" | "pkce") {
         vec![CALLBACK]
     } else {
@@ -47,7 +52,7 @@ async fn app(session: &Session, name: &str, client_type: &str, permissions: &[&s
     r.ok().clone()
 }
 
-fn authorize_url(client_id: &str, redirect: &str, extra: &str) -> String {
+pub(crate) fn authorize_url(client_id: &str, redirect: &str, extra: &str) -> String {
     format!(
         "/api/permission/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&state=st-1{extra}",
         buckle_core::redirect::encode(client_id),
@@ -56,7 +61,7 @@ fn authorize_url(client_id: &str, redirect: &str, extra: &str) -> String {
 }
 
 /// Runs the browser part of the code flow as `user` and returns the code.
-async fn code_for(s: &Server, user: &User, client_id: &str, extra: &str) -> String {
+pub(crate) async fn code_for(s: &Server, user: &User, client_id: &str, extra: &str) -> String {
     let b = Browser::new(&s.base);
     let (status, page) = b
         .open_as(&authorize_url(client_id, CALLBACK, extra), user)
@@ -72,15 +77,15 @@ async fn code_for(s: &Server, user: &User, client_id: &str, extra: &str) -> Stri
 }
 
 /// A web app of the signed-in `user` and the first tokens of its code flow.
-struct WebFlow {
-    id: String,
-    secret: String,
-    code: String,
-    access: String,
-    refresh: String,
+pub(crate) struct WebFlow {
+    pub(crate) id: String,
+    pub(crate) secret: String,
+    pub(crate) code: String,
+    pub(crate) access: String,
+    pub(crate) refresh: String,
 }
 
-async fn web_flow(
+pub(crate) async fn web_flow(
     s: &Server,
     user: &User,
     session: &Session,
@@ -103,7 +108,7 @@ async fn web_flow(
     }
 }
 
-async fn exchange(
+pub(crate) async fn exchange(
     s: &Server,
     client_id: &str,
     secret: Option<&str>,
@@ -597,7 +602,7 @@ async fn device_flow(s: Server) {
 }
 
 /// A service app of `session`'s account with one key, authorized in the personal edition.
-async fn service_app(s: &Server, session: &Session, name: &str) -> (String, ServiceKey) {
+pub(crate) async fn service_app(s: &Server, session: &Session, name: &str) -> (String, ServiceKey) {
     let svc = app(
         session,
         name,
@@ -625,17 +630,17 @@ async fn service_app(s: &Server, session: &Session, name: &str) -> (String, Serv
     (id, key)
 }
 
-fn claims(s: &Server, iss: &str) -> Value {
+pub(crate) fn claims(s: &Server, iss: &str) -> Value {
     let now = buckle_core::now_unix();
     json!({"iss": iss, "aud": s.base.trim_start_matches("http://"), "iat": now, "exp": now + 3600,
            "jti": format!("{}", buckle_core::ids::new_id())})
 }
 
-fn header(key: &ServiceKey) -> Value {
+pub(crate) fn header(key: &ServiceKey) -> Value {
     json!({"alg": "RS256", "typ": "JWT", "kid": key.kid()})
 }
 
-async fn jwt_token(s: &Server, path: &str, jwt: &str, body: Value) -> OAuthReply {
+pub(crate) async fn jwt_token(s: &Server, path: &str, jwt: &str, body: Value) -> OAuthReply {
     let mut b = json!({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"});
     if let Value::Object(m) = body {
         for (k, v) in m {

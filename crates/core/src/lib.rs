@@ -11,6 +11,7 @@ pub mod jwt;
 pub mod pkce;
 pub mod policy;
 pub mod reach;
+pub mod redemption;
 pub mod redirect;
 pub mod rsa_key;
 pub mod secret;

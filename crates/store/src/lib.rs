@@ -17,8 +17,8 @@ pub use audit::{AuditQuery, AuditRecord};
 pub use bots::Bot;
 pub use invitations::{Accepted, Invitation};
 pub use oauth::{
-    AppKey, AuthCode, Consumed, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken,
-    OAuthApp, OAuthToken, RefreshToken,
+    AppKey, AuthCode, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken, NewUserTokens,
+    OAuthApp, OAuthToken, Redeemed, RefreshToken,
 };
 pub use organizations::{Membership, OrgMember, Organization};
 pub use throttle::{OVERFLOW_KEY, StoredCounters, ThrottleScope};

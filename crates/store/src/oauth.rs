@@ -1,6 +1,8 @@
 //! OAuth apps, keys, grants (authorizations), installations, codes and tokens.
 //! Single-use rules (codes, refresh tokens, device codes, JWT ids) are enforced by
-//! atomic conditional writes, so they hold across several Buckle processes.
+//! atomic conditional writes, so they hold across several Buckle processes. A code,
+//! refresh token or device code is used up in the same transaction that stores the
+//! tokens it is exchanged for, under its family's lock (see `redeem`).
 
 use crate::{Result, Store, with_pool};
 
@@ -124,16 +126,18 @@ pub struct AuthCode {
     pub used_at: Option<i64>,
 }
 
-/// What presenting a single-use secret found.
-#[derive(Debug, Clone)]
-pub enum Consumed<T> {
-    /// First use: the row, now marked used.
-    Fresh(T),
-    /// Used before: the family whose tokens must now be revoked.
-    Replayed {
-        family_id: i64,
-    },
-    Unknown,
+/// What redeeming a code, refresh token or device code for new tokens did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeemed {
+    /// Used up now, and the new tokens are stored.
+    Issued,
+    /// Another request used it first; nothing was written. For a code or refresh
+    /// token that is a replay: its family must be revoked.
+    AlreadyUsed,
+    /// Its family was revoked; nothing was written.
+    FamilyRevoked,
+    /// Its authorization or app was deleted meanwhile; nothing was written.
+    AuthorizationGone,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -157,6 +161,51 @@ macro_rules! device_columns {
     () => {
         "device_code_hash, user_code, app_id, workspace_id, status, grant_id, account_id, poll_interval, last_poll_at_ms, created_at, expires_at, used_at"
     };
+}
+
+/// The INSERT of a `NewOAuthToken`, bound, for a pool or a transaction.
+macro_rules! insert_oauth_token {
+    ($t:expr) => {{
+        let t: &NewOAuthToken = $t;
+        sqlx::query(
+            "INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(t.id)
+        .bind(&t.token_hash)
+        .bind(&t.kind)
+        .bind(t.app_id)
+        .bind(t.grant_id)
+        .bind(t.account_id)
+        .bind(&t.org_id)
+        .bind(&t.permissions)
+        .bind(t.all_workspaces)
+        .bind(&t.workspace_ids)
+        .bind(&t.session_name)
+        .bind(&t.device_id)
+        .bind(&t.custom_consumer)
+        .bind(t.family_id)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+    }};
+}
+
+/// The INSERT of an unused `RefreshToken`, bound, for a pool or a transaction.
+macro_rules! insert_refresh_token {
+    ($r:expr) => {{
+        let r: &RefreshToken = $r;
+        sqlx::query(
+            "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+        )
+        .bind(&r.token_hash)
+        .bind(r.family_id)
+        .bind(r.app_id)
+        .bind(r.grant_id)
+        .bind(r.account_id)
+        .bind(r.created_at)
+        .bind(r.expires_at)
+    }};
 }
 
 /// An OAuth access token as stored (only the hash of the secret).
@@ -192,6 +241,13 @@ pub struct OAuthToken {
     pub client_id: String,
     pub app_org_id: Option<String>,
     pub installation: Option<String>,
+}
+
+/// The access and refresh token one exchange issues, in one family. Only hashes.
+#[derive(Debug, Clone)]
+pub struct NewUserTokens {
+    pub access: NewOAuthToken,
+    pub refresh: RefreshToken,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -660,50 +716,88 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a code used, atomically; a second presentation finds it used.
-    pub async fn consume_code(&self, code_hash: &str, now: i64) -> Result<Consumed<AuthCode>> {
-        self.consume(
-            "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
-             RETURNING code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at",
-            "SELECT family_id FROM oauth_codes WHERE code_hash = $1",
+    /// A code by the hash of its secret, used or not; reads only.
+    pub async fn code(&self, code_hash: &str) -> Result<Option<AuthCode>> {
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, AuthCode>(
+            "SELECT code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at
+             FROM oauth_codes WHERE code_hash = $1"
+        )
+        .bind(code_hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Uses up an unused code and stores the tokens it is exchanged for, atomically.
+    pub async fn redeem_code(
+        &self,
+        code_hash: &str,
+        now: i64,
+        tokens: &NewUserTokens,
+    ) -> Result<Redeemed> {
+        self.redeem(
+            "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
             code_hash,
             now,
+            tokens,
         )
         .await
     }
 
-    /// Marks a single-use secret used with one conditional update (`mark_used`,
-    /// binding the hash and `now`, returning the row); when that finds nothing,
-    /// `family_of` tells a replay (whose family must be revoked) from an unknown secret.
-    async fn consume<T>(
+    /// In one transaction: locks the tokens' family (refusing a revoked one), uses up
+    /// the secret with `use_up` (a conditional update binding its hash and `now`),
+    /// then stores the new tokens. A concurrent request for the same secret or family
+    /// waits for the commit, so by the time it finds the secret used, the tokens it
+    /// would revoke exist; a failure anywhere leaves the secret unused.
+    async fn redeem(
         &self,
-        mark_used: &'static str,
-        family_of: &'static str,
+        use_up: &'static str,
         hash: &str,
         now: i64,
-    ) -> Result<Consumed<T>>
-    where
-        T: Send
-            + Unpin
-            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-    {
-        let fresh = with_pool!(self, |p| sqlx::query_as::<_, T>(mark_used)
-            .bind(hash)
-            .bind(now)
-            .fetch_optional(p)
-            .await)?;
-        if let Some(row) = fresh {
-            return Ok(Consumed::Fresh(row));
-        }
-        let used: Option<(i64,)> = with_pool!(self, |p| sqlx::query_as(family_of)
-            .bind(hash)
-            .fetch_optional(p)
-            .await)?;
-        Ok(match used {
-            Some((family_id,)) => Consumed::Replayed { family_id },
-            None => Consumed::Unknown,
+        tokens: &NewUserTokens,
+    ) -> Result<Redeemed> {
+        let (access, refresh) = (&tokens.access, &tokens.refresh);
+        debug_assert_eq!(access.family_id, Some(refresh.family_id));
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // A write first: the family's row lock on PostgreSQL, the write lock on SQLite.
+            let (revoked_at,): (Option<i64>,) = sqlx::query_as(
+                "INSERT INTO oauth_families (family_id, revoked_at) VALUES ($1, NULL)
+                 ON CONFLICT (family_id) DO UPDATE SET revoked_at = oauth_families.revoked_at
+                 RETURNING revoked_at",
+            )
+            .bind(refresh.family_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if revoked_at.is_some() {
+                return Ok(Redeemed::FamilyRevoked);
+            }
+            let used = sqlx::query(use_up)
+                .bind(hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if used != 1 {
+                return Ok(Redeemed::AlreadyUsed);
+            }
+            let stored = match insert_oauth_token!(access).execute(&mut *tx).await {
+                Ok(_) => insert_refresh_token!(refresh).execute(&mut *tx).await,
+                Err(e) => Err(e),
+            };
+            match stored {
+                Ok(_) => {}
+                // The grant or app went between the checks and now.
+                Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                    return Ok(Redeemed::AuthorizationGone);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            tx.commit().await?;
+            Ok::<Redeemed, sqlx::Error>(Redeemed::Issued)
         })
+        .map_err(Into::into)
     }
 
     // ---- device codes -------------------------------------------------------
@@ -794,49 +888,31 @@ impl Store {
         Ok(())
     }
 
-    /// Marks an approved device code used, atomically; false if already used.
-    pub async fn consume_device_code(&self, hash: &str, now: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| {
-            sqlx::query(
-            "UPDATE oauth_device_codes SET used_at = $1 WHERE device_code_hash = $2 AND status = 'approved' AND used_at IS NULL"
+    /// Uses up an approved, unused device code and stores the tokens it is
+    /// exchanged for (in a new family), atomically.
+    pub async fn redeem_device_code(
+        &self,
+        hash: &str,
+        now: i64,
+        tokens: &NewUserTokens,
+    ) -> Result<Redeemed> {
+        self.redeem(
+            "UPDATE oauth_device_codes SET used_at = $2
+             WHERE device_code_hash = $1 AND status = 'approved' AND used_at IS NULL",
+            hash,
+            now,
+            tokens,
         )
-        .bind(now)
-        .bind(hash)
-        .execute(p)
         .await
-        .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
     }
 
     // ---- tokens -------------------------------------------------------------
 
     pub async fn insert_oauth_token(&self, t: &NewOAuthToken) -> Result<()> {
-        with_pool!(self, |p| {
-            sqlx::query(
-            "INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        )
-        .bind(t.id)
-        .bind(&t.token_hash)
-        .bind(&t.kind)
-        .bind(t.app_id)
-        .bind(t.grant_id)
-        .bind(t.account_id)
-        .bind(&t.org_id)
-        .bind(&t.permissions)
-        .bind(t.all_workspaces)
-        .bind(&t.workspace_ids)
-        .bind(&t.session_name)
-        .bind(&t.device_id)
-        .bind(&t.custom_consumer)
-        .bind(t.family_id)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .execute(p)
-        .await
-        .map(|_| ())
-        })?;
+        with_pool!(self, |p| insert_oauth_token!(t)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -858,10 +934,22 @@ impl Store {
         })?)
     }
 
-    /// Revokes every access and refresh token of a family (a replayed code or refresh token).
-    pub async fn revoke_family(&self, family_id: i64) -> Result<()> {
+    /// Revokes a family for good (a replayed code or refresh token): marks it revoked,
+    /// so it never gets a token again, and deletes every access and refresh token it
+    /// has. Marking it first waits for an issuance into it in progress (see `redeem`),
+    /// whose tokens the deletes then see.
+    pub async fn revoke_family(&self, family_id: i64, now: i64) -> Result<()> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO oauth_families (family_id, revoked_at) VALUES ($1, $2)
+                 ON CONFLICT (family_id) DO UPDATE
+                 SET revoked_at = COALESCE(oauth_families.revoked_at, excluded.revoked_at)",
+            )
+            .bind(family_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM oauth_tokens WHERE family_id = $1")
                 .bind(family_id)
                 .execute(&mut *tx)
@@ -876,37 +964,38 @@ impl Store {
     }
 
     pub async fn insert_refresh_token(&self, r: &RefreshToken) -> Result<()> {
-        with_pool!(self, |p| {
-            sqlx::query(
-            "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)"
-        )
-        .bind(&r.token_hash)
-        .bind(r.family_id)
-        .bind(r.app_id)
-        .bind(r.grant_id)
-        .bind(r.account_id)
-        .bind(r.created_at)
-        .bind(r.expires_at)
-        .execute(p)
-        .await
-        .map(|_| ())
-        })?;
+        with_pool!(self, |p| insert_refresh_token!(r)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
-    /// Marks a refresh token used, atomically (rotation).
-    pub async fn consume_refresh_token(
+    /// A refresh token by the hash of its secret, used or not; reads only.
+    pub async fn refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>> {
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, RefreshToken>(
+            "SELECT token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at
+             FROM oauth_refresh_tokens WHERE token_hash = $1"
+        )
+        .bind(hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Uses up an unused refresh token and stores its successors, atomically (rotation).
+    pub async fn redeem_refresh_token(
         &self,
         hash: &str,
         now: i64,
-    ) -> Result<Consumed<RefreshToken>> {
-        self.consume(
-            "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL
-             RETURNING token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at",
-            "SELECT family_id FROM oauth_refresh_tokens WHERE token_hash = $1",
+        tokens: &NewUserTokens,
+    ) -> Result<Redeemed> {
+        self.redeem(
+            "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
             hash,
             now,
+            tokens,
         )
         .await
     }
@@ -940,6 +1029,15 @@ impl Store {
             ] {
                 sqlx::query(q).bind(now).execute(p).await?;
             }
+            // A family nothing refers to any more cannot be presented again.
+            sqlx::query(
+                "DELETE FROM oauth_families WHERE
+                 NOT EXISTS (SELECT 1 FROM oauth_codes c WHERE c.family_id = oauth_families.family_id)
+                 AND NOT EXISTS (SELECT 1 FROM oauth_refresh_tokens r WHERE r.family_id = oauth_families.family_id)
+                 AND NOT EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.family_id = oauth_families.family_id)",
+            )
+            .execute(p)
+            .await?;
             Ok::<(), sqlx::Error>(())
         })?;
         Ok(())

@@ -3,7 +3,7 @@
 
 use super::client::{ClientType, app_for_flow};
 use super::errors::{device, invalid_grant, invalid_request};
-use super::issue::{Issued, user_tokens};
+use super::issue::{Issued, mint_user_tokens};
 use super::obo;
 use super::token::{Body, Segment, TokenRequest, parse_body, read_body, read_segment};
 use crate::AppState;
@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
 use buckle_core::device::{Poll, Status, new_user_code, normalize_user_code, poll};
 use buckle_core::secret::{constant_time_eq, hash_secret};
-use buckle_store::DeviceCode;
+use buckle_store::{DeviceCode, Redeemed};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::IpAddr;
@@ -149,15 +149,25 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         Poll::Denied => Err(device("access_denied", "The user denied the request.")),
         Poll::Expired => Err(device("expired_token", "The device code has expired.")),
         Poll::Approved => {
-            if !state.store.consume_device_code(&hash, now).await? {
-                return Err(invalid_grant("the device code was already used"));
-            }
             let grant = state
                 .store
                 .grant(row.grant_id.unwrap_or_default())
                 .await?
                 .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
-            user_tokens(state, &app, &grant, buckle_core::ids::new_id(), now).await
+            let family = buckle_core::ids::new_id();
+            let minted = mint_user_tokens(state, &app, &grant, family, now).await?;
+            // Used up in the transaction that stores the tokens: both or neither.
+            match state
+                .store
+                .redeem_device_code(&hash, now, &minted.rows)
+                .await?
+            {
+                Redeemed::Issued => Ok(minted.issued),
+                Redeemed::AlreadyUsed | Redeemed::FamilyRevoked => {
+                    Err(invalid_grant("the device code was already used"))
+                }
+                Redeemed::AuthorizationGone => Err(invalid_grant("the authorization was revoked")),
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use buckle_core::secret::hash_secret;
 use buckle_core::{PermissionSet, TokenKind};
-use buckle_store::{Grant, NewOAuthToken, OAuthApp, RefreshToken};
+use buckle_store::{Grant, NewOAuthToken, NewUserTokens, OAuthApp, RefreshToken};
 use serde_json::json;
 
 pub struct Issued {
@@ -42,14 +42,22 @@ fn points(app: &OAuthApp, grant: &Grant) -> String {
         .encode()
 }
 
-/// A user access token (`czu_`) and a refresh token in `family_id`.
-pub async fn user_tokens(
+/// A user access token and its refresh token, made but not stored yet: the grant
+/// stores `rows` in the transaction that uses up what they are exchanged for, and
+/// answers with `issued` only once that committed.
+pub struct Minted {
+    pub issued: Issued,
+    pub rows: NewUserTokens,
+}
+
+/// Makes a user access token (`czu_`) and a refresh token in `family_id`.
+pub async fn mint_user_tokens(
     state: &AppState,
     app: &OAuthApp,
     grant: &Grant,
     family_id: i64,
     now: i64,
-) -> Result<Issued, OAuthError> {
+) -> Result<Minted, OAuthError> {
     // A person who left the organization they authorized the app in has no session
     // there any more: no new tokens for it.
     if let (Some(org), Some(person)) = (grant.org(), grant.account())
@@ -60,9 +68,8 @@ pub async fn user_tokens(
     let access = TokenKind::UserOauth.generate();
     let refresh = TokenKind::Refresh.generate();
     let expires_at = now + state.config.user_token_ttl;
-    state
-        .store
-        .insert_oauth_token(&NewOAuthToken {
+    let rows = NewUserTokens {
+        access: NewOAuthToken {
             id: buckle_core::ids::new_id(),
             token_hash: hash_secret(&access),
             kind: "czu".into(),
@@ -79,11 +86,8 @@ pub async fn user_tokens(
             family_id: Some(family_id),
             created_at: now,
             expires_at,
-        })
-        .await?;
-    state
-        .store
-        .insert_refresh_token(&RefreshToken {
+        },
+        refresh: RefreshToken {
             token_hash: hash_secret(&refresh),
             family_id,
             app_id: app.id,
@@ -92,12 +96,15 @@ pub async fn user_tokens(
             created_at: now,
             expires_at: now + state.config.refresh_token_ttl,
             used_at: None,
-        })
-        .await?;
-    Ok(Issued {
-        access_token: access,
-        expires_in: expires_at,
-        refresh_token: Some(refresh),
+        },
+    };
+    Ok(Minted {
+        issued: Issued {
+            access_token: access,
+            expires_in: expires_at,
+            refresh_token: Some(refresh),
+        },
+        rows,
     })
 }
 

@@ -1,14 +1,21 @@
 //! The refresh token grant: rotation, and a replayed refresh token revokes its chain.
+//!
+//! As with codes, the token is read and judged (`buckle_core::redemption`) without
+//! writing anything, so a client it was not issued to is refused and leaves it
+//! untouched; it is used up only in the transaction that stores its successors.
 
 use super::client::{ClientType, app_for_flow, authenticate};
 use super::errors::{invalid_grant, invalid_request};
-use super::issue::{Issued, user_tokens};
+use super::issue::{Issued, mint_user_tokens};
 use super::token::TokenRequest;
 use crate::AppState;
 use crate::error::OAuthError;
 use axum::http::HeaderMap;
+use buckle_core::redemption::{self, Refusal, Verdict};
 use buckle_core::secret::hash_secret;
-use buckle_store::Consumed;
+use buckle_store::Redeemed;
+
+const REPLAYED: &str = "the refresh token was already used; every token of its chain is revoked";
 
 pub async fn exchange(
     state: &AppState,
@@ -28,30 +35,54 @@ pub async fn exchange(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid_request("refresh_token"))?;
     let now = state.clock.now();
-    let used = match state
+    let hash = hash_secret(token);
+    let stored = state
         .store
-        .consume_refresh_token(&hash_secret(token), now)
+        .refresh_token(&hash)
         .await?
-    {
-        Consumed::Fresh(r) => r,
-        Consumed::Replayed { family_id } => {
-            state.store.revoke_family(family_id).await?;
-            return Err(invalid_grant(
-                "the refresh token was already used; every token of its chain is revoked",
-            ));
-        }
-        Consumed::Unknown => return Err(invalid_grant("the refresh token is invalid")),
+        .ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
+    let issued = redemption::Issued {
+        app_id: stored.app_id,
+        used: stored.used_at.is_some(),
+        expires_at: stored.expires_at,
+        code: None,
     };
-    if used.app_id != app.id {
-        return Err(invalid_grant("the refresh token was issued to another app"));
-    }
-    if used.expires_at <= now {
-        return Err(invalid_grant("the refresh token has expired"));
+    let presented = redemption::Presented {
+        app_id: app.id,
+        redirect_uri: None,
+        verifier: None,
+    };
+    match redemption::judge(&issued, &presented, now) {
+        Verdict::Redeem => {}
+        Verdict::RevokeFamily => {
+            state.store.revoke_family(stored.family_id, now).await?;
+            return Err(invalid_grant(REPLAYED));
+        }
+        Verdict::Refuse(Refusal::Expired) => {
+            return Err(invalid_grant("the refresh token has expired"));
+        }
+        Verdict::Refuse(_) => {
+            return Err(invalid_grant("the refresh token was issued to another app"));
+        }
     }
     let grant = state
         .store
-        .grant(used.grant_id)
+        .grant(stored.grant_id)
         .await?
         .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
-    user_tokens(state, &app, &grant, used.family_id, now).await
+    let minted = mint_user_tokens(state, &app, &grant, stored.family_id, now).await?;
+    match state
+        .store
+        .redeem_refresh_token(&hash, now, &minted.rows)
+        .await?
+    {
+        Redeemed::Issued => Ok(minted.issued),
+        Redeemed::AlreadyUsed => {
+            // A concurrent request used it first; its tokens are stored by now.
+            state.store.revoke_family(stored.family_id, now).await?;
+            Err(invalid_grant(REPLAYED))
+        }
+        Redeemed::FamilyRevoked => Err(invalid_grant(REPLAYED)),
+        Redeemed::AuthorizationGone => Err(invalid_grant("the authorization was revoked")),
+    }
 }
