@@ -5,6 +5,7 @@ mod testkit;
 
 mod apps;
 mod cli;
+mod crash;
 mod introspect;
 mod manage;
 mod oauth;
