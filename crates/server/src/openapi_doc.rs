@@ -462,7 +462,7 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "/api/permission/oauth2/consent",
         Auth::None,
         "The consent form's decision (session cookie and form CSRF token)",
-        "",
+        "ConsentForm",
     ),
     (
         "post",
@@ -511,7 +511,7 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "/oauth/device",
         Auth::None,
         "Device verification decision",
-        "",
+        "DeviceDecisionForm",
     ),
     (
         "get",
@@ -525,10 +525,10 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "/oauth/authorize-app",
         Auth::None,
         "AppAuth authorization decision",
-        "",
+        "AuthorizeAppForm",
     ),
     ("get", "/login", Auth::None, "Sign-in page; next", ""),
-    ("post", "/login", Auth::None, "Sign-in form", ""),
+    ("post", "/login", Auth::None, "Sign-in form", "SignInForm"),
     ("get", "/openapi.json", Auth::None, "This document", ""),
     ("get", "/metrics", Auth::None, "Prometheus metrics", ""),
     (
@@ -540,6 +540,116 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
     ),
 ];
 
+/// What an operation answers, by the family of endpoint it belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Answer {
+    /// The Coze envelope: `code` 0 with `data`, or an error `code` and `msg`.
+    Envelope,
+    /// The token endpoints' flat JSON, and the OAuth error shape.
+    Token,
+    DeviceCode,
+    Introspection,
+    /// Server-rendered pages: HTML, or a redirect.
+    Page,
+    Text,
+    /// Plain text; 503 when the database does not answer.
+    Health,
+    Document,
+}
+
+impl Answer {
+    fn of(path: &str) -> Answer {
+        match path {
+            "/metrics" => Answer::Text,
+            "/healthz" => Answer::Health,
+            "/openapi.json" => Answer::Document,
+            "/api/permission/oauth2/introspect" => Answer::Introspection,
+            p if p.starts_with("/api/manage/") || p.starts_with("/v1/") => Answer::Envelope,
+            p if p.ends_with("/token") => Answer::Token,
+            p if p.ends_with("/device/code") => Answer::DeviceCode,
+            _ => Answer::Page,
+        }
+    }
+}
+
+fn json_body(schema: &str, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+/// Every status an operation can answer with (a 5xx is never documented: it is a bug).
+fn responses(answer: Answer) -> Value {
+    let mut r = Map::new();
+    let mut put = |statuses: &[&str], v: Value| {
+        for s in statuses {
+            r.insert((*s).to_string(), v.clone());
+        }
+    };
+    match answer {
+        Answer::Envelope => {
+            put(&["200"], json_body("Envelope", "Success: code 0 and data"));
+            put(
+                &["400", "401", "403", "404", "409", "429"],
+                json_body("ErrorEnvelope", "An error: its code, msg and log id"),
+            );
+        }
+        Answer::Token | Answer::DeviceCode | Answer::Introspection => {
+            let ok = match answer {
+                Answer::Token => "TokenResponse",
+                Answer::DeviceCode => "DeviceCodeResponse",
+                _ => "IntrospectionResponse",
+            };
+            put(&["200"], json_body(ok, "Success"));
+            put(
+                &["400", "401", "403", "404", "429"],
+                json_body("OAuthError", "An OAuth error"),
+            );
+        }
+        Answer::Page => {
+            let html = json!({"description": "A page", "content": {"text/html": {"schema": {"type": "string"}}}});
+            put(&["200", "400", "401", "403", "404", "409", "429"], html);
+            put(
+                &["303"],
+                json!({"description": "A redirect", "headers": {"Location": {"required": true, "schema": {"type": "string"}}}}),
+            );
+        }
+        Answer::Text | Answer::Health => {
+            let text = json!({"description": "Plain text", "content": {"text/plain": {"schema": {"type": "string"}}}});
+            put(&["200"], text.clone());
+            if answer == Answer::Health {
+                put(&["503"], text);
+            }
+        }
+        Answer::Document => {
+            put(
+                &["200"],
+                json!({"description": "This document", "content": {"application/json": {"schema": {"type": "object"}}}}),
+            );
+        }
+    }
+    Value::Object(r)
+}
+
+/// Query parameters, where an operation reads any.
+fn query_parameters(path: &str) -> &'static [&'static str] {
+    match path {
+        "/api/permission/oauth2/authorize"
+        | "/api/permission/oauth2/workspace_id/{workspace_id}/authorize" => &[
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+        ],
+        "/login" => &["next"],
+        "/oauth/device" => &["user_code"],
+        "/oauth/authorize-app" => &["client_id"],
+        "/v1/bots" => &["workspace_id", "page_index", "page_num", "page_size"],
+        "/v1/workspaces" | "/v1/workspaces/{workspace_id}/members" => &["page_num", "page_size"],
+        _ => &[],
+    }
+}
+
 fn string() -> Value {
     json!({"type": "string"})
 }
@@ -550,6 +660,75 @@ fn object(required: &[&str], props: &[(&str, Value)]) -> Value {
         p.insert((*k).to_string(), v.clone());
     }
     json!({"type": "object", "required": required, "properties": p, "additionalProperties": false})
+}
+
+/// The answers' schemas besides the success envelope, and the pages' forms.
+fn answer_schemas() -> Value {
+    json!({
+        "ErrorEnvelope": {
+            "type": "object",
+            "required": ["code", "msg", "detail"],
+            "properties": {
+                "code": {"type": "integer", "description": "4000 bad request, 4100 authentication failed, 4101 no permission, 4200 not found, 4013 rate limited"},
+                "msg": {"type": "string", "minLength": 1},
+                "detail": {"$ref": "#/components/schemas/Detail"}
+            },
+            "additionalProperties": false
+        },
+        "Detail": {
+            "type": "object",
+            "required": ["logid"],
+            "properties": {"logid": {"type": "string", "minLength": 1, "description": "Also in the X-Tt-Logid header"}}
+        },
+        "OAuthError": {
+            "type": "object",
+            "required": ["error", "error_description", "error_code", "error_message"],
+            "properties": {
+                "error": string(), "error_description": string(),
+                "error_code": string(), "error_message": string()
+            }
+        },
+        "TokenResponse": {
+            "type": "object",
+            "required": ["access_token", "expires_in", "token_type"],
+            "properties": {
+                "access_token": string(),
+                "expires_in": {"type": "integer", "description": "Unix seconds when the token expires"},
+                "token_type": {"type": "string", "enum": ["Bearer"]},
+                "refresh_token": string()
+            }
+        },
+        "DeviceCodeResponse": {
+            "type": "object",
+            "required": ["device_code", "user_code", "verification_uri", "expires_in", "interval"],
+            "properties": {
+                "device_code": string(), "user_code": string(), "verification_uri": string(),
+                "expires_in": {"type": "integer"}, "interval": {"type": "integer"}
+            }
+        },
+        "IntrospectionResponse": {
+            "type": "object",
+            "required": ["active"],
+            "properties": {"active": {"type": "boolean"}}
+        },
+    })
+}
+
+fn form_schemas() -> Value {
+    json!({
+        "SignInForm": object(&["user_name", "password", "csrf"], &[("user_name", string()), ("password", string()), ("next", string()), ("csrf", string())]),
+        "ConsentForm": object(&["client_id", "redirect_uri", "decision", "csrf"], &[
+            ("client_id", string()), ("redirect_uri", string()), ("state", string()),
+            ("code_challenge", string()), ("code_challenge_method", string()),
+            ("workspace_id", string()), ("edition", string()),
+            ("decision", json!({"type": "string", "enum": ["approve", "deny"]})), ("csrf", string()),
+        ]),
+        "DeviceDecisionForm": object(&["user_code", "decision", "csrf"], &[
+            ("user_code", string()), ("edition", string()),
+            ("decision", json!({"type": "string", "enum": ["approve", "deny"]})), ("csrf", string()),
+        ]),
+        "AuthorizeAppForm": object(&["client_id", "organization_id", "csrf"], &[("client_id", string()), ("organization_id", string()), ("csrf", string())]),
+    })
 }
 
 fn schemas() -> Value {
@@ -576,15 +755,15 @@ fn schemas() -> Value {
     ];
     let mut pat_props = vec![("organization_id", string())];
     pat_props.extend(expiry.iter().cloned());
-    json!({
+    let mut doc = json!({
         "Envelope": {
             "type": "object",
-            "required": ["code", "msg", "detail"],
+            "required": ["code", "msg", "data", "detail"],
             "properties": {
-                "code": {"type": "integer", "description": "0 on success; 4000 bad request, 4100 authentication failed, 4101 no permission, 4200 not found, 4013 rate limited"},
+                "code": {"type": "integer", "enum": [0]},
                 "msg": {"type": "string"},
                 "data": {},
-                "detail": {"type": "object", "properties": {"logid": {"type": "string"}}}
+                "detail": {"$ref": "#/components/schemas/Detail"}
             }
         },
         "SignIn": object(&["user_name", "password"], &[("user_name", string()), ("password", string())]),
@@ -629,21 +808,30 @@ fn schemas() -> Value {
         }, "description": "The client secret (web apps) or the JWT (service apps) goes in Authorization: Bearer, never in the body."},
         "DeviceCodeRequest": object(&["client_id"], &[("client_id", string())]),
         "Introspect": object(&["token"], &[("token", string()), ("token_type_hint", string())]),
-    })
+    });
+    for extra in [answer_schemas(), form_schemas()] {
+        if let (Value::Object(all), Value::Object(more)) = (&mut doc, extra) {
+            all.extend(more);
+        }
+    }
+    doc
 }
 
 fn build() -> Value {
     let mut paths = Map::new();
     for (method, path, auth, summary, body) in OPERATIONS {
-        let params: Vec<Value> = path
+        let mut params: Vec<Value> = path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        params.extend(query_parameters(path).iter().map(|name| {
+            json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})
+        }));
         let mut op = json!({
             "summary": summary,
             "parameters": params,
-            "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}},
+            "responses": responses(Answer::of(path)),
         });
         op["security"] = match auth {
             Auth::None => json!([]),
@@ -651,7 +839,8 @@ fn build() -> Value {
             Auth::Manage => json!([{"session": []}, {"bearer": []}]),
         };
         if !body.is_empty() {
-            let media = if *body == "Introspect" {
+            let form = *body == "Introspect" || body.ends_with("Form");
+            let media = if form {
                 "application/x-www-form-urlencoded"
             } else {
                 "application/json"
