@@ -11,6 +11,7 @@ pub mod reach;
 pub mod redirect;
 pub mod rsa_key;
 pub mod secret;
+pub mod token_body;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
 pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
