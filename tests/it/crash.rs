@@ -393,7 +393,7 @@ async fn crash_during_issuance(data_dir: &Path, database_url: Option<&str>) {
     let (srv, load) = prepare(data_dir, database_url).await;
     let public_url = srv.base.clone();
     let load = load_and_kill(srv, load).await;
-    let seen = load.seen.lock().unwrap();
+    let seen = std::mem::take(&mut *load.seen.lock().unwrap());
     assert!(
         seen.errors.is_empty(),
         "under load every answer is a success: {:?}",
