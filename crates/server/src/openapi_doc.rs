@@ -629,6 +629,109 @@ fn responses(answer: Answer) -> Value {
     Value::Object(r)
 }
 
+/// A stable operationId: the method and the path, e.g. `get_api_manage_apps_app_id`.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_string();
+    for c in path.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() => id.push(c),
+            '{' | '}' => {}
+            _ if id.ends_with('_') => {}
+            _ => id.push('_'),
+        }
+    }
+    id.trim_end_matches('_').to_string()
+}
+
+/// Where a created resource's id goes next: (creating operation, path parameter,
+/// where the id is in the answer, operations that take it). Clients and
+/// schemathesis's stateful phase follow these links.
+const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+    (
+        "post",
+        "/api/manage/personal_access_tokens",
+        "token_id",
+        "$response.body#/data/id",
+        &[
+            ("get", "/api/manage/personal_access_tokens/{token_id}"),
+            ("patch", "/api/manage/personal_access_tokens/{token_id}"),
+            ("delete", "/api/manage/personal_access_tokens/{token_id}"),
+        ],
+    ),
+    (
+        "post",
+        "/api/manage/apps",
+        "app_id",
+        "$response.body#/data/app_id",
+        &[
+            ("get", "/api/manage/apps/{app_id}"),
+            ("patch", "/api/manage/apps/{app_id}"),
+            ("delete", "/api/manage/apps/{app_id}"),
+            ("get", "/api/manage/apps/{app_id}/keys"),
+            ("post", "/api/manage/apps/{app_id}/keys"),
+            ("get", "/api/manage/apps/{app_id}/authorizations"),
+            ("post", "/api/manage/apps/{app_id}/authorizations"),
+            ("post", "/api/manage/apps/{app_id}/disable"),
+            ("post", "/api/manage/apps/{app_id}/enable"),
+            ("post", "/api/manage/apps/{app_id}/secret"),
+            ("get", "/api/manage/apps/{app_id}/share_link"),
+        ],
+    ),
+    (
+        "post",
+        "/api/manage/workspaces",
+        "workspace_id",
+        "$response.body#/data/id",
+        &[
+            ("get", "/api/manage/workspaces/{workspace_id}/members"),
+            ("post", "/api/manage/workspaces/{workspace_id}/members"),
+            ("get", "/v1/workspaces/{workspace_id}/members"),
+        ],
+    ),
+    (
+        "post",
+        "/api/manage/organizations",
+        "org_id",
+        "$response.body#/data/id",
+        &[
+            ("get", "/api/manage/organizations/{org_id}"),
+            ("patch", "/api/manage/organizations/{org_id}"),
+            ("get", "/api/manage/organizations/{org_id}/members"),
+            ("post", "/api/manage/organizations/{org_id}/members"),
+            ("get", "/api/manage/organizations/{org_id}/installations"),
+            (
+                "get",
+                "/api/manage/organizations/{org_id}/service_access_tokens",
+            ),
+            (
+                "post",
+                "/api/manage/organizations/{org_id}/service_access_tokens",
+            ),
+        ],
+    ),
+    (
+        "post",
+        "/v1/bot/create",
+        "bot_id",
+        "$response.body#/data/bot_id",
+        &[("get", "/v1/bots/{bot_id}")],
+    ),
+];
+
+fn links(method: &str, path: &str) -> Option<Value> {
+    let (_, _, param, expression, targets) =
+        LINKS.iter().find(|(m, p, ..)| *m == method && *p == path)?;
+    let mut out = Map::new();
+    for (m, p) in targets.iter() {
+        let id = operation_id(m, p);
+        out.insert(
+            id.clone(),
+            json!({"operationId": id, "parameters": {*param: expression}}),
+        );
+    }
+    Some(Value::Object(out))
+}
+
 /// Query parameters, where an operation reads any.
 fn query_parameters(path: &str) -> &'static [&'static str] {
     match path {
@@ -814,6 +917,29 @@ fn schemas() -> Value {
             all.extend(more);
         }
     }
+    // Requests that succeed as they are, for readers and for schemathesis's examples.
+    for (schema, example) in [
+        (
+            "CreatePersonalAccessToken",
+            json!({"name": "ci", "permissions": ["Account.readProfile"], "all_workspaces": true, "expires_in": "1d"}),
+        ),
+        (
+            "CreateApp",
+            json!({"name": "Example app", "app_type": "normal", "client_type": "web",
+                   "permissions": ["Account.readProfile"], "redirect_uris": ["https://app.example.com/callback"]}),
+        ),
+        ("CreateWorkspace", json!({"name": "Example workspace"})),
+        (
+            "CreateOrganization",
+            json!({"name": "Example team", "kind": "team"}),
+        ),
+        (
+            "UpdateToken",
+            json!({"name": "renamed", "permissions": ["Account.readProfile"]}),
+        ),
+    ] {
+        doc[schema]["example"] = example;
+    }
     doc
 }
 
@@ -829,10 +955,14 @@ fn build() -> Value {
             json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})
         }));
         let mut op = json!({
+            "operationId": operation_id(method, path),
             "summary": summary,
             "parameters": params,
             "responses": responses(Answer::of(path)),
         });
+        if let Some(links) = links(method, path) {
+            op["responses"]["200"]["links"] = links;
+        }
         op["security"] = match auth {
             Auth::None => json!([]),
             Auth::Bearer => json!([{"bearer": []}]),
