@@ -370,12 +370,14 @@ async fn load_and_kill(srv: Serve, load: Load) -> Load {
             }
         }));
     }
-    // Kill once issuance is well under way (and at the latest after 20 s).
+    // Kill once issuance has run a second and is well under way (at the latest after 20 s).
     let started = std::time::Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let seen = load.seen.lock().unwrap();
-        let busy = seen.service_tokens.len() >= 60 && seen.exchanged.len() >= 4;
+        let busy = started.elapsed() >= Duration::from_secs(1)
+            && seen.service_tokens.len() >= 60
+            && seen.exchanged.len() >= 4;
         if busy || started.elapsed() > Duration::from_secs(20) {
             break;
         }
