@@ -646,7 +646,16 @@ fn operation_id(method: &str, path: &str) -> String {
 /// Where a created resource's id goes next: (creating operation, path parameter,
 /// where the id is in the answer, operations that take it). Clients and
 /// schemathesis's stateful phase follow these links.
-const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+type Link = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Targets,
+);
+type Targets = &'static [(&'static str, &'static str)];
+
+const LINKS: &[Link] = &[
     (
         "post",
         "/api/manage/personal_access_tokens",
