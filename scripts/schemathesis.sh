@@ -85,4 +85,4 @@ args=(
 
 # A crash would have shown as connection errors above; make sure it still answers.
 kill -0 "$SERVER_PID" || { echo "buckle serve died during the run" >&2; exit 1; }
-curl -fsS "$BASE/healthz" >/dev/null
+python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)' "$BASE/healthz"
