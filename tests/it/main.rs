@@ -6,6 +6,7 @@ mod testkit;
 mod apps;
 mod audit;
 mod cli;
+mod crash;
 mod grant_policy;
 mod hardening;
 mod introspect;

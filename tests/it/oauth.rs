@@ -1498,10 +1498,7 @@ async fn oauth_endpoints_answer_every_mistake_in_the_oauth_shape() {
     let s = Server::start(Db::Sqlite).await;
     let client = reqwest::Client::new();
     let r = client.get(s.url(TOKEN)).send().await.unwrap();
-    let reply = OAuthReply {
-        status: r.status(),
-        body: r.json().await.unwrap(),
-    };
+    let reply = OAuthReply::of(r).await;
     reply.error(400, "invalid_request");
     let big = "x".repeat(300 * 1024);
     let r = client
@@ -1511,10 +1508,7 @@ async fn oauth_endpoints_answer_every_mistake_in_the_oauth_shape() {
         .send()
         .await
         .unwrap();
-    let reply = OAuthReply {
-        status: r.status(),
-        body: r.json().await.unwrap(),
-    };
+    let reply = OAuthReply::of(r).await;
     assert_eq!(reply.error(400, "invalid_request"), "invalid request: body");
     let r = client
         .post(s.url("/api/permission/oauth2/account/%FF/token"))
@@ -1522,10 +1516,7 @@ async fn oauth_endpoints_answer_every_mistake_in_the_oauth_shape() {
         .send()
         .await
         .unwrap();
-    let reply = OAuthReply {
-        status: r.status(),
-        body: r.json().await.unwrap(),
-    };
+    let reply = OAuthReply::of(r).await;
     reply.error(400, "invalid_request");
     let r = client
         .post(s.url("/api/permission/oauth2/device/code"))
@@ -1534,9 +1525,6 @@ async fn oauth_endpoints_answer_every_mistake_in_the_oauth_shape() {
         .send()
         .await
         .unwrap();
-    let reply = OAuthReply {
-        status: r.status(),
-        body: r.json().await.unwrap(),
-    };
+    let reply = OAuthReply::of(r).await;
     reply.error(400, "invalid_request");
 }

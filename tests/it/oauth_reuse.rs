@@ -74,9 +74,7 @@ async fn race(
                 .send()
                 .await
                 .unwrap();
-            let status = r.status();
-            let body = r.json().await.unwrap_or(Value::Null);
-            OAuthReply { status, body }
+            OAuthReply::of(r).await
         });
     }
     racers.join_all().await

@@ -502,3 +502,116 @@ async fn service_tokens_list_their_organization_workspaces(s: Server) {
     assert_eq!(d["workspaces"][0]["enterprise_id"], json!(team));
     assert_ne!(d["workspaces"][0]["id"], json!(first.to_string()));
 }
+
+/// Browser pages answer a form or query they cannot read with their own HTML
+/// 400 page, never axum's plain-text 415/422 (schemathesis found those).
+#[tokio::test]
+async fn unreadable_page_forms_and_queries_get_the_html_400_page() {
+    let s = Server::start(Db::Sqlite).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html_400 = |r: reqwest::Response, what: &str| {
+        assert_eq!(r.status(), 400, "{what}");
+        assert_eq!(
+            content_type(&r).as_deref(),
+            Some("text/html; charset=utf-8"),
+            "{what}"
+        );
+    };
+    for path in [
+        "/login",
+        "/api/permission/oauth2/consent",
+        "/oauth/device",
+        "/oauth/authorize-app",
+    ] {
+        let r = client
+            .post(s.url(path))
+            .json(&json!({"csrf": "x"}))
+            .send()
+            .await
+            .unwrap();
+        html_400(r, &format!("JSON to {path}"));
+        let r = client.post(s.url(path)).send().await.unwrap();
+        html_400(r, &format!("no body to {path}"));
+    }
+    for url in [
+        "/login?next=/a&next=/b",
+        "/api/permission/oauth2/authorize?client_id=a&client_id=b",
+        "/api/permission/oauth2/workspace_id/1/authorize?state=a&state=b",
+        "/oauth/device?user_code=a&user_code=b",
+        "/oauth/authorize-app?client_id=a&client_id=b",
+    ] {
+        let r = client.get(s.url(url)).send().await.unwrap();
+        html_400(r, url);
+    }
+}
+
+/// `/healthz` fails (503) when the database does not answer, so a load balancer
+/// can take the node out; it used to say so with a 200.
+#[tokio::test]
+async fn healthz_is_503_without_its_database() {
+    let s = Server::start(Db::Sqlite).await;
+    let r = reqwest::get(s.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    s.state.store.close().await;
+    let r = reqwest::get(s.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.text().await.unwrap(), "database unavailable");
+}
+
+/// The document names every status an operation answers with and the shape of
+/// each, so a client (and schemathesis) can hold Buckle to it.
+#[tokio::test]
+async fn the_document_describes_errors_and_non_envelope_answers() {
+    let s = Server::start(Db::Sqlite).await;
+    let doc: serde_json::Value = reqwest::get(s.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let me = Bearer {
+        base: s.base.clone(),
+        token: "pat_nothing".into(),
+    }
+    .get("/v1/users/me")
+    .await;
+    me.fails(401, 4100);
+    assert_eq!(
+        schema("/v1/users/me", "get", "401").as_deref(),
+        Some("#/components/schemas/ErrorEnvelope")
+    );
+    let token = oauth_post(&s.base, "/api/permission/oauth2/token", None, json!({})).await;
+    token.error(400, "invalid_request");
+    assert_eq!(
+        schema("/api/permission/oauth2/token", "post", "400").as_deref(),
+        Some("#/components/schemas/OAuthError")
+    );
+    assert_eq!(
+        schema("/api/permission/oauth2/token", "post", "200").as_deref(),
+        Some("#/components/schemas/TokenResponse")
+    );
+    let login = &doc["paths"]["/login"]["post"];
+    assert!(login["responses"]["303"]["headers"]["Location"].is_object());
+    assert!(login["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            let expected_5xx = if path == "/healthz" { 1 } else { 0 };
+            assert_eq!(
+                statuses.iter().filter(|s| s.starts_with('5')).count(),
+                expected_5xx,
+                "{method} {path}: a 5xx is a bug, never documented (but /healthz's 503)"
+            );
+            assert!(statuses.iter().any(|s| *s == "200"), "{method} {path}");
+        }
+    }
+}

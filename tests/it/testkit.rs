@@ -231,6 +231,7 @@ pub struct Session {
 pub struct Reply {
     pub status: StatusCode,
     pub logid_header: Option<String>,
+    pub content_type: Option<String>,
     pub body: Value,
 }
 
@@ -241,11 +242,13 @@ impl Reply {
             .headers()
             .get("x-tt-logid")
             .map(|v| v.to_str().unwrap().to_string());
+        let content_type = content_type(&r);
         let text = r.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Reply {
             status,
             logid_header,
+            content_type,
             body,
         }
     }
@@ -280,13 +283,35 @@ impl Reply {
         );
         let msg = self.body["msg"].as_str().unwrap();
         assert!(!msg.is_empty(), "error messages are never empty: {self:?}");
+        assert_json(self.content_type.as_deref(), &self.body);
+        let logid = self.body["detail"]["logid"].as_str();
+        assert!(
+            logid.is_some_and(|l| !l.is_empty()),
+            "errors carry a log id in the body: {self:?}"
+        );
         assert_eq!(
-            self.body["detail"]["logid"].as_str(),
+            logid,
             self.logid_header.as_deref(),
             "body and header log ids agree"
         );
         msg
     }
+}
+
+/// A response's `Content-Type`.
+pub fn content_type(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+/// Errors are JSON, and say so.
+#[track_caller]
+fn assert_json(content_type: Option<&str>, body: &Value) {
+    assert!(
+        content_type.is_some_and(|c| c.split(';').next() == Some("application/json")),
+        "an error's Content-Type is application/json, got {content_type:?} for {body}"
+    );
 }
 
 impl Session {
@@ -633,10 +658,22 @@ impl Browser {
 #[derive(Debug)]
 pub struct OAuthReply {
     pub status: StatusCode,
+    pub content_type: Option<String>,
     pub body: Value,
 }
 
 impl OAuthReply {
+    pub async fn of(r: Response) -> OAuthReply {
+        let status = r.status();
+        let content_type = content_type(&r);
+        let body = r.json().await.unwrap_or(Value::Null);
+        OAuthReply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
     #[track_caller]
     pub fn token(&self) -> &Value {
         assert_eq!(
@@ -659,6 +696,7 @@ impl OAuthReply {
         assert_eq!(self.body["error_code"], self.body["error"]);
         assert_eq!(self.body["error_message"], self.body["error_description"]);
         assert!(self.body.get("code").is_none(), "never a code key");
+        assert_json(self.content_type.as_deref(), &self.body);
         let msg = self.body["error_message"].as_str().unwrap().to_string();
         assert!(!msg.is_empty());
         msg
@@ -673,10 +711,7 @@ pub async fn oauth_post(base: &str, path: &str, bearer: Option<&str>, body: Valu
     if let Some(b) = bearer {
         rb = rb.header("Authorization", format!("Bearer {b}"));
     }
-    let r = rb.send().await.unwrap();
-    let status = r.status();
-    let body = r.json().await.unwrap_or(Value::Null);
-    OAuthReply { status, body }
+    OAuthReply::of(rb.send().await.unwrap()).await
 }
 
 /// An RSA key pair for service apps: the signer and its public key PEM.

@@ -16,6 +16,7 @@ pub mod redirect;
 pub mod rsa_key;
 pub mod secret;
 pub mod throttle;
+pub mod token_body;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
 pub use policy::{Exceeds, Extent};

@@ -504,7 +504,7 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "/api/permission/oauth2/consent",
         Auth::None,
         "The consent form's decision (session cookie and form CSRF token)",
-        "",
+        "ConsentForm",
     ),
     (
         "post",
@@ -553,7 +553,7 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "/oauth/device",
         Auth::None,
         "Device verification decision",
-        "",
+        "DeviceDecisionForm",
     ),
     (
         "get",
@@ -567,10 +567,10 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
         "/oauth/authorize-app",
         Auth::None,
         "AppAuth authorization decision",
-        "",
+        "AuthorizeAppForm",
     ),
     ("get", "/login", Auth::None, "Sign-in page; next", ""),
-    ("post", "/login", Auth::None, "Sign-in form", ""),
+    ("post", "/login", Auth::None, "Sign-in form", "SignInForm"),
     ("get", "/openapi.json", Auth::None, "This document", ""),
     ("get", "/metrics", Auth::None, "Prometheus metrics", ""),
     (
@@ -582,6 +582,228 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
     ),
 ];
 
+/// What an operation answers, by the family of endpoint it belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Answer {
+    /// The Coze envelope: `code` 0 with `data`, or an error `code` and `msg`.
+    Envelope,
+    /// The token endpoints' flat JSON, and the OAuth error shape.
+    Token,
+    DeviceCode,
+    Introspection,
+    /// Server-rendered pages: HTML, or a redirect.
+    Page,
+    Text,
+    /// Plain text; 503 when the database does not answer.
+    Health,
+    Document,
+}
+
+impl Answer {
+    fn of(path: &str) -> Answer {
+        match path {
+            "/metrics" => Answer::Text,
+            "/healthz" => Answer::Health,
+            "/openapi.json" => Answer::Document,
+            "/api/permission/oauth2/introspect" => Answer::Introspection,
+            p if p.starts_with("/api/manage/") || p.starts_with("/v1/") => Answer::Envelope,
+            p if p.ends_with("/token") => Answer::Token,
+            p if p.ends_with("/device/code") => Answer::DeviceCode,
+            _ => Answer::Page,
+        }
+    }
+}
+
+fn json_body(schema: &str, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+/// Every status an operation can answer with (a 5xx is never documented: it is a bug).
+fn responses(answer: Answer) -> Value {
+    let mut r = Map::new();
+    let mut put = |statuses: &[&str], v: Value| {
+        for s in statuses {
+            r.insert((*s).to_string(), v.clone());
+        }
+    };
+    match answer {
+        Answer::Envelope => {
+            put(&["200"], json_body("Envelope", "Success: code 0 and data"));
+            put(
+                &["400", "401", "403", "404", "409", "429"],
+                json_body("ErrorEnvelope", "An error: its code, msg and log id"),
+            );
+        }
+        Answer::Token | Answer::DeviceCode | Answer::Introspection => {
+            let ok = match answer {
+                Answer::Token => "TokenResponse",
+                Answer::DeviceCode => "DeviceCodeResponse",
+                _ => "IntrospectionResponse",
+            };
+            put(&["200"], json_body(ok, "Success"));
+            put(
+                &["400", "401", "403", "404", "429"],
+                json_body("OAuthError", "An OAuth error"),
+            );
+        }
+        Answer::Page => {
+            let html = json!({"description": "A page", "content": {"text/html": {"schema": {"type": "string"}}}});
+            put(&["200", "400", "401", "403", "404", "409", "429"], html);
+            put(
+                &["303"],
+                json!({"description": "A redirect", "headers": {"Location": {"required": true, "schema": {"type": "string"}}}}),
+            );
+        }
+        Answer::Text | Answer::Health => {
+            let text = json!({"description": "Plain text", "content": {"text/plain": {"schema": {"type": "string"}}}});
+            put(&["200"], text.clone());
+            if answer == Answer::Health {
+                put(&["503"], text);
+            }
+        }
+        Answer::Document => {
+            put(
+                &["200"],
+                json!({"description": "This document", "content": {"application/json": {"schema": {"type": "object"}}}}),
+            );
+        }
+    }
+    Value::Object(r)
+}
+
+/// A stable operationId: the method and the path, e.g. `get_api_manage_apps_app_id`.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_string();
+    for c in path.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() => id.push(c),
+            '{' | '}' => {}
+            _ if id.ends_with('_') => {}
+            _ => id.push('_'),
+        }
+    }
+    id.trim_end_matches('_').to_string()
+}
+
+/// Where a created resource's id goes next: (creating operation, path parameter,
+/// where the id is in the answer, operations that take it). Clients and
+/// schemathesis's stateful phase follow these links.
+type Link = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Targets,
+);
+type Targets = &'static [(&'static str, &'static str)];
+
+const LINKS: &[Link] = &[
+    (
+        "post",
+        "/api/manage/personal_access_tokens",
+        "token_id",
+        "$response.body#/data/id",
+        &[
+            ("get", "/api/manage/personal_access_tokens/{token_id}"),
+            ("patch", "/api/manage/personal_access_tokens/{token_id}"),
+            ("delete", "/api/manage/personal_access_tokens/{token_id}"),
+        ],
+    ),
+    (
+        "post",
+        "/api/manage/apps",
+        "app_id",
+        "$response.body#/data/app_id",
+        &[
+            ("get", "/api/manage/apps/{app_id}"),
+            ("patch", "/api/manage/apps/{app_id}"),
+            ("delete", "/api/manage/apps/{app_id}"),
+            ("get", "/api/manage/apps/{app_id}/keys"),
+            ("post", "/api/manage/apps/{app_id}/keys"),
+            ("get", "/api/manage/apps/{app_id}/authorizations"),
+            ("post", "/api/manage/apps/{app_id}/authorizations"),
+            ("post", "/api/manage/apps/{app_id}/disable"),
+            ("post", "/api/manage/apps/{app_id}/enable"),
+            ("post", "/api/manage/apps/{app_id}/secret"),
+            ("get", "/api/manage/apps/{app_id}/share_link"),
+        ],
+    ),
+    (
+        "post",
+        "/api/manage/workspaces",
+        "workspace_id",
+        "$response.body#/data/id",
+        &[
+            ("get", "/api/manage/workspaces/{workspace_id}/members"),
+            ("post", "/api/manage/workspaces/{workspace_id}/members"),
+            ("get", "/v1/workspaces/{workspace_id}/members"),
+        ],
+    ),
+    (
+        "post",
+        "/api/manage/organizations",
+        "org_id",
+        "$response.body#/data/id",
+        &[
+            ("get", "/api/manage/organizations/{org_id}"),
+            ("patch", "/api/manage/organizations/{org_id}"),
+            ("get", "/api/manage/organizations/{org_id}/members"),
+            ("post", "/api/manage/organizations/{org_id}/members"),
+            ("get", "/api/manage/organizations/{org_id}/installations"),
+            (
+                "get",
+                "/api/manage/organizations/{org_id}/service_access_tokens",
+            ),
+            (
+                "post",
+                "/api/manage/organizations/{org_id}/service_access_tokens",
+            ),
+        ],
+    ),
+    (
+        "post",
+        "/v1/bot/create",
+        "bot_id",
+        "$response.body#/data/bot_id",
+        &[("get", "/v1/bots/{bot_id}")],
+    ),
+];
+
+fn links(method: &str, path: &str) -> Option<Value> {
+    let (_, _, param, expression, targets) =
+        LINKS.iter().find(|(m, p, ..)| *m == method && *p == path)?;
+    let mut out = Map::new();
+    for (m, p) in targets.iter() {
+        let id = operation_id(m, p);
+        out.insert(
+            id.clone(),
+            json!({"operationId": id, "parameters": {*param: expression}}),
+        );
+    }
+    Some(Value::Object(out))
+}
+
+/// Query parameters, where an operation reads any.
+fn query_parameters(path: &str) -> &'static [&'static str] {
+    match path {
+        "/api/permission/oauth2/authorize"
+        | "/api/permission/oauth2/workspace_id/{workspace_id}/authorize" => &[
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+        ],
+        "/login" => &["next"],
+        "/oauth/device" => &["user_code"],
+        "/oauth/authorize-app" => &["client_id"],
+        "/v1/bots" => &["workspace_id", "page_index", "page_num", "page_size"],
+        "/v1/workspaces" | "/v1/workspaces/{workspace_id}/members" => &["page_num", "page_size"],
+        _ => &[],
+    }
+}
+
 fn string() -> Value {
     json!({"type": "string"})
 }
@@ -592,6 +814,75 @@ fn object(required: &[&str], props: &[(&str, Value)]) -> Value {
         p.insert((*k).to_string(), v.clone());
     }
     json!({"type": "object", "required": required, "properties": p, "additionalProperties": false})
+}
+
+/// The answers' schemas besides the success envelope, and the pages' forms.
+fn answer_schemas() -> Value {
+    json!({
+        "ErrorEnvelope": {
+            "type": "object",
+            "required": ["code", "msg", "detail"],
+            "properties": {
+                "code": {"type": "integer", "description": "4000 bad request, 4100 authentication failed, 4101 no permission, 4200 not found, 4013 rate limited"},
+                "msg": {"type": "string", "minLength": 1},
+                "detail": {"$ref": "#/components/schemas/Detail"}
+            },
+            "additionalProperties": false
+        },
+        "Detail": {
+            "type": "object",
+            "required": ["logid"],
+            "properties": {"logid": {"type": "string", "minLength": 1, "description": "Also in the X-Tt-Logid header"}}
+        },
+        "OAuthError": {
+            "type": "object",
+            "required": ["error", "error_description", "error_code", "error_message"],
+            "properties": {
+                "error": string(), "error_description": string(),
+                "error_code": string(), "error_message": string()
+            }
+        },
+        "TokenResponse": {
+            "type": "object",
+            "required": ["access_token", "expires_in", "token_type"],
+            "properties": {
+                "access_token": string(),
+                "expires_in": {"type": "integer", "description": "Unix seconds when the token expires"},
+                "token_type": {"type": "string", "enum": ["Bearer"]},
+                "refresh_token": string()
+            }
+        },
+        "DeviceCodeResponse": {
+            "type": "object",
+            "required": ["device_code", "user_code", "verification_uri", "expires_in", "interval"],
+            "properties": {
+                "device_code": string(), "user_code": string(), "verification_uri": string(),
+                "expires_in": {"type": "integer"}, "interval": {"type": "integer"}
+            }
+        },
+        "IntrospectionResponse": {
+            "type": "object",
+            "required": ["active"],
+            "properties": {"active": {"type": "boolean"}}
+        },
+    })
+}
+
+fn form_schemas() -> Value {
+    json!({
+        "SignInForm": object(&["user_name", "password", "csrf"], &[("user_name", string()), ("password", string()), ("next", string()), ("csrf", string())]),
+        "ConsentForm": object(&["client_id", "redirect_uri", "decision", "csrf"], &[
+            ("client_id", string()), ("redirect_uri", string()), ("state", string()),
+            ("code_challenge", string()), ("code_challenge_method", string()),
+            ("workspace_id", string()), ("edition", string()),
+            ("decision", json!({"type": "string", "enum": ["approve", "deny"]})), ("csrf", string()),
+        ]),
+        "DeviceDecisionForm": object(&["user_code", "decision", "csrf"], &[
+            ("user_code", string()), ("edition", string()),
+            ("decision", json!({"type": "string", "enum": ["approve", "deny"]})), ("csrf", string()),
+        ]),
+        "AuthorizeAppForm": object(&["client_id", "organization_id", "csrf"], &[("client_id", string()), ("organization_id", string()), ("csrf", string())]),
+    })
 }
 
 fn schemas() -> Value {
@@ -618,15 +909,15 @@ fn schemas() -> Value {
     ];
     let mut pat_props = vec![("organization_id", string())];
     pat_props.extend(expiry.iter().cloned());
-    json!({
+    let mut doc = json!({
         "Envelope": {
             "type": "object",
-            "required": ["code", "msg", "detail"],
+            "required": ["code", "msg", "data", "detail"],
             "properties": {
-                "code": {"type": "integer", "description": "0 on success; 4000 bad request, 4100 authentication failed, 4101 no permission, 4200 not found, 4013 rate limited"},
+                "code": {"type": "integer", "enum": [0]},
                 "msg": {"type": "string"},
                 "data": {},
-                "detail": {"type": "object", "properties": {"logid": {"type": "string"}}}
+                "detail": {"$ref": "#/components/schemas/Detail"}
             }
         },
         "SignIn": object(&["user_name", "password"], &[("user_name", string()), ("password", string())]),
@@ -671,29 +962,66 @@ fn schemas() -> Value {
         }, "description": "The client secret (web apps) or the JWT (service apps) goes in Authorization: Bearer, never in the body."},
         "DeviceCodeRequest": object(&["client_id"], &[("client_id", string())]),
         "Introspect": object(&["token"], &[("token", string()), ("token_type_hint", string())]),
-    })
+    });
+    for extra in [answer_schemas(), form_schemas()] {
+        if let (Value::Object(all), Value::Object(more)) = (&mut doc, extra) {
+            all.extend(more);
+        }
+    }
+    // Requests that succeed as they are, for readers and for schemathesis's examples.
+    for (schema, example) in [
+        (
+            "CreatePersonalAccessToken",
+            json!({"name": "ci", "permissions": ["Account.readProfile"], "all_workspaces": true, "expires_in": "1d"}),
+        ),
+        (
+            "CreateApp",
+            json!({"name": "Example app", "app_type": "normal", "client_type": "web",
+                   "permissions": ["Account.readProfile"], "redirect_uris": ["https://app.example.com/callback"]}),
+        ),
+        ("CreateWorkspace", json!({"name": "Example workspace"})),
+        (
+            "CreateOrganization",
+            json!({"name": "Example team", "kind": "team"}),
+        ),
+        (
+            "UpdateToken",
+            json!({"name": "renamed", "permissions": ["Account.readProfile"]}),
+        ),
+    ] {
+        doc[schema]["example"] = example;
+    }
+    doc
 }
 
 fn build() -> Value {
     let mut paths = Map::new();
     for (method, path, auth, summary, body) in OPERATIONS {
-        let params: Vec<Value> = path
+        let mut params: Vec<Value> = path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        params.extend(query_parameters(path).iter().map(|name| {
+            json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})
+        }));
         let mut op = json!({
+            "operationId": operation_id(method, path),
             "summary": summary,
             "parameters": params,
-            "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}},
+            "responses": responses(Answer::of(path)),
         });
+        if let Some(links) = links(method, path) {
+            op["responses"]["200"]["links"] = links;
+        }
         op["security"] = match auth {
             Auth::None => json!([]),
             Auth::Bearer => json!([{"bearer": []}]),
             Auth::Manage => json!([{"session": []}, {"bearer": []}]),
         };
         if !body.is_empty() {
-            let media = if *body == "Introspect" {
+            let form = *body == "Introspect" || body.ends_with("Form");
+            let media = if form {
                 "application/x-www-form-urlencoded"
             } else {
                 "application/json"

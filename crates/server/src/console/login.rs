@@ -1,11 +1,12 @@
 //! The sign-in page. A successful sign-in sets the console session cookie and
 //! returns to the page that asked for it (a local path only).
 
+use super::form::{PageForm, PageQuery};
 use super::page::{both, hidden, render};
 use crate::AppState;
 use crate::manage::{SESSION_COOKIE, cookie};
 use crate::peer::PeerAddress;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -77,7 +78,7 @@ fn page(state: &AppState, next: &str, status: StatusCode, error: Option<&str>) -
 }
 
 /// `GET /login`.
-pub async fn show(State(state): State<AppState>, Query(q): Query<ShowParams>) -> Response {
+pub async fn show(State(state): State<AppState>, PageQuery(q): PageQuery<ShowParams>) -> Response {
     page(&state, &safe_next(q.next.as_deref()), StatusCode::OK, None)
 }
 
@@ -94,7 +95,7 @@ pub async fn submit(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
     let sent = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");

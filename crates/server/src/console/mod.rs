@@ -1,6 +1,7 @@
 //! Browser pages: sign-in now; the consent and device pages render through here too.
 //! Plain server-rendered HTML, English and Simplified Chinese side by side.
 
+pub mod form;
 pub mod login;
 pub mod page;
 

@@ -4,10 +4,11 @@
 use super::client::ClientType;
 use super::obo;
 use crate::AppState;
+use crate::console::form::{PageForm, PageQuery};
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
 use crate::extract::{Path, id};
-use axum::extract::{Form, OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -202,7 +203,7 @@ pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
-    Query(p): Query<AuthorizeParams>,
+    PageQuery(p): PageQuery<AuthorizeParams>,
 ) -> Response {
     show_impl(state, headers, uri.to_string(), p, None).await
 }
@@ -213,7 +214,7 @@ pub async fn show_in_workspace(
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path(workspace_id): Path<String>,
-    Query(p): Query<AuthorizeParams>,
+    PageQuery(p): PageQuery<AuthorizeParams>,
 ) -> Response {
     let Ok(ws) = id(&workspace_id, "workspace_id") else {
         return bad("Invalid workspace id.", "无效的工作空间 ID。");
@@ -243,7 +244,7 @@ pub struct ConsentForm {
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(f): Form<ConsentForm>,
+    PageForm(f): PageForm<ConsentForm>,
 ) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return message(

@@ -7,13 +7,14 @@ use super::issue::{Issued, mint_user_tokens};
 use super::obo;
 use super::token::{Body, Segment, TokenRequest, parse_body, read_body, read_segment};
 use crate::AppState;
+use crate::console::form::{PageForm, PageQuery};
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
 use crate::error::OAuthError;
 use crate::peer::PeerAddress;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Form, OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
@@ -287,7 +288,7 @@ pub async fn page(
     PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
-    Query(q): Query<PageParams>,
+    PageQuery(q): PageQuery<PageParams>,
 ) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(&uri.to_string());
@@ -350,7 +351,7 @@ pub async fn decide(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
     headers: HeaderMap,
-    Form(f): Form<DecisionForm>,
+    PageForm(f): PageForm<DecisionForm>,
 ) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(super::DEVICE_PAGE);

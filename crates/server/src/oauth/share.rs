@@ -2,10 +2,11 @@
 //! admin or admin opens it to authorize the app (AppAuth) for their organization.
 
 use crate::AppState;
+use crate::console::form::{PageForm, PageQuery};
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
 use crate::manage::{Actor, Authorize, authorize_app};
-use axum::extract::{Form, OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use buckle_core::Role;
@@ -34,7 +35,7 @@ pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
-    Query(q): Query<PageParams>,
+    PageQuery(q): PageQuery<PageParams>,
 ) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(&uri.to_string());
@@ -105,7 +106,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(f): Form<DecisionForm>,
+    PageForm(f): PageForm<DecisionForm>,
 ) -> Response {
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(PAGE);

@@ -12,45 +12,19 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use buckle_core::token_body::{self, BodyError};
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// Every parameter any grant reads. Unknown fields are ignored (the SDKs send
-/// extras); a repeated field is an error. No `Debug`: it carries codes and
-/// refresh tokens, which must never reach a log line.
-#[derive(Default, Deserialize)]
-pub struct TokenRequest {
-    pub grant_type: Option<String>,
-    pub client_id: Option<String>,
-    pub code: Option<String>,
-    pub redirect_uri: Option<String>,
-    pub code_verifier: Option<String>,
-    pub refresh_token: Option<String>,
-    pub device_code: Option<String>,
-    pub duration_seconds: Option<serde_json::Value>,
-    pub client_secret: Option<serde_json::Value>,
-}
+pub use buckle_core::token_body::TokenRequest;
 
 pub fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<TokenRequest, OAuthError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(TokenRequest::default());
-    }
-    let form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let req: TokenRequest = if form {
-        serde_urlencoded::from_bytes(body).map_err(|_| invalid_request("body"))?
-    } else {
-        serde_json::from_slice(body).map_err(|_| invalid_request("body"))?
-    };
-    // The secret travels only in the Authorization header.
-    if req.client_secret.is_some() {
-        return Err(invalid_request("client_secret"));
-    }
-    Ok(req)
+    let form = token_body::is_form(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()));
+    token_body::parse(form, body).map_err(|e| match e {
+        BodyError::Unreadable => invalid_request("body"),
+        BodyError::SecretInBody => invalid_request("client_secret"),
+    })
 }
 
 async fn run(
