@@ -313,15 +313,16 @@ async fn operator_points_are_refused_to_non_operators_on_every_path(s: Server) {
     let (status, page) = b
         .open_as(&crate::oauth::authorize_url(id, CALLBACK, ""), &alice)
         .await;
-    if status == 200 {
-        let resp = b.consent(&page, "approve", "").await;
-        assert_eq!(resp.status(), 403);
-        assert!(location(&resp).is_none());
-        let html = resp.text().await.unwrap();
-        assert!(html.contains("operator permissions"), "{html}");
-    } else {
-        assert_eq!(status, 403, "{page}");
-    }
+    // The page shows (it lists what the app asks for); the consent is refused.
+    assert_eq!(status, 200, "{page}");
+    let resp = b.consent(&page, "approve", "").await;
+    assert_eq!(resp.status(), 403);
+    assert!(location(&resp).is_none(), "no redirect, no code");
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("This app declares operator permissions; only a super admin of this installation can authorize it."),
+        "{html}"
+    );
     assert!(
         authorized_apps(&a).await.is_empty(),
         "alice authorized nothing"

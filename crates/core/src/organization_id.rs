@@ -47,7 +47,8 @@ mod tests {
             bad in any::<char>().prop_filter("outside the alphabet", |c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')),
             suffix in "[A-Za-z0-9_-]{0,30}",
         ) {
-            prop_assert!(!is_valid(&format!("{prefix}{bad}{suffix}")));
+            let id = format!("{prefix}{bad}{suffix}");
+            prop_assert!(!is_valid(&id), "{:?}", id);
         }
     }
 }
