@@ -273,30 +273,39 @@ async fn operator_points_are_refused_to_non_operators_on_every_path(s: Server) {
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
     let team = a.team("acme").await;
+    let carol = s.user("carol").await;
+    a.add_member(&team, "carol", "admin").await.ok();
+    let c = s.login(&carol).await;
     let path = format!("/api/manage/organizations/{team}/service_access_tokens");
-    for points in [
-        json!(["Token.introspect"]),
-        json!(["Bot.list", "Token.introspect"]),
-    ] {
-        let msg = a
-            .post(
-                &path,
-                json!({"name": "op", "permissions": points, "all_workspaces": true, "expires_in": "1d"}),
-            )
-            .await
-            .fails(403, 4101)
-            .to_string();
-        assert!(
-            msg.contains("super admin of this Buckle installation"),
-            "{msg}"
-        );
+    // The team's super admin and a plain admin: neither is an installation super admin.
+    for who in [&a, &c] {
+        for points in [
+            json!(["Token.introspect"]),
+            json!(["Bot.list", "Token.introspect"]),
+        ] {
+            let msg = who
+                .post(
+                    &path,
+                    json!({"name": "op", "permissions": points, "all_workspaces": true, "expires_in": "1d"}),
+                )
+                .await
+                .fails(403, 4101)
+                .to_string();
+            assert!(
+                msg.contains("super admin of this Buckle installation"),
+                "{msg}"
+            );
+        }
     }
     let listed = a.get(&path).await;
-    assert_eq!(
-        listed.ok().as_array().map_or(0, Vec::len),
-        0,
-        "nothing made"
-    );
+    assert_eq!(listed.ok().as_array().unwrap().len(), 0, "nothing made");
+    // The same admin may make a service access token without the operator point.
+    c.post(
+        &path,
+        json!({"name": "plain", "permissions": ["Bot.list"], "all_workspaces": true, "expires_in": "1d"}),
+    )
+    .await
+    .ok();
 
     // Consent to an app holding an operator point: refused to alice, allowed to root.
     let root = s.super_admin("root").await;
