@@ -5,6 +5,7 @@ mod testkit;
 
 mod apps;
 mod audit;
+mod blind_spots;
 mod cli;
 mod crash;
 mod grant_policy;

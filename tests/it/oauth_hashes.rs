@@ -46,7 +46,7 @@ const TABLES: [(&str, &str, &[&str]); 4] = [
 ];
 
 /// The values of one column, read straight from the database.
-async fn column(s: &Server, table: &str, column: &str) -> Vec<String> {
+pub(crate) async fn column(s: &Server, table: &str, column: &str) -> Vec<String> {
     // Names come from TABLES above, never from input.
     let sql = sqlx::AssertSqlSafe(format!("SELECT {column} FROM {table}"));
     let rows: Vec<(Option<String>,)> = if s.database_url.starts_with("postgres") {

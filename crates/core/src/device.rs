@@ -150,12 +150,57 @@ mod tests {
         );
     }
 
+    /// A stored code (`XXXX-XXXX`) and a way a person typed it.
+    fn typed_codes() -> impl Strategy<Value = (String, String)> {
+        (proptest::collection::vec(
+            (0..ALPHABET.len(), any::<bool>(), "[ -]{0,2}"),
+            8,
+        ),)
+            .prop_map(|(chars,)| {
+                let mut stored = String::new();
+                let mut typed = String::new();
+                for (i, (c, lower, sep)) in chars.into_iter().enumerate() {
+                    let c = char::from(ALPHABET[c]);
+                    if i == 4 {
+                        stored.push('-');
+                    }
+                    stored.push(c);
+                    typed.push_str(&sep);
+                    typed.push(if lower { c.to_ascii_lowercase() } else { c });
+                }
+                (stored, typed)
+            })
+    }
+
     proptest! {
         #[test]
         fn normalize_never_panics(s in ".{0,20}") {
             if let Some(c) = normalize_user_code(&s) {
                 prop_assert_eq!(normalize_user_code(&c), Some(c));
             }
+        }
+
+        /// A code as a person might type it (any case, dashes and spaces anywhere)
+        /// reads as the stored code, and reading is idempotent; random strings are
+        /// almost never codes, so the codes are built.
+        #[test]
+        fn a_typed_code_reads_as_the_stored_one((stored, typed) in typed_codes()) {
+            prop_assert_eq!(normalize_user_code(&typed), Some(stored.clone()));
+            prop_assert_eq!(normalize_user_code(&stored), Some(stored));
+        }
+
+        /// One character outside the alphabet (a vowel, a digit) spoils a code.
+        #[test]
+        fn a_foreign_character_spoils_a_code(
+            (_, typed) in typed_codes(),
+            bad in "[AEIOUYaeiouy0-9!_.]",
+            at in any::<prop::sample::Index>(),
+        ) {
+            let mut chars: Vec<char> = typed.chars().collect();
+            let i = at.index(chars.len());
+            chars.insert(i, bad.chars().next().unwrap_or('A'));
+            let spoiled: String = chars.into_iter().collect();
+            prop_assert_eq!(normalize_user_code(&spoiled), None);
         }
     }
 }

@@ -407,6 +407,90 @@ mod tests {
         }
     }
 
+    /// A JSON value for a field: often the right type, sometimes not.
+    fn field(
+        right: BoxedStrategy<serde_json::Value>,
+    ) -> impl Strategy<Value = Option<serde_json::Value>> {
+        prop_oneof![
+            6 => right.prop_map(Some),
+            1 => Just(None),
+            1 => prop_oneof![
+                Just(json!(null)),
+                any::<i64>().prop_map(|n| json!(n)),
+                "[a-z]{0,4}".prop_map(|s| json!(s)),
+                Just(json!([])),
+                Just(json!({})),
+            ]
+            .prop_map(Some),
+        ]
+    }
+
+    fn object(fields: Vec<(&'static str, Option<serde_json::Value>)>) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = fields
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+            .collect();
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&map).unwrap())
+    }
+
+    /// `header.claims.signature`, each part base64url JSON of JWT fields.
+    fn jwt_shaped() -> impl Strategy<Value = String> {
+        let text = || "[a-zA-Z0-9.:_-]{0,12}".prop_map(|s| json!(s)).boxed();
+        let time = || (-10i64..10).prop_map(|d| json!(NOW + d * 600)).boxed();
+        let header = (
+            field(prop_oneof![4 => Just(json!("RS256")), 1 => Just(json!("HS256")), 1 => Just(json!("none"))].boxed()),
+            field(prop_oneof![4 => "[a-z0-9]{1,20}".prop_map(|s| json!(s)), 1 => Just(json!("")), 1 => Just(json!("k".repeat(129)))].boxed()),
+            prop_oneof![6 => Just(None), 1 => Just(Some(json!(["exp"])))],
+        )
+            .prop_map(|(alg, kid, crit)| object(vec![("alg", alg), ("kid", kid), ("crit", crit), ("typ", Some(json!("JWT")))]));
+        let claims = (
+            field(prop_oneof![Just(json!("app1")), text()].boxed()),
+            field(
+                prop_oneof![
+                    Just(json!("127.0.0.1:8080")),
+                    Just(json!(["x", "127.0.0.1:8080"])),
+                    text()
+                ]
+                .boxed(),
+            ),
+            (field(time()), field(time()), field(time())),
+            field(text()),
+        )
+            .prop_map(|(iss, aud, (iat, exp, nbf), jti)| {
+                object(vec![
+                    ("iss", iss),
+                    ("aud", aud),
+                    ("iat", iat),
+                    ("exp", exp),
+                    ("nbf", nbf),
+                    ("jti", jti),
+                ])
+            });
+        let signature = prop_oneof![
+            4 => proptest::collection::vec(any::<u8>(), 0..300).prop_map(|b| URL_SAFE_NO_PAD.encode(b)),
+            1 => "[A-Za-z0-9+/=_-]{0,20}",
+        ];
+        (header, claims, signature).prop_map(|(h, c, s)| format!("{h}.{c}.{s}"))
+    }
+
+    #[test]
+    fn the_jwt_generator_reaches_every_step() {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let mut seen = std::collections::HashMap::new();
+        for _ in 0..2_000 {
+            let t = jwt_shaped().new_tree(&mut runner).unwrap().current();
+            let outcome = match decode(&t) {
+                Ok(_) => "decoded".to_string(),
+                Err(e) => format!("{e:?}"),
+            };
+            *seen.entry(outcome).or_insert(0) += 1;
+        }
+        for step in ["decoded", "Algorithm", "Critical", "NoKid", "Malformed"] {
+            assert!(seen.get(step).is_some_and(|n| *n >= 50), "{step}: {seen:?}");
+        }
+    }
+
     /// One key pair for the property tests: RSA key generation is slow.
     fn shared_key() -> &'static (aws_lc_rs::rsa::KeyPair, String) {
         static KEY: std::sync::OnceLock<(aws_lc_rs::rsa::KeyPair, String)> =
@@ -423,6 +507,22 @@ mod tests {
         #[test]
         fn decode_never_panics_on_dotted_base64(a in "[A-Za-z0-9_-]{0,80}", b in "[A-Za-z0-9_-]{0,80}", c in "[A-Za-z0-9_-]{0,80}") {
             let _ = decode(&format!("{a}.{b}.{c}"));
+        }
+
+        /// JWT-shaped tokens (base64url JSON whose fields have right and wrong
+        /// values and types) reach every step of `decode`, and past it `verify`:
+        /// what decodes was RS256 with a usable kid, and a signature that is not
+        /// the key's never verifies. Random base64 never decodes to JSON, so the
+        /// test above stops at the first step.
+        #[test]
+        fn jwt_shaped_tokens_decode_only_when_well_formed_and_never_verify_unsigned(t in jwt_shaped()) {
+            let (_, pem) = shared_key();
+            let key = RsaPublicKey::from_pem(pem).unwrap();
+            if let Ok(u) = decode(&t) {
+                prop_assert!(!u.kid().is_empty() && u.kid().len() <= 128);
+                let aud = vec!["127.0.0.1:8080".to_string()];
+                prop_assert!(u.verify(&key, "app1", &aud, NOW).is_err());
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod display_name;
 pub mod expiry;
 pub mod ids;
 pub mod jwt;
+pub mod organization_id;
 pub mod pkce;
 pub mod policy;
 pub mod reach;

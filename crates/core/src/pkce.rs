@@ -101,7 +101,24 @@ mod tests {
 
     proptest! {
         #[test]
-        fn only_the_right_verifier_passes(v in "[A-Za-z0-9._~-]{1,128}", w in "[A-Za-z0-9._~-]{1,128}") {
+        fn only_the_right_verifier_passes(
+            (v, w) in ("[A-Za-z0-9._~-]{1,128}", "[A-Za-z0-9._~-]{1,128}", 0..3u8, any::<prop::sample::Index>())
+                .prop_map(|(v, w, how, at)| match how {
+                    // A near miss: the right verifier with one character changed,
+                    // or cut short by one (random pairs are never that close).
+                    0 => {
+                        let mut b = v.clone().into_bytes();
+                        let i = at.index(b.len());
+                        b[i] = if b[i] == b'a' { b'b' } else { b'a' };
+                        (v, String::from_utf8(b).unwrap_or_default())
+                    }
+                    1 => {
+                        let w = v[..v.len() - 1].to_string();
+                        (v, w)
+                    }
+                    _ => (v, w),
+                })
+        ) {
             prop_assert!(verify(Method::S256, &s256(&v), &v));
             prop_assert!(verify(Method::Plain, &v, &v));
             prop_assert_eq!(verify(Method::S256, &s256(&v), &w), v == w);

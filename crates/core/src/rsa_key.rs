@@ -298,11 +298,53 @@ pub(crate) mod tests {
         }
     }
 
+    /// A real key's PKCS#1 and SPKI DER, made once (key generation is slow).
+    fn real_ders() -> &'static (Vec<u8>, Vec<u8>) {
+        static DERS: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+        DERS.get_or_init(|| {
+            use base64::Engine;
+            let (kp, pem) = key_pair();
+            let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            let spki = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap();
+            (kp.public_key().as_ref().to_vec(), spki)
+        })
+    }
+
     proptest! {
         #[test]
         fn der_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             let _ = parse_spki(&bytes);
             let _ = parse_pkcs1(&bytes);
+        }
+
+        /// Random bytes fail at the first tag; a real key's DER with bytes changed
+        /// reaches the length, integer and algorithm checks deep inside, and a
+        /// cut-short one (any proper prefix) is always refused.
+        #[test]
+        fn mutated_real_keys_never_panic_and_truncated_ones_are_refused(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let (pkcs1, spki) = real_ders();
+            prop_assert!(parse_pkcs1(pkcs1).is_ok() && parse_spki(spki).is_ok());
+            for (der, parse) in [(pkcs1, parse_pkcs1 as fn(&[u8]) -> _), (spki, parse_spki)] {
+                let mut changed = der.clone();
+                for (at, b) in &edits {
+                    let i = at.index(changed.len());
+                    changed[i] = *b;
+                }
+                let _ = parse(&changed);
+                // Changing a byte of the header's first few bytes (the structure)
+                // is where the interesting checks are; also try it there.
+                let mut head = der.clone();
+                let i = edits[0].0.index(12);
+                head[i] ^= edits[0].1 | 1;
+                let _ = parse(&head);
+                let prefix = &der[..cut.index(der.len())];
+                prop_assert!(parse(prefix).is_err(), "a prefix of {} bytes parsed", prefix.len());
+            }
         }
     }
 }

@@ -119,6 +119,7 @@ pub fn hint(secret: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
 
     #[test]
     fn formats_match_the_wire_protocol() {
@@ -154,16 +155,101 @@ mod tests {
         assert_eq!(TokenKind::of_access_token(&bad), None);
     }
 
+    /// Strings shaped like access tokens: a known prefix (or a near one) and a
+    /// tail of roughly the right length, mostly of the right alphabet; random
+    /// strings never carry a prefix at all.
+    fn token_like() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![
+                Just("pat_"),
+                Just("sat_"),
+                Just("czu_"),
+                Just("czs_"),
+                Just("code_"),
+                Just("PAT_"),
+                Just("pat"),
+                Just(""),
+            ],
+            prop_oneof![
+                4 => "[A-Za-z0-9]{64}",
+                1 => "[A-Za-z0-9]{63,65}",
+                1 => "[A-Za-z0-9]{0,63}[^A-Za-z0-9][A-Za-z0-9]{0,8}",
+            ],
+        )
+            .prop_map(|(p, t)| format!("{p}{t}"))
+    }
+
+    /// A pair of strings: equal, equal but for one character, or unrelated.
+    fn pairs() -> impl Strategy<Value = (String, String)> {
+        (
+            ".{0,20}",
+            ".{0,20}",
+            0..3u8,
+            any::<prop::sample::Index>(),
+            any::<char>(),
+        )
+            .prop_map(|(a, b, how, at, c)| match how {
+                0 => (a.clone(), a),
+                1 if !a.is_empty() => {
+                    let mut chars: Vec<char> = a.chars().collect();
+                    let i = at.index(chars.len());
+                    chars[i] = if chars[i] == c { '\u{1}' } else { c };
+                    (a, chars.into_iter().collect())
+                }
+                _ => (a, b),
+            })
+    }
+
     proptest! {
         #[test]
         fn of_access_token_never_panics(s in ".{0,100}") {
             let _ = TokenKind::of_access_token(&s);
         }
 
+        /// A token is recognised exactly when it is a known prefix and 64 ASCII
+        /// letters or digits.
         #[test]
-        fn constant_time_eq_agrees_with_eq(a in ".{0,20}", b in ".{0,20}") {
+        fn access_tokens_are_recognised_by_their_exact_shape(s in token_like()) {
+            let expected = [TokenKind::Personal, TokenKind::Service, TokenKind::UserOauth, TokenKind::AppOauth]
+                .into_iter()
+                .find(|k| {
+                    s.strip_prefix(k.prefix())
+                        .is_some_and(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+                });
+            prop_assert_eq!(TokenKind::of_access_token(&s), expected);
+        }
+
+        #[test]
+        fn constant_time_eq_agrees_with_eq((a, b) in pairs()) {
             prop_assert_eq!(constant_time_eq(&a, &b), a == b);
             prop_assert!(constant_time_eq(&a, &a));
         }
+    }
+
+    #[test]
+    fn the_generators_reach_every_branch() {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let mut kinds = std::collections::HashMap::new();
+        for _ in 0..2_000 {
+            let s = token_like().new_tree(&mut runner).unwrap().current();
+            *kinds
+                .entry(format!("{:?}", TokenKind::of_access_token(&s)))
+                .or_insert(0) += 1;
+        }
+        assert_eq!(kinds.len(), 5, "four kinds and None: {kinds:?}");
+        assert!(kinds.values().all(|n| *n >= 50), "{kinds:?}");
+        let (mut equal, mut same_len) = (0, 0);
+        for _ in 0..1_000 {
+            let (a, b) = pairs().new_tree(&mut runner).unwrap().current();
+            if a == b {
+                equal += 1;
+            } else if a.chars().count() == b.chars().count() {
+                same_len += 1;
+            }
+        }
+        assert!(
+            equal >= 200 && same_len >= 200,
+            "equal {equal}, same length {same_len}"
+        );
     }
 }

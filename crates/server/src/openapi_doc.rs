@@ -924,7 +924,7 @@ fn schemas() -> Value {
         "CreateAccount": object(&["user_name", "password"], &[("user_name", string()), ("password", string()), ("nick_name", string()), ("super_admin", json!({"type": "boolean"}))]),
         "UpdateMe": object(&[], &[("nick_name", string()), ("avatar_url", string())]),
         "ChangePassword": object(&["current_password", "new_password"], &[("current_password", string()), ("new_password", string())]),
-        "CreateOrganization": object(&["name", "kind"], &[("name", string()), ("kind", json!({"type": "string", "enum": ["team", "enterprise"]}))]),
+        "CreateOrganization": object(&["name", "kind"], &[("name", string()), ("kind", json!({"type": "string", "enum": ["team", "enterprise"]})), ("id", json!({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "enterprises only: the id to give the enterprise (e.g. volcano_2105850123); generated when absent"}))]),
         "UpdateOrganization": object(&[], &[("token_max_days", json!({"type": "integer", "nullable": true, "minimum": 1, "maximum": 365, "description": "null allows permanent personal access tokens"}))]),
         "AddMember": object(&["user_name", "role"], &[("user_name", string()), ("role", string())]),
         "SetRole": object(&["role"], &[("role", json!({"type": "string", "enum": ["super_admin", "admin", "member"]}))]),

@@ -24,6 +24,10 @@ pub struct OrgOut {
 pub struct CreateOrg {
     name: String,
     kind: String,
+    /// An enterprise's id, chosen by the installation super admin creating it
+    /// (Coze enterprise ids such as `volcano_2105850123`); generated when absent.
+    #[serde(default)]
+    id: Option<String>,
 }
 
 /// `POST /api/manage/organizations`: anyone may start a team; enterprises are
@@ -46,8 +50,22 @@ pub async fn create(
             ));
         }
     };
+    let id = match body.id {
+        None => buckle_core::ids::new_id().to_string(),
+        Some(_) if kind != "enterprise" => {
+            return Err(ApiError::bad_request(
+                "id may be chosen only for an enterprise.",
+            ));
+        }
+        Some(id) if buckle_core::organization_id::is_valid(&id) => id,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "id must be 1 to 64 letters, digits, '_' or '-'.",
+            ));
+        }
+    };
     let org = Organization {
-        id: buckle_core::ids::new_id().to_string(),
+        id,
         kind: kind.to_string(),
         name: clean_name(&body.name, "name", 100)?,
         token_max_days: Some(ORGANIZATION_MAX_DAYS),
