@@ -223,6 +223,7 @@ pub async fn show_in_workspace(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentForm {
     client_id: String,
     redirect_uri: String,

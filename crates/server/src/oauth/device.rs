@@ -338,6 +338,7 @@ pub async fn page(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionForm {
     user_code: String,
     #[serde(default)]
