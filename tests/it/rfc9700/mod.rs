@@ -38,19 +38,7 @@ use crate::testkit::*;
 /// A browser signed in as `user`.
 pub(crate) async fn signed_in(s: &Server, user: &User) -> Browser {
     let b = Browser::new(&s.base);
-    let page = b.get("/login").await.text().await.unwrap();
-    let csrf = form_field(&page, "csrf").unwrap();
-    let r = b
-        .post_form(
-            "/login",
-            &[
-                ("user_name", user.name.as_str()),
-                ("password", user.password.as_str()),
-                ("csrf", csrf.as_str()),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303, "sign-in succeeds");
+    b.sign_in(user).await;
     b
 }
 
