@@ -47,4 +47,20 @@ async fn every_authorization_response_names_this_issuer() {
         // One issuer parameter, not one per layer.
         assert_eq!(to.matches("iss=").count(), 1, "{to}");
     }
+    // A state smuggling a second issuer comes back as data, not as a parameter.
+    let smuggling = authorize_url(&id, CALLBACK, "").replace(
+        "state=st-1",
+        &format!(
+            "state={}",
+            buckle_core::redirect::encode("x&iss=https://evil.example")
+        ),
+    );
+    let page = b.get(&smuggling).await.text().await.unwrap();
+    let to = location(&b.consent(&page, "approve", "").await).unwrap();
+    let q = query_params(&to);
+    assert_eq!(
+        (q["iss"].as_str(), q["state"].as_str()),
+        (s.base.as_str(), "x&iss=https://evil.example")
+    );
+    assert_eq!(to.matches("iss=").count(), 1, "{to}");
 }

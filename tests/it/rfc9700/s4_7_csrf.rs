@@ -67,12 +67,16 @@ async fn forged_consent_and_sign_in_are_refused_and_state_round_trips() {
     assert_eq!(r.status(), 401);
     assert!(location(&r).is_none());
     // The genuine form still works, and an unusual state comes back unchanged.
-    let odd_state = "a b&c=d/é?#%41+";
+    let odd_state = "a b&c=d/é?#%41+\"'><script>x</script>";
     let url = authorize_url(&id, CALLBACK, "").replace(
         "state=st-1",
         &format!("state={}", buckle_core::redirect::encode(odd_state)),
     );
     let page = victim.get(&url).await.text().await.unwrap();
+    assert!(
+        !page.contains("<script>"),
+        "the state is escaped in the page"
+    );
     let to = location(&victim.consent(&page, "approve", "").await).unwrap();
     assert_eq!(query_params(&to)["state"], odd_state);
     assert!(query_params(&to).contains_key("code"));
