@@ -20,6 +20,7 @@ mod oauth_expiry;
 mod oauth_hashes;
 mod oauth_reuse;
 mod openapi;
+mod rfc9700;
 mod sdk;
 mod sdk_oauth;
 mod security;

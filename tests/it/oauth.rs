@@ -307,7 +307,7 @@ async fn authorize_page_refuses_unregistered_redirects_and_wrong_app_types(s: Se
     let web = app(&a, "Web Four", "web", &["Account.readProfile"]).await;
     let id = web["app_id"].as_str().unwrap();
     let b = Browser::new(&s.base);
-    b.open_as("/login", &alice).await;
+    b.sign_in(&alice).await;
     for wrong in [
         "http://127.0.0.1:9/CALLBACK",
         "http://127.0.0.1:9/callback/",
@@ -415,7 +415,7 @@ async fn pkce_rules(s: Server) {
     .error(401, "invalid_client");
     // A PKCE app must send a challenge.
     let b = Browser::new(&s.base);
-    b.open_as("/login", &alice).await;
+    b.sign_in(&alice).await;
     let r = b.get(&authorize_url(id, CALLBACK, "")).await;
     assert_eq!(
         query_params(&location(&r).unwrap())["error"],

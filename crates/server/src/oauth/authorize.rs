@@ -66,6 +66,21 @@ fn redirect_error(uri: &str, error: &str, state: Option<&str>, iss: &str) -> Res
     go(redirect::with_params(uri, &params))
 }
 
+/// Why a request cannot go on: a page of ours (the redirect URI is not known
+/// good), or an error sent back to the app's registered redirect URI.
+enum Stop {
+    Page(Response),
+    Redirect(Response),
+}
+
+impl Stop {
+    fn response(self) -> Response {
+        match self {
+            Stop::Page(r) | Stop::Redirect(r) => r,
+        }
+    }
+}
+
 /// What survives from the request to the consent form: checked parameters.
 struct Checked {
     app: OAuthApp,
@@ -75,46 +90,54 @@ struct Checked {
 }
 
 /// Validates everything the consent depends on. `Err` is the response to give.
-async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Response> {
+async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Stop> {
     let Some(client_id) = p
         .client_id
         .as_deref()
         .filter(|c| !c.is_empty() && c.len() <= 128)
     else {
-        return Err(bad(
+        return Err(Stop::Page(bad(
             "The request names no app (client_id).",
             "请求缺少应用 client_id。",
-        ));
+        )));
     };
     let app = match state.store.app_by_client_id(client_id).await {
         Ok(Some(a)) => a,
-        Ok(None) => return Err(bad("Unknown app (client_id).", "未知应用（client_id）。")),
-        Err(_) => return Err(bad("Service internal error.", "服务内部错误。")),
+        Ok(None) => {
+            return Err(Stop::Page(bad(
+                "Unknown app (client_id).",
+                "未知应用（client_id）。",
+            )));
+        }
+        Err(_) => return Err(Stop::Page(bad("Service internal error.", "服务内部错误。"))),
     };
     let Some(uri) = p.redirect_uri.as_deref() else {
-        return Err(bad(
+        return Err(Stop::Page(bad(
             "The request has no redirect_uri.",
             "请求缺少 redirect_uri。",
-        ));
+        )));
     };
     // Never redirect anywhere before the URI is known to be registered, exactly.
     if !redirect::matches(&app.redirect_uri_list(), uri) {
-        return Err(bad(
+        return Err(Stop::Page(bad(
             "The redirect_uri is not registered for this app.",
             "该 redirect_uri 未在此应用中登记。",
-        ));
+        )));
     }
     if let Err(e) = super::client::check_flow(&app, &[ClientType::Web, ClientType::Pkce]) {
-        return Err(bad(&e.message, "应用类型或状态不允许此授权方式。"));
+        return Err(Stop::Page(bad(
+            &e.message,
+            "应用类型或状态不允许此授权方式。",
+        )));
     }
     let st = p.state.clone().filter(|s| !s.is_empty());
     if p.response_type.as_deref() != Some("code") {
-        return Err(redirect_error(
+        return Err(Stop::Redirect(redirect_error(
             uri,
             "unsupported_response_type",
             st.as_deref(),
             &state.config.public_url,
-        ));
+        )));
     }
     let challenge = match (
         p.code_challenge.as_deref().filter(|c| !c.is_empty()),
@@ -122,23 +145,23 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Respons
     ) {
         (Some(c), Some(m)) if pkce::well_formed(c) => Some((c.to_string(), m)),
         (Some(_), _) => {
-            return Err(redirect_error(
+            return Err(Stop::Redirect(redirect_error(
                 uri,
                 "invalid_request",
                 st.as_deref(),
                 &state.config.public_url,
-            ));
+            )));
         }
         (None, _) => None,
     };
     // Public clients must bind their code to a verifier.
     if challenge.is_none() && ClientType::of(&app) == Some(ClientType::Pkce) {
-        return Err(redirect_error(
+        return Err(Stop::Redirect(redirect_error(
             uri,
             "invalid_request",
             st.as_deref(),
             &state.config.public_url,
-        ));
+        )));
     }
     Ok(Checked {
         app,
@@ -155,12 +178,19 @@ async fn show_impl(
     p: AuthorizeParams,
     workspace: Option<i64>,
 ) -> Response {
-    let c = match check(&state, &p).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let checked = check(&state, &p).await;
+    if let Err(Stop::Page(r)) = checked {
+        return r;
+    }
+    // RFC 9700 §4.11.2: the person signs in before any redirect to the app, even
+    // an error one, so a registered URI cannot turn this server's address into a
+    // one-click trip to a phishing page.
     let Some((user, csrf)) = session_account(&state, &headers).await else {
         return redirect_to_login(&uri);
+    };
+    let c = match checked {
+        Ok(c) => c,
+        Err(stop) => return stop.response(),
     };
     let mut body = match obo::describe(&state, &c.app, &user, workspace).await {
         Ok(b) => b,
@@ -276,7 +306,7 @@ pub async fn decide(
     };
     let c = match check(&state, &params).await {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(stop) => return stop.response(),
     };
     if f.decision != "approve" {
         return redirect_error(
