@@ -232,6 +232,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub logid_header: Option<String>,
     pub content_type: Option<String>,
+    /// The `Retry-After` header of a 429, in seconds.
+    pub retry_after: Option<String>,
     pub body: Value,
 }
 
@@ -243,12 +245,17 @@ impl Reply {
             .get("x-tt-logid")
             .map(|v| v.to_str().unwrap().to_string());
         let content_type = content_type(&r);
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
         let text = r.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Reply {
             status,
             logid_header,
             content_type,
+            retry_after,
             body,
         }
     }

@@ -65,6 +65,8 @@ async fn guess(s: &Server, client: &Client, user_name: &str, wrong: usize) -> Ve
         if r.status == StatusCode::TOO_MANY_REQUESTS {
             let wait = wait_in(r.fails(429, 4013));
             assert!(wait > 0, "{r:?}");
+            // RFC 6585 §4: the same wait, for clients that read headers.
+            assert_eq!(r.retry_after, Some(wait.to_string()), "{r:?}");
             waits.push(wait);
             s.state.clock.advance(wait);
         } else {

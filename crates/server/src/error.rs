@@ -12,6 +12,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: i64,
     pub msg: String,
+    /// Seconds a 429's client should wait, sent as `Retry-After` (RFC 6585 §4).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -20,7 +22,14 @@ impl ApiError {
             status,
             code,
             msg: msg.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the client how many seconds to wait.
+    pub fn with_retry_after(mut self, seconds: i64) -> ApiError {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     /// 400/4000: the request itself is wrong.
@@ -91,7 +100,12 @@ impl IntoResponse for ApiError {
             "msg": self.msg,
             "detail": { "logid": crate::logid::current() },
         });
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        resp
     }
 }
 

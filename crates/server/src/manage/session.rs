@@ -54,6 +54,7 @@ pub fn too_many_failures(wait: i64) -> ApiError {
         "Too many failed password attempts; {}.",
         crate::throttle::try_again_in(wait)
     ))
+    .with_retry_after(wait)
 }
 
 /// Checks a user name and password (throttled, timing-equalized) and opens a
