@@ -216,7 +216,9 @@ pub async fn change_password(
     }
     let stored = actor.account.password_hash.clone();
     let (current, new) = (body.current_password, body.new_password);
+    let permit = super::session::password_check_permit(&state).await?;
     let hashed = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         crate::password::verify(&current, &stored).then(|| crate::password::hash(&new))
     })
     .await

@@ -57,6 +57,24 @@ pub fn too_many_failures(wait: i64) -> ApiError {
     .with_retry_after(wait)
 }
 
+/// A turn at Argon2 work (19 MiB each): bounded, so a flood of password checks
+/// cannot exhaust memory or threads. Held until the hash is done.
+pub async fn password_check_permit(
+    state: &AppState,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        state.password_checks.clone().acquire_owned(),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(|| {
+        ApiError::rate_limited("Too many password checks at once; try again shortly.")
+            .with_retry_after(1)
+    })
+}
+
 /// Checks a user name and password (throttled, timing-equalized) and opens a
 /// session. Shared by the JSON API and the sign-in page. `headers` may carry the
 /// known-device cookie; `address` is the client's.
@@ -83,14 +101,7 @@ pub async fn sign_in(
         .map(|a| a.password_hash.clone())
         .unwrap_or_default();
     let password = password.to_string();
-    let permit = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        state.password_checks.clone().acquire_owned(),
-    )
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .ok_or_else(|| ApiError::rate_limited("Too many sign-ins at once; try again shortly."))?;
+    let permit = password_check_permit(state).await?;
     // Unknown names cost the same Argon2 work as known ones.
     let valid = tokio::task::spawn_blocking(move || {
         // Held until the hash is done, even if the request is dropped meanwhile.
