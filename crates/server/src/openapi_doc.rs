@@ -572,6 +572,13 @@ const OPERATIONS: &[(&str, &str, Auth, &str, &str)] = &[
     ("get", "/login", Auth::None, "Sign-in page; next", ""),
     ("post", "/login", Auth::None, "Sign-in form", "SignInForm"),
     ("get", "/openapi.json", Auth::None, "This document", ""),
+    (
+        "get",
+        "/static/buckle.css",
+        Auth::None,
+        "The pages' stylesheet",
+        "",
+    ),
     ("get", "/metrics", Auth::None, "Prometheus metrics", ""),
     (
         "get",
@@ -594,6 +601,7 @@ enum Answer {
     /// Server-rendered pages: HTML, or a redirect.
     Page,
     Text,
+    Stylesheet,
     /// Plain text; 503 when the database does not answer.
     Health,
     Document,
@@ -603,6 +611,7 @@ impl Answer {
     fn of(path: &str) -> Answer {
         match path {
             "/metrics" => Answer::Text,
+            "/static/buckle.css" => Answer::Stylesheet,
             "/healthz" => Answer::Health,
             "/openapi.json" => Answer::Document,
             "/api/permission/oauth2/introspect" => Answer::Introspection,
@@ -660,6 +669,12 @@ fn responses(answer: Answer) -> Value {
             if answer == Answer::Health {
                 put(&["503"], text);
             }
+        }
+        Answer::Stylesheet => {
+            put(
+                &["200"],
+                json!({"description": "CSS", "content": {"text/css": {"schema": {"type": "string"}}}}),
+            );
         }
         Answer::Document => {
             put(

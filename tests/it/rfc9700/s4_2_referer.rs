@@ -1,8 +1,8 @@
 //! RFC 9700 §4.2 Credential Leakage via Referer Headers. A page of the flow that
 //! loads or links anything on another origin would hand that origin its URL (with
 //! `state`, the PKCE challenge or a user code) in `Referer`. Every Buckle page sends
-//! `Referrer-Policy: no-referrer` and a CSP of `default-src 'none'`, so it loads
-//! nothing from anywhere, and the code itself only ever travels in the redirect to
+//! `Referrer-Policy: no-referrer` and a CSP of `default-src 'none'; style-src 'self'`,
+//! so it loads nothing but its own stylesheet, and the code itself only ever travels in the redirect to
 //! the registered URI.
 
 use super::every_page;
@@ -17,7 +17,14 @@ async fn every_page_sends_no_referrer_and_loads_nothing_else() {
         assert_eq!(h["referrer-policy"], "no-referrer", "{what}");
         let csp = h["content-security-policy"].to_str().unwrap().to_string();
         assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
-        let page = r.text().await.unwrap();
+        assert!(csp.contains("style-src 'self'"), "{what}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+        // The one thing a page loads: its stylesheet, from this origin.
+        let page = r
+            .text()
+            .await
+            .unwrap()
+            .replace("<link rel=\"stylesheet\" href=\"/static/buckle.css\">", "");
         for loads in [
             "<img",
             "<script",

@@ -10,5 +10,7 @@ use axum::Router;
 use axum::routing::get;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/login", get(login::show).post(login::submit))
+    Router::new()
+        .route("/login", get(login::show).post(login::submit))
+        .route(page::STYLESHEET_PATH, get(page::stylesheet))
 }
