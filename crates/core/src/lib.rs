@@ -18,11 +18,16 @@ pub mod rsa_key;
 pub mod secret;
 pub mod throttle;
 pub mod token_body;
+pub mod vocabulary;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
+pub use ids::{AccountId, AppId, BotId, OrgId, WorkspaceId};
 pub use policy::{Exceeds, Extent};
 pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
 pub use secret::TokenKind;
+pub use vocabulary::{
+    AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, InstallStatus, UnknownWord,
+};
 
 /// Milliseconds since the Unix epoch, where seconds are too coarse (device polling).
 pub fn now_unix_ms() -> i64 {

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod openapi_doc;
 pub mod password;
 pub mod peer;
+pub mod service;
 pub mod state;
 pub mod throttle;
 
