@@ -1,10 +1,6 @@
-//! The grant policy: nothing a credential makes, edits or deletes may reach more
-//! (permission points, workspaces, edition) or live longer than the credential
-//! itself. Without it a short-lived token limited to one workspace could mint a
-//! long-lived token for every workspace, widen itself, or delete stronger tokens.
-//!
-//! A console session or the operator's CLI acts with the account's full authority
-//! and has no extent; only credentials (tokens) are bounded here.
+//! What a credential reaches and until when, and whether one extent stays within
+//! another: the measure behind "nothing a credential makes reaches more, or lives
+//! longer, than the credential that made it".
 
 use crate::catalog::PermissionSet;
 use crate::reach::Workspaces;
@@ -82,15 +78,10 @@ impl Extent {
     }
 }
 
-/// The check every edge runs before a credential makes, edits or deletes
-/// something: `grantor` is `None` for a console session or the CLI.
-pub fn may_grant(grantor: Option<&Extent>, granted: &Extent) -> Result<(), Exceeds> {
-    grantor.map_or(Ok(()), |g| g.covers(granted))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::may_grant;
     use proptest::prelude::*;
 
     fn extent(points: &[&str], ws: Workspaces, org: Option<&str>, exp: Option<i64>) -> Extent {
