@@ -3,6 +3,8 @@
 
 use anyhow::Context;
 use buckle_core::Catalog;
+use buckle_server::service::accounts::NewAccountRequest;
+use buckle_server::service::{self, ServiceError};
 use buckle_server::{AppState, Config};
 use buckle_store::Store;
 use serde::Deserialize;
@@ -332,19 +334,41 @@ pub async fn ensure_first_admin(state: &AppState) -> anyhow::Result<Option<(Stri
         return Ok(None);
     }
     let password = generate_password();
-    match buckle_server::manage::create_account(
-        state,
-        "admin",
-        Some(&password),
-        Some("Admin"),
-        true,
-    )
-    .await
-    {
+    let req = NewAccountRequest {
+        user_name: "admin",
+        password: Some(&password),
+        nick_name: Some("Admin"),
+        super_admin: true,
+    };
+    match service::accounts::create(state, req).await {
         Ok(_) => Ok(Some(("admin".into(), password))),
         // Another process starting on the same empty database made it first.
-        Err(e) if e.status == buckle_server::error::StatusCode::CONFLICT => Ok(None),
-        Err(e) => Err(anyhow::anyhow!("creating the first super admin: {}", e.msg)),
+        Err(ServiceError::Conflict(_)) => Ok(None),
+        Err(e) => Err(anyhow::anyhow!(
+            "creating the first super admin: {}",
+            cli_message(&e)
+        )),
+    }
+}
+
+/// A service error as the operator reads it on the terminal: the message, and
+/// the command-line option to fix when one is to blame.
+pub fn cli_message(e: &ServiceError) -> String {
+    let flag = match e.field() {
+        Some("user_name") => Some("--user-name"),
+        Some("password") => Some("--password-stdin"),
+        Some("name") => Some("--name"),
+        Some("permissions") => Some("--permissions"),
+        Some("expires_in") => Some("--expires-in"),
+        Some("organization_id") => Some("--organization-id"),
+        _ => None,
+    };
+    match (e, flag) {
+        (ServiceError::Store(_) | ServiceError::Internal, _) => {
+            format!("the database failed: {e}")
+        }
+        (_, Some(flag)) => format!("{e} (see {flag})"),
+        (_, None) => e.to_string(),
     }
 }
 

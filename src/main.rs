@@ -2,6 +2,9 @@
 
 use anyhow::Context;
 use buckle::{Overrides, Settings};
+use buckle_server::service::accounts::NewAccountRequest;
+use buckle_server::service::tokens::{GrantAsk, NewToken};
+use buckle_server::service::{self, Caller};
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -198,15 +201,15 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             } else {
                 (buckle::generate_password(), true)
             };
-            let a = buckle_server::manage::create_account(
-                state,
-                &user_name,
-                Some(&password),
-                None,
+            let req = NewAccountRequest {
+                user_name: &user_name,
+                password: Some(&password),
+                nick_name: None,
                 super_admin,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", e.msg))?;
+            };
+            let a = service::accounts::create(state, req)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", buckle::cli_message(&e)))?;
             println!("created account {} (user id {})", a.user_name, a.id);
             if generated {
                 println!("password: {password}");
@@ -226,29 +229,23 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
                 .account_by_name(&user_name)
                 .await?
                 .with_context(|| format!("no account named {user_name:?}"))?;
-            let req = buckle_server::manage::CreatePersonal {
+            let req = NewToken {
                 name,
-                organization_id,
-                permissions,
-                all_workspaces,
-                workspace_ids: Vec::new(),
+                grant: GrantAsk {
+                    permissions,
+                    all_workspaces,
+                    workspace_ids: Vec::new(),
+                },
                 expires_in: Some(expires_in),
                 expires_at: None,
             };
-            let grantor = buckle_server::manage::Grantor {
-                account: &owner,
-                limit: None,
-            };
-            let (secret, t) = buckle_server::manage::issue_personal(state, &grantor, req)
+            // The operator acts with the account's full authority, as its owner
+            // would in a console session.
+            let caller = Caller::person(owner);
+            let issued = service::tokens::create_personal(state, &caller, organization_id, req)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.msg))?;
-            buckle_server::audit::AuditEvent::new(buckle_core::audit::AuditKind::TokenCreated)
-                .by(owner.id, None)
-                .in_org(t.org_id.as_deref())
-                .target(t.id.to_string())
-                .detail(serde_json::json!({"name": t.name, "via": "cli"}))
-                .record(state)
-                .await;
+                .map_err(|e| anyhow::anyhow!("{}", buckle::cli_message(&e)))?;
+            let secret = issued.secret;
             println!("{secret}");
             Ok(())
         }

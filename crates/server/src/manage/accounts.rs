@@ -3,72 +3,34 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Query};
 use crate::peer::PeerAddress;
+use crate::service::accounts::NewAccountRequest;
+use crate::service::{self, ServiceResult};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use buckle_store::{Account, NewAccount};
+use buckle_store::Account;
 use serde::Deserialize;
 
-/// The shape of a user name: 1 to 64 letters, digits, '_', '-' or '.'.
-pub fn is_user_name(user_name: &str) -> bool {
-    !user_name.is_empty()
-        && user_name.len() <= 64
-        && user_name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-}
+pub use crate::service::accounts::is_user_name;
 
-/// Creates an account (and its personal workspace). Shared by the API and the CLI.
+/// Creates an account (and its personal workspace): kept for the test kit, which
+/// makes its users through it; new code calls [`service::accounts::create`].
 pub async fn create_account(
     state: &AppState,
     user_name: &str,
     password: Option<&str>,
     nick_name: Option<&str>,
     super_admin: bool,
-) -> Result<Account, ApiError> {
-    let user_name = user_name.trim();
-    if !is_user_name(user_name) {
-        return Err(ApiError::bad_request(
-            "user_name must have 1 to 64 characters: letters, digits, '_', '-' or '.'.",
-        ));
-    }
-    let nick = match nick_name {
-        Some(n) => clean_name(n, "nick_name", 64)?,
-        None => user_name.to_string(),
-    };
-    let password_hash = match password {
-        Some(p) => {
-            crate::password::check_strength(p).map_err(ApiError::bad_request)?;
-            let p = p.to_string();
-            tokio::task::spawn_blocking(move || crate::password::hash(&p))
-                .await
-                .map_err(|_| ApiError::internal())?
-        }
-        None => String::new(),
-    };
-    let a = NewAccount {
-        id: buckle_core::ids::new_id(),
-        user_name: user_name.to_string(),
-        nick_name: nick,
-        avatar_url: String::new(),
-        password_hash,
-        is_super_admin: super_admin,
-        created_at: state.clock.now(),
-    };
-    match state
-        .store
-        .create_account(&a, buckle_core::ids::new_id())
-        .await
-    {
-        Err(buckle_store::StoreError::Conflict) => {
-            return Err(ApiError::conflict("That user name is taken."));
-        }
-        r => r?,
-    }
-    state
-        .store
-        .account_by_id(a.id)
-        .await?
-        .ok_or_else(ApiError::internal)
+) -> ServiceResult<Account> {
+    service::accounts::create(
+        state,
+        NewAccountRequest {
+            user_name,
+            password,
+            nick_name,
+            super_admin,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -89,12 +51,14 @@ pub async fn create(
 ) -> ApiResult<AccountOut> {
     actor.require("Manage.accounts")?;
     actor.require_super_admin()?;
-    let a = create_account(
+    let a = service::accounts::create(
         &state,
-        &body.user_name,
-        Some(&body.password),
-        body.nick_name.as_deref(),
-        body.super_admin,
+        NewAccountRequest {
+            user_name: &body.user_name,
+            password: Some(&body.password),
+            nick_name: body.nick_name.as_deref(),
+            super_admin: body.super_admin,
+        },
     )
     .await?;
     ok((&a).into())

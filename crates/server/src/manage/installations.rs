@@ -94,7 +94,7 @@ pub async fn install(
     let app = app_of(&state, &app_id).await?;
     // Installing lets the app's tokens reach the organization: a token may do it
     // only within its own edition and points.
-    actor.may_manage_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
+    actor.may_change_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
     if app.client_type == "service" {
         return Err(ApiError::bad_request(
             "A service app is installed by authorizing it for the team/enterprise (POST /api/manage/apps/{app_id}/authorizations).",
@@ -138,7 +138,7 @@ pub async fn uninstall(
     actor.require(POINT)?;
     actor.require_org_admin(&state, &org_id).await?;
     let app = app_of(&state, &app_id).await?;
-    actor.may_manage_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
+    actor.may_change_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
     if !state.store.uninstall(app.id, &org_id).await? {
         return Err(ApiError::not_found(
             "The app is not installed in this team/enterprise.",

@@ -14,18 +14,15 @@ mod tokens;
 mod workspaces;
 
 use crate::AppState;
-use crate::audit::AuditEvent;
 use crate::auth::{Credential, bearer};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::service::Caller;
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
-use buckle_core::PermissionSet;
-use buckle_core::audit::AuditKind;
-use buckle_core::policy::{self, Exceeds, Extent};
-use buckle_core::reach::{Role, Workspaces};
+use buckle_core::policy::Extent;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::Account;
 use serde::Serialize;
@@ -35,7 +32,7 @@ pub use apps::{Authorize, authorize_app};
 pub use session::{
     SESSION_COOKIE, SignedIn, csrf_token_for, session_cookie, sign_in, too_many_failures,
 };
-pub use tokens::{CreatePersonal, Grantor, TEAM_LEVEL_REFUSAL, issue_personal};
+pub use tokens::CreatePersonal;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -167,150 +164,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// Who is calling the management API.
-pub struct Actor {
-    pub account: Account,
-    /// When a token (not a session) authenticated the call: what the token
-    /// reaches and until when, which bounds everything it makes, edits or deletes.
-    pub token: Option<Extent>,
-    /// That token's id, for the audit log.
-    pub token_id: Option<i64>,
-}
-
-impl Actor {
-    /// An audit event done by this actor.
-    pub fn audit(&self, kind: AuditKind) -> AuditEvent {
-        AuditEvent::new(kind).by(self.account.id, self.token_id)
-    }
-
-    /// Sessions may do anything their account may; tokens also need the area's point.
-    pub fn require(&self, point: &str) -> Result<(), ApiError> {
-        match &self.token {
-            Some(t) if !t.points.contains(point) => Err(ApiError::forbidden(format!(
-                "The token lacks the permission {point}."
-            ))),
-            _ => Ok(()),
-        }
-    }
-
-    /// The grant policy (`buckle_core::policy`): a token may make, edit or delete
-    /// only what stays within its own points, workspaces, edition and lifetime.
-    pub fn may_grant(&self, granted: &Extent) -> Result<(), ApiError> {
-        policy::may_grant(self.token.as_ref(), granted).map_err(exceeds)
-    }
-
-    /// An app holds no workspaces and never expires: a token may create, change or
-    /// delete only apps of its own edition whose points it holds.
-    pub fn may_manage_app(
-        &self,
-        edition: Option<&str>,
-        points: &PermissionSet,
-    ) -> Result<(), ApiError> {
-        match &self.token {
-            Some(t) => t.covers_app(edition, points).map_err(exceeds),
-            None => Ok(()),
-        }
-    }
-
-    pub fn require_super_admin(&self) -> Result<(), ApiError> {
-        if self.account.is_super_admin {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "Only a super admin of this Buckle installation may do this.",
-            ))
-        }
-    }
-
-    /// The actor's role in an organization; non-members get 404 so organizations
-    /// they do not belong to stay invisible.
-    pub async fn role_in(&self, state: &AppState, org_id: &str) -> Result<Role, ApiError> {
-        state
-            .store
-            .role_in(org_id, self.account.id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Organization not found."))
-    }
-
-    pub async fn require_org_admin(
-        &self,
-        state: &AppState,
-        org_id: &str,
-    ) -> Result<Role, ApiError> {
-        let role = self.role_in(state, org_id).await?;
-        if role.is_admin() {
-            Ok(role)
-        } else {
-            Err(ApiError::forbidden(
-                "Only a super admin or admin of the team/enterprise may do this.",
-            ))
-        }
-    }
-}
-
-/// The policy's refusal on the wire: always 403/4101.
-pub fn exceeds(e: Exceeds) -> ApiError {
-    ApiError::forbidden(e.to_string())
-}
-
-/// A stored grant's workspaces: all of its edition, or a list.
-pub fn workspaces_of(all: bool, ids: &[i64]) -> Workspaces {
-    if all {
-        Workspaces::All
-    } else {
-        Workspaces::List(ids.to_vec())
-    }
-}
-
-/// Most workspaces one grant may list.
-pub const MAX_WORKSPACE_IDS: usize = 100;
-
-/// The workspaces a grant lists, checked against its edition: each must belong to
-/// `org` (`None`: the personal edition) and, when `member` is given, have that
-/// account as a member. `all_workspaces` excludes a list. Duplicates collapse.
-pub async fn edition_workspaces(
-    state: &AppState,
-    all_workspaces: bool,
-    listed: &[String],
-    org: Option<&str>,
-    member: Option<i64>,
-) -> Result<Vec<i64>, ApiError> {
-    if all_workspaces && !listed.is_empty() {
-        return Err(ApiError::bad_request(
-            "Give either all_workspaces or workspace_ids, not both.",
-        ));
-    }
-    if listed.len() > MAX_WORKSPACE_IDS {
-        return Err(ApiError::bad_request(format!(
-            "At most {MAX_WORKSPACE_IDS} workspace_ids."
-        )));
-    }
-    let mut ids = Vec::with_capacity(listed.len());
-    for raw in listed {
-        let ws = crate::extract::id(raw, "workspace id")?;
-        let reachable = match member {
-            Some(account) => state
-                .store
-                .workspace_for(ws, account)
-                .await?
-                .is_some_and(|(w, is_member)| is_member && w.org_id.as_deref() == org),
-            None => state
-                .store
-                .workspace(ws)
-                .await?
-                .is_some_and(|w| w.org_id.as_deref() == org),
-        };
-        if !reachable {
-            return Err(ApiError::bad_request(format!(
-                "Workspace {ws} is not one of the workspaces of this edition."
-            )));
-        }
-        if !ids.contains(&ws) {
-            ids.push(ws);
-        }
-    }
-    Ok(ids)
-}
+/// Who is calling the management API: the JSON edge's extractor (below) yields
+/// the service layer's [`Caller`], which every service takes.
+pub type Actor = Caller;
 
 /// The value of one cookie, if sent.
 pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -324,7 +180,7 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
         .map(|(_, v)| v)
 }
 
-impl FromRequestParts<AppState> for Actor {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -356,7 +212,7 @@ impl FromRequestParts<AppState> for Actor {
                 edition: cred.reach.organization,
                 expires_at: cred.expires_at,
             };
-            return Ok(Actor {
+            return Ok(Caller {
                 account,
                 token: Some(extent),
                 token_id: Some(cred.id),
@@ -383,11 +239,7 @@ impl FromRequestParts<AppState> for Actor {
                 ));
             }
         }
-        Ok(Actor {
-            account,
-            token: None,
-            token_id: None,
-        })
+        Ok(Caller::person(account))
     }
 }
 
@@ -439,8 +291,4 @@ async fn catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<P
         .collect())
 }
 
-/// A display name in its stored form (see [`buckle_core::display_name`]).
-pub fn clean_name(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
-    buckle_core::display_name::clean(raw, max)
-        .map_err(|e| ApiError::bad_request(format!("{field} {e}.")))
-}
+pub use crate::service::clean_name;

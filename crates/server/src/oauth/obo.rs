@@ -1,11 +1,13 @@
-//! Consent to an OBO app (authorization code, PKCE, device): the rules shared by
-//! the consent page and the device verification page.
+//! Consent to an OBO app (authorization code, PKCE, device) for the consent page
+//! and the device verification page: the rules are the service's
+//! ([`crate::service::grants::consent`]); this maps its refusals to page words.
 
 use crate::AppState;
-use crate::audit::AuditEvent;
 use crate::console::page::{both, esc};
-use buckle_core::audit::AuditKind;
-use buckle_core::{Level, PermissionSet, Role};
+use crate::service::Caller;
+use crate::service::grants::{self, ConsentRefusal};
+use buckle_core::PermissionSet;
+use buckle_core::policy;
 use buckle_store::{Account, Grant, OAuthApp};
 
 /// Why a consent cannot be given, for the page.
@@ -23,18 +25,41 @@ async fn member_workspace(
     ws: i64,
     user: &Account,
 ) -> Result<buckle_store::Workspace, Refusal> {
-    match state.store.workspace_for(ws, user.id).await {
-        Ok(Some((w, true))) => Ok(w),
-        Ok(_) => Err(refuse(
+    let caller = Caller::person(user.clone());
+    grants::member_workspace(state, &caller, ws)
+        .await
+        .map_err(refusal)
+}
+
+/// The page's words for a consent refused by the service.
+fn refusal(r: ConsentRefusal) -> Refusal {
+    match r {
+        ConsentRefusal::NotAMemberOfWorkspace => refuse(
             "That workspace does not exist, or you are not a member of it.",
             "该工作空间不存在，或你不是它的成员。",
-        )),
-        Err(_) => Err(refuse("Service internal error.", "服务内部错误。")),
+        ),
+        ConsentRefusal::NotAMemberOfOrganization => refuse(
+            "You are not a member of that team/enterprise.",
+            "你不是该团队/企业的成员。",
+        ),
+        ConsentRefusal::Policy(p @ policy::Refusal::TeamLevel) => refuse(
+            &p.to_string(),
+            "该应用声明了团队/企业级权限，只有团队/企业的超级管理员或管理员可以授权。",
+        ),
+        ConsentRefusal::Policy(policy::Refusal::OperatorApp | policy::Refusal::OperatorPoints) => {
+            refuse(
+                "This app declares operator permissions; only a super admin of this installation can authorize it.",
+                "该应用声明了运维权限，只有本实例的超级管理员可以授权。",
+            )
+        }
+        ConsentRefusal::Policy(_) | ConsentRefusal::Service(_) => {
+            refuse("Service internal error.", "服务内部错误。")
+        }
     }
 }
 
-/// Records the user's consent: the grant (app, user, edition, workspaces) and, in an
-/// organization, the installation (admins install; members request). Returns the grant.
+/// Records the user's consent (see [`grants::consent`]) for the consent and
+/// device pages. Returns the grant.
 pub async fn grant(
     state: &AppState,
     app: &OAuthApp,
@@ -42,85 +67,10 @@ pub async fn grant(
     edition: Option<&str>,
     pinned_workspace: Option<i64>,
 ) -> Result<Grant, Refusal> {
-    let store_err = |_| refuse("Service internal error.", "服务内部错误。");
-    let edition = match pinned_workspace {
-        Some(ws) => member_workspace(state, ws, user).await?.org_id,
-        None => edition.filter(|e| !e.is_empty()).map(str::to_string),
-    };
-    let role = match &edition {
-        Some(org) => Some(
-            state
-                .store
-                .role_in(org, user.id)
-                .await
-                .map_err(store_err)?
-                .ok_or_else(|| {
-                    refuse(
-                        "You are not a member of that team/enterprise.",
-                        "你不是该团队/企业的成员。",
-                    )
-                })?,
-        ),
-        None => None,
-    };
-    let points = PermissionSet::decode(&app.permissions);
-    if state.catalog.highest_level(&points) == Some(Level::Organization)
-        && !role.is_some_and(Role::is_admin)
-    {
-        return Err(Refusal(both(
-            crate::manage::TEAM_LEVEL_REFUSAL,
-            "该应用声明了团队/企业级权限，只有团队/企业的超级管理员或管理员可以授权。",
-        )));
-    }
-    if state.catalog.needs_operator(&points) && !user.is_super_admin {
-        return Err(refuse(
-            "This app declares operator permissions; only a super admin of this installation can authorize it.",
-            "该应用声明了运维权限，只有本实例的超级管理员可以授权。",
-        ));
-    }
-    let now = state.clock.now();
-    let mut g = Grant {
-        id: buckle_core::ids::new_id(),
-        app_id: app.id,
-        kind: "obo".into(),
-        account_id: user.id,
-        org_id: edition.clone().unwrap_or_default(),
-        permissions: points.encode(),
-        all_workspaces: pinned_workspace.is_none(),
-        workspace_ids: pinned_workspace.map(|w| w.to_string()).unwrap_or_default(),
-        created_by: user.id,
-        created_at: now,
-    };
-    g.id = state.store.upsert_grant(&g).await.map_err(store_err)?;
-    if let Some(org) = &edition
-        && app.org_id.as_deref() != Some(org.as_str())
-    {
-        let status = if role.is_some_and(Role::is_admin) {
-            "installed"
-        } else {
-            "requested"
-        };
-        state
-            .store
-            .upsert_installation(app.id, org, status, user.id, now)
-            .await
-            .map_err(store_err)?;
-    }
-    AuditEvent::new(AuditKind::AuthorizationGranted)
-        .by(user.id, None)
-        .in_org(edition.as_deref())
-        .target(app.client_id.clone())
-        .detail(serde_json::json!({
-            "name": app.name,
-            "kind": "obo",
-            "authorization_id": g.id.to_string(),
-            "permissions": PermissionSet::decode(&g.permissions).names(),
-            "all_workspaces": g.all_workspaces,
-            "workspace_ids": g.workspace_ids.split_whitespace().collect::<Vec<_>>(),
-        }))
-        .record(state)
-        .await;
-    Ok(g)
+    let caller = Caller::person(user.clone());
+    grants::consent(state, &caller, app, edition, pinned_workspace)
+        .await
+        .map_err(refusal)
 }
 
 /// The app's permission points as `<li>` items, with the catalog's descriptions.

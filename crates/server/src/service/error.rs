@@ -1,6 +1,6 @@
 //! What can go wrong in a service, in domain terms. Each edge maps this once.
 
-use buckle_core::policy::Exceeds;
+use buckle_core::policy::{Exceeds, Refusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -20,6 +20,10 @@ pub enum ServiceError {
     /// The grant policy refused: what is asked reaches more than the caller holds.
     #[error("{0}")]
     Exceeds(Exceeds),
+    /// The grant policy refused for who the caller is (operator-only or
+    /// team-level points).
+    #[error("{0}")]
+    Refused(Refusal),
     /// The thing does not exist, or the caller may not know it does.
     #[error("{0}")]
     NotFound(String),
@@ -29,6 +33,9 @@ pub enum ServiceError {
     /// Too many attempts; try again after this many seconds.
     #[error("{message}")]
     Throttled { message: String, retry_after: i64 },
+    /// Something on this side failed (a worker thread died); never the caller's fault.
+    #[error("Service internal error.")]
+    Internal,
     /// The store failed; never the caller's fault.
     #[error(transparent)]
     Store(#[from] buckle_store::StoreError),
@@ -62,6 +69,28 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// The field a page should show the message next to, if one is to blame.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Invalid { field, .. } => *field,
+            _ => None,
+        }
+    }
+}
+
+/// A refusal for asking a point the grantee may not hold is a mistake in the
+/// request (the `permissions` field); the others are a lack of power.
+impl From<Refusal> for ServiceError {
+    fn from(r: Refusal) -> ServiceError {
+        match r {
+            Refusal::Exceeds(e) => ServiceError::Exceeds(e),
+            Refusal::AccountPointForService => ServiceError::invalid("permissions", r.to_string()),
+            other => ServiceError::Refused(other),
+        }
+    }
+}
+
 impl From<Exceeds> for ServiceError {
     fn from(e: Exceeds) -> ServiceError {
         ServiceError::Exceeds(e)
@@ -77,6 +106,8 @@ impl From<ServiceError> for crate::error::ApiError {
             ServiceError::Unauthenticated(m) => ApiError::unauthenticated(m),
             ServiceError::Forbidden(m) => ApiError::forbidden(m),
             ServiceError::Exceeds(x) => ApiError::forbidden(x.to_string()),
+            ServiceError::Refused(r) => ApiError::forbidden(r.to_string()),
+            ServiceError::Internal => ApiError::internal(),
             ServiceError::NotFound(m) => ApiError::not_found(m),
             ServiceError::Conflict(m) => ApiError::conflict(m),
             ServiceError::Throttled {

@@ -1,5 +1,5 @@
-//! The service layer: every operation a person or a script performs (sign in,
-//! make a token, create an app, authorize, install...), callable from any edge.
+//! The service layer: every operation a person or a script performs (make a
+//! token, create an app, authorize, install...), callable from any edge.
 //! The JSON management API, the OAuth endpoints, the pages and the CLI are edges:
 //! each parses its input, calls a service with a [`Caller`], and maps the
 //! [`ServiceError`] once, in its own format (the OpenAPI envelope in `error.rs`,
@@ -7,10 +7,17 @@
 //!
 //! Services never see HTTP: no status codes, no headers, no wire envelopes.
 
+pub mod accounts;
+pub mod apps;
 mod caller;
+mod edition;
 mod error;
+pub mod grants;
+pub mod keys;
+pub mod tokens;
 
 pub use caller::Caller;
+pub use edition::{MAX_WORKSPACE_IDS, clean_name, edition_workspaces, workspaces_of};
 pub use error::ServiceError;
 
 /// What every service returns.
