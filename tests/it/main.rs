@@ -8,6 +8,7 @@ mod audit;
 mod blind_spots;
 mod cli;
 mod crash;
+mod grant_limits;
 mod grant_policy;
 mod hardening;
 mod introspect;
