@@ -1,16 +1,14 @@
-use super::{AccountOut, Actor, clean_name};
+use super::{AccountOut, Actor};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Query};
 use crate::peer::PeerAddress;
-use crate::service::accounts::NewAccountRequest;
+use crate::service::accounts::{NewAccountRequest, ProfileEdit};
 use crate::service::{self, ServiceResult};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use buckle_store::Account;
 use serde::Deserialize;
-
-pub use crate::service::accounts::is_user_name;
 
 /// Creates an account (and its personal workspace): kept for the test kit, which
 /// makes its users through it; new code calls [`service::accounts::create`].
@@ -80,7 +78,7 @@ pub async fn list(
     actor.require("Manage.accounts")?;
     actor.require_super_admin()?;
     let page = Page::from_params(q.page_num, q.page_size)?;
-    let all = state.store.list_accounts(page.offset, page.limit).await?;
+    let all = service::accounts::list(&state, &actor, page.offset, page.limit).await?;
     ok(all.iter().map(Into::into).collect())
 }
 
@@ -102,40 +100,11 @@ pub async fn update_me(
     actor: Actor,
     Json(body): Json<UpdateMe>,
 ) -> ApiResult<AccountOut> {
-    if actor.token.is_some() {
-        return Err(ApiError::forbidden(
-            "Edit your profile from a signed-in console session.",
-        ));
-    }
-    let nick = match &body.nick_name {
-        Some(n) => clean_name(n, "nick_name", 64)?,
-        None => actor.account.nick_name.clone(),
+    let edit = ProfileEdit {
+        nick_name: body.nick_name,
+        avatar_url: body.avatar_url,
     };
-    let avatar = match body.avatar_url {
-        Some(u)
-            if u.is_empty()
-                || ((u.starts_with("https://") || u.starts_with("http://"))
-                    && u.len() <= 2048
-                    && !u.chars().any(char::is_whitespace)) =>
-        {
-            u
-        }
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "avatar_url must be an http(s) URL of at most 2048 characters, or empty.",
-            ));
-        }
-        None => actor.account.avatar_url.clone(),
-    };
-    state
-        .store
-        .update_profile(actor.account.id, &nick, &avatar)
-        .await?;
-    let a = state
-        .store
-        .account_by_id(actor.account.id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
+    let a = service::accounts::update_profile(&state, &actor, edit).await?;
     ok((&a).into())
 }
 

@@ -5,11 +5,10 @@
 use super::Actor;
 use super::apps::POINT;
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{ApiResult, ok};
 use crate::extract::Path;
+use crate::service::installations as service;
 use axum::extract::State;
-use buckle_core::PermissionSet;
-use buckle_core::audit::AuditKind;
 use buckle_store::Installation;
 use serde::Serialize;
 
@@ -53,32 +52,13 @@ pub async fn list(
     Path(org_id): Path<String>,
 ) -> ApiResult<InstallationsOut> {
     actor.require(POINT)?;
-    actor.require_org_admin(&state, &org_id).await?;
-    let mut out = InstallationsOut::default();
-    for i in state.store.installations_of(&org_id).await? {
-        let appauth = i.client_type == "service";
-        let installed = i.status == "installed";
-        match (appauth, installed) {
-            (true, true) => out.installed_appauth.push(i.into()),
-            (false, true) => out.installed_obo.push(i.into()),
-            (false, false) => out.not_installed_obo.push(i.into()),
-            // Service apps are installed by being authorized; nobody requests them.
-            (true, false) => {}
-        }
-    }
-    ok(out)
-}
-
-async fn app_of(state: &AppState, client_id: &str) -> Result<buckle_store::OAuthApp, ApiError> {
-    let not_found = || ApiError::not_found("App not found.");
-    if client_id.is_empty() || client_id.len() > 100 {
-        return Err(not_found());
-    }
-    state
-        .store
-        .app_by_client_id(client_id)
-        .await?
-        .ok_or_else(not_found)
+    let all = service::list(&state, &actor, &org_id).await?;
+    let out = |v: Vec<Installation>| v.into_iter().map(Into::into).collect();
+    ok(InstallationsOut {
+        installed_appauth: out(all.installed_appauth),
+        installed_obo: out(all.installed_obo),
+        not_installed_obo: out(all.not_installed_obo),
+    })
 }
 
 /// `POST /api/manage/organizations/{org_id}/installations/{app_id}` (admins):
@@ -90,40 +70,7 @@ pub async fn install(
     Path((org_id, app_id)): Path<(String, String)>,
 ) -> ApiResult<InstallationOut> {
     actor.require(POINT)?;
-    actor.require_org_admin(&state, &org_id).await?;
-    let app = app_of(&state, &app_id).await?;
-    // Installing lets the app's tokens reach the organization: a token may do it
-    // only within its own edition and points.
-    actor.may_change_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
-    if app.client_type == "service" {
-        return Err(ApiError::bad_request(
-            "A service app is installed by authorizing it for the team/enterprise (POST /api/manage/apps/{app_id}/authorizations).",
-        ));
-    }
-    state
-        .store
-        .upsert_installation(
-            app.id,
-            &org_id,
-            "installed",
-            actor.account.id,
-            state.clock.now(),
-        )
-        .await?;
-    let row = state
-        .store
-        .installations_of(&org_id)
-        .await?
-        .into_iter()
-        .find(|i| i.app_id == app.id)
-        .ok_or_else(ApiError::internal)?;
-    actor
-        .audit(AuditKind::AppInstalled)
-        .in_org(Some(&org_id))
-        .target(app.client_id.clone())
-        .detail(serde_json::json!({"name": app.name}))
-        .record(&state)
-        .await;
+    let row = service::install(&state, &actor, &org_id, &app_id).await?;
     ok(row.into())
 }
 
@@ -136,20 +83,6 @@ pub async fn uninstall(
     Path((org_id, app_id)): Path<(String, String)>,
 ) -> ApiResult<serde_json::Value> {
     actor.require(POINT)?;
-    actor.require_org_admin(&state, &org_id).await?;
-    let app = app_of(&state, &app_id).await?;
-    actor.may_change_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
-    if !state.store.uninstall(app.id, &org_id).await? {
-        return Err(ApiError::not_found(
-            "The app is not installed in this team/enterprise.",
-        ));
-    }
-    actor
-        .audit(AuditKind::AppUninstalled)
-        .in_org(Some(&org_id))
-        .target(app.client_id.clone())
-        .detail(serde_json::json!({"name": app.name}))
-        .record(&state)
-        .await;
+    service::uninstall(&state, &actor, &org_id, &app_id).await?;
     ok(serde_json::json!({}))
 }

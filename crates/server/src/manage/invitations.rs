@@ -3,18 +3,15 @@
 //! whether or not the name has an account, so invitations cannot enumerate names.
 
 use super::Actor;
-use super::organizations::{may_assign, parse_role};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
+use crate::service::invitations as service;
 use axum::extract::State;
-use buckle_core::Role;
-use buckle_store::{Accepted, Invitation};
+use buckle_store::{Account, Invitation};
 use serde::{Deserialize, Serialize};
 
 const POINT: &str = "Manage.organizations";
-/// How long an invitation waits for its answer.
-pub const INVITATION_TTL: i64 = 7 * 86_400;
 
 #[derive(Serialize)]
 pub struct InvitationOut {
@@ -37,9 +34,8 @@ pub struct InviterOut {
     user_name: String,
 }
 
-async fn out(state: &AppState, i: Invitation) -> Result<InvitationOut, ApiError> {
-    let inviter = state.store.account_by_id(i.invited_by).await?;
-    Ok(InvitationOut {
+fn out((i, inviter): (Invitation, Option<Account>)) -> InvitationOut {
+    InvitationOut {
         id: i.id.to_string(),
         organization_id: i.org_id,
         organization_name: i.org_name,
@@ -53,7 +49,7 @@ async fn out(state: &AppState, i: Invitation) -> Result<InvitationOut, ApiError>
         },
         created_at: i.created_at,
         expires_at: i.expires_at,
-    })
+    }
 }
 
 #[derive(Deserialize)]
@@ -83,40 +79,13 @@ pub async fn invite(
     Json(body): Json<Invite>,
 ) -> ApiResult<InviteOut> {
     actor.require(POINT)?;
-    let actor_role = actor.require_org_admin(&state, &org_id).await?;
-    let role = parse_role(&body.role)?;
-    may_assign(actor_role, role)?;
-    let user_name = body.user_name.trim();
-    if !super::accounts::is_user_name(user_name) {
-        return Err(ApiError::bad_request(
-            "user_name must have 1 to 64 characters: letters, digits, '_', '-' or '.'.",
-        ));
-    }
-    if let Some(a) = state.store.account_by_name(user_name).await?
-        && state.store.role_in(&org_id, a.id).await?.is_some()
-    {
-        return Err(ApiError::conflict("That account is already a member."));
-    }
-    let now = state.clock.now();
-    let expires_at = now + INVITATION_TTL;
-    let id = state
-        .store
-        .invite(
-            buckle_core::ids::new_id(),
-            &org_id,
-            user_name,
-            role.as_str(),
-            actor.account.id,
-            now,
-            expires_at,
-        )
-        .await?;
+    let sent = service::invite(&state, &actor, &org_id, &body.user_name, &body.role).await?;
     ok(InviteOut {
-        invitation_id: id.to_string(),
-        user_name: user_name.to_string(),
-        role: role.as_str().into(),
+        invitation_id: sent.invitation_id.to_string(),
+        user_name: sent.user_name,
+        role: sent.role.as_str().into(),
         status: "pending",
-        expires_at,
+        expires_at: sent.expires_at,
     })
 }
 
@@ -127,16 +96,8 @@ pub async fn list_of_organization(
     Path(org_id): Path<String>,
 ) -> ApiResult<Vec<InvitationOut>> {
     actor.require(POINT)?;
-    actor.require_org_admin(&state, &org_id).await?;
-    let all = state
-        .store
-        .invitations_of_organization(&org_id, state.clock.now())
-        .await?;
-    let mut list = Vec::with_capacity(all.len());
-    for i in all {
-        list.push(out(&state, i).await?);
-    }
-    ok(list)
+    let all = service::of_organization(&state, &actor, &org_id).await?;
+    ok(all.into_iter().map(out).collect())
 }
 
 /// `DELETE /api/manage/organizations/{org_id}/invitations/{invitation_id}`: an
@@ -147,31 +108,8 @@ pub async fn cancel(
     Path((org_id, invitation_id)): Path<(String, String)>,
 ) -> ApiResult<serde_json::Value> {
     actor.require(POINT)?;
-    let actor_role = actor.require_org_admin(&state, &org_id).await?;
-    let invitation_id = id(&invitation_id, "invitation id")?;
-    let pending = state
-        .store
-        .invitations_of_organization(&org_id, state.clock.now())
-        .await?
-        .into_iter()
-        .find(|i| i.id == invitation_id)
-        .ok_or_else(not_found)?;
-    may_assign(
-        actor_role,
-        Role::parse(&pending.role).unwrap_or(Role::SuperAdmin),
-    )?;
-    if !state
-        .store
-        .delete_invitation(invitation_id, Some(&org_id), None)
-        .await?
-    {
-        return Err(not_found());
-    }
+    service::cancel(&state, &actor, &org_id, &invitation_id).await?;
     ok(serde_json::json!({}))
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("Invitation not found.")
 }
 
 /// `GET /api/manage/invitations`: the caller's pending invitations.
@@ -180,15 +118,8 @@ pub async fn list_mine(
     actor: Actor,
 ) -> ApiResult<Vec<InvitationOut>> {
     actor.require(POINT)?;
-    let all = state
-        .store
-        .invitations_for(&actor.account.user_name, state.clock.now())
-        .await?;
-    let mut list = Vec::with_capacity(all.len());
-    for i in all {
-        list.push(out(&state, i).await?);
-    }
-    ok(list)
+    let all = service::mine(&state, &actor).await?;
+    ok(all.into_iter().map(out).collect())
 }
 
 #[derive(Serialize)]
@@ -210,48 +141,16 @@ pub async fn accept(
 ) -> ApiResult<JoinedOut> {
     actor.require(POINT)?;
     let invitation_id = id(&invitation_id, "invitation id")?;
+    let joined = service::accept(&state, &actor, invitation_id).await?;
     let me = &actor.account;
-    let now = state.clock.now();
-    let inv = state
-        .store
-        .invitation_for(invitation_id, &me.user_name, now)
-        .await?
-        .ok_or_else(not_found)?;
-    // An invitation is only as good as its sender's standing now: one sent by an
-    // admin who has since left or been demoted does not let anyone in.
-    let role = Role::parse(&inv.role).unwrap_or(Role::Member);
-    let inviter_may = state
-        .store
-        .role_in(&inv.org_id, inv.invited_by)
-        .await?
-        .is_some_and(|r| r.is_admin() && may_assign(r, role).is_ok());
-    if !inviter_may {
-        state
-            .store
-            .delete_invitation(invitation_id, None, Some(&me.user_name))
-            .await?;
-        return Err(ApiError::not_found(
-            "The invitation is no longer valid: whoever sent it may no longer add members with that role.",
-        ));
-    }
-    match state
-        .store
-        .accept_invitation(invitation_id, &me.user_name, me.id, now)
-        .await?
-    {
-        Accepted::Joined { org_id, role } => ok(JoinedOut {
-            organization_id: org_id,
-            user_id: me.id.to_string(),
-            user_name: me.user_name.clone(),
-            nick_name: me.nick_name.clone(),
-            role,
-            joined_at: now,
-        }),
-        Accepted::AlreadyMember { .. } => {
-            Err(ApiError::conflict("That account is already a member."))
-        }
-        Accepted::Gone => Err(not_found()),
-    }
+    ok(JoinedOut {
+        organization_id: joined.organization_id,
+        user_id: me.id.to_string(),
+        user_name: me.user_name.clone(),
+        nick_name: me.nick_name.clone(),
+        role: joined.role,
+        joined_at: joined.joined_at,
+    })
 }
 
 /// `POST /api/manage/invitations/{invitation_id}/decline`.
@@ -261,13 +160,6 @@ pub async fn decline(
     Path(invitation_id): Path<String>,
 ) -> ApiResult<serde_json::Value> {
     actor.require(POINT)?;
-    let invitation_id = id(&invitation_id, "invitation id")?;
-    if !state
-        .store
-        .delete_invitation(invitation_id, None, Some(&actor.account.user_name))
-        .await?
-    {
-        return Err(not_found());
-    }
+    service::decline(&state, &actor, id(&invitation_id, "invitation id")?).await?;
     ok(serde_json::json!({}))
 }

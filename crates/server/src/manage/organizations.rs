@@ -1,10 +1,12 @@
-use super::{Actor, clean_name};
+//! Teams and enterprises (JSON): the rules are in `service::organizations`.
+
+use super::Actor;
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
+use crate::service::organizations::{self as service, NewOrganization};
 use axum::extract::State;
 use buckle_core::Role;
-use buckle_core::expiry::ORGANIZATION_MAX_DAYS;
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
 
@@ -38,57 +40,32 @@ pub async fn create(
     Json(body): Json<CreateOrg>,
 ) -> ApiResult<OrgOut> {
     actor.require("Manage.organizations")?;
-    let kind = match body.kind.as_str() {
-        "team" => "team",
-        "enterprise" => {
-            actor.require_super_admin()?;
-            "enterprise"
-        }
-        _ => {
-            return Err(ApiError::bad_request(
-                "kind must be \"team\" or \"enterprise\".",
-            ));
-        }
+    let req = NewOrganization {
+        name: body.name,
+        kind: body.kind,
+        id: body.id,
     };
-    let id = match body.id {
-        None => buckle_core::ids::new_id().to_string(),
-        Some(_) if kind != "enterprise" => {
-            return Err(ApiError::bad_request(
-                "id may be chosen only for an enterprise.",
-            ));
+    let org = service::create(&state, &actor, req).await?;
+    ok(OrgOut::of(org, Role::SuperAdmin))
+}
+
+impl OrgOut {
+    fn of(o: Organization, role: Role) -> OrgOut {
+        OrgOut {
+            id: o.id,
+            kind: o.kind,
+            name: o.name,
+            token_max_days: o.token_max_days,
+            role: role.as_str().into(),
+            created_at: o.created_at,
         }
-        Some(id) if buckle_core::organization_id::is_valid(&id) => id,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "id must be 1 to 64 letters, digits, '_' or '-'.",
-            ));
-        }
-    };
-    let org = Organization {
-        id,
-        kind: kind.to_string(),
-        name: clean_name(&body.name, "name", 100)?,
-        token_max_days: Some(ORGANIZATION_MAX_DAYS),
-        created_at: state.clock.now(),
-    };
-    state
-        .store
-        .create_organization(&org, actor.account.id)
-        .await?;
-    ok(OrgOut {
-        id: org.id,
-        kind: org.kind,
-        name: org.name,
-        token_max_days: org.token_max_days,
-        role: Role::SuperAdmin.as_str().into(),
-        created_at: org.created_at,
-    })
+    }
 }
 
 /// `GET /api/manage/organizations`: the caller's teams and enterprises.
 pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<OrgOut>> {
     actor.require("Manage.organizations")?;
-    let all = state.store.organizations_of(actor.account.id).await?;
+    let all = service::list(&state, &actor).await?;
     ok(all
         .into_iter()
         .map(|m| OrgOut {
@@ -109,20 +86,8 @@ pub async fn get(
     Path(org_id): Path<String>,
 ) -> ApiResult<OrgOut> {
     actor.require("Manage.organizations")?;
-    let role = actor.role_in(&state, &org_id).await?;
-    let o = state
-        .store
-        .organization(&org_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Organization not found."))?;
-    ok(OrgOut {
-        id: o.id,
-        kind: o.kind,
-        name: o.name,
-        token_max_days: o.token_max_days,
-        role: role.as_str().into(),
-        created_at: o.created_at,
-    })
+    let (o, role) = service::get(&state, &actor, &org_id).await?;
+    ok(OrgOut::of(o, role))
 }
 
 #[derive(Deserialize)]
@@ -149,16 +114,8 @@ pub async fn update(
     Json(body): Json<UpdateOrg>,
 ) -> ApiResult<OrgOut> {
     actor.require("Manage.organizations")?;
-    actor.require_org_admin(&state, &org_id).await?;
-    if let Some(days) = body.token_max_days {
-        if days.is_some_and(|d| !(1..=ORGANIZATION_MAX_DAYS).contains(&d)) {
-            return Err(ApiError::bad_request(
-                "token_max_days must be between 1 and 365, or null for permanent tokens.",
-            ));
-        }
-        state.store.set_token_policy(&org_id, days).await?;
-    }
-    get(State(state), actor, Path(org_id)).await
+    let (o, role) = service::set_token_policy(&state, &actor, &org_id, body.token_max_days).await?;
+    ok(OrgOut::of(o, role))
 }
 
 #[derive(Serialize)]
@@ -177,8 +134,7 @@ pub async fn members(
     Path(org_id): Path<String>,
 ) -> ApiResult<Vec<MemberOut>> {
     actor.require("Manage.organizations")?;
-    actor.role_in(&state, &org_id).await?;
-    let all = state.store.organization_members(&org_id).await?;
+    let all = service::members(&state, &actor, &org_id).await?;
     ok(all
         .into_iter()
         .map(|m| MemberOut {
@@ -191,44 +147,10 @@ pub async fn members(
         .collect())
 }
 
-pub(super) fn parse_role(s: &str) -> Result<Role, ApiError> {
-    Role::parse(s).ok_or_else(|| {
-        ApiError::bad_request("role must be \"super_admin\", \"admin\" or \"member\".")
-    })
-}
-
-/// Only super admins hand out or take away super admin.
-pub(super) fn may_assign(actor_role: Role, role: Role) -> Result<(), ApiError> {
-    if role == Role::SuperAdmin && actor_role != Role::SuperAdmin {
-        return Err(ApiError::forbidden(
-            "Only a super admin may manage super admins.",
-        ));
-    }
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetRole {
     role: String,
-}
-
-async fn target_role(state: &AppState, org_id: &str, account_id: i64) -> Result<Role, ApiError> {
-    state
-        .store
-        .role_in(org_id, account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("That account is not a member."))
-}
-
-/// Refuses changes that would leave the organization without a super admin.
-async fn keep_a_super_admin(state: &AppState, org_id: &str, current: Role) -> Result<(), ApiError> {
-    if current == Role::SuperAdmin && state.store.count_super_admins(org_id).await? <= 1 {
-        return Err(ApiError::bad_request(
-            "The team/enterprise must keep at least one super admin.",
-        ));
-    }
-    Ok(())
 }
 
 /// `PATCH /api/manage/organizations/{org_id}/members/{account_id}`.
@@ -239,19 +161,8 @@ pub async fn set_role(
     Json(body): Json<SetRole>,
 ) -> ApiResult<serde_json::Value> {
     actor.require("Manage.organizations")?;
-    let actor_role = actor.require_org_admin(&state, &org_id).await?;
-    let account_id = id(&account_id, "account_id")?;
-    let role = parse_role(&body.role)?;
-    let current = target_role(&state, &org_id, account_id).await?;
-    may_assign(actor_role, role)?;
-    may_assign(actor_role, current)?;
-    if role != Role::SuperAdmin {
-        keep_a_super_admin(&state, &org_id, current).await?;
-    }
-    state
-        .store
-        .set_organization_role(&org_id, account_id, role.as_str())
-        .await?;
+    let (account_id, role) =
+        service::set_role(&state, &actor, &org_id, &account_id, &body.role).await?;
     ok(serde_json::json!({ "user_id": account_id.to_string(), "role": role.as_str() }))
 }
 
@@ -264,20 +175,6 @@ pub async fn remove_member(
 ) -> ApiResult<serde_json::Value> {
     actor.require("Manage.organizations")?;
     let account_id = id(&account_id, "account_id")?;
-    // Anyone may leave; removing others takes an admin.
-    let actor_role = if account_id == actor.account.id {
-        actor.role_in(&state, &org_id).await?
-    } else {
-        actor.require_org_admin(&state, &org_id).await?
-    };
-    let current = target_role(&state, &org_id, account_id).await?;
-    if account_id != actor.account.id {
-        may_assign(actor_role, current)?;
-    }
-    keep_a_super_admin(&state, &org_id, current).await?;
-    state
-        .store
-        .remove_organization_member(&org_id, account_id)
-        .await?;
+    service::remove_member(&state, &actor, &org_id, account_id).await?;
     ok(serde_json::json!({}))
 }

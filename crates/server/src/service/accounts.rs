@@ -1,6 +1,6 @@
 //! Accounts: creation (by a super admin, the CLI, or first start).
 
-use super::{ServiceError, ServiceResult, clean_name};
+use super::{Caller, ServiceError, ServiceResult, clean_name};
 use crate::AppState;
 use buckle_store::{Account, NewAccount, StoreError};
 
@@ -69,6 +69,68 @@ pub async fn create(state: &AppState, req: NewAccountRequest<'_>) -> ServiceResu
     state
         .store
         .account_by_id(a.id)
+        .await?
+        .ok_or(ServiceError::Internal)
+}
+
+/// The installation's accounts, a page at a time (super admins).
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    offset: i64,
+    limit: i64,
+) -> ServiceResult<Vec<Account>> {
+    caller.require_super_admin()?;
+    Ok(state.store.list_accounts(offset, limit).await?)
+}
+
+/// A profile edit; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileEdit {
+    pub nick_name: Option<String>,
+    /// An http(s) URL, or empty for none.
+    pub avatar_url: Option<String>,
+}
+
+/// The caller edits their own profile, from a session only: a token cannot.
+pub async fn update_profile(
+    state: &AppState,
+    caller: &Caller,
+    edit: ProfileEdit,
+) -> ServiceResult<Account> {
+    if caller.token.is_some() {
+        return Err(ServiceError::forbidden(
+            "Edit your profile from a signed-in console session.",
+        ));
+    }
+    let nick = match &edit.nick_name {
+        Some(n) => clean_name(n, "nick_name", 64)?,
+        None => caller.account.nick_name.clone(),
+    };
+    let avatar = match edit.avatar_url {
+        Some(u)
+            if u.is_empty()
+                || ((u.starts_with("https://") || u.starts_with("http://"))
+                    && u.len() <= 2048
+                    && !u.chars().any(char::is_whitespace)) =>
+        {
+            u
+        }
+        Some(_) => {
+            return Err(ServiceError::invalid(
+                "avatar_url",
+                "avatar_url must be an http(s) URL of at most 2048 characters, or empty.",
+            ));
+        }
+        None => caller.account.avatar_url.clone(),
+    };
+    state
+        .store
+        .update_profile(caller.account.id, &nick, &avatar)
+        .await?;
+    state
+        .store
+        .account_by_id(caller.account.id)
         .await?
         .ok_or(ServiceError::Internal)
 }

@@ -73,3 +73,9 @@ pub fn clean_name(raw: &str, field: &'static str, max: usize) -> ServiceResult<S
     buckle_core::display_name::clean(raw, max)
         .map_err(|e| ServiceError::invalid(field, format!("{field} {e}.")))
 }
+
+/// An id the caller wrote (a path segment): `field` to blame, `what` to name.
+pub fn id_of(raw: &str, field: &'static str, what: &str) -> ServiceResult<i64> {
+    buckle_core::ids::parse_id(raw)
+        .ok_or_else(|| ServiceError::invalid(field, format!("Invalid {what}.")))
+}

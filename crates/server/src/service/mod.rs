@@ -13,11 +13,15 @@ mod caller;
 mod edition;
 mod error;
 pub mod grants;
+pub mod installations;
+pub mod invitations;
 pub mod keys;
+pub mod organizations;
 pub mod tokens;
+pub mod workspaces;
 
 pub use caller::Caller;
-pub use edition::{MAX_WORKSPACE_IDS, clean_name, edition_workspaces, workspaces_of};
+pub use edition::{MAX_WORKSPACE_IDS, clean_name, edition_workspaces, id_of, workspaces_of};
 pub use error::ServiceError;
 
 /// What every service returns.
