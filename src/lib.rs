@@ -478,6 +478,19 @@ mod tests {
     }
 
     #[test]
+    fn cli_messages_name_the_option_to_fix_and_no_wire_code() {
+        let e = ServiceError::invalid("permissions", "permissions: unknown permission \"X\".");
+        assert_eq!(
+            cli_message(&e),
+            "permissions: unknown permission \"X\". (see --permissions)"
+        );
+        let e = ServiceError::conflict("That user name is taken.");
+        assert_eq!(cli_message(&e), "That user name is taken.");
+        let e = ServiceError::Refused(buckle_core::policy::Refusal::TeamLevel);
+        assert!(!cli_message(&e).contains("4101"));
+    }
+
+    #[test]
     fn bad_settings_are_startup_errors() {
         for text in [
             "user_token_ttl_seconds = 5\n",

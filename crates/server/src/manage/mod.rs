@@ -290,5 +290,3 @@ async fn catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<P
         })
         .collect())
 }
-
-pub use crate::service::clean_name;
