@@ -5,16 +5,14 @@
 
 use super::Actor;
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ok};
-use crate::extract::{Query, id};
+use crate::error::{ApiResult, ok};
+use crate::extract::Query;
+use crate::service::audit::{self as service, AuditFilter};
 use axum::extract::State;
-use buckle_core::audit::AuditKind;
-use buckle_store::{AuditQuery, AuditRecord};
+use buckle_store::AuditRecord;
 use serde::{Deserialize, Serialize};
 
 const POINT: &str = "Manage.audit";
-const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 500;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,44 +64,13 @@ pub async fn list(
     Query(q): Query<AuditParams>,
 ) -> ApiResult<Vec<AuditEventOut>> {
     actor.require(POINT)?;
-    let kind = match q.kind.as_deref() {
-        Some(k) => Some(
-            AuditKind::parse(k)
-                .ok_or_else(|| ApiError::bad_request(format!("kind: unknown event kind {k:?}.")))?
-                .as_str()
-                .to_string(),
-        ),
-        None => None,
+    let filter = AuditFilter {
+        organization_id: q.organization_id,
+        kind: q.kind,
+        since: q.since,
+        before_id: q.before_id,
+        limit: q.limit,
     };
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(format!(
-            "limit must be between 1 and {MAX_LIMIT}."
-        )));
-    }
-    let before_id = q
-        .before_id
-        .as_deref()
-        .map(|b| id(b, "before_id"))
-        .transpose()?;
-    let (org_id, account_id) = match q.organization_id {
-        Some(org) => {
-            actor.require_org_admin(&state, &org).await?;
-            (Some(org), None)
-        }
-        None if actor.account.is_super_admin => (None, None),
-        None => (None, Some(actor.account.id)),
-    };
-    let rows = state
-        .store
-        .audit_events(&AuditQuery {
-            org_id,
-            account_id,
-            kind,
-            since: q.since,
-            before_id,
-            limit,
-        })
-        .await?;
+    let rows = service::events(&state, &actor, filter).await?;
     ok(rows.into_iter().map(AuditEventOut::from).collect())
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod audit;
 mod caller;
 mod edition;
 mod error;
