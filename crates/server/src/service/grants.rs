@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::audit::AuditEvent;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{Extent, Made};
-use buckle_core::{ClientType, PermissionSet, Role};
+use buckle_core::{ClientType, GrantKind, InstallStatus, PermissionSet, Role};
 use buckle_store::{Grant, GrantWithApp, OAuthApp};
 
 /// The wire protocol's answer when an app is used with a flow its type does not have.
@@ -133,7 +133,7 @@ pub async fn authorize_app(
     let grant = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
-        kind: "appauth".to_string(),
+        kind: GrantKind::AppAuth.as_str().to_string(),
         account_id: if org_id.is_none() {
             caller.account.id
         } else {
@@ -150,7 +150,13 @@ pub async fn authorize_app(
     if let Some(org) = &org_id {
         state
             .store
-            .upsert_installation(app.id, org, "installed", caller.account.id, now)
+            .upsert_installation(
+                app.id,
+                org,
+                InstallStatus::Installed.as_str(),
+                caller.account.id,
+                now,
+            )
             .await?;
     }
     let g = state
@@ -180,7 +186,7 @@ pub async fn list_app_authorizations(
         .grants_of_app(app.id)
         .await?
         .into_iter()
-        .filter(|g| g.kind == "appauth")
+        .filter(|g| g.kind == GrantKind::AppAuth.as_str())
         .collect();
     Ok((app, grants))
 }
@@ -200,7 +206,7 @@ pub async fn delete_app_authorization(
         .store
         .grant(authorization_id)
         .await?
-        .filter(|g| g.app_id == app.id && g.kind == "appauth")
+        .filter(|g| g.app_id == app.id && g.kind == GrantKind::AppAuth.as_str())
         .ok_or_else(not_found)?;
     caller.may_change(&grant_extent(
         &g.permissions,
@@ -300,7 +306,7 @@ pub async fn revoke_authorized_app(
         return Err(not_found());
     }
     app_event(caller, AuditKind::AuthorizationRevoked, &app)
-        .detail(serde_json::json!({"name": app.name, "kind": "obo"}))
+        .detail(serde_json::json!({"name": app.name, "kind": GrantKind::Obo.as_str()}))
         .record(state)
         .await;
     Ok(())
@@ -376,7 +382,7 @@ pub async fn consent(
     let mut g = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
-        kind: "obo".into(),
+        kind: GrantKind::Obo.as_str().into(),
         account_id: user.id,
         org_id: edition.clone().unwrap_or_default(),
         permissions: points.encode(),
@@ -390,13 +396,13 @@ pub async fn consent(
         && app.org_id.as_deref() != Some(org.as_str())
     {
         let status = if role.is_some_and(Role::is_admin) {
-            "installed"
+            InstallStatus::Installed
         } else {
-            "requested"
+            InstallStatus::Requested
         };
         state
             .store
-            .upsert_installation(app.id, org, status, user.id, now)
+            .upsert_installation(app.id, org, status.as_str(), user.id, now)
             .await?;
     }
     grant_event(caller, AuditKind::AuthorizationGranted, app, &g)

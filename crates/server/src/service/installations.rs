@@ -4,7 +4,7 @@
 use super::{Caller, ServiceError, ServiceResult};
 use crate::AppState;
 use buckle_core::audit::AuditKind;
-use buckle_core::{ClientType, PermissionSet};
+use buckle_core::{ClientType, InstallStatus, PermissionSet};
 use buckle_store::{Installation, OAuthApp};
 
 /// An organization's installations and install requests, grouped.
@@ -21,7 +21,7 @@ pub async fn list(state: &AppState, caller: &Caller, org_id: &str) -> ServiceRes
     let mut out = Installations::default();
     for i in state.store.installations_of(org_id).await? {
         let appauth = i.client_type == ClientType::Service.as_str();
-        let installed = i.status == "installed";
+        let installed = i.status == InstallStatus::Installed.as_str();
         match (appauth, installed) {
             (true, true) => out.installed_appauth.push(i),
             (false, true) => out.installed_obo.push(i),
@@ -60,7 +60,7 @@ pub async fn install(
         .upsert_installation(
             app.id,
             org_id,
-            "installed",
+            InstallStatus::Installed.as_str(),
             caller.account.id,
             state.clock.now(),
         )
