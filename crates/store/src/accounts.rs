@@ -1,3 +1,5 @@
+//! Accounts: people who sign in. Creating one also creates its personal workspace.
+
 use crate::{Result, Store, with_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,3 +1,5 @@
+//! Bots, each in one workspace.
+
 use crate::{Result, Store, with_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]

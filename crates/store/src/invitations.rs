@@ -1,3 +1,5 @@
+//! Invitations to join an organization, used up when accepted.
+
 use crate::{Result, Store, with_pool};
 
 /// A pending invitation to join an organization, with the organization's name.

@@ -1,3 +1,5 @@
+//! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
+
 use crate::{Result, Store, decode_ids, encode_ids, with_pool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
