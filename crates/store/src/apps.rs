@@ -2,16 +2,18 @@
 //! counted against the owner's limit under the owner's lock, so concurrent
 //! creations cannot pass it.
 
-use crate::{Result, Store, with_pool};
+use crate::typed::{self, word};
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::{AppType, ClientType};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OAuthApp {
     pub id: i64,
     pub client_id: String,
     pub name: String,
     pub description: String,
-    pub app_type: String,
-    pub client_type: String,
+    pub app_type: AppType,
+    pub client_type: ClientType,
     pub owner_account_id: Option<i64>,
     pub org_id: Option<String>,
     pub created_by: i64,
@@ -31,6 +33,57 @@ impl OAuthApp {
             .lines()
             .filter(|l| !l.is_empty())
             .collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AppRow {
+    id: i64,
+    client_id: String,
+    name: String,
+    description: String,
+    app_type: String,
+    client_type: String,
+    owner_account_id: Option<i64>,
+    org_id: Option<String>,
+    created_by: i64,
+    permissions: String,
+    redirect_uris: String,
+    secret_hash: String,
+    secret_hint: String,
+    enabled: bool,
+    connector_id: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<AppRow> for OAuthApp {
+    type Error = StoreError;
+    fn try_from(r: AppRow) -> Result<OAuthApp> {
+        Ok(OAuthApp {
+            app_type: word("oauth_apps", "app_type", &r.app_type, AppType::parse)?,
+            client_type: word(
+                "oauth_apps",
+                "client_type",
+                &r.client_type,
+                ClientType::parse,
+            )?,
+            id: r.id,
+            client_id: r.client_id,
+            name: r.name,
+            description: r.description,
+            owner_account_id: r.owner_account_id,
+            org_id: r.org_id,
+            created_by: r.created_by,
+            permissions: r.permissions,
+            redirect_uris: r.redirect_uris,
+            secret_hash: r.secret_hash,
+            secret_hint: r.secret_hint,
+            enabled: r.enabled,
+            connector_id: r.connector_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
     }
 }
 
@@ -72,8 +125,8 @@ impl Store {
             .bind(&a.client_id)
             .bind(&a.name)
             .bind(&a.description)
-            .bind(&a.app_type)
-            .bind(&a.client_type)
+            .bind(a.app_type.as_str())
+            .bind(a.client_type.as_str())
             .bind(a.owner_account_id)
             .bind(&a.org_id)
             .bind(a.created_by)
@@ -94,22 +147,22 @@ impl Store {
     }
 
     pub async fn app(&self, id: i64) -> Result<Option<OAuthApp>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(
-            concat!("SELECT ", app_columns!(), " FROM oauth_apps WHERE id = $1")
-        )
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM oauth_apps WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(p)
         .await)?)
     }
 
     pub async fn app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OAuthApp>(
-            concat!(
-                "SELECT ",
-                app_columns!(),
-                " FROM oauth_apps WHERE client_id = $1"
-            )
-        )
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM oauth_apps WHERE client_id = $1"
+        ))
         .bind(client_id)
         .fetch_optional(p)
         .await)?)
@@ -117,8 +170,8 @@ impl Store {
 
     /// A person's own apps (`org_id` None) or an organization's apps.
     pub async fn apps_of(&self, account_id: i64, org_id: Option<&str>) -> Result<Vec<OAuthApp>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, OAuthApp>(concat!(
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, AppRow>(concat!(
             "SELECT ",
             app_columns!(),
             " FROM oauth_apps WHERE ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)

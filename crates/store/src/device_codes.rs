@@ -1,15 +1,17 @@
 //! Device codes (RFC 8628): created pending, decided once by a person, redeemed
 //! once by the device (see `families`).
 
-use crate::{NewUserTokens, Redeemed, Result, Store, with_pool};
+use crate::typed::{self, word};
+use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool};
+use buckle_core::DeviceStatus;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DeviceCode {
     pub device_code_hash: String,
     pub user_code: String,
     pub app_id: i64,
     pub workspace_id: Option<i64>,
-    pub status: String,
+    pub status: DeviceStatus,
     pub grant_id: Option<i64>,
     pub account_id: Option<i64>,
     pub poll_interval: i64,
@@ -18,6 +20,47 @@ pub struct DeviceCode {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceCodeRow {
+    device_code_hash: String,
+    user_code: String,
+    app_id: i64,
+    workspace_id: Option<i64>,
+    status: String,
+    grant_id: Option<i64>,
+    account_id: Option<i64>,
+    poll_interval: i64,
+    last_poll_at_ms: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl TryFrom<DeviceCodeRow> for DeviceCode {
+    type Error = StoreError;
+    fn try_from(r: DeviceCodeRow) -> Result<DeviceCode> {
+        Ok(DeviceCode {
+            status: word(
+                "oauth_device_codes",
+                "status",
+                &r.status,
+                DeviceStatus::parse,
+            )?,
+            device_code_hash: r.device_code_hash,
+            user_code: r.user_code,
+            app_id: r.app_id,
+            workspace_id: r.workspace_id,
+            grant_id: r.grant_id,
+            account_id: r.account_id,
+            poll_interval: r.poll_interval,
+            last_poll_at_ms: r.last_poll_at_ms,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        })
+    }
 }
 
 macro_rules! device_columns {
@@ -37,7 +80,7 @@ impl Store {
         .bind(&d.user_code)
         .bind(d.app_id)
         .bind(d.workspace_id)
-        .bind(&d.status)
+        .bind(d.status.as_str())
         .bind(d.grant_id)
         .bind(d.account_id)
         .bind(d.poll_interval)
@@ -52,7 +95,7 @@ impl Store {
     }
 
     pub async fn device_code_by_user_code(&self, user_code: &str) -> Result<Option<DeviceCode>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, DeviceCode>(
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, DeviceCodeRow>(
             concat!(
                 "SELECT ",
                 device_columns!(),
@@ -65,7 +108,7 @@ impl Store {
     }
 
     pub async fn device_code(&self, hash: &str) -> Result<Option<DeviceCode>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, DeviceCode>(
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, DeviceCodeRow>(
             concat!(
                 "SELECT ",
                 device_columns!(),
@@ -77,20 +120,24 @@ impl Store {
         .await)?)
     }
 
-    /// Approves or denies a pending, unexpired device code; false if it was not pending.
+    /// Approves or denies (`status`, the decision) a pending, unexpired device code;
+    /// false if it was not pending. Deciding "pending" is no decision: `InvalidInput`.
     pub async fn decide_device_code(
         &self,
         user_code: &str,
-        status: &str,
+        status: DeviceStatus,
         grant_id: Option<i64>,
         account_id: i64,
         now: i64,
     ) -> Result<bool> {
+        if DeviceStatus::Pending.decide(status == DeviceStatus::Approved) != Ok(status) {
+            return Err(StoreError::InvalidInput);
+        }
         let n = with_pool!(self, |p| sqlx::query(
             "UPDATE oauth_device_codes SET status = $1, grant_id = $2, account_id = $3
              WHERE user_code = $4 AND status = 'pending' AND expires_at > $5"
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(grant_id)
         .bind(account_id)
         .bind(user_code)

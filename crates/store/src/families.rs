@@ -4,7 +4,7 @@
 //! single-use rules hold across several Buckle processes and a replay revokes
 //! every token the family has.
 
-use crate::oauth_tokens::insert_oauth_token;
+use crate::oauth_tokens::{insert_oauth_token, stored_kind};
 use crate::refresh_tokens::insert_refresh_token;
 use crate::{NewOAuthToken, RefreshToken, Result, Store, with_pool};
 
@@ -44,6 +44,7 @@ impl Store {
     ) -> Result<Redeemed> {
         let (access, refresh) = (&tokens.access, &tokens.refresh);
         debug_assert_eq!(access.family_id, Some(refresh.family_id));
+        let kind = stored_kind(access.kind)?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             // A write first: the family's row lock on PostgreSQL, the write lock on SQLite.
@@ -67,7 +68,7 @@ impl Store {
             if used != 1 {
                 return Ok(Redeemed::AlreadyUsed);
             }
-            let stored = match insert_oauth_token!(access).execute(&mut *tx).await {
+            let stored = match insert_oauth_token!(access, kind).execute(&mut *tx).await {
                 Ok(_) => insert_refresh_token!(refresh).execute(&mut *tx).await,
                 Err(e) => Err(e),
             };

@@ -1,17 +1,24 @@
 //! Grants (authorizations): what an app may do, on behalf of a person (OBO) or
 //! as itself (AppAuth). Deleting one deletes, through the foreign keys, every
-//! code and token issued under it.
+//! code and token issued under it. The table keeps `account_id` 0 and `org_id` ''
+//! for "none" (so its uniqueness constraint holds); only this file sees them.
 
-use crate::{Result, Store, with_pool};
+use crate::typed::{self, word};
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::{AccountId, ClientType, GrantKind, GrantOwner, OrgId};
 
-/// An authorization of an app. `account_id` 0 and `org_id` "" mean "none".
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An authorization of an app.
+#[derive(Debug, Clone)]
 pub struct Grant {
     pub id: i64,
     pub app_id: i64,
-    pub kind: String,
-    pub account_id: i64,
-    pub org_id: String,
+    pub kind: GrantKind,
+    /// Whose authorization it is: a person (every OBO grant, and AppAuth in the
+    /// personal edition) or an organization (AppAuth there).
+    pub owner: GrantOwner,
+    /// The organization it was given in; `None` for the personal edition. For an
+    /// organization's own grant it is that organization.
+    pub edition: Option<OrgId>,
     pub permissions: String,
     pub all_workspaces: bool,
     pub workspace_ids: String,
@@ -20,12 +27,106 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// The organization it was given in, if any.
     pub fn org(&self) -> Option<&str> {
-        (!self.org_id.is_empty()).then_some(self.org_id.as_str())
+        self.edition.as_ref().map(OrgId::as_str)
+    }
+
+    /// The person it belongs to, if it belongs to one.
+    pub fn account(&self) -> Option<i64> {
+        self.owner.account().map(AccountId::get)
+    }
+}
+
+/// A grant with the app it belongs to, for lists.
+#[derive(Debug, Clone)]
+pub struct GrantWithApp {
+    pub id: i64,
+    pub app_id: i64,
+    pub kind: GrantKind,
+    pub owner: GrantOwner,
+    pub edition: Option<OrgId>,
+    pub permissions: String,
+    pub all_workspaces: bool,
+    pub workspace_ids: String,
+    pub created_at: i64,
+    pub client_id: String,
+    pub app_name: String,
+    pub client_type: ClientType,
+}
+
+impl GrantWithApp {
+    pub fn org(&self) -> Option<&str> {
+        self.edition.as_ref().map(OrgId::as_str)
     }
 
     pub fn account(&self) -> Option<i64> {
-        (self.account_id != 0).then_some(self.account_id)
+        self.owner.account().map(AccountId::get)
+    }
+}
+
+/// The stored `(account_id, org_id)` of an owner in an edition.
+fn owner_columns(owner: &GrantOwner, edition: Option<&OrgId>) -> Result<(i64, String)> {
+    match owner {
+        GrantOwner::Account(a) => Ok((
+            a.get(),
+            edition.map(|o| o.as_str().to_string()).unwrap_or_default(),
+        )),
+        GrantOwner::Organization(o) if edition.is_none_or(|e| e == o) => {
+            Ok((0, o.as_str().to_string()))
+        }
+        // An organization's grant given in another organization names nothing real.
+        GrantOwner::Organization(_) => Err(StoreError::InvalidInput),
+    }
+}
+
+/// The owner and edition stored as `(account_id, org_id)`.
+fn owner_of(kind: GrantKind, account_id: i64, org_id: &str) -> Result<(GrantOwner, Option<OrgId>)> {
+    let edition = match org_id {
+        "" => None,
+        o => Some(typed::org_id("oauth_grants", "org_id", o)?),
+    };
+    match (account_id, &edition) {
+        (0, Some(org)) if kind == GrantKind::AppAuth => {
+            Ok((GrantOwner::Organization(org.clone()), edition))
+        }
+        // Neither a person nor an organization, or an OBO grant of no person.
+        (0, _) => Err(typed::corrupt("oauth_grants", "account_id", "0")),
+        (a, _) => Ok((GrantOwner::Account(AccountId(a)), edition)),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    id: i64,
+    app_id: i64,
+    kind: String,
+    account_id: i64,
+    org_id: String,
+    permissions: String,
+    all_workspaces: bool,
+    workspace_ids: String,
+    created_by: i64,
+    created_at: i64,
+}
+
+impl TryFrom<GrantRow> for Grant {
+    type Error = StoreError;
+    fn try_from(r: GrantRow) -> Result<Grant> {
+        let kind = word("oauth_grants", "kind", &r.kind, GrantKind::parse)?;
+        let (owner, edition) = owner_of(kind, r.account_id, &r.org_id)?;
+        Ok(Grant {
+            id: r.id,
+            app_id: r.app_id,
+            kind,
+            owner,
+            edition,
+            permissions: r.permissions,
+            all_workspaces: r.all_workspaces,
+            workspace_ids: r.workspace_ids,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        })
     }
 }
 
@@ -35,27 +136,54 @@ macro_rules! grant_columns {
     };
 }
 
-/// A grant with the app it belongs to, for lists.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct GrantWithApp {
-    pub id: i64,
-    pub app_id: i64,
-    pub kind: String,
-    pub account_id: i64,
-    pub org_id: String,
-    pub permissions: String,
-    pub all_workspaces: bool,
-    pub workspace_ids: String,
-    pub created_at: i64,
-    pub client_id: String,
-    pub app_name: String,
-    pub client_type: String,
+#[derive(sqlx::FromRow)]
+struct GrantWithAppRow {
+    id: i64,
+    app_id: i64,
+    kind: String,
+    account_id: i64,
+    org_id: String,
+    permissions: String,
+    all_workspaces: bool,
+    workspace_ids: String,
+    created_at: i64,
+    client_id: String,
+    app_name: String,
+    client_type: String,
+}
+
+impl TryFrom<GrantWithAppRow> for GrantWithApp {
+    type Error = StoreError;
+    fn try_from(r: GrantWithAppRow) -> Result<GrantWithApp> {
+        let kind = word("oauth_grants", "kind", &r.kind, GrantKind::parse)?;
+        let (owner, edition) = owner_of(kind, r.account_id, &r.org_id)?;
+        Ok(GrantWithApp {
+            id: r.id,
+            app_id: r.app_id,
+            kind,
+            owner,
+            edition,
+            permissions: r.permissions,
+            all_workspaces: r.all_workspaces,
+            workspace_ids: r.workspace_ids,
+            created_at: r.created_at,
+            client_id: r.client_id,
+            app_name: r.app_name,
+            client_type: word(
+                "oauth_apps",
+                "client_type",
+                &r.client_type,
+                ClientType::parse,
+            )?,
+        })
+    }
 }
 
 impl Store {
     /// Records an authorization, replacing the scope of an earlier one with the same
     /// (app, kind, account, organization); returns its id.
     pub async fn upsert_grant(&self, g: &Grant) -> Result<i64> {
+        let (account_id, org_id) = owner_columns(&g.owner, g.edition.as_ref())?;
         let (id,): (i64,) = with_pool!(self, |p| {
             sqlx::query_as(
             "INSERT INTO oauth_grants (id, app_id, kind, account_id, org_id, permissions, all_workspaces, workspace_ids, created_by, created_at)
@@ -69,9 +197,9 @@ impl Store {
         )
         .bind(g.id)
         .bind(g.app_id)
-        .bind(&g.kind)
-        .bind(g.account_id)
-        .bind(&g.org_id)
+        .bind(g.kind.as_str())
+        .bind(account_id)
+        .bind(&org_id)
         .bind(&g.permissions)
         .bind(g.all_workspaces)
         .bind(&g.workspace_ids)
@@ -84,11 +212,13 @@ impl Store {
     }
 
     pub async fn grant(&self, id: i64) -> Result<Option<Grant>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Grant>(concat!(
-            "SELECT ",
-            grant_columns!(),
-            " FROM oauth_grants WHERE id = $1"
-        ))
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, GrantRow>(
+            concat!(
+                "SELECT ",
+                grant_columns!(),
+                " FROM oauth_grants WHERE id = $1"
+            )
+        )
         .bind(id)
         .fetch_optional(p)
         .await)?)
@@ -97,29 +227,34 @@ impl Store {
     pub async fn find_grant(
         &self,
         app_id: i64,
-        kind: &str,
-        account_id: i64,
-        org_id: &str,
+        kind: GrantKind,
+        owner: &GrantOwner,
+        edition: Option<&OrgId>,
     ) -> Result<Option<Grant>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Grant>(concat!(
+        let (account_id, org_id) = owner_columns(owner, edition)?;
+        typed::one(with_pool!(self, |p| {
+            sqlx::query_as::<_, GrantRow>(concat!(
             "SELECT ",
             grant_columns!(),
             " FROM oauth_grants WHERE app_id = $1 AND kind = $2 AND account_id = $3 AND org_id = $4"
         ))
         .bind(app_id)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(account_id)
-        .bind(org_id)
+        .bind(&org_id)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     pub async fn grants_of_app(&self, app_id: i64) -> Result<Vec<Grant>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Grant>(concat!(
-            "SELECT ",
-            grant_columns!(),
-            " FROM oauth_grants WHERE app_id = $1 ORDER BY created_at, id"
-        ))
+        typed::all(with_pool!(self, |p| sqlx::query_as::<_, GrantRow>(
+            concat!(
+                "SELECT ",
+                grant_columns!(),
+                " FROM oauth_grants WHERE app_id = $1 ORDER BY created_at, id"
+            )
+        )
         .bind(app_id)
         .fetch_all(p)
         .await)?)
@@ -127,8 +262,8 @@ impl Store {
 
     /// The apps a person authorized to act for them (OBO), with the app.
     pub async fn obo_grants_of(&self, account_id: i64) -> Result<Vec<GrantWithApp>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, GrantWithApp>(
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, GrantWithAppRow>(
             "SELECT g.id, g.app_id, g.kind, g.account_id, g.org_id, g.permissions, g.all_workspaces, g.workspace_ids, g.created_at,
                     a.client_id, a.name AS app_name, a.client_type
              FROM oauth_grants g JOIN oauth_apps a ON a.id = g.app_id

@@ -22,6 +22,7 @@ mod refresh_tokens;
 mod sessions;
 mod throttle;
 mod tokens;
+mod typed;
 mod workspace_members;
 mod workspaces;
 
@@ -41,7 +42,7 @@ pub use organization_members::OrgMember;
 pub use organizations::{Membership, Organization};
 pub use refresh_tokens::RefreshToken;
 pub use throttle::{OVERFLOW_KEY, StoredCounters, ThrottleScope};
-pub use tokens::{AccessToken, NewAccessToken, TokenChanges, TokenKindDb};
+pub use tokens::{AccessToken, NewAccessToken, TokenChanges};
 pub use workspace_members::WorkspaceMember;
 pub use workspaces::{Workspace, WorkspaceOfAccount};
 
@@ -59,6 +60,14 @@ pub enum StoreError {
     /// Input the database cannot store (PostgreSQL refuses NUL in text).
     #[error("input the database cannot store")]
     InvalidInput,
+    /// A stored value that names nothing the code knows (a corrupt or newer
+    /// database): `value` in `table.column`.
+    #[error("corrupt stored value {value:?} in {table}.{column}")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
     #[error("database error: {0}")]
     Db(#[source] sqlx::Error),
     #[error("migration failed: {0}")]

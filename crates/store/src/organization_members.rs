@@ -1,17 +1,42 @@
 //! Members of an organization and their roles. Removing a member also removes
 //! what they held there (workspace memberships, PATs, OBO grants).
 
-use crate::{Result, Store, with_pool};
+use crate::typed;
+use crate::{Result, Store, StoreError, with_pool};
 use buckle_core::Role;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OrgMember {
     pub account_id: i64,
     pub user_name: String,
     pub nick_name: String,
     pub avatar_url: String,
-    pub role: String,
+    pub role: Role,
     pub joined_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgMemberRow {
+    account_id: i64,
+    user_name: String,
+    nick_name: String,
+    avatar_url: String,
+    role: String,
+    joined_at: i64,
+}
+
+impl TryFrom<OrgMemberRow> for OrgMember {
+    type Error = StoreError;
+    fn try_from(r: OrgMemberRow) -> Result<OrgMember> {
+        Ok(OrgMember {
+            role: typed::role("organization_members", &r.role)?,
+            account_id: r.account_id,
+            user_name: r.user_name,
+            nick_name: r.nick_name,
+            avatar_url: r.avatar_url,
+            joined_at: r.joined_at,
+        })
+    }
 }
 
 impl Store {
@@ -24,12 +49,12 @@ impl Store {
         .bind(account_id)
         .fetch_optional(p)
         .await)?;
-        // The column's CHECK constraint admits only the three roles.
-        Ok(r.and_then(|r| Role::parse(&r.0)))
+        r.map(|(role,)| typed::role("organization_members", &role))
+            .transpose()
     }
 
     pub async fn organization_members(&self, org_id: &str) -> Result<Vec<OrgMember>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OrgMember>(
+        typed::all(with_pool!(self, |p| sqlx::query_as::<_, OrgMemberRow>(
             "SELECT a.id AS account_id, a.user_name, a.nick_name, a.avatar_url, m.role, m.joined_at
              FROM organization_members m JOIN accounts a ON a.id = m.account_id
              WHERE m.org_id = $1 ORDER BY m.joined_at, a.id"
@@ -43,12 +68,12 @@ impl Store {
         &self,
         org_id: &str,
         account_id: i64,
-        role: &str,
+        role: Role,
     ) -> Result<bool> {
         let n = with_pool!(self, |p| sqlx::query(
             "UPDATE organization_members SET role = $1 WHERE org_id = $2 AND account_id = $3"
         )
-        .bind(role)
+        .bind(role.as_str())
         .bind(org_id)
         .bind(account_id)
         .execute(p)

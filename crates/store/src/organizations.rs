@@ -1,6 +1,8 @@
 //! Organizations (teams and enterprises) and the editions their members see.
 
-use crate::{Result, Store, with_pool};
+use crate::typed;
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Organization {
@@ -12,14 +14,38 @@ pub struct Organization {
 }
 
 /// An organization as one of its members sees it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Membership {
     pub id: String,
     pub kind: String,
     pub name: String,
     pub token_max_days: Option<i64>,
     pub created_at: i64,
-    pub role: String,
+    pub role: Role,
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    id: String,
+    kind: String,
+    name: String,
+    token_max_days: Option<i64>,
+    created_at: i64,
+    role: String,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StoreError;
+    fn try_from(r: MembershipRow) -> Result<Membership> {
+        Ok(Membership {
+            role: typed::role("organization_members", &r.role)?,
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            token_max_days: r.token_max_days,
+            created_at: r.created_at,
+        })
+    }
 }
 
 impl Store {
@@ -60,7 +86,7 @@ impl Store {
     }
 
     pub async fn organizations_of(&self, account_id: i64) -> Result<Vec<Membership>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Membership>(
+        typed::all(with_pool!(self, |p| sqlx::query_as::<_, MembershipRow>(
             "SELECT o.id, o.kind, o.name, o.token_max_days, o.created_at, m.role
              FROM organization_members m JOIN organizations o ON o.id = m.org_id
              WHERE m.account_id = $1 ORDER BY o.created_at, o.id"

@@ -1,27 +1,14 @@
 //! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
-use crate::{Result, Store, decode_ids, encode_ids, with_pool};
+use crate::typed;
+use crate::{Result, Store, StoreError, decode_ids, encode_ids, with_pool};
+use buckle_core::TokenKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKindDb {
-    Personal,
-    Service,
-}
-
-impl TokenKindDb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKindDb::Personal => "pat",
-            TokenKindDb::Service => "sat",
-        }
-    }
-
-    fn parse(s: &str) -> TokenKindDb {
-        if s == "sat" {
-            TokenKindDb::Service
-        } else {
-            TokenKindDb::Personal
-        }
+/// How an access token's kind is stored; only `pat` and `sat` are access tokens.
+fn stored_kind(kind: TokenKind) -> Result<&'static str> {
+    match kind {
+        TokenKind::Personal | TokenKind::Service => kind.stored().ok_or(StoreError::InvalidInput),
+        _ => Err(StoreError::InvalidInput),
     }
 }
 
@@ -29,7 +16,8 @@ impl TokenKindDb {
 #[derive(Debug, Clone)]
 pub struct AccessToken {
     pub id: i64,
-    pub kind: TokenKindDb,
+    /// `Personal` (`pat`) or `Service` (`sat`); any other kind is refused.
+    pub kind: TokenKind,
     pub token_hash: String,
     pub hint: String,
     pub name: String,
@@ -62,11 +50,17 @@ struct Row {
     last_used_at: Option<i64>,
 }
 
-impl From<Row> for AccessToken {
-    fn from(r: Row) -> AccessToken {
-        AccessToken {
+impl TryFrom<Row> for AccessToken {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<AccessToken> {
+        let kind = typed::read("access_tokens", "kind", &r.kind, |s| {
+            TokenKind::from_stored(s)
+                .ok()
+                .filter(|k| matches!(k, TokenKind::Personal | TokenKind::Service))
+        })?;
+        Ok(AccessToken {
             id: r.id,
-            kind: TokenKindDb::parse(&r.kind),
+            kind,
             token_hash: r.token_hash,
             hint: r.hint,
             name: r.name,
@@ -79,7 +73,7 @@ impl From<Row> for AccessToken {
             created_at: r.created_at,
             expires_at: r.expires_at,
             last_used_at: r.last_used_at,
-        }
+        })
     }
 }
 
@@ -103,13 +97,14 @@ macro_rules! columns {
 impl Store {
     pub async fn insert_token(&self, t: &NewAccessToken) -> Result<()> {
         let ids = encode_ids(&t.workspace_ids);
+        let kind = stored_kind(t.kind)?;
         with_pool!(self, |p| {
             sqlx::query(
             "INSERT INTO access_tokens (id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL)"
         )
         .bind(t.id)
-        .bind(t.kind.as_str())
+        .bind(kind)
         .bind(&t.token_hash)
         .bind(&t.hint)
         .bind(&t.name)
@@ -139,7 +134,7 @@ impl Store {
         .fetch_optional(p)
         .await
         })?;
-        Ok(row.map(Into::into))
+        typed::one(row)
     }
 
     pub async fn token_by_id(&self, id: i64) -> Result<Option<AccessToken>> {
@@ -148,7 +143,7 @@ impl Store {
             .bind(id)
             .fetch_optional(p)
             .await)?;
-        Ok(row.map(Into::into))
+        typed::one(row)
     }
 
     /// A person's personal access tokens in one edition (`None`: personal edition).
@@ -165,7 +160,7 @@ impl Store {
             .bind(org_id)
             .fetch_all(p)
             .await)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        typed::all(rows)
     }
 
     pub async fn service_tokens_of(&self, org_id: &str) -> Result<Vec<AccessToken>> {
@@ -178,7 +173,7 @@ impl Store {
             .bind(org_id)
             .fetch_all(p)
             .await)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        typed::all(rows)
     }
 
     pub async fn update_token(&self, id: i64, c: &TokenChanges) -> Result<bool> {

@@ -1,6 +1,8 @@
 //! Workspaces: a person's personal one and an organization's.
 
-use crate::{Result, Store, with_pool};
+use crate::typed::{self, word};
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::WorkspaceRole;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Workspace {
@@ -12,14 +14,38 @@ pub struct Workspace {
 }
 
 /// A workspace with the viewing account's role in it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct WorkspaceOfAccount {
     pub id: i64,
     pub name: String,
     pub org_id: Option<String>,
     pub owner_account_id: i64,
     pub created_at: i64,
-    pub role: String,
+    pub role: WorkspaceRole,
+}
+
+#[derive(sqlx::FromRow)]
+struct WorkspaceOfAccountRow {
+    id: i64,
+    name: String,
+    org_id: Option<String>,
+    owner_account_id: i64,
+    created_at: i64,
+    role: String,
+}
+
+impl TryFrom<WorkspaceOfAccountRow> for WorkspaceOfAccount {
+    type Error = StoreError;
+    fn try_from(r: WorkspaceOfAccountRow) -> Result<WorkspaceOfAccount> {
+        Ok(WorkspaceOfAccount {
+            role: word("workspace_members", "role", &r.role, WorkspaceRole::parse)?,
+            id: r.id,
+            name: r.name,
+            org_id: r.org_id,
+            owner_account_id: r.owner_account_id,
+            created_at: r.created_at,
+        })
+    }
 }
 
 impl Store {
@@ -104,8 +130,8 @@ impl Store {
         account_id: i64,
         org_id: Option<&str>,
     ) -> Result<Vec<WorkspaceOfAccount>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, WorkspaceOfAccount>(
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, WorkspaceOfAccountRow>(
                 "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at, m.role
              FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
              WHERE m.account_id = $1 AND ((w.org_id IS NULL AND $2 IS NULL) OR w.org_id = $2)

@@ -13,7 +13,10 @@ use buckle_core::audit::AuditKind;
 use buckle_core::policy::Extent;
 use buckle_core::rsa_key::RsaPublicKey;
 use buckle_core::secret::{hash_secret, hint};
-use buckle_core::{Level, PermissionSet, Role, TokenKind};
+use buckle_core::{
+    AccountId, AppType, ClientType, GrantKind, GrantOwner, InstallStatus, Level, OrgId,
+    PermissionSet, Role, TokenKind,
+};
 use buckle_store::{AppKey, Grant, OAuthApp, StoreError};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -32,51 +35,6 @@ const MAX_PEM: usize = 16 * 1024;
 const INVALID_APP_TYPE: &str = "invalid app type";
 const ADMINS_ONLY: &str =
     "Only a super admin or admin of the team/enterprise may manage its OAuth apps.";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AppType {
-    Normal,
-    Channel,
-}
-
-impl AppType {
-    fn as_str(self) -> &'static str {
-        match self {
-            AppType::Normal => "normal",
-            AppType::Channel => "channel",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientType {
-    Web,
-    Pkce,
-    Device,
-    Service,
-}
-
-impl ClientType {
-    fn as_str(self) -> &'static str {
-        match self {
-            ClientType::Web => "web",
-            ClientType::Pkce => "pkce",
-            ClientType::Device => "device",
-            ClientType::Service => "service",
-        }
-    }
-
-    fn of(app: &OAuthApp) -> ClientType {
-        match app.client_type.as_str() {
-            "web" => ClientType::Web,
-            "pkce" => ClientType::Pkce,
-            "device" => ClientType::Device,
-            _ => ClientType::Service,
-        }
-    }
-}
 
 #[derive(Debug, Serialize)]
 pub struct KeyOut {
@@ -116,7 +74,7 @@ async fn view(
     app: &OAuthApp,
     client_secret: Option<String>,
 ) -> Result<AppOut, ApiError> {
-    let public_keys = if ClientType::of(app) == ClientType::Service {
+    let public_keys = if app.client_type == ClientType::Service {
         state
             .store
             .app_keys(app.id)
@@ -131,13 +89,13 @@ async fn view(
     } else {
         Vec::new()
     };
-    let web = ClientType::of(app) == ClientType::Web;
+    let web = app.client_type == ClientType::Web;
     Ok(AppOut {
         app_id: app.client_id.clone(),
         name: app.name.clone(),
         description: app.description.clone(),
-        app_type: app.app_type.clone(),
-        client_type: app.client_type.clone(),
+        app_type: app.app_type.to_string(),
+        client_type: app.client_type.to_string(),
         organization_id: app.org_id.clone(),
         owner_user_id: app.owner_account_id.map(|a| a.to_string()),
         permissions: PermissionSet::decode(&app.permissions).names().to_vec(),
@@ -415,8 +373,8 @@ pub async fn create(
         client_id: new_client_id(),
         name,
         description,
-        app_type: body.app_type.as_str().to_string(),
-        client_type: body.client_type.as_str().to_string(),
+        app_type: body.app_type,
+        client_type: body.client_type,
         owner_account_id: body.organization_id.is_none().then_some(actor.account.id),
         org_id: body.organization_id,
         created_by: actor.account.id,
@@ -528,7 +486,7 @@ pub async fn update(
         None => app.permissions.clone(),
     };
     let redirect_uris = match &body.redirect_uris {
-        Some(u) => check_redirect_uris(&state, ClientType::of(&app), u)?,
+        Some(u) => check_redirect_uris(&state, app.client_type, u)?,
         None => app.redirect_uris.clone(),
     };
     let now = state.clock.now();
@@ -624,7 +582,7 @@ pub async fn reset_secret(
 ) -> ApiResult<AppOut> {
     actor.require(POINT)?;
     let (app, _) = changeable_app(&state, &actor, &app_id).await?;
-    if ClientType::of(&app) != ClientType::Web {
+    if app.client_type != ClientType::Web {
         return Err(ApiError::bad_request("Only web apps have a client secret."));
     }
     let secret = TokenKind::ClientSecret.generate();
@@ -648,7 +606,7 @@ pub async fn reset_secret(
 }
 
 fn require_service(app: &OAuthApp, what: &str) -> Result<(), ApiError> {
-    if ClientType::of(app) == ClientType::Service {
+    if app.client_type == ClientType::Service {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
@@ -839,7 +797,7 @@ pub async fn authorize_app(
     {
         return Err(app_not_found());
     }
-    if ClientType::of(&app) != ClientType::Service {
+    if app.client_type != ClientType::Service {
         return Err(ApiError::bad_request(INVALID_APP_TYPE));
     }
     let (org_id, account_id) = match &body.organization_id {
@@ -892,12 +850,18 @@ pub async fn authorize_app(
         expires_at: None,
     })?;
     let now = state.clock.now();
+    let owner = match OrgId::parse(&org_id) {
+        // The organization exists (its admin was checked above), so its id parses.
+        Some(org) => GrantOwner::Organization(org),
+        None if org_id.is_empty() => GrantOwner::Account(AccountId(account_id)),
+        None => return Err(ApiError::internal()),
+    };
     let grant = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
-        kind: "appauth".to_string(),
-        account_id,
-        org_id: org_id.clone(),
+        kind: GrantKind::AppAuth,
+        edition: owner.organization().cloned(),
+        owner,
         permissions: points.encode(),
         all_workspaces: body.all_workspaces,
         workspace_ids: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
@@ -908,7 +872,13 @@ pub async fn authorize_app(
     if !org_id.is_empty() {
         state
             .store
-            .upsert_installation(app.id, &org_id, "installed", actor.account.id, now)
+            .upsert_installation(
+                app.id,
+                &org_id,
+                InstallStatus::Installed,
+                actor.account.id,
+                now,
+            )
             .await?;
     }
     let g = state
@@ -931,13 +901,13 @@ pub async fn list_authorizations(
 ) -> ApiResult<Vec<AuthorizationOut>> {
     actor.require(POINT)?;
     let (app, _) = managed_app(&state, &actor, &app_id).await?;
-    if ClientType::of(&app) != ClientType::Service {
+    if app.client_type != ClientType::Service {
         return Err(ApiError::bad_request(INVALID_APP_TYPE));
     }
     let grants = state.store.grants_of_app(app.id).await?;
     ok(grants
         .iter()
-        .filter(|g| g.kind == "appauth")
+        .filter(|g| g.kind == GrantKind::AppAuth)
         .map(|g| AuthorizationOut::of(&app, g))
         .collect())
 }
@@ -958,7 +928,7 @@ pub async fn delete_authorization(
         .store
         .grant(grant_id)
         .await?
-        .filter(|g| g.app_id == app.id && g.kind == "appauth")
+        .filter(|g| g.app_id == app.id && g.kind == GrantKind::AppAuth)
         .ok_or_else(not_found)?;
     actor.may_grant(&grant_extent(
         &g.permissions,
@@ -1041,10 +1011,10 @@ pub async fn authorized_apps(
     ok(grants
         .into_iter()
         .map(|g| AuthorizedAppOut {
-            organization_id: (!g.org_id.is_empty()).then_some(g.org_id),
+            organization_id: g.org().map(str::to_string),
             app_id: g.client_id,
             name: g.app_name,
-            client_type: g.client_type,
+            client_type: g.client_type.to_string(),
             permissions: PermissionSet::decode(&g.permissions).names().to_vec(),
             authorized_at: g.created_at,
         })
@@ -1071,7 +1041,7 @@ pub async fn revoke_authorized_app(
     if actor.token.is_some() {
         for g in state.store.obo_grants_of(actor.account.id).await? {
             if g.app_id == app.id {
-                let org = (!g.org_id.is_empty()).then_some(g.org_id.as_str());
+                let org = g.org();
                 actor.may_grant(&grant_extent(
                     &g.permissions,
                     g.all_workspaces,
@@ -1090,7 +1060,7 @@ pub async fn revoke_authorized_app(
         return Err(not_found());
     }
     app_event(&actor, AuditKind::AuthorizationRevoked, &app)
-        .detail(serde_json::json!({"name": app.name, "kind": "obo"}))
+        .detail(serde_json::json!({"name": app.name, "kind": GrantKind::Obo}))
         .record(&state)
         .await;
     ok(serde_json::json!({}))

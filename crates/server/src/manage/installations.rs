@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::Path;
 use axum::extract::State;
-use buckle_core::PermissionSet;
 use buckle_core::audit::AuditKind;
+use buckle_core::{ClientType, InstallStatus, PermissionSet};
 use buckle_store::Installation;
 use serde::Serialize;
 
@@ -31,8 +31,8 @@ impl From<Installation> for InstallationOut {
         InstallationOut {
             app_id: i.client_id,
             name: i.app_name,
-            client_type: i.client_type,
-            status: i.status,
+            client_type: i.client_type.to_string(),
+            status: i.status.to_string(),
             requested_by: i.requested_by.to_string(),
             updated_at: i.updated_at,
         }
@@ -56,8 +56,8 @@ pub async fn list(
     actor.require_org_admin(&state, &org_id).await?;
     let mut out = InstallationsOut::default();
     for i in state.store.installations_of(&org_id).await? {
-        let appauth = i.client_type == "service";
-        let installed = i.status == "installed";
+        let appauth = i.client_type == ClientType::Service;
+        let installed = i.status == InstallStatus::Installed;
         match (appauth, installed) {
             (true, true) => out.installed_appauth.push(i.into()),
             (false, true) => out.installed_obo.push(i.into()),
@@ -95,7 +95,7 @@ pub async fn install(
     // Installing lets the app's tokens reach the organization: a token may do it
     // only within its own edition and points.
     actor.may_manage_app(Some(&org_id), &PermissionSet::decode(&app.permissions))?;
-    if app.client_type == "service" {
+    if app.client_type == ClientType::Service {
         return Err(ApiError::bad_request(
             "A service app is installed by authorizing it for the team/enterprise (POST /api/manage/apps/{app_id}/authorizations).",
         ));
@@ -105,7 +105,7 @@ pub async fn install(
         .upsert_installation(
             app.id,
             &org_id,
-            "installed",
+            InstallStatus::Installed,
             actor.account.id,
             state.clock.now(),
         )

@@ -8,7 +8,6 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use axum::extract::State;
-use buckle_core::Role;
 use buckle_store::{Accepted, Invitation};
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +44,7 @@ async fn out(state: &AppState, i: Invitation) -> Result<InvitationOut, ApiError>
         organization_name: i.org_name,
         organization_kind: i.org_kind,
         user_name: i.user_name,
-        role: i.role,
+        role: i.role.as_str().to_string(),
         status: "pending",
         invited_by: InviterOut {
             user_id: i.invited_by.to_string(),
@@ -105,7 +104,7 @@ pub async fn invite(
             buckle_core::ids::new_id(),
             &org_id,
             user_name,
-            role.as_str(),
+            role,
             actor.account.id,
             now,
             expires_at,
@@ -156,10 +155,7 @@ pub async fn cancel(
         .into_iter()
         .find(|i| i.id == invitation_id)
         .ok_or_else(not_found)?;
-    may_assign(
-        actor_role,
-        Role::parse(&pending.role).unwrap_or(Role::SuperAdmin),
-    )?;
+    may_assign(actor_role, pending.role)?;
     if !state
         .store
         .delete_invitation(invitation_id, Some(&org_id), None)
@@ -219,7 +215,7 @@ pub async fn accept(
         .ok_or_else(not_found)?;
     // An invitation is only as good as its sender's standing now: one sent by an
     // admin who has since left or been demoted does not let anyone in.
-    let role = Role::parse(&inv.role).unwrap_or(Role::Member);
+    let role = inv.role;
     let inviter_may = state
         .store
         .role_in(&inv.org_id, inv.invited_by)
@@ -244,7 +240,7 @@ pub async fn accept(
             user_id: me.id.to_string(),
             user_name: me.user_name.clone(),
             nick_name: me.nick_name.clone(),
-            role,
+            role: role.as_str().to_string(),
             joined_at: now,
         }),
         Accepted::AlreadyMember { .. } => {

@@ -96,7 +96,7 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<
             kind: m.kind,
             name: m.name,
             token_max_days: m.token_max_days,
-            role: m.role,
+            role: m.role.as_str().to_string(),
             created_at: m.created_at,
         })
         .collect())
@@ -185,7 +185,7 @@ pub async fn members(
             user_id: m.account_id.to_string(),
             user_name: m.user_name,
             nick_name: m.nick_name,
-            role: m.role,
+            role: m.role.as_str().to_string(),
             joined_at: m.joined_at,
         })
         .collect())
@@ -250,7 +250,7 @@ pub async fn set_role(
     }
     state
         .store
-        .set_organization_role(&org_id, account_id, role.as_str())
+        .set_organization_role(&org_id, account_id, role)
         .await?;
     ok(serde_json::json!({ "user_id": account_id.to_string(), "role": role.as_str() }))
 }

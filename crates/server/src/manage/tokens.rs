@@ -13,7 +13,7 @@ use buckle_core::policy::{self, Exceeds, Extent};
 use buckle_core::reach::Subject;
 use buckle_core::secret::{hash_secret, hint};
 use buckle_core::{Level, PermissionSet, Role, TokenKind};
-use buckle_store::{AccessToken, Account, TokenChanges, TokenKindDb};
+use buckle_store::{AccessToken, Account, TokenChanges};
 use serde::{Deserialize, Serialize};
 
 /// domain.md's refusal, word for word, for team/enterprise-level points asked by a non-admin.
@@ -42,7 +42,7 @@ impl TokenOut {
     fn of(t: &AccessToken, secret: Option<String>) -> TokenOut {
         TokenOut {
             id: t.id.to_string(),
-            kind: t.kind.as_str(),
+            kind: t.kind.stored().unwrap_or_default(),
             name: t.name.clone(),
             last_chars: t.hint.clone(),
             organization_id: t.org_id.clone(),
@@ -64,7 +64,7 @@ fn audited(actor: &Actor, kind: AuditKind, t: &AccessToken) -> AuditEvent {
         .in_org(t.org_id.as_deref())
         .target(t.id.to_string())
         .detail(serde_json::json!({
-            "token_kind": t.kind.as_str(),
+            "token_kind": t.kind.stored().unwrap_or_default(),
             "name": t.name,
             "permissions": PermissionSet::decode(&t.permissions).names(),
             "all_workspaces": t.all_workspaces,
@@ -260,7 +260,7 @@ pub async fn issue_personal(
     let secret = TokenKind::Personal.generate();
     let t = AccessToken {
         id: buckle_core::ids::new_id(),
-        kind: TokenKindDb::Personal,
+        kind: TokenKind::Personal,
         token_hash: hash_secret(&secret),
         hint: hint(&secret),
         name,
@@ -318,7 +318,7 @@ async fn own_personal(state: &AppState, actor: &Actor, raw: &str) -> Result<Acce
         .store
         .token_by_id(token_id)
         .await?
-        .filter(|t| t.kind == TokenKindDb::Personal && t.account_id == Some(actor.account.id))
+        .filter(|t| t.kind == TokenKind::Personal && t.account_id == Some(actor.account.id))
         .ok_or_else(|| ApiError::not_found("Token not found."))
 }
 
@@ -491,7 +491,7 @@ pub async fn create_service(
     let secret = TokenKind::Service.generate();
     let t = AccessToken {
         id: buckle_core::ids::new_id(),
-        kind: TokenKindDb::Service,
+        kind: TokenKind::Service,
         token_hash: hash_secret(&secret),
         hint: hint(&secret),
         name,
@@ -536,7 +536,7 @@ async fn admin_service(
         .store
         .token_by_id(token_id)
         .await?
-        .filter(|t| t.kind == TokenKindDb::Service)
+        .filter(|t| t.kind == TokenKind::Service)
         .ok_or_else(not_found)?;
     let org = t.org_id.clone().ok_or_else(not_found)?;
     let role = actor.role_in(state, &org).await.map_err(|_| not_found())?;

@@ -3,6 +3,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
+use buckle_core::WorkspaceRole;
 use buckle_store::Workspace;
 use serde::{Deserialize, Serialize};
 
@@ -46,7 +47,7 @@ pub async fn create(
         name: w.name,
         organization_id: w.org_id,
         owner_user_id: w.owner_account_id.to_string(),
-        role: "owner".into(),
+        role: WorkspaceRole::Owner.to_string(),
         created_at: w.created_at,
     })
 }
@@ -75,7 +76,7 @@ pub async fn list(
             name: w.name,
             organization_id: w.org_id,
             owner_user_id: w.owner_account_id.to_string(),
-            role: w.role,
+            role: w.role.to_string(),
             created_at: w.created_at,
         })
         .collect())
@@ -92,7 +93,7 @@ async fn visible(
     let not_found = || ApiError::not_found("Workspace not found.");
     let w = state.store.workspace(ws_id).await?.ok_or_else(not_found)?;
     if let Some(role) = state.store.workspace_role(ws_id, actor.account.id).await? {
-        return Ok((w, role));
+        return Ok((w, role.to_string()));
     }
     if let Some(org) = &w.org_id
         && actor.require_org_admin(state, org).await.is_ok()
@@ -169,11 +170,14 @@ pub async fn add_member(
             "A personal workspace has only its owner; share a team or enterprise workspace instead.",
         ));
     };
-    if !matches!(body.role.as_str(), "admin" | "member") {
-        return Err(ApiError::bad_request(
-            "role must be \"admin\" or \"member\".",
-        ));
-    }
+    let role = match WorkspaceRole::parse(&body.role) {
+        Ok(r @ (WorkspaceRole::Admin | WorkspaceRole::Member)) => r,
+        _ => {
+            return Err(ApiError::bad_request(
+                "role must be \"admin\" or \"member\".",
+            ));
+        }
+    };
     // Unknown names and non-members get one answer: adding to a workspace of a
     // team one made must not tell which user names exist.
     let not_in_org = || {
@@ -189,7 +193,7 @@ pub async fn add_member(
     }
     match state
         .store
-        .add_workspace_member(w.id, a.id, &body.role, state.clock.now())
+        .add_workspace_member(w.id, a.id, role, state.clock.now())
         .await
     {
         Err(buckle_store::StoreError::Conflict) => {

@@ -5,7 +5,9 @@ use crate::AppState;
 use crate::audit::AuditEvent;
 use crate::console::page::{both, esc};
 use buckle_core::audit::AuditKind;
-use buckle_core::{Level, PermissionSet, Role};
+use buckle_core::{
+    AccountId, GrantKind, GrantOwner, InstallStatus, Level, OrgId, PermissionSet, Role,
+};
 use buckle_store::{Account, Grant, OAuthApp};
 
 /// Why a consent cannot be given, for the page.
@@ -82,9 +84,16 @@ pub async fn grant(
     let mut g = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
-        kind: "obo".into(),
-        account_id: user.id,
-        org_id: edition.clone().unwrap_or_default(),
+        kind: GrantKind::Obo,
+        owner: GrantOwner::Account(AccountId(user.id)),
+        // The person is a member of it (checked above), so it exists and its id parses.
+        edition: match &edition {
+            Some(org) => Some(
+                OrgId::parse(org)
+                    .ok_or_else(|| refuse("Service internal error.", "服务内部错误。"))?,
+            ),
+            None => None,
+        },
         permissions: points.encode(),
         all_workspaces: pinned_workspace.is_none(),
         workspace_ids: pinned_workspace.map(|w| w.to_string()).unwrap_or_default(),
@@ -96,9 +105,9 @@ pub async fn grant(
         && app.org_id.as_deref() != Some(org.as_str())
     {
         let status = if role.is_some_and(Role::is_admin) {
-            "installed"
+            InstallStatus::Installed
         } else {
-            "requested"
+            InstallStatus::Requested
         };
         state
             .store
@@ -112,7 +121,7 @@ pub async fn grant(
         .target(app.client_id.clone())
         .detail(serde_json::json!({
             "name": app.name,
-            "kind": "obo",
+            "kind": GrantKind::Obo,
             "authorization_id": g.id.to_string(),
             "permissions": PermissionSet::decode(&g.permissions).names(),
             "all_workspaces": g.all_workspaces,
