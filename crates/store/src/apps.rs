@@ -97,6 +97,13 @@ impl Store {
     /// Creates an app unless its owner already has `limit` apps.
     /// Returns false when the limit is reached.
     pub async fn create_app(&self, a: &OAuthApp, limit: i64) -> Result<bool> {
+        crate::text::storable(&[
+            &a.client_id,
+            &a.name,
+            &a.description,
+            &a.permissions,
+            &a.redirect_uris,
+        ])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             // Lock the owner first (a no-op update: a row lock on PostgreSQL, the write
@@ -193,6 +200,7 @@ impl Store {
         redirect_uris: &str,
         now: i64,
     ) -> Result<bool> {
+        crate::text::storable(&[name, description, permissions, redirect_uris])?;
         let n = with_pool!(self, |p| {
             sqlx::query(
             "UPDATE oauth_apps SET name = $1, description = $2, permissions = $3, redirect_uris = $4, updated_at = $5 WHERE id = $6"

@@ -15,6 +15,7 @@ pub struct Bot {
 
 impl Store {
     pub async fn create_bot(&self, b: &Bot) -> Result<()> {
+        crate::text::storable(&[&b.name, &b.description])?;
         with_pool!(self, |p| {
             sqlx::query(
             "INSERT INTO bots (id, workspace_id, name, description, created_by, created_at, updated_at)

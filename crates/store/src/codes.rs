@@ -20,6 +20,11 @@ pub struct AuthCode {
 
 impl Store {
     pub async fn insert_code(&self, c: &AuthCode) -> Result<()> {
+        crate::text::storable(&[
+            &c.redirect_uri,
+            c.code_challenge.as_deref().unwrap_or_default(),
+            c.challenge_method.as_deref().unwrap_or_default(),
+        ])?;
         with_pool!(self, |p| {
             sqlx::query(
             "INSERT INTO oauth_codes (code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at)

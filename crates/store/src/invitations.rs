@@ -85,6 +85,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<i64> {
+        crate::text::storable(&[org_id, user_name])?;
         let r: (i64,) = with_pool!(self, |p| {
             sqlx::query_as(
             "INSERT INTO organization_invitations (id, org_id, user_name, role, invited_by, created_at, expires_at)

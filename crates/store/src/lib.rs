@@ -20,6 +20,7 @@ mod organization_members;
 mod organizations;
 mod refresh_tokens;
 mod sessions;
+mod text;
 mod throttle;
 mod tokens;
 mod typed;

@@ -51,6 +51,7 @@ impl TryFrom<MembershipRow> for Membership {
 impl Store {
     /// Creates an organization with its creator as super admin.
     pub async fn create_organization(&self, org: &Organization, creator: i64) -> Result<()> {
+        crate::text::storable(&[&org.id, &org.name])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(

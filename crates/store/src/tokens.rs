@@ -96,6 +96,7 @@ macro_rules! columns {
 
 impl Store {
     pub async fn insert_token(&self, t: &NewAccessToken) -> Result<()> {
+        crate::text::storable(&[&t.name, &t.permissions])?;
         let ids = encode_ids(&t.workspace_ids);
         let kind = stored_kind(t.kind)?;
         with_pool!(self, |p| {
@@ -177,6 +178,10 @@ impl Store {
     }
 
     pub async fn update_token(&self, id: i64, c: &TokenChanges) -> Result<bool> {
+        crate::text::storable(&[
+            c.name.as_deref().unwrap_or_default(),
+            c.permissions.as_deref().unwrap_or_default(),
+        ])?;
         let (set_ws, all, ids) = match &c.workspaces {
             Some((all, ids)) => (true, *all, encode_ids(ids)),
             None => (false, false, String::new()),

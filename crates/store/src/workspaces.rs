@@ -50,6 +50,7 @@ impl TryFrom<WorkspaceOfAccountRow> for WorkspaceOfAccount {
 
 impl Store {
     pub async fn create_workspace(&self, w: &Workspace) -> Result<()> {
+        crate::text::storable(&[&w.name])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
