@@ -7,4 +7,5 @@ mod corrupt;
 mod fixtures;
 mod kit;
 mod limits;
+mod migrations;
 mod single_use;
