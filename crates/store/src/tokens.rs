@@ -1,7 +1,7 @@
 //! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
 use crate::typed;
-use crate::{Result, Store, StoreError, decode_ids, encode_ids, with_pool};
+use crate::{Result, Store, StoreError, encode_ids, with_pool};
 use buckle_core::TokenKind;
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
@@ -69,7 +69,7 @@ impl TryFrom<Row> for AccessToken {
             created_by: r.created_by,
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
-            workspace_ids: decode_ids(&r.workspace_ids),
+            workspace_ids: typed::id_list("access_tokens", "workspace_ids", &r.workspace_ids)?,
             created_at: r.created_at,
             expires_at: r.expires_at,
             last_used_at: r.last_used_at,

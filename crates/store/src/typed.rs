@@ -59,3 +59,11 @@ pub(crate) fn all<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<
 pub(crate) fn role(table: &'static str, value: &str) -> Result<buckle_core::Role> {
     read(table, "role", value, buckle_core::Role::parse)
 }
+
+/// A space-separated id list column; an entry that is not an id is corrupt.
+pub(crate) fn id_list(table: &'static str, column: &'static str, value: &str) -> Result<Vec<i64>> {
+    value
+        .split_whitespace()
+        .map(|id| read(table, column, id, |id| id.parse().ok()))
+        .collect()
+}

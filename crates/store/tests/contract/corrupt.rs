@@ -91,6 +91,34 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
         "kind",
         "xat",
     );
+    // A workspace list with something that is not an id in it is not read narrower.
+    let listed = AccessToken {
+        id: buckle_core::ids::new_id(),
+        token_hash: fixtures::digest(),
+        all_workspaces: false,
+        workspace_ids: vec![7, 8],
+        ..pat.clone()
+    };
+    s.insert_token(&listed).await.unwrap();
+    assert_eq!(
+        s.token_by_id(listed.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .workspace_ids,
+        vec![7, 8]
+    );
+    let update = format!(
+        "UPDATE access_tokens SET workspace_ids = '7 x8' WHERE id = {}",
+        listed.id
+    );
+    db.raw(&[&update]).await;
+    corrupt(
+        s.token_by_id(listed.id).await,
+        "access_tokens",
+        "workspace_ids",
+        "x8",
+    );
 
     // An OAuth token of a kind that is not an OAuth token's.
     let update = format!(
