@@ -97,9 +97,10 @@ fn obo_grant(app_id: i64, account_id: i64, org: &str) -> buckle_store::Grant {
     buckle_store::Grant {
         id: buckle_core::ids::new_id(),
         app_id,
-        kind: "obo".to_string(),
-        account_id,
-        org_id: org.to_string(),
+        kind: buckle_core::GrantKind::Obo,
+        owner: buckle_core::GrantOwner::Account(buckle_core::AccountId(account_id)),
+        // "" (the personal edition) parses to None.
+        edition: buckle_core::OrgId::parse(org),
         permissions: "Account.readProfile".to_string(),
         all_workspaces: true,
         workspace_ids: String::new(),
@@ -112,11 +113,15 @@ fn oauth_token(grant: &buckle_store::Grant, secret_hash: &str) -> buckle_store::
     buckle_store::NewOAuthToken {
         id: buckle_core::ids::new_id(),
         token_hash: secret_hash.to_string(),
-        kind: if grant.kind == "obo" { "czu" } else { "czs" }.to_string(),
+        kind: if grant.kind == buckle_core::GrantKind::Obo {
+            buckle_core::TokenKind::UserOauth
+        } else {
+            buckle_core::TokenKind::AppOauth
+        },
         app_id: grant.app_id,
         grant_id: grant.id,
-        account_id: (grant.account_id != 0).then_some(grant.account_id),
-        org_id: (!grant.org_id.is_empty()).then(|| grant.org_id.clone()),
+        account_id: grant.account(),
+        org_id: grant.org().map(str::to_string),
         permissions: grant.permissions.clone(),
         all_workspaces: grant.all_workspaces,
         workspace_ids: grant.workspace_ids.clone(),
@@ -906,8 +911,8 @@ async fn appauth_in_the_personal_edition(s: Server) {
     let gid: i64 = m["authorization_id"].as_str().unwrap().parse().unwrap();
     let g = s.state.store.grant(gid).await.unwrap().unwrap();
     assert_eq!(
-        (g.kind.as_str(), g.account_id, g.org_id.as_str()),
-        ("appauth", alice.id, "")
+        (g.kind.as_str(), g.account(), g.org()),
+        ("appauth", Some(alice.id), None)
     );
     // Authorizing again replaces the scope of the same authorization.
     let again = a.post(&auths, json!({"all_workspaces": true})).await;
@@ -1038,8 +1043,8 @@ async fn appauth_for_an_organization(s: Server) {
     let gid: i64 = m["authorization_id"].as_str().unwrap().parse().unwrap();
     let g = s.state.store.grant(gid).await.unwrap().unwrap();
     assert_eq!(
-        (g.kind.as_str(), g.account_id, g.org_id.as_str()),
-        ("appauth", 0, team.as_str())
+        (g.kind.as_str(), g.account(), g.org()),
+        ("appauth", None, Some(team.as_str()))
     );
 
     // It shows as an installed AppAuth app.
@@ -1060,9 +1065,8 @@ async fn appauth_for_an_organization(s: Server) {
             .store
             .installation_status(g.app_id, &team)
             .await
-            .unwrap()
-            .as_deref(),
-        Some("installed")
+            .unwrap(),
+        Some(buckle_core::InstallStatus::Installed)
     );
 
     // Admins list and remove it; members may not.
@@ -1168,7 +1172,13 @@ async fn installations_list_install_uninstall(s: Server) {
     for id in [web_id, device_id] {
         s.state
             .store
-            .upsert_installation(id, &team, "requested", bob.id, now())
+            .upsert_installation(
+                id,
+                &team,
+                buckle_core::InstallStatus::Requested,
+                bob.id,
+                now(),
+            )
             .await
             .unwrap();
     }
@@ -1204,7 +1214,13 @@ async fn installations_list_install_uninstall(s: Server) {
     // A later request does not downgrade it.
     s.state
         .store
-        .upsert_installation(web_id, &team, "requested", bob.id, now())
+        .upsert_installation(
+            web_id,
+            &team,
+            buckle_core::InstallStatus::Requested,
+            bob.id,
+            now(),
+        )
         .await
         .unwrap();
     let l = a.get(&installs).await.ok().clone();

@@ -237,7 +237,7 @@ async fn service_access_tokens_are_stored_only_as_hashes(s: Server) {
     let sat = r.ok()["token"].as_str().unwrap().to_string();
     let sat_id: i64 = r.ok()["id"].as_str().unwrap().parse().unwrap();
     let stored = s.state.store.token_by_id(sat_id).await.unwrap().unwrap();
-    assert!(matches!(stored.kind, buckle_store::TokenKindDb::Service));
+    assert_eq!(stored.kind, buckle_core::TokenKind::Service);
     let hash = buckle_core::secret::hash_secret(&sat);
     assert_eq!(hash.len(), 64, "a SHA-256 hex digest");
     assert_eq!(stored.token_hash, hash);

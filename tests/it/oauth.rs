@@ -567,7 +567,7 @@ async fn device_flow(s: Server) {
             user_code: "BBBB-CCCC".into(),
             app_id: app_row.id,
             workspace_id: None,
-            status: "pending".into(),
+            status: buckle_core::DeviceStatus::Pending,
             grant_id: None,
             account_id: None,
             poll_interval: 1,

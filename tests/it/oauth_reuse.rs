@@ -330,7 +330,7 @@ async fn a_redemption_that_cannot_store_its_tokens_uses_nothing_up(s: Server) {
         access: buckle_store::NewOAuthToken {
             id: buckle_core::ids::new_id(),
             token_hash: buckle_core::secret::hash_secret("czu_never-issued"),
-            kind: "czu".into(),
+            kind: buckle_core::TokenKind::UserOauth,
             app_id: row.app_id,
             grant_id: gone,
             account_id: Some(alice.id),

@@ -27,6 +27,7 @@ pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Works
 pub use secret::TokenKind;
 pub use vocabulary::{
     AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, InstallStatus, UnknownWord,
+    WorkspaceRole,
 };
 
 /// Milliseconds since the Unix epoch, where seconds are too coarse (device polling).

@@ -7,8 +7,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use buckle_core::reach::{Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
-use buckle_core::{PermissionSet, TokenKind};
-use buckle_store::TokenKindDb;
+use buckle_core::{InstallStatus, PermissionSet, TokenKind};
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
 /// hot path read-only for busy tokens.
@@ -96,11 +95,7 @@ impl Credential {
         };
         // The index lookup already matched; this re-check costs nothing and keeps the
         // comparison constant-time should the lookup ever become a scan.
-        let kind_ok = matches!(
-            (kind, row.kind),
-            (TokenKind::Personal, TokenKindDb::Personal)
-                | (TokenKind::Service, TokenKindDb::Service)
-        );
+        let kind_ok = kind == row.kind && matches!(kind, TokenKind::Personal | TokenKind::Service);
         if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
             return Err(reject(
                 "unknown",
@@ -120,9 +115,11 @@ impl Credential {
             });
         }
         let reach = Reach {
-            subject: match row.kind {
-                TokenKindDb::Personal => Subject::Person,
-                TokenKindDb::Service => Subject::Service,
+            // kind_ok: the row is a PAT or a SAT.
+            subject: if row.kind == TokenKind::Service {
+                Subject::Service
+            } else {
+                Subject::Person
             },
             points: PermissionSet::decode(&row.permissions),
             workspaces: if row.all_workspaces {
@@ -160,10 +157,8 @@ impl Credential {
             ));
         };
         let row = found.record;
-        let kind_ok = matches!(
-            (kind, row.kind.as_str()),
-            (TokenKind::UserOauth, "czu") | (TokenKind::AppOauth, "czs")
-        );
+        let kind_ok =
+            kind == row.kind && matches!(kind, TokenKind::UserOauth | TokenKind::AppOauth);
         if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
             return Err(reject(
                 "unknown",
@@ -185,10 +180,10 @@ impl Credential {
         // The token can do what its app asks for now, and no more.
         let points = PermissionSet::decode(&row.permissions)
             .intersection(&PermissionSet::decode(&found.app_permissions));
-        let not_installed = row.kind == "czu"
+        let not_installed = row.kind == TokenKind::UserOauth
             && row.org_id.as_deref().is_some_and(|org| {
                 found.app_org_id.as_deref() != Some(org)
-                    && found.installation.as_deref() != Some("installed")
+                    && found.installation != Some(InstallStatus::Installed)
             });
         let reach = Reach {
             subject: if row.account_id.is_some() {

@@ -1,3 +1,5 @@
+//! Accounts: people who sign in. Creating one also creates its personal workspace.
+
 use crate::{Result, Store, with_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,6 +33,7 @@ macro_rules! columns {
 impl Store {
     /// Creates an account and the personal workspace every account starts with.
     pub async fn create_account(&self, a: &NewAccount, personal_workspace_id: i64) -> Result<()> {
+        crate::text::storable(&[&a.user_name, &a.nick_name, &a.avatar_url])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -117,6 +120,7 @@ impl Store {
     }
 
     pub async fn update_profile(&self, id: i64, nick_name: &str, avatar_url: &str) -> Result<bool> {
+        crate::text::storable(&[nick_name, avatar_url])?;
         let r = with_pool!(self, |p| sqlx::query(
             "UPDATE accounts SET nick_name = $1, avatar_url = $2 WHERE id = $3"
         )

@@ -1,24 +1,58 @@
-use crate::{Result, Store, with_pool};
+//! Invitations to join an organization, used up when accepted.
+
+use crate::typed;
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::Role;
 
 /// A pending invitation to join an organization, with the organization's name.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Invitation {
     pub id: i64,
     pub org_id: String,
     pub org_kind: String,
     pub org_name: String,
     pub user_name: String,
-    pub role: String,
+    pub role: Role,
     pub invited_by: i64,
     pub created_at: i64,
     pub expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: i64,
+    org_id: String,
+    org_kind: String,
+    org_name: String,
+    user_name: String,
+    role: String,
+    invited_by: i64,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = StoreError;
+    fn try_from(r: InvitationRow) -> Result<Invitation> {
+        Ok(Invitation {
+            role: typed::role("organization_invitations", &r.role)?,
+            id: r.id,
+            org_id: r.org_id,
+            org_kind: r.org_kind,
+            org_name: r.org_name,
+            user_name: r.user_name,
+            invited_by: r.invited_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        })
+    }
 }
 
 /// What accepting an invitation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Accepted {
     /// The invitee joined `org_id` with `role`.
-    Joined { org_id: String, role: String },
+    Joined { org_id: String, role: Role },
     /// The invitee was already a member; the invitation is used up all the same.
     AlreadyMember { org_id: String },
     /// No such pending invitation for this user name.
@@ -46,11 +80,12 @@ impl Store {
         id: i64,
         org_id: &str,
         user_name: &str,
-        role: &str,
+        role: Role,
         invited_by: i64,
         now: i64,
         expires_at: i64,
     ) -> Result<i64> {
+        crate::text::storable(&[org_id, user_name])?;
         let r: (i64,) = with_pool!(self, |p| {
             sqlx::query_as(
             "INSERT INTO organization_invitations (id, org_id, user_name, role, invited_by, created_at, expires_at)
@@ -63,7 +98,7 @@ impl Store {
         .bind(id)
         .bind(org_id)
         .bind(user_name)
-        .bind(role)
+        .bind(role.as_str())
         .bind(invited_by)
         .bind(now)
         .bind(expires_at)
@@ -81,7 +116,7 @@ impl Store {
     ) -> Result<Vec<Invitation>> {
         let q =
             select_invitations!("i.org_id = $1 AND i.expires_at > $2 ORDER BY i.created_at, i.id");
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Invitation>(q)
+        typed::all(with_pool!(self, |p| sqlx::query_as::<_, InvitationRow>(q)
             .bind(org_id)
             .bind(now)
             .fetch_all(p)
@@ -93,7 +128,7 @@ impl Store {
         let q = select_invitations!(
             "i.user_name = $1 AND i.expires_at > $2 ORDER BY i.created_at, i.id"
         );
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Invitation>(q)
+        typed::all(with_pool!(self, |p| sqlx::query_as::<_, InvitationRow>(q)
             .bind(user_name)
             .bind(now)
             .fetch_all(p)
@@ -108,7 +143,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<Invitation>> {
         let q = select_invitations!("i.id = $1 AND i.user_name = $2 AND i.expires_at > $3");
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Invitation>(q)
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, InvitationRow>(q)
             .bind(id)
             .bind(user_name)
             .bind(now)
@@ -159,22 +194,24 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((org_id, role)) = claimed else {
-                return Ok::<Accepted, sqlx::Error>(Accepted::Gone);
+                return Ok::<Accepted, StoreError>(Accepted::Gone);
             };
+            // A corrupt role fails here, before the commit: the invitation stays.
+            let role = typed::role("organization_invitations", &role)?;
             let joined = sqlx::query(
                 "INSERT INTO organization_members (org_id, account_id, role, joined_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, account_id) DO NOTHING",
             )
             .bind(&org_id)
             .bind(account_id)
-            .bind(&role)
+            .bind(role.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected()
                 == 1;
             tx.commit().await?;
-            Ok::<Accepted, sqlx::Error>(if joined {
+            Ok::<Accepted, StoreError>(if joined {
                 Accepted::Joined { org_id, role }
             } else {
                 Accepted::AlreadyMember { org_id }

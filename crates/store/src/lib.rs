@@ -2,28 +2,50 @@
 //! both engines read) run on SQLite or PostgreSQL; each dialect has its own migrations.
 
 mod accounts;
+mod app_keys;
+mod apps;
 mod audit;
 mod bots;
+mod codes;
+mod device_codes;
+mod families;
+mod grants;
+mod installations;
 mod invitations;
-mod oauth;
+mod jtis;
+mod known_devices;
+mod oauth_purge;
+mod oauth_tokens;
+mod organization_members;
 mod organizations;
+mod refresh_tokens;
 mod sessions;
+mod text;
 mod throttle;
 mod tokens;
+mod typed;
+mod workspace_members;
 mod workspaces;
 
 pub use accounts::{Account, NewAccount};
+pub use app_keys::AppKey;
+pub use apps::OAuthApp;
 pub use audit::{AuditQuery, AuditRecord};
 pub use bots::Bot;
+pub use codes::AuthCode;
+pub use device_codes::DeviceCode;
+pub use families::{NewUserTokens, Redeemed};
+pub use grants::{Grant, GrantWithApp};
+pub use installations::Installation;
 pub use invitations::{Accepted, Invitation};
-pub use oauth::{
-    AppKey, AuthCode, DeviceCode, Grant, GrantWithApp, Installation, NewOAuthToken, NewUserTokens,
-    OAuthApp, OAuthToken, Redeemed, RefreshToken,
-};
-pub use organizations::{Membership, OrgMember, Organization};
+pub use oauth_tokens::{NewOAuthToken, OAuthToken};
+pub use organization_members::OrgMember;
+pub use organizations::{Membership, Organization};
+pub use refresh_tokens::RefreshToken;
 pub use throttle::{OVERFLOW_KEY, StoredCounters, ThrottleScope};
-pub use tokens::{AccessToken, NewAccessToken, TokenChanges, TokenKindDb};
-pub use workspaces::{Workspace, WorkspaceMember, WorkspaceOfAccount};
+pub use tokens::{AccessToken, NewAccessToken, TokenChanges};
+pub use workspace_members::WorkspaceMember;
+pub use workspaces::{Workspace, WorkspaceOfAccount};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -39,6 +61,14 @@ pub enum StoreError {
     /// Input the database cannot store (PostgreSQL refuses NUL in text).
     #[error("input the database cannot store")]
     InvalidInput,
+    /// A stored value that names nothing the code knows (a corrupt or newer
+    /// database): `value` in `table.column`.
+    #[error("corrupt stored value {value:?} in {table}.{column}")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
     #[error("database error: {0}")]
     Db(#[source] sqlx::Error),
     #[error("migration failed: {0}")]

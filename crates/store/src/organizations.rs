@@ -1,4 +1,7 @@
-use crate::{Result, Store, with_pool};
+//! Organizations (teams and enterprises) and the editions their members see.
+
+use crate::typed;
+use crate::{Result, Store, StoreError, with_pool};
 use buckle_core::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,29 +14,44 @@ pub struct Organization {
 }
 
 /// An organization as one of its members sees it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Membership {
     pub id: String,
     pub kind: String,
     pub name: String,
     pub token_max_days: Option<i64>,
     pub created_at: i64,
-    pub role: String,
+    pub role: Role,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrgMember {
-    pub account_id: i64,
-    pub user_name: String,
-    pub nick_name: String,
-    pub avatar_url: String,
-    pub role: String,
-    pub joined_at: i64,
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    id: String,
+    kind: String,
+    name: String,
+    token_max_days: Option<i64>,
+    created_at: i64,
+    role: String,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StoreError;
+    fn try_from(r: MembershipRow) -> Result<Membership> {
+        Ok(Membership {
+            role: typed::role("organization_members", &r.role)?,
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            token_max_days: r.token_max_days,
+            created_at: r.created_at,
+        })
+    }
 }
 
 impl Store {
     /// Creates an organization with its creator as super admin.
     pub async fn create_organization(&self, org: &Organization, creator: i64) -> Result<()> {
+        crate::text::storable(&[&org.id, &org.name])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -69,7 +87,7 @@ impl Store {
     }
 
     pub async fn organizations_of(&self, account_id: i64) -> Result<Vec<Membership>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Membership>(
+        typed::all(with_pool!(self, |p| sqlx::query_as::<_, MembershipRow>(
             "SELECT o.id, o.kind, o.name, o.token_max_days, o.created_at, m.role
              FROM organization_members m JOIN organizations o ON o.id = m.org_id
              WHERE m.account_id = $1 ORDER BY o.created_at, o.id"
@@ -77,103 +95,6 @@ impl Store {
         .bind(account_id)
         .fetch_all(p)
         .await)?)
-    }
-
-    /// The account's role in the organization, or `None` when it is not a member.
-    pub async fn role_in(&self, org_id: &str, account_id: i64) -> Result<Option<Role>> {
-        let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT role FROM organization_members WHERE org_id = $1 AND account_id = $2"
-        )
-        .bind(org_id)
-        .bind(account_id)
-        .fetch_optional(p)
-        .await)?;
-        // The column's CHECK constraint admits only the three roles.
-        Ok(r.and_then(|r| Role::parse(&r.0)))
-    }
-
-    pub async fn organization_members(&self, org_id: &str) -> Result<Vec<OrgMember>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, OrgMember>(
-            "SELECT a.id AS account_id, a.user_name, a.nick_name, a.avatar_url, m.role, m.joined_at
-             FROM organization_members m JOIN accounts a ON a.id = m.account_id
-             WHERE m.org_id = $1 ORDER BY m.joined_at, a.id"
-        )
-        .bind(org_id)
-        .fetch_all(p)
-        .await)?)
-    }
-
-    pub async fn set_organization_role(
-        &self,
-        org_id: &str,
-        account_id: i64,
-        role: &str,
-    ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
-            "UPDATE organization_members SET role = $1 WHERE org_id = $2 AND account_id = $3"
-        )
-        .bind(role)
-        .bind(org_id)
-        .bind(account_id)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
-
-    /// Removes a member from the organization and its workspaces, and deletes the
-    /// personal access tokens and OBO authorizations (with their tokens) they had
-    /// there: people's tokens do not outlive their membership.
-    pub async fn remove_organization_member(&self, org_id: &str, account_id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let n = sqlx::query(
-                "DELETE FROM organization_members WHERE org_id = $1 AND account_id = $2",
-            )
-            .bind(org_id)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            sqlx::query(
-                "DELETE FROM workspace_members WHERE account_id = $1
-                 AND workspace_id IN (SELECT id FROM workspaces WHERE org_id = $2)",
-            )
-            .bind(account_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-            // Their consents to OBO apps in the organization go too, with every token.
-            sqlx::query(
-                "DELETE FROM oauth_grants WHERE kind = 'obo' AND account_id = $1 AND org_id = $2",
-            )
-            .bind(account_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "DELETE FROM access_tokens WHERE kind = 'pat' AND account_id = $1 AND org_id = $2",
-            )
-            .bind(account_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<u64, sqlx::Error>(n)
-        })?;
-        Ok(n == 1)
-    }
-
-    pub async fn count_super_admins(&self, org_id: &str) -> Result<i64> {
-        let n: (i64,) = with_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT COUNT(*) FROM organization_members WHERE org_id = $1 AND role = 'super_admin'"
-        )
-        .bind(org_id)
-        .fetch_one(p)
-        .await
-        })?;
-        Ok(n.0)
     }
 
     pub async fn set_token_policy(

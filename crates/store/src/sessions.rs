@@ -1,3 +1,5 @@
+//! Console sessions, stored as hashes of their cookie.
+
 use crate::{Account, Result, Store, with_pool};
 
 impl Store {

@@ -1,5 +1,5 @@
-//! Throttling counters and known devices, in the database so that every Buckle
-//! process on it counts the same failures.
+//! Throttling counters, in the database so that every Buckle process on it counts
+//! the same failures.
 
 use crate::{Result, Store, with_pool};
 use buckle_core::throttle::Counter;
@@ -147,64 +147,6 @@ impl Store {
             "DELETE FROM throttle_counters WHERE last_failure_at <= $1"
         )
         .bind(forgotten_up_to)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?)
-    }
-
-    /// Remembers a device (by its cookie's digest) that signed in to `account_id`,
-    /// keeping only the account's `keep` most recent devices.
-    pub async fn add_known_device(
-        &self,
-        token_hash: &str,
-        account_id: i64,
-        now: i64,
-        expires_at: i64,
-        keep: i64,
-    ) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
-            "INSERT INTO known_devices (token_hash, account_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4)"
-        )
-        .bind(token_hash)
-        .bind(account_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        // The newest first; the one just added wins ties within its second.
-        with_pool!(self, |p| sqlx::query(
-            "DELETE FROM known_devices WHERE account_id = $1 AND token_hash NOT IN (
-                 SELECT token_hash FROM known_devices WHERE account_id = $1
-                 ORDER BY created_at DESC, CASE WHEN token_hash = $2 THEN 0 ELSE 1 END
-                 LIMIT $3)"
-        )
-        .bind(account_id)
-        .bind(token_hash)
-        .bind(keep)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        Ok(())
-    }
-
-    /// The account an unexpired known-device cookie belongs to.
-    pub async fn known_device_account(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
-        Ok(with_pool!(self, |p| sqlx::query_scalar(
-            "SELECT account_id FROM known_devices WHERE token_hash = $1 AND expires_at > $2"
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(p)
-        .await)?)
-    }
-
-    pub async fn purge_expired_known_devices(&self, now: i64) -> Result<u64> {
-        Ok(with_pool!(self, |p| sqlx::query(
-            "DELETE FROM known_devices WHERE expires_at <= $1"
-        )
-        .bind(now)
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?)

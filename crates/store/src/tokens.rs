@@ -1,25 +1,14 @@
-use crate::{Result, Store, decode_ids, encode_ids, with_pool};
+//! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKindDb {
-    Personal,
-    Service,
-}
+use crate::typed;
+use crate::{Result, Store, StoreError, encode_ids, with_pool};
+use buckle_core::TokenKind;
 
-impl TokenKindDb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKindDb::Personal => "pat",
-            TokenKindDb::Service => "sat",
-        }
-    }
-
-    fn parse(s: &str) -> TokenKindDb {
-        if s == "sat" {
-            TokenKindDb::Service
-        } else {
-            TokenKindDb::Personal
-        }
+/// How an access token's kind is stored; only `pat` and `sat` are access tokens.
+fn stored_kind(kind: TokenKind) -> Result<&'static str> {
+    match kind {
+        TokenKind::Personal | TokenKind::Service => kind.stored().ok_or(StoreError::InvalidInput),
+        _ => Err(StoreError::InvalidInput),
     }
 }
 
@@ -27,7 +16,8 @@ impl TokenKindDb {
 #[derive(Debug, Clone)]
 pub struct AccessToken {
     pub id: i64,
-    pub kind: TokenKindDb,
+    /// `Personal` (`pat`) or `Service` (`sat`); any other kind is refused.
+    pub kind: TokenKind,
     pub token_hash: String,
     pub hint: String,
     pub name: String,
@@ -60,11 +50,17 @@ struct Row {
     last_used_at: Option<i64>,
 }
 
-impl From<Row> for AccessToken {
-    fn from(r: Row) -> AccessToken {
-        AccessToken {
+impl TryFrom<Row> for AccessToken {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<AccessToken> {
+        let kind = typed::read("access_tokens", "kind", &r.kind, |s| {
+            TokenKind::from_stored(s)
+                .ok()
+                .filter(|k| matches!(k, TokenKind::Personal | TokenKind::Service))
+        })?;
+        Ok(AccessToken {
             id: r.id,
-            kind: TokenKindDb::parse(&r.kind),
+            kind,
             token_hash: r.token_hash,
             hint: r.hint,
             name: r.name,
@@ -73,11 +69,11 @@ impl From<Row> for AccessToken {
             created_by: r.created_by,
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
-            workspace_ids: decode_ids(&r.workspace_ids),
+            workspace_ids: typed::id_list("access_tokens", "workspace_ids", &r.workspace_ids)?,
             created_at: r.created_at,
             expires_at: r.expires_at,
             last_used_at: r.last_used_at,
-        }
+        })
     }
 }
 
@@ -100,14 +96,16 @@ macro_rules! columns {
 
 impl Store {
     pub async fn insert_token(&self, t: &NewAccessToken) -> Result<()> {
+        crate::text::storable(&[&t.name, &t.permissions])?;
         let ids = encode_ids(&t.workspace_ids);
+        let kind = stored_kind(t.kind)?;
         with_pool!(self, |p| {
             sqlx::query(
             "INSERT INTO access_tokens (id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL)"
         )
         .bind(t.id)
-        .bind(t.kind.as_str())
+        .bind(kind)
         .bind(&t.token_hash)
         .bind(&t.hint)
         .bind(&t.name)
@@ -137,7 +135,7 @@ impl Store {
         .fetch_optional(p)
         .await
         })?;
-        Ok(row.map(Into::into))
+        typed::one(row)
     }
 
     pub async fn token_by_id(&self, id: i64) -> Result<Option<AccessToken>> {
@@ -146,7 +144,7 @@ impl Store {
             .bind(id)
             .fetch_optional(p)
             .await)?;
-        Ok(row.map(Into::into))
+        typed::one(row)
     }
 
     /// A person's personal access tokens in one edition (`None`: personal edition).
@@ -163,7 +161,7 @@ impl Store {
             .bind(org_id)
             .fetch_all(p)
             .await)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        typed::all(rows)
     }
 
     pub async fn service_tokens_of(&self, org_id: &str) -> Result<Vec<AccessToken>> {
@@ -176,10 +174,14 @@ impl Store {
             .bind(org_id)
             .fetch_all(p)
             .await)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        typed::all(rows)
     }
 
     pub async fn update_token(&self, id: i64, c: &TokenChanges) -> Result<bool> {
+        crate::text::storable(&[
+            c.name.as_deref().unwrap_or_default(),
+            c.permissions.as_deref().unwrap_or_default(),
+        ])?;
         let (set_ws, all, ids) = match &c.workspaces {
             Some((all, ids)) => (true, *all, encode_ids(ids)),
             None => (false, false, String::new()),

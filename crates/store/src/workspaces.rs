@@ -1,4 +1,8 @@
-use crate::{Result, Store, with_pool};
+//! Workspaces: a person's personal one and an organization's.
+
+use crate::typed::{self, word};
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::WorkspaceRole;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Workspace {
@@ -10,27 +14,43 @@ pub struct Workspace {
 }
 
 /// A workspace with the viewing account's role in it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct WorkspaceOfAccount {
     pub id: i64,
     pub name: String,
     pub org_id: Option<String>,
     pub owner_account_id: i64,
     pub created_at: i64,
-    pub role: String,
+    pub role: WorkspaceRole,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WorkspaceMember {
-    pub account_id: i64,
-    pub user_name: String,
-    pub nick_name: String,
-    pub avatar_url: String,
-    pub role: String,
+#[derive(sqlx::FromRow)]
+struct WorkspaceOfAccountRow {
+    id: i64,
+    name: String,
+    org_id: Option<String>,
+    owner_account_id: i64,
+    created_at: i64,
+    role: String,
+}
+
+impl TryFrom<WorkspaceOfAccountRow> for WorkspaceOfAccount {
+    type Error = StoreError;
+    fn try_from(r: WorkspaceOfAccountRow) -> Result<WorkspaceOfAccount> {
+        Ok(WorkspaceOfAccount {
+            role: word("workspace_members", "role", &r.role, WorkspaceRole::parse)?,
+            id: r.id,
+            name: r.name,
+            org_id: r.org_id,
+            owner_account_id: r.owner_account_id,
+            created_at: r.created_at,
+        })
+    }
 }
 
 impl Store {
     pub async fn create_workspace(&self, w: &Workspace) -> Result<()> {
+        crate::text::storable(&[&w.name])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -111,8 +131,8 @@ impl Store {
         account_id: i64,
         org_id: Option<&str>,
     ) -> Result<Vec<WorkspaceOfAccount>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, WorkspaceOfAccount>(
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, WorkspaceOfAccountRow>(
                 "SELECT w.id, w.name, w.org_id, w.owner_account_id, w.created_at, m.role
              FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
              WHERE m.account_id = $1 AND ((w.org_id IS NULL AND $2 IS NULL) OR w.org_id = $2)
@@ -135,63 +155,5 @@ impl Store {
         .fetch_all(p)
         .await
         })?)
-    }
-
-    pub async fn workspace_members(&self, id: i64) -> Result<Vec<WorkspaceMember>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceMember>(
-            "SELECT a.id AS account_id, a.user_name, a.nick_name, a.avatar_url, m.role
-             FROM workspace_members m JOIN accounts a ON a.id = m.account_id
-             WHERE m.workspace_id = $1 ORDER BY m.joined_at, a.id"
-        )
-        .bind(id)
-        .fetch_all(p)
-        .await)?)
-    }
-
-    pub async fn workspace_role(&self, id: i64, account_id: i64) -> Result<Option<String>> {
-        let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT role FROM workspace_members WHERE workspace_id = $1 AND account_id = $2"
-        )
-        .bind(id)
-        .bind(account_id)
-        .fetch_optional(p)
-        .await)?;
-        Ok(r.map(|r| r.0))
-    }
-
-    pub async fn add_workspace_member(
-        &self,
-        id: i64,
-        account_id: i64,
-        role: &str,
-        now: i64,
-    ) -> Result<()> {
-        with_pool!(self, |p| {
-            sqlx::query(
-            "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
-        )
-        .bind(id)
-        .bind(account_id)
-        .bind(role)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|_| ())
-        })?;
-        Ok(())
-    }
-
-    pub async fn remove_workspace_member(&self, id: i64, account_id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| {
-            sqlx::query(
-            "DELETE FROM workspace_members WHERE workspace_id = $1 AND account_id = $2 AND role <> 'owner'"
-        )
-        .bind(id)
-        .bind(account_id)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
     }
 }

@@ -9,12 +9,14 @@ mod device_status;
 mod grant;
 mod install_status;
 mod token_kind_word;
+mod workspace_role;
 
 pub use app_type::AppType;
 pub use client_type::ClientType;
 pub use device_status::{DeviceStatus, NotPending};
 pub use grant::{GrantKind, GrantOwner};
 pub use install_status::InstallStatus;
+pub use workspace_role::WorkspaceRole;
 
 /// A spelling that names none of a word's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +124,11 @@ mod tests {
             InstallStatus::parse,
         );
         round_trips(DeviceStatus::ALL, DeviceStatus::as_str, DeviceStatus::parse);
+        round_trips(
+            WorkspaceRole::ALL,
+            WorkspaceRole::as_str,
+            WorkspaceRole::parse,
+        );
         for bad in ["", "Web", "web ", "unknown", "pat\0"] {
             assert!(ClientType::parse(bad).is_err());
             assert!(Role::parse(bad).is_none());

@@ -108,8 +108,8 @@ async fn view(
         app_id: app.client_id.clone(),
         name: app.name.clone(),
         description: app.description.clone(),
-        app_type: app.app_type.clone(),
-        client_type: app.client_type.clone(),
+        app_type: app.app_type.to_string(),
+        client_type: app.client_type.to_string(),
         organization_id: app.org_id.clone(),
         owner_user_id: app.owner_account_id.map(|a| a.to_string()),
         permissions: PermissionSet::decode(&app.permissions).names().to_vec(),
@@ -492,10 +492,10 @@ pub async fn authorized_apps(
     ok(all
         .into_iter()
         .map(|g| AuthorizedAppOut {
-            organization_id: (!g.org_id.is_empty()).then_some(g.org_id),
+            organization_id: g.org().map(str::to_string),
             app_id: g.client_id,
             name: g.app_name,
-            client_type: g.client_type,
+            client_type: g.client_type.to_string(),
             permissions: PermissionSet::decode(&g.permissions).names().to_vec(),
             authorized_at: g.created_at,
         })

@@ -30,8 +30,8 @@ impl From<Installation> for InstallationOut {
         InstallationOut {
             app_id: i.client_id,
             name: i.app_name,
-            client_type: i.client_type,
-            status: i.status,
+            client_type: i.client_type.to_string(),
+            status: i.status.to_string(),
             requested_by: i.requested_by.to_string(),
             updated_at: i.updated_at,
         }

@@ -41,7 +41,7 @@ fn out((i, inviter): (Invitation, Option<Account>)) -> InvitationOut {
         organization_name: i.org_name,
         organization_kind: i.org_kind,
         user_name: i.user_name,
-        role: i.role,
+        role: i.role.as_str().to_string(),
         status: "pending",
         invited_by: InviterOut {
             user_id: i.invited_by.to_string(),

@@ -73,7 +73,7 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<
             kind: m.kind,
             name: m.name,
             token_max_days: m.token_max_days,
-            role: m.role,
+            role: m.role.as_str().to_string(),
             created_at: m.created_at,
         })
         .collect())
@@ -141,7 +141,7 @@ pub async fn members(
             user_id: m.account_id.to_string(),
             user_name: m.user_name,
             nick_name: m.nick_name,
-            role: m.role,
+            role: m.role.as_str().to_string(),
             joined_at: m.joined_at,
         })
         .collect())

@@ -36,7 +36,7 @@ impl TokenOut {
     fn of(t: &AccessToken, secret: Option<String>) -> TokenOut {
         TokenOut {
             id: t.id.to_string(),
-            kind: t.kind.as_str(),
+            kind: t.kind.stored().unwrap_or_default(),
             name: t.name.clone(),
             last_chars: t.hint.clone(),
             organization_id: t.org_id.clone(),

@@ -38,7 +38,7 @@ pub async fn create(
         name: w.name,
         organization_id: w.org_id,
         owner_user_id: w.owner_account_id.to_string(),
-        role: "owner".into(),
+        role: buckle_core::WorkspaceRole::Owner.to_string(),
         created_at: w.created_at,
     })
 }
@@ -64,7 +64,7 @@ pub async fn list(
             name: w.name,
             organization_id: w.org_id,
             owner_user_id: w.owner_account_id.to_string(),
-            role: w.role,
+            role: w.role.to_string(),
             created_at: w.created_at,
         })
         .collect())

@@ -155,7 +155,7 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Stop> {
         (None, _) => None,
     };
     // Public clients must bind their code to a verifier.
-    if challenge.is_none() && ClientType::of(&app) == Some(ClientType::Pkce) {
+    if challenge.is_none() && app.client_type == ClientType::Pkce {
         return Err(Stop::Redirect(redirect_error(
             uri,
             "invalid_request",

@@ -5,29 +5,11 @@ use crate::AppState;
 use crate::error::OAuthError;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use buckle_core::AppType;
+/// The flows' modules name the client types through here; there is one, core's.
+pub use buckle_core::ClientType;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::OAuthApp;
-
-/// The OAuth client types of the Coze developer platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientType {
-    Web,
-    Pkce,
-    Device,
-    Service,
-}
-
-impl ClientType {
-    pub fn of(app: &OAuthApp) -> Option<ClientType> {
-        match app.client_type.as_str() {
-            "web" => Some(ClientType::Web),
-            "pkce" => Some(ClientType::Pkce),
-            "device" => Some(ClientType::Device),
-            "service" => Some(ClientType::Service),
-            _ => None,
-        }
-    }
-}
 
 /// The `Authorization: Bearer` value, with the SDKs' three ways of sending nothing
 /// (no header, `Bearer`, `Bearer `) all read as `None`.
@@ -65,8 +47,7 @@ pub async fn app_for_flow(
 /// Channel apps and apps of another client type get `invalid app type`; disabled
 /// apps are deactivated.
 pub fn check_flow(app: &OAuthApp, allowed: &[ClientType]) -> Result<(), OAuthError> {
-    let fits =
-        app.app_type == "normal" && ClientType::of(app).is_some_and(|t| allowed.contains(&t));
+    let fits = app.app_type == AppType::Normal && allowed.contains(&app.client_type);
     if !fits {
         return Err(invalid_app_type());
     }
@@ -79,8 +60,8 @@ pub fn check_flow(app: &OAuthApp, allowed: &[ClientType]) -> Result<(), OAuthErr
 /// Web apps prove themselves with their secret; public clients (PKCE, device) send none.
 pub fn authenticate(app: &OAuthApp, headers: &HeaderMap) -> Result<(), OAuthError> {
     let sent = bearer_value(headers);
-    match ClientType::of(app) {
-        Some(ClientType::Web) => {
+    match app.client_type {
+        ClientType::Web => {
             let secret = sent.ok_or_else(|| invalid_client("the client secret is missing"))?;
             if app.secret_hash.is_empty()
                 || !constant_time_eq(&hash_secret(secret), &app.secret_hash)

@@ -17,6 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use buckle_core::DeviceStatus;
 use buckle_core::TokenKind;
 use buckle_core::device::{Poll, Status, new_user_code, normalize_user_code, poll};
 use buckle_core::secret::{constant_time_eq, hash_secret};
@@ -56,7 +57,7 @@ async fn issue_code(
             user_code: user_code.clone(),
             app_id: app.id,
             workspace_id,
-            status: "pending".into(),
+            status: DeviceStatus::Pending,
             grant_id: None,
             account_id: None,
             poll_interval: state.config.device_poll_interval,
@@ -124,10 +125,10 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         return Err(invalid_grant("the device code was already used"));
     }
     let now = state.clock.now();
-    let status = match row.status.as_str() {
-        "approved" => Status::Approved,
-        "denied" => Status::Denied,
-        _ => Status::Pending,
+    let status = match row.status {
+        DeviceStatus::Approved => Status::Approved,
+        DeviceStatus::Denied => Status::Denied,
+        DeviceStatus::Pending => Status::Pending,
     };
     let now_ms = state.clock.now_ms();
     let answer = poll(
@@ -200,7 +201,7 @@ fn code_form(error: Option<&str>) -> String {
 async fn pending(state: &AppState, typed: &str) -> Option<DeviceCode> {
     let code = normalize_user_code(typed)?;
     let row = state.store.device_code_by_user_code(&code).await.ok()??;
-    (row.status == "pending" && row.expires_at > state.clock.now()).then_some(row)
+    (row.status == DeviceStatus::Pending && row.expires_at > state.clock.now()).then_some(row)
 }
 
 /// Why a typed user code found no request to decide.
@@ -374,7 +375,7 @@ pub async fn decide(
     if f.decision != "approve" {
         let _ = state
             .store
-            .decide_device_code(&row.user_code, "denied", None, user.id, now)
+            .decide_device_code(&row.user_code, DeviceStatus::Denied, None, user.id, now)
             .await;
         return message(
             StatusCode::OK,
@@ -415,7 +416,13 @@ pub async fn decide(
     };
     match state
         .store
-        .decide_device_code(&row.user_code, "approved", Some(grant.id), user.id, now)
+        .decide_device_code(
+            &row.user_code,
+            DeviceStatus::Approved,
+            Some(grant.id),
+            user.id,
+            now,
+        )
         .await
     {
         Ok(true) => message(

@@ -65,6 +65,10 @@ pub async fn mint_user_tokens(
     {
         return Err(super::errors::access_deny("login session invalid"));
     }
+    // User tokens act for a person; a grant of none has no one to act for.
+    let Some(person) = grant.account() else {
+        return Err(super::errors::access_deny("login session invalid"));
+    };
     let access = TokenKind::UserOauth.generate();
     let refresh = TokenKind::Refresh.generate();
     let expires_at = now + state.config.user_token_ttl;
@@ -72,7 +76,7 @@ pub async fn mint_user_tokens(
         access: NewOAuthToken {
             id: buckle_core::ids::new_id(),
             token_hash: hash_secret(&access),
-            kind: "czu".into(),
+            kind: TokenKind::UserOauth,
             app_id: app.id,
             grant_id: grant.id,
             account_id: grant.account(),
@@ -92,7 +96,7 @@ pub async fn mint_user_tokens(
             family_id,
             app_id: app.id,
             grant_id: grant.id,
-            account_id: grant.account_id,
+            account_id: person,
             created_at: now,
             expires_at: now + state.config.refresh_token_ttl,
             used_at: None,
@@ -131,7 +135,7 @@ pub async fn app_token(
         .insert_oauth_token(&NewOAuthToken {
             id: buckle_core::ids::new_id(),
             token_hash: hash_secret(&access),
-            kind: "czs".into(),
+            kind: TokenKind::AppOauth,
             app_id: app.id,
             grant_id: grant.id,
             account_id: grant.account(),

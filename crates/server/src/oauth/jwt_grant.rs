@@ -12,6 +12,7 @@ use crate::error::OAuthError;
 use axum::http::HeaderMap;
 use buckle_core::jwt;
 use buckle_core::rsa_key::RsaPublicKey;
+use buckle_core::{AccountId, AppType, ClientType, GrantKind, GrantOwner, OrgId};
 
 pub const DEFAULT_DURATION: i64 = 900;
 pub const MAX_DURATION: i64 = 86_399;
@@ -66,14 +67,14 @@ pub async fn exchange(
     let claims = unverified
         .verify(&key, &app.client_id, &state.config.audiences(), now)
         .map_err(|e| invalid_client(e.to_string()))?;
-    if app.client_type != "service" {
+    if app.client_type != ClientType::Service {
         return Err(invalid_app_type());
     }
     if !app.enabled {
         return Err(deactivated(&app.name));
     }
     let duration = duration(req.duration_seconds.as_ref())?;
-    if app.app_type == "channel" && app.connector_id.is_none() {
+    if app.app_type == AppType::Channel && app.connector_id.is_none() {
         return Err(access_deny("connector app should bind connector id"));
     }
     // Single use, enforced by the database's primary key, across processes.
@@ -86,32 +87,40 @@ pub async fn exchange(
             "the JWT was already used (its jti was seen before)",
         ));
     }
-    let (account, org) = match &authority {
+    // Whose authorization the JWT asks for; None names no one (no grant is found).
+    let (owner, in_org) = match &authority {
         Authority::Owner => match &app.org_id {
-            Some(org) => (0, org.clone()),
-            None => (app.owner_account_id.unwrap_or_default(), String::new()),
+            Some(org) => (OrgId::parse(org).map(GrantOwner::Organization), true),
+            None => (
+                app.owner_account_id
+                    .map(|a| GrantOwner::Account(AccountId(a))),
+                false,
+            ),
         },
         Authority::Account(a) => (
-            buckle_core::ids::parse_id(a).ok_or_else(|| invalid_request("account_id"))?,
-            String::new(),
+            Some(GrantOwner::Account(
+                AccountId::parse(a).ok_or_else(|| invalid_request("account_id"))?,
+            )),
+            false,
         ),
-        Authority::Enterprise(e) => (0, e.clone()),
+        Authority::Enterprise(e) => (OrgId::parse(e).map(GrantOwner::Organization), true),
     };
-    let grant = state
-        .store
-        .find_grant(app.id, "appauth", account, &org)
-        .await?
-        .ok_or_else(|| {
-            access_deny(format!(
-                "app: {} is not authorized in this {}",
-                app.name,
-                if org.is_empty() {
-                    "account"
-                } else {
-                    "team/enterprise"
-                }
-            ))
-        })?;
+    let found = match &owner {
+        Some(owner) => {
+            state
+                .store
+                .find_grant(app.id, GrantKind::AppAuth, owner, owner.organization())
+                .await?
+        }
+        None => None,
+    };
+    let grant = found.ok_or_else(|| {
+        access_deny(format!(
+            "app: {} is not authorized in this {}",
+            app.name,
+            if in_org { "team/enterprise" } else { "account" }
+        ))
+    })?;
     let device = claims
         .session_context
         .and_then(|c| c.device_info)

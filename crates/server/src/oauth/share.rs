@@ -9,7 +9,7 @@ use crate::manage::{Actor, Authorize, authorize_app};
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use buckle_core::Role;
+use buckle_core::ClientType;
 use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
 
@@ -44,7 +44,7 @@ pub async fn page(
         return not_found();
     };
     let app = match state.store.app_by_client_id(&client_id).await {
-        Ok(Some(a)) if a.client_type == "service" => a,
+        Ok(Some(a)) if a.client_type == ClientType::Service => a,
         _ => return not_found(),
     };
     let admin_of: Vec<_> = state
@@ -53,7 +53,7 @@ pub async fn page(
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|o| Role::parse(&o.role).is_some_and(Role::is_admin))
+        .filter(|o| o.role.is_admin())
         .filter(|o| app.org_id.as_deref().is_none_or(|owner| owner == o.id))
         .collect();
     if admin_of.is_empty() {

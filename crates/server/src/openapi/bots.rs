@@ -5,6 +5,7 @@ use crate::auth::{Credential, Need};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Path, Query, id};
 use axum::extract::State;
+use buckle_core::{AccountId, BotId, WorkspaceId};
 use buckle_store::Bot;
 use serde::{Deserialize, Serialize};
 
@@ -41,11 +42,11 @@ pub async fn create(
     }
     let now = state.clock.now();
     let bot = Bot {
-        id: buckle_core::ids::new_id(),
-        workspace_id: ws,
+        id: BotId::random(),
+        workspace_id: WorkspaceId(ws),
         name: name.to_string(),
         description: body.description,
-        created_by: cred.account_id.or(cred.created_by).unwrap_or_default(),
+        created_by: AccountId(cred.account_id.or(cred.created_by).unwrap_or_default()),
         created_at: now,
         updated_at: now,
     };
@@ -111,7 +112,10 @@ pub async fn list(
     cred.require(&state, Need::Workspace("Bot.list", ws))
         .await?;
     let page = Page::from_params(q.page_index.or(q.page_num), q.page_size)?;
-    let (bots, total) = state.store.bots_in(ws, page.offset, page.limit).await?;
+    let (bots, total) = state
+        .store
+        .bots_in(WorkspaceId(ws), page.offset, page.limit)
+        .await?;
     ok(BotList {
         items: bots.into_iter().map(Into::into).collect(),
         total,
@@ -130,10 +134,10 @@ pub async fn get(
     }
     let bot = state
         .store
-        .bot(bot_id)
+        .bot(BotId(bot_id))
         .await?
         .ok_or_else(|| ApiError::not_found("Bot not found."))?;
-    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id))
+    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id.get()))
         .await?;
     ok(bot.into())
 }

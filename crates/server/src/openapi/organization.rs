@@ -34,7 +34,7 @@ pub async fn members(State(state): State<AppState>, cred: Credential) -> ApiResu
             user_id: m.account_id.to_string(),
             user_name: m.user_name,
             nick_name: m.nick_name,
-            role_type: m.role,
+            role_type: m.role.as_str().to_string(),
         })
         .collect();
     ok(OrgMembers {

@@ -54,7 +54,7 @@ pub async fn list(
                 id: w.id.to_string(),
                 name: w.name,
                 icon_url: String::new(),
-                role_type: w.role,
+                role_type: w.role.to_string(),
                 workspace_type: if w.org_id.is_some() {
                     "team"
                 } else {
@@ -127,7 +127,7 @@ pub async fn members(
             .into_iter()
             .map(|m| MemberOut {
                 user_id: m.account_id.to_string(),
-                role_type: m.role,
+                role_type: m.role.to_string(),
                 user_nickname: m.nick_name,
                 user_unique_name: m.user_name,
                 avatar_url: m.avatar_url,

@@ -52,9 +52,9 @@ pub fn app_not_found() -> ServiceError {
     ServiceError::not_found("App not found.")
 }
 
-/// The app's client type; a stored value naming none is an error, never a default.
+/// The app's client type (the store has already refused unknown words).
 pub fn client_type(app: &OAuthApp) -> ServiceResult<ClientType> {
-    ClientType::parse(&app.client_type).map_err(|_| ServiceError::Internal)
+    Ok(app.client_type)
 }
 
 pub async fn by_client_id(state: &AppState, client_id: &str) -> ServiceResult<OAuthApp> {
@@ -265,8 +265,8 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewApp) -> ServiceRe
         client_id: new_client_id(),
         name,
         description,
-        app_type: req.app_type.as_str().to_string(),
-        client_type: req.client_type.as_str().to_string(),
+        app_type: req.app_type,
+        client_type: req.client_type,
         owner_account_id: req.organization_id.is_none().then_some(caller.account.id),
         org_id: req.organization_id,
         created_by: caller.account.id,

@@ -8,7 +8,9 @@ use crate::AppState;
 use crate::audit::AuditEvent;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{Extent, Made};
-use buckle_core::{ClientType, GrantKind, InstallStatus, PermissionSet, Role};
+use buckle_core::{
+    AccountId, ClientType, GrantKind, GrantOwner, InstallStatus, OrgId, PermissionSet, Role,
+};
 use buckle_store::{Grant, GrantWithApp, OAuthApp};
 
 /// The wire protocol's answer when an app is used with a flow its type does not have.
@@ -130,16 +132,16 @@ pub async fn authorize_app(
         },
     )?;
     let now = state.clock.now();
+    let edition_id = org_id.as_deref().map(stored_org).transpose()?;
     let grant = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
-        kind: GrantKind::AppAuth.as_str().to_string(),
-        account_id: if org_id.is_none() {
-            caller.account.id
-        } else {
-            0
+        kind: GrantKind::AppAuth,
+        owner: match &edition_id {
+            Some(org) => GrantOwner::Organization(org.clone()),
+            None => GrantOwner::Account(AccountId(caller.account.id)),
         },
-        org_id: org_id.clone().unwrap_or_default(),
+        edition: edition_id.clone(),
         permissions: points.encode(),
         all_workspaces: req.all_workspaces,
         workspace_ids: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
@@ -153,7 +155,7 @@ pub async fn authorize_app(
             .upsert_installation(
                 app.id,
                 org,
-                InstallStatus::Installed.as_str(),
+                InstallStatus::Installed,
                 caller.account.id,
                 now,
             )
@@ -186,7 +188,7 @@ pub async fn list_app_authorizations(
         .grants_of_app(app.id)
         .await?
         .into_iter()
-        .filter(|g| g.kind == GrantKind::AppAuth.as_str())
+        .filter(|g| g.kind == GrantKind::AppAuth)
         .collect();
     Ok((app, grants))
 }
@@ -206,7 +208,7 @@ pub async fn delete_app_authorization(
         .store
         .grant(authorization_id)
         .await?
-        .filter(|g| g.app_id == app.id && g.kind == GrantKind::AppAuth.as_str())
+        .filter(|g| g.app_id == app.id && g.kind == GrantKind::AppAuth)
         .ok_or_else(not_found)?;
     caller.may_change(&grant_extent(
         &g.permissions,
@@ -287,7 +289,7 @@ pub async fn revoke_authorized_app(
     if caller.token.is_some() {
         for g in state.store.obo_grants_of(caller.account.id).await? {
             if g.app_id == app.id {
-                let org = (!g.org_id.is_empty()).then_some(g.org_id.as_str());
+                let org = g.org();
                 caller.may_change(&grant_extent(
                     &g.permissions,
                     g.all_workspaces,
@@ -382,9 +384,13 @@ pub async fn consent(
     let mut g = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
-        kind: GrantKind::Obo.as_str().into(),
-        account_id: user.id,
-        org_id: edition.clone().unwrap_or_default(),
+        kind: GrantKind::Obo,
+        owner: GrantOwner::Account(AccountId(user.id)),
+        edition: edition
+            .as_deref()
+            .map(stored_org)
+            .transpose()
+            .map_err(ConsentRefusal::Service)?,
         permissions: points.encode(),
         all_workspaces: pinned_workspace.is_none(),
         workspace_ids: pinned_workspace.map(|w| w.to_string()).unwrap_or_default(),
@@ -402,11 +408,17 @@ pub async fn consent(
         };
         state
             .store
-            .upsert_installation(app.id, org, status.as_str(), user.id, now)
+            .upsert_installation(app.id, org, status, user.id, now)
             .await?;
     }
     grant_event(caller, AuditKind::AuthorizationGranted, app, &g)
         .record(state)
         .await;
     Ok(g)
+}
+
+/// An organization id that already names an organization (it came from the
+/// store or was checked against it); a malformed one is the caller's mistake.
+fn stored_org(id: &str) -> Result<OrgId, ServiceError> {
+    OrgId::parse(id).ok_or_else(|| ServiceError::invalid("organization_id", "No such organization."))
 }

@@ -20,8 +20,8 @@ pub async fn list(state: &AppState, caller: &Caller, org_id: &str) -> ServiceRes
     caller.require_org_admin(state, org_id).await?;
     let mut out = Installations::default();
     for i in state.store.installations_of(org_id).await? {
-        let appauth = i.client_type == ClientType::Service.as_str();
-        let installed = i.status == InstallStatus::Installed.as_str();
+        let appauth = i.client_type == ClientType::Service;
+        let installed = i.status == InstallStatus::Installed;
         match (appauth, installed) {
             (true, true) => out.installed_appauth.push(i),
             (false, true) => out.installed_obo.push(i),
@@ -60,7 +60,7 @@ pub async fn install(
         .upsert_installation(
             app.id,
             org_id,
-            InstallStatus::Installed.as_str(),
+            InstallStatus::Installed,
             caller.account.id,
             state.clock.now(),
         )

@@ -64,7 +64,7 @@ pub async fn invite(
             buckle_core::ids::new_id(),
             org_id,
             user_name,
-            role.as_str(),
+            role,
             caller.account.id,
             now,
             expires_at,
@@ -121,10 +121,7 @@ pub async fn cancel(
         .into_iter()
         .find(|i| i.id == invitation_id)
         .ok_or_else(not_found)?;
-    may_assign(
-        caller_role,
-        Role::parse(&pending.role).unwrap_or(Role::SuperAdmin),
-    )?;
+    may_assign(caller_role, pending.role)?;
     if !state
         .store
         .delete_invitation(invitation_id, Some(org_id), None)
@@ -163,7 +160,7 @@ pub async fn accept(
         .ok_or_else(not_found)?;
     // An invitation is only as good as its sender's standing now: one sent by an
     // admin who has since left or been demoted does not let anyone in.
-    let role = Role::parse(&inv.role).unwrap_or(Role::Member);
+    let role = inv.role;
     let inviter_may = state
         .store
         .role_in(&inv.org_id, inv.invited_by)
@@ -185,7 +182,7 @@ pub async fn accept(
     {
         Accepted::Joined { org_id, role } => Ok(Joined {
             organization_id: org_id,
-            role,
+            role: role.as_str().to_string(),
             joined_at: now,
         }),
         Accepted::AlreadyMember { .. } => {

@@ -175,7 +175,7 @@ pub async fn set_role(
     }
     state
         .store
-        .set_organization_role(org_id, account_id, role.as_str())
+        .set_organization_role(org_id, account_id, role)
         .await?;
     Ok((account_id, role))
 }

@@ -9,7 +9,7 @@ use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::policy::{Extent, Made};
 use buckle_core::secret::{hash_secret, hint};
 use buckle_core::{PermissionSet, Role, TokenKind};
-use buckle_store::{AccessToken, TokenChanges, TokenKindDb};
+use buckle_store::{AccessToken, TokenChanges};
 
 /// What a credential grants, as asked for (workspace ids as the caller wrote them).
 #[derive(Debug, Clone, Default)]
@@ -62,7 +62,7 @@ fn audited(caller: &Caller, kind: AuditKind, t: &AccessToken) -> AuditEvent {
         .in_org(t.org_id.as_deref())
         .target(t.id.to_string())
         .detail(serde_json::json!({
-            "token_kind": t.kind.as_str(),
+            "token_kind": t.kind.stored(),
             "name": t.name,
             "permissions": PermissionSet::decode(&t.permissions).names(),
             "all_workspaces": t.all_workspaces,
@@ -152,18 +152,14 @@ async fn issue(
             expires_at: expiry.to_stored(),
         },
     )?;
-    let (kind, stored_kind, account_id) = match made {
-        Made::ServiceToken => (TokenKind::Service, TokenKindDb::Service, None),
-        _ => (
-            TokenKind::Personal,
-            TokenKindDb::Personal,
-            Some(caller.account.id),
-        ),
+    let (kind, account_id) = match made {
+        Made::ServiceToken => (TokenKind::Service, None),
+        _ => (TokenKind::Personal, Some(caller.account.id)),
     };
     let secret = kind.generate();
     let t = AccessToken {
         id: buckle_core::ids::new_id(),
-        kind: stored_kind,
+        kind,
         token_hash: hash_secret(&secret),
         hint: hint(&secret),
         name,
@@ -249,7 +245,7 @@ pub async fn get_personal(
         .store
         .token_by_id(token_id)
         .await?
-        .filter(|t| t.kind == TokenKindDb::Personal && t.account_id == Some(caller.account.id))
+        .filter(|t| t.kind == TokenKind::Personal && t.account_id == Some(caller.account.id))
         .ok_or_else(token_not_found)
 }
 
@@ -390,7 +386,7 @@ pub async fn get_service(
         .store
         .token_by_id(token_id)
         .await?
-        .filter(|t| t.kind == TokenKindDb::Service)
+        .filter(|t| t.kind == TokenKind::Service)
         .ok_or_else(token_not_found)?;
     let org = t.org_id.clone().ok_or_else(token_not_found)?;
     let role = caller

@@ -3,6 +3,7 @@
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
 use buckle_store::{Workspace, WorkspaceMember, WorkspaceOfAccount};
+use buckle_core::WorkspaceRole;
 
 /// A personal workspace, or (admins) an organization's; the caller owns it.
 pub async fn create(
@@ -37,6 +38,22 @@ pub async fn list(
         .await?)
 }
 
+/// How the caller stands towards a workspace they may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// A member, with their role there.
+    Member(WorkspaceRole),
+    /// An admin of the organization owning it, not a member of it.
+    OrganizationAdmin,
+}
+
+impl Standing {
+    /// Workspace owners and admins, and the organization's admins, manage members.
+    fn manages_members(self) -> bool {
+        !matches!(self, Standing::Member(WorkspaceRole::Member))
+    }
+}
+
 /// The workspace, if the caller belongs to it or administers the organization
 /// owning it, with the caller's role there (`org_admin` for organization admins
 /// outside it).
@@ -44,16 +61,16 @@ pub async fn visible(
     state: &AppState,
     caller: &Caller,
     ws_id: i64,
-) -> ServiceResult<(Workspace, String)> {
+) -> ServiceResult<(Workspace, Standing)> {
     let not_found = || ServiceError::not_found("Workspace not found.");
     let w = state.store.workspace(ws_id).await?.ok_or_else(not_found)?;
     if let Some(role) = state.store.workspace_role(ws_id, caller.account.id).await? {
-        return Ok((w, role));
+        return Ok((w, Standing::Member(role)));
     }
     if let Some(org) = &w.org_id
         && caller.require_org_admin(state, org).await.is_ok()
     {
-        return Ok((w, "org_admin".into()));
+        return Ok((w, Standing::OrganizationAdmin));
     }
     Err(not_found())
 }
@@ -64,9 +81,9 @@ async fn require_ws_admin(
     state: &AppState,
     caller: &Caller,
     w: &Workspace,
-    role: &str,
+    standing: Standing,
 ) -> ServiceResult<()> {
-    if matches!(role, "owner" | "admin" | "org_admin") {
+    if standing.manages_members() {
         return Ok(());
     }
     if let Some(org) = &w.org_id
@@ -98,19 +115,22 @@ pub async fn add_member(
     user_name: &str,
     role: &str,
 ) -> ServiceResult<i64> {
-    let (w, caller_role) = visible(state, caller, ws_id).await?;
-    require_ws_admin(state, caller, &w, &caller_role).await?;
+    let (w, standing) = visible(state, caller, ws_id).await?;
+    require_ws_admin(state, caller, &w, standing).await?;
     let Some(org) = &w.org_id else {
         return Err(ServiceError::bad(
             "A personal workspace has only its owner; share a team or enterprise workspace instead.",
         ));
     };
-    if !matches!(role, "admin" | "member") {
-        return Err(ServiceError::invalid(
-            "role",
-            "role must be \"admin\" or \"member\".",
-        ));
-    }
+    let role = match WorkspaceRole::parse(role) {
+        Ok(r @ (WorkspaceRole::Admin | WorkspaceRole::Member)) => r,
+        _ => {
+            return Err(ServiceError::invalid(
+                "role",
+                "role must be \"admin\" or \"member\".",
+            ));
+        }
+    };
     // Unknown names and non-members get one answer: adding to a workspace of a
     // team one made must not tell which user names exist.
     let not_in_org = || {
@@ -147,10 +167,10 @@ pub async fn remove_member(
     ws_id: i64,
     account_id: &str,
 ) -> ServiceResult<()> {
-    let (w, role) = visible(state, caller, ws_id).await?;
+    let (w, standing) = visible(state, caller, ws_id).await?;
     let target = id_of(account_id, "account_id", "account_id")?;
     if target != caller.account.id {
-        require_ws_admin(state, caller, &w, &role).await?;
+        require_ws_admin(state, caller, &w, standing).await?;
     }
     if target == w.owner_account_id {
         return Err(ServiceError::bad(

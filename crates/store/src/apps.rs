@@ -1,0 +1,274 @@
+//! OAuth apps: a person's or an organization's registered clients. Creation is
+//! counted against the owner's limit under the owner's lock, so concurrent
+//! creations cannot pass it.
+
+use crate::typed::{self, word};
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::{AppType, ClientType};
+
+#[derive(Debug, Clone)]
+pub struct OAuthApp {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub description: String,
+    pub app_type: AppType,
+    pub client_type: ClientType,
+    pub owner_account_id: Option<i64>,
+    pub org_id: Option<String>,
+    pub created_by: i64,
+    pub permissions: String,
+    pub redirect_uris: String,
+    pub secret_hash: String,
+    pub secret_hint: String,
+    pub enabled: bool,
+    pub connector_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl OAuthApp {
+    pub fn redirect_uri_list(&self) -> Vec<&str> {
+        self.redirect_uris
+            .lines()
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AppRow {
+    id: i64,
+    client_id: String,
+    name: String,
+    description: String,
+    app_type: String,
+    client_type: String,
+    owner_account_id: Option<i64>,
+    org_id: Option<String>,
+    created_by: i64,
+    permissions: String,
+    redirect_uris: String,
+    secret_hash: String,
+    secret_hint: String,
+    enabled: bool,
+    connector_id: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<AppRow> for OAuthApp {
+    type Error = StoreError;
+    fn try_from(r: AppRow) -> Result<OAuthApp> {
+        Ok(OAuthApp {
+            app_type: word("oauth_apps", "app_type", &r.app_type, AppType::parse)?,
+            client_type: word(
+                "oauth_apps",
+                "client_type",
+                &r.client_type,
+                ClientType::parse,
+            )?,
+            id: r.id,
+            client_id: r.client_id,
+            name: r.name,
+            description: r.description,
+            owner_account_id: r.owner_account_id,
+            org_id: r.org_id,
+            created_by: r.created_by,
+            permissions: r.permissions,
+            redirect_uris: r.redirect_uris,
+            secret_hash: r.secret_hash,
+            secret_hint: r.secret_hint,
+            enabled: r.enabled,
+            connector_id: r.connector_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+macro_rules! app_columns {
+    () => {
+        "id, client_id, name, description, app_type, client_type, owner_account_id, org_id, created_by, permissions, redirect_uris, secret_hash, secret_hint, enabled, connector_id, created_at, updated_at"
+    };
+}
+
+impl Store {
+    /// Creates an app unless its owner already has `limit` apps.
+    /// Returns false when the limit is reached.
+    pub async fn create_app(&self, a: &OAuthApp, limit: i64) -> Result<bool> {
+        crate::text::storable(&[
+            &a.client_id,
+            &a.name,
+            &a.description,
+            &a.permissions,
+            &a.redirect_uris,
+        ])?;
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // Lock the owner first (a no-op update: a row lock on PostgreSQL, the write
+            // lock on SQLite), so concurrent creations cannot both pass the count.
+            match &a.org_id {
+                Some(org) => sqlx::query("UPDATE organizations SET id = id WHERE id = $1").bind(org).execute(&mut *tx).await?,
+                None => sqlx::query("UPDATE accounts SET id = id WHERE id = $1").bind(a.owner_account_id).execute(&mut *tx).await?,
+            };
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM oauth_apps WHERE
+                 ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)",
+            )
+            .bind(&a.org_id)
+            .bind(a.owner_account_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if n >= limit {
+                return Ok(false);
+            }
+            sqlx::query(concat!(
+                "INSERT INTO oauth_apps (",
+                app_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+            ))
+            .bind(a.id)
+            .bind(&a.client_id)
+            .bind(&a.name)
+            .bind(&a.description)
+            .bind(a.app_type.as_str())
+            .bind(a.client_type.as_str())
+            .bind(a.owner_account_id)
+            .bind(&a.org_id)
+            .bind(a.created_by)
+            .bind(&a.permissions)
+            .bind(&a.redirect_uris)
+            .bind(&a.secret_hash)
+            .bind(&a.secret_hint)
+            .bind(a.enabled)
+            .bind(&a.connector_id)
+            .bind(a.created_at)
+            .bind(a.updated_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(true)
+        })
+        .map_err(Into::into)
+    }
+
+    pub async fn app(&self, id: i64) -> Result<Option<OAuthApp>> {
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM oauth_apps WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    pub async fn app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM oauth_apps WHERE client_id = $1"
+        ))
+        .bind(client_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// A person's own apps (`org_id` None) or an organization's apps.
+    pub async fn apps_of(&self, account_id: i64, org_id: Option<&str>) -> Result<Vec<OAuthApp>> {
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, AppRow>(concat!(
+            "SELECT ",
+            app_columns!(),
+            " FROM oauth_apps WHERE ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)
+             ORDER BY created_at, id"
+        ))
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    pub async fn update_app(
+        &self,
+        id: i64,
+        name: &str,
+        description: &str,
+        permissions: &str,
+        redirect_uris: &str,
+        now: i64,
+    ) -> Result<bool> {
+        crate::text::storable(&[name, description, permissions, redirect_uris])?;
+        let n = with_pool!(self, |p| {
+            sqlx::query(
+            "UPDATE oauth_apps SET name = $1, description = $2, permissions = $3, redirect_uris = $4, updated_at = $5 WHERE id = $6"
+        )
+        .bind(name)
+        .bind(description)
+        .bind(permissions)
+        .bind(redirect_uris)
+        .bind(now)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
+    pub async fn set_app_enabled(&self, id: i64, enabled: bool, now: i64) -> Result<bool> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE oauth_apps SET enabled = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(enabled)
+        .bind(now)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    pub async fn set_app_secret(
+        &self,
+        id: i64,
+        secret_hash: &str,
+        hint: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let n = with_pool!(self, |p| {
+            sqlx::query(
+            "UPDATE oauth_apps SET secret_hash = $1, secret_hint = $2, updated_at = $3 WHERE id = $4"
+        )
+        .bind(secret_hash)
+        .bind(hint)
+        .bind(now)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Deletes an app and, through the foreign keys, everything it ever issued.
+    pub async fn delete_app(&self, id: i64) -> Result<bool> {
+        let n = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM oauth_jtis WHERE app_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let n = sqlx::query("DELETE FROM oauth_apps WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(n)
+        })?;
+        Ok(n == 1)
+    }
+}

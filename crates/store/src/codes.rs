@@ -1,0 +1,78 @@
+//! Authorization codes: single use, redeemed in the same transaction that stores
+//! the tokens they are exchanged for (see `families`).
+
+use crate::{NewUserTokens, Redeemed, Result, Store, with_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthCode {
+    pub code_hash: String,
+    pub app_id: i64,
+    pub grant_id: i64,
+    pub account_id: i64,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub challenge_method: Option<String>,
+    pub family_id: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl Store {
+    pub async fn insert_code(&self, c: &AuthCode) -> Result<()> {
+        crate::text::storable(&[
+            &c.redirect_uri,
+            c.code_challenge.as_deref().unwrap_or_default(),
+            c.challenge_method.as_deref().unwrap_or_default(),
+        ])?;
+        with_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO oauth_codes (code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)"
+        )
+        .bind(&c.code_hash)
+        .bind(c.app_id)
+        .bind(c.grant_id)
+        .bind(c.account_id)
+        .bind(&c.redirect_uri)
+        .bind(&c.code_challenge)
+        .bind(&c.challenge_method)
+        .bind(c.family_id)
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .execute(p)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// A code by the hash of its secret, used or not; reads only.
+    pub async fn code(&self, code_hash: &str) -> Result<Option<AuthCode>> {
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as::<_, AuthCode>(
+            "SELECT code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at
+             FROM oauth_codes WHERE code_hash = $1"
+        )
+        .bind(code_hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Uses up an unused code and stores the tokens it is exchanged for, atomically.
+    pub async fn redeem_code(
+        &self,
+        code_hash: &str,
+        now: i64,
+        tokens: &NewUserTokens,
+    ) -> Result<Redeemed> {
+        self.redeem(
+            "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
+            code_hash,
+            now,
+            tokens,
+        )
+        .await
+    }
+}

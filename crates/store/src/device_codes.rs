@@ -1,0 +1,180 @@
+//! Device codes (RFC 8628): created pending, decided once by a person, redeemed
+//! once by the device (see `families`).
+
+use crate::typed::{self, word};
+use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool};
+use buckle_core::DeviceStatus;
+
+#[derive(Debug, Clone)]
+pub struct DeviceCode {
+    pub device_code_hash: String,
+    pub user_code: String,
+    pub app_id: i64,
+    pub workspace_id: Option<i64>,
+    pub status: DeviceStatus,
+    pub grant_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub poll_interval: i64,
+    /// Milliseconds, so "too fast" is judged at sub-second precision.
+    pub last_poll_at_ms: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceCodeRow {
+    device_code_hash: String,
+    user_code: String,
+    app_id: i64,
+    workspace_id: Option<i64>,
+    status: String,
+    grant_id: Option<i64>,
+    account_id: Option<i64>,
+    poll_interval: i64,
+    last_poll_at_ms: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl TryFrom<DeviceCodeRow> for DeviceCode {
+    type Error = StoreError;
+    fn try_from(r: DeviceCodeRow) -> Result<DeviceCode> {
+        Ok(DeviceCode {
+            status: word(
+                "oauth_device_codes",
+                "status",
+                &r.status,
+                DeviceStatus::parse,
+            )?,
+            device_code_hash: r.device_code_hash,
+            user_code: r.user_code,
+            app_id: r.app_id,
+            workspace_id: r.workspace_id,
+            grant_id: r.grant_id,
+            account_id: r.account_id,
+            poll_interval: r.poll_interval,
+            last_poll_at_ms: r.last_poll_at_ms,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        })
+    }
+}
+
+macro_rules! device_columns {
+    () => {
+        "device_code_hash, user_code, app_id, workspace_id, status, grant_id, account_id, poll_interval, last_poll_at_ms, created_at, expires_at, used_at"
+    };
+}
+
+impl Store {
+    pub async fn insert_device_code(&self, d: &DeviceCode) -> Result<()> {
+        with_pool!(self, |p| sqlx::query(concat!(
+            "INSERT INTO oauth_device_codes (",
+            device_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(&d.device_code_hash)
+        .bind(&d.user_code)
+        .bind(d.app_id)
+        .bind(d.workspace_id)
+        .bind(d.status.as_str())
+        .bind(d.grant_id)
+        .bind(d.account_id)
+        .bind(d.poll_interval)
+        .bind(d.last_poll_at_ms)
+        .bind(d.created_at)
+        .bind(d.expires_at)
+        .bind(d.used_at)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn device_code_by_user_code(&self, user_code: &str) -> Result<Option<DeviceCode>> {
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, DeviceCodeRow>(
+            concat!(
+                "SELECT ",
+                device_columns!(),
+                " FROM oauth_device_codes WHERE user_code = $1"
+            )
+        )
+        .bind(user_code)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    pub async fn device_code(&self, hash: &str) -> Result<Option<DeviceCode>> {
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, DeviceCodeRow>(
+            concat!(
+                "SELECT ",
+                device_columns!(),
+                " FROM oauth_device_codes WHERE device_code_hash = $1"
+            )
+        )
+        .bind(hash)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Approves or denies (`status`, the decision) a pending, unexpired device code;
+    /// false if it was not pending. Deciding "pending" is no decision: `InvalidInput`.
+    pub async fn decide_device_code(
+        &self,
+        user_code: &str,
+        status: DeviceStatus,
+        grant_id: Option<i64>,
+        account_id: i64,
+        now: i64,
+    ) -> Result<bool> {
+        if DeviceStatus::Pending.decide(status == DeviceStatus::Approved) != Ok(status) {
+            return Err(StoreError::InvalidInput);
+        }
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE oauth_device_codes SET status = $1, grant_id = $2, account_id = $3
+             WHERE user_code = $4 AND status = 'pending' AND expires_at > $5"
+        )
+        .bind(status.as_str())
+        .bind(grant_id)
+        .bind(account_id)
+        .bind(user_code)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    pub async fn record_device_poll(&self, hash: &str, now_ms: i64) -> Result<()> {
+        with_pool!(self, |p| sqlx::query(
+            "UPDATE oauth_device_codes SET last_poll_at_ms = $1 WHERE device_code_hash = $2"
+        )
+        .bind(now_ms)
+        .bind(hash)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Uses up an approved, unused device code and stores the tokens it is
+    /// exchanged for (in a new family), atomically.
+    pub async fn redeem_device_code(
+        &self,
+        hash: &str,
+        now: i64,
+        tokens: &NewUserTokens,
+    ) -> Result<Redeemed> {
+        self.redeem(
+            "UPDATE oauth_device_codes SET used_at = $2
+             WHERE device_code_hash = $1 AND status = 'approved' AND used_at IS NULL",
+            hash,
+            now,
+            tokens,
+        )
+        .await
+    }
+}

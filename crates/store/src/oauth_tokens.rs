@@ -1,0 +1,183 @@
+//! OAuth access tokens (`czu_` for a person, `czs_` for an app as itself), as
+//! hashes; the token check reads one joined with its app's state.
+
+use crate::typed::{self, word};
+use crate::{Result, Store, StoreError, with_pool};
+use buckle_core::{InstallStatus, TokenKind};
+
+/// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
+pub(crate) fn stored_kind(kind: TokenKind) -> Result<&'static str> {
+    match kind {
+        TokenKind::UserOauth | TokenKind::AppOauth => kind.stored().ok_or(StoreError::InvalidInput),
+        _ => Err(StoreError::InvalidInput),
+    }
+}
+
+fn read_kind(s: &str) -> Result<TokenKind> {
+    typed::read("oauth_tokens", "kind", s, |s| {
+        TokenKind::from_stored(s)
+            .ok()
+            .filter(|k| matches!(k, TokenKind::UserOauth | TokenKind::AppOauth))
+    })
+}
+
+/// The INSERT of a `NewOAuthToken` whose kind is stored as `$kind` (see
+/// `stored_kind`), bound, for a pool or a transaction.
+macro_rules! insert_oauth_token {
+    ($t:expr, $kind:expr) => {{
+        let t: &NewOAuthToken = $t;
+        let kind: &'static str = $kind;
+        sqlx::query(
+            "INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(t.id)
+        .bind(&t.token_hash)
+        .bind(kind)
+        .bind(t.app_id)
+        .bind(t.grant_id)
+        .bind(t.account_id)
+        .bind(&t.org_id)
+        .bind(&t.permissions)
+        .bind(t.all_workspaces)
+        .bind(&t.workspace_ids)
+        .bind(&t.session_name)
+        .bind(&t.device_id)
+        .bind(&t.custom_consumer)
+        .bind(t.family_id)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+    }};
+}
+pub(crate) use insert_oauth_token;
+
+/// An OAuth access token as stored (only the hash of the secret).
+#[derive(Debug, Clone)]
+pub struct NewOAuthToken {
+    pub id: i64,
+    pub token_hash: String,
+    /// `UserOauth` (`czu`) or `AppOauth` (`czs`); any other kind is refused.
+    pub kind: TokenKind,
+    pub app_id: i64,
+    pub grant_id: i64,
+    pub account_id: Option<i64>,
+    pub org_id: Option<String>,
+    pub permissions: String,
+    pub all_workspaces: bool,
+    pub workspace_ids: String,
+    pub session_name: Option<String>,
+    pub device_id: Option<String>,
+    pub custom_consumer: Option<String>,
+    pub family_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An OAuth access token as the hot path reads it: the record, with its app's state
+/// and, for organization tokens, the app's installation there.
+#[derive(Debug, Clone)]
+pub struct OAuthToken {
+    pub record: NewOAuthToken,
+    pub app_enabled: bool,
+    pub app_name: String,
+    pub app_permissions: String,
+    pub client_id: String,
+    pub app_org_id: Option<String>,
+    pub installation: Option<InstallStatus>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OAuthTokenRow {
+    id: i64,
+    token_hash: String,
+    kind: String,
+    app_id: i64,
+    grant_id: i64,
+    account_id: Option<i64>,
+    org_id: Option<String>,
+    permissions: String,
+    all_workspaces: bool,
+    workspace_ids: String,
+    session_name: Option<String>,
+    device_id: Option<String>,
+    custom_consumer: Option<String>,
+    family_id: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+    app_enabled: bool,
+    app_name: String,
+    app_permissions: String,
+    client_id: String,
+    app_org_id: Option<String>,
+    installation: Option<String>,
+}
+
+impl TryFrom<OAuthTokenRow> for OAuthToken {
+    type Error = StoreError;
+    fn try_from(r: OAuthTokenRow) -> Result<OAuthToken> {
+        let installation = match &r.installation {
+            Some(s) => Some(word(
+                "oauth_installations",
+                "status",
+                s,
+                InstallStatus::parse,
+            )?),
+            None => None,
+        };
+        Ok(OAuthToken {
+            record: NewOAuthToken {
+                id: r.id,
+                token_hash: r.token_hash,
+                kind: read_kind(&r.kind)?,
+                app_id: r.app_id,
+                grant_id: r.grant_id,
+                account_id: r.account_id,
+                org_id: r.org_id,
+                permissions: r.permissions,
+                all_workspaces: r.all_workspaces,
+                workspace_ids: r.workspace_ids,
+                session_name: r.session_name,
+                device_id: r.device_id,
+                custom_consumer: r.custom_consumer,
+                family_id: r.family_id,
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+            },
+            app_enabled: r.app_enabled,
+            app_name: r.app_name,
+            app_permissions: r.app_permissions,
+            client_id: r.client_id,
+            app_org_id: r.app_org_id,
+            installation,
+        })
+    }
+}
+
+impl Store {
+    pub async fn insert_oauth_token(&self, t: &NewOAuthToken) -> Result<()> {
+        let kind = stored_kind(t.kind)?;
+        with_pool!(self, |p| insert_oauth_token!(t, kind)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The hot path for OAuth tokens: one indexed read joined with the app's state.
+    pub async fn oauth_token_by_hash(&self, token_hash: &str) -> Result<Option<OAuthToken>> {
+        typed::one(with_pool!(self, |p| {
+            sqlx::query_as::<_, OAuthTokenRow>(
+            "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
+                    t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
+                    a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation
+             FROM oauth_tokens t
+             JOIN oauth_apps a ON a.id = t.app_id
+             LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id
+             WHERE t.token_hash = $1"
+        )
+        .bind(token_hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+}

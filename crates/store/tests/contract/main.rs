@@ -1,0 +1,11 @@
+//! The store's contract, on SQLite and on PostgreSQL: what the server relies on
+//! from it, checked against real databases under concurrency.
+
+mod bad_input;
+mod cascades;
+mod corrupt;
+mod fixtures;
+mod kit;
+mod limits;
+mod migrations;
+mod single_use;
