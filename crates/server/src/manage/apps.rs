@@ -103,7 +103,7 @@ async fn view(
             public_pem: None,
         })
         .collect();
-    let web = service::client_type(app)?.has_secret();
+    let web = app.client_type.has_secret();
     Ok(AppOut {
         app_id: app.client_id.clone(),
         name: app.name.clone(),

@@ -52,11 +52,6 @@ pub fn app_not_found() -> ServiceError {
     ServiceError::not_found("App not found.")
 }
 
-/// The app's client type (the store has already refused unknown words).
-pub fn client_type(app: &OAuthApp) -> ServiceResult<ClientType> {
-    Ok(app.client_type)
-}
-
 pub async fn by_client_id(state: &AppState, client_id: &str) -> ServiceResult<OAuthApp> {
     if client_id.is_empty() || client_id.len() > 100 {
         return Err(app_not_found());
@@ -339,7 +334,7 @@ pub async fn update(
         None => app.permissions.clone(),
     };
     let redirect_uris = match &edit.redirect_uris {
-        Some(u) => check_redirect_uris(state, client_type(&app)?, u)?,
+        Some(u) => check_redirect_uris(state, app.client_type, u)?,
         None => app.redirect_uris.clone(),
     };
     let now = state.clock.now();
@@ -409,7 +404,7 @@ pub async fn reset_secret(
     client_id: &str,
 ) -> ServiceResult<WithSecret> {
     let (app, _) = changeable(state, caller, client_id).await?;
-    if !client_type(&app)?.has_secret() {
+    if !app.client_type.has_secret() {
         return Err(ServiceError::bad("Only web apps have a client secret."));
     }
     let secret = TokenKind::ClientSecret.generate();
@@ -437,7 +432,7 @@ pub async fn reset_secret(
 
 /// Refuses apps other than service apps for what only they have.
 pub fn require_service(app: &OAuthApp, what: &str) -> ServiceResult<()> {
-    if client_type(app)? == ClientType::Service {
+    if app.client_type == ClientType::Service {
         Ok(())
     } else {
         Err(ServiceError::bad(format!("Only service apps have {what}.")))

@@ -2,7 +2,7 @@
 //! owner or an organization's admins) and OBO consent (a person lets an app act
 //! for them), their listing and revocation, within the grant policy.
 
-use super::apps::{app_event, app_not_found, by_client_id, client_type, managed, require_service};
+use super::apps::{app_event, app_not_found, by_client_id, managed, require_service};
 use super::{Caller, ServiceError, ServiceResult, edition_workspaces, workspaces_of};
 use crate::AppState;
 use crate::audit::AuditEvent;
@@ -75,7 +75,7 @@ pub async fn authorize_app(
     {
         return Err(app_not_found());
     }
-    if client_type(&app)? != ClientType::Service {
+    if app.client_type != ClientType::Service {
         return Err(ServiceError::bad(INVALID_APP_TYPE));
     }
     let (org_id, role) = match &req.organization_id {
@@ -180,7 +180,7 @@ pub async fn list_app_authorizations(
     client_id: &str,
 ) -> ServiceResult<(OAuthApp, Vec<Grant>)> {
     let (app, _) = managed(state, caller, client_id).await?;
-    if client_type(&app)? != ClientType::Service {
+    if app.client_type != ClientType::Service {
         return Err(ServiceError::bad(INVALID_APP_TYPE));
     }
     let grants = state
@@ -420,5 +420,6 @@ pub async fn consent(
 /// An organization id that already names an organization (it came from the
 /// store or was checked against it); a malformed one is the caller's mistake.
 fn stored_org(id: &str) -> Result<OrgId, ServiceError> {
-    OrgId::parse(id).ok_or_else(|| ServiceError::invalid("organization_id", "No such organization."))
+    OrgId::parse(id)
+        .ok_or_else(|| ServiceError::invalid("organization_id", "No such organization."))
 }

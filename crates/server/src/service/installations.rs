@@ -50,7 +50,7 @@ pub async fn install(
     // Installing lets the app's tokens reach the organization: a token may do it
     // only within its own edition and points.
     caller.may_change_app(Some(org_id), &PermissionSet::decode(&app.permissions))?;
-    if super::apps::client_type(&app)? == ClientType::Service {
+    if app.client_type == ClientType::Service {
         return Err(ServiceError::bad(
             "A service app is installed by authorizing it for the team/enterprise (POST /api/manage/apps/{app_id}/authorizations).",
         ));

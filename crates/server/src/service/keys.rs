@@ -13,7 +13,7 @@ const MAX_PEM: usize = 16 * 1024;
 
 /// The keys of an app (none for apps other than service apps).
 pub async fn of_app(state: &AppState, app: &OAuthApp) -> ServiceResult<Vec<AppKey>> {
-    if super::apps::client_type(app)?.has_keys() {
+    if app.client_type.has_keys() {
         Ok(state.store.app_keys(app.id).await?)
     } else {
         Ok(Vec::new())

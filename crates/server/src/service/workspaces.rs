@@ -2,8 +2,8 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
-use buckle_store::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 use buckle_core::WorkspaceRole;
+use buckle_store::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 
 /// A personal workspace, or (admins) an organization's; the caller owns it.
 pub async fn create(
