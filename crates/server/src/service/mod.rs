@@ -9,6 +9,7 @@
 
 mod caller;
 mod error;
+pub mod sessions;
 
 pub use caller::Caller;
 pub use error::ServiceError;
