@@ -101,7 +101,14 @@ pub async fn submit(
     let sent = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if sent.is_empty() || !constant_time_eq(sent, &f.csrf) {
         let msg = lang.t("sign_in.expired").to_string();
-        return page(&state, &visitor, &next, &f.user_name, StatusCode::FORBIDDEN, Some(msg));
+        return page(
+            &state,
+            &visitor,
+            &next,
+            &f.user_name,
+            StatusCode::FORBIDDEN,
+            Some(msg),
+        );
     }
     let known_device = cookie(&headers, crate::known_device::KNOWN_DEVICE_COOKIE);
     match sessions::sign_in(&state, &f.user_name, &f.password, address, known_device).await {

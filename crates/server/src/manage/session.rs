@@ -52,7 +52,10 @@ pub async fn sign_in(
     headers: &HeaderMap,
 ) -> Result<SignedIn, ApiError> {
     let known_device = cookie(headers, crate::known_device::KNOWN_DEVICE_COOKIE);
-    Ok(crate::service::sessions::sign_in(state, user_name, password, address, known_device).await?)
+    Ok(
+        crate::service::sessions::sign_in(state, user_name, password, address, known_device)
+            .await?,
+    )
 }
 
 /// The `Set-Cookie` value of a new session.

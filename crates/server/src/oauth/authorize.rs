@@ -56,7 +56,6 @@ fn failed(visitor: &Visitor, text: String) -> Response {
     Notice::text(
         StatusCode::BAD_REQUEST,
         visitor.lang,
-        &visitor.here,
         Key("consent.failed"),
         text,
     )

@@ -201,7 +201,12 @@ struct ConfirmPage<'a> {
     csrf: &'a str,
 }
 
-fn entry(visitor: &Visitor, status: StatusCode, error: Option<String>, with_form: bool) -> Response {
+fn entry(
+    visitor: &Visitor,
+    status: StatusCode,
+    error: Option<String>,
+    with_form: bool,
+) -> Response {
     let page = EntryPage {
         frame: Frame::new(visitor, Key("device.title")),
         error,
@@ -281,7 +286,12 @@ fn refused(visitor: &Visitor, why: Refused, with_form: bool) -> Response {
 }
 
 fn refused_consent(visitor: &Visitor, why: obo::Refusal) -> Response {
-    Notice::show(StatusCode::FORBIDDEN, visitor, Key("consent.refused"), why.0)
+    Notice::show(
+        StatusCode::FORBIDDEN,
+        visitor,
+        Key("consent.refused"),
+        why.0,
+    )
 }
 
 /// `GET /oauth/device[?user_code=]`.

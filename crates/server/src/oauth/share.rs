@@ -130,14 +130,12 @@ pub async fn decide(
         Ok((app, _)) => Notice::text(
             StatusCode::OK,
             lang,
-            &visitor.here,
             Key("share.done_title"),
             lang.fill(Key("share.done_text"), &[("app", &app.name)]),
         ),
         Err(e) => Notice::text(
             e.status,
             lang,
-            &visitor.here,
             Key("share.title"),
             lang.fill(Key("share.failed"), &[("reason", &e.msg)]),
         ),

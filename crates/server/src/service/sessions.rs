@@ -63,12 +63,9 @@ pub async fn sign_in(
 ) -> ServiceResult<SignedIn> {
     let now = state.clock.now();
     let account = state.store.account_by_name(user_name.trim()).await?;
-    let known_device = crate::known_device::recognized_token(
-        state,
-        known_device,
-        account.as_ref().map(|a| a.id),
-    )
-    .await?;
+    let known_device =
+        crate::known_device::recognized_token(state, known_device, account.as_ref().map(|a| a.id))
+            .await?;
     let attempt = state
         .throttle
         .sign_in_attempt(&state.store, user_name, address, known_device, now)

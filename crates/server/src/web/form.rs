@@ -15,7 +15,6 @@ fn unreadable(headers: &HeaderMap) -> Response {
     Notice::text(
         StatusCode::BAD_REQUEST,
         lang,
-        "/",
         Key("bad_request.title"),
         lang.t("bad_request.text").to_string(),
     )

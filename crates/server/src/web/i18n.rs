@@ -40,8 +40,7 @@ pub fn parse(source: &'static str) -> HashMap<&'static str, &'static str> {
 }
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_SOURCE));
-static ZH_CN: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(ZH_CN_SOURCE));
+static ZH_CN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(ZH_CN_SOURCE));
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
@@ -78,7 +77,11 @@ impl Lang {
         match self.catalog().get_key_value(key) {
             Some((_, v)) => v,
             None => {
-                tracing::warn!(key, lang = self.tag(), "message key missing from the catalog");
+                tracing::warn!(
+                    key,
+                    lang = self.tag(),
+                    "message key missing from the catalog"
+                );
                 "?"
             }
         }
@@ -156,7 +159,9 @@ pub fn negotiate(header: &str) -> Option<Lang> {
 /// A q-value in thousandths; `None` when malformed (the range is then ignored).
 fn quality(v: &str) -> Option<u16> {
     let q: f32 = v.parse().ok()?;
-    (0.0..=1.0).contains(&q).then(|| (q * 1000.0).round() as u16)
+    (0.0..=1.0)
+        .contains(&q)
+        .then(|| (q * 1000.0).round() as u16)
 }
 
 #[derive(Deserialize)]
@@ -245,5 +250,56 @@ mod tests {
         );
         assert_eq!(Lang::ZhCn.seconds(5), "5 秒");
         assert_eq!(Lang::En.seconds(1), "1 second");
+    }
+
+    /// The quoted keys after each `needle` in `text`.
+    fn keys_after<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {
+        text.match_indices(needle)
+            // A whole name: a `t` call, not `insert`.
+            .filter(|(i, _)| {
+                !text[..*i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+            .filter_map(|(i, _)| {
+                let rest = &text[i + needle.len()..];
+                rest.find('"').map(|end| &rest[..end])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_key_a_page_uses_is_in_the_catalogs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["templates", "src/web", "src/console"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        for page in ["authorize.rs", "device.rs", "share.rs", "obo.rs"] {
+            files.push(root.join("src/oauth").join(page));
+        }
+        let en = parse(EN_SOURCE);
+        let mut used = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for needle in ["t(\"", "Key(\"", "refuse(\""] {
+                for key in keys_after(&text, needle) {
+                    // This test's own needles and examples are not keys.
+                    if key.is_empty() || key.contains('\\') || key == "..." {
+                        continue;
+                    }
+                    used += 1;
+                    assert!(
+                        en.contains_key(key),
+                        "{}: {key} is not in the catalogs",
+                        file.display()
+                    );
+                }
+            }
+        }
+        assert!(used > 50, "the scan found the pages' keys ({used})");
     }
 }

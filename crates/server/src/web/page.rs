@@ -52,7 +52,9 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
         Ok(html) => html,
         Err(e) => {
             tracing::error!(error = %e, "a page template failed to render");
-            return with_headers((StatusCode::INTERNAL_SERVER_ERROR, String::new()).into_response());
+            return with_headers(
+                (StatusCode::INTERNAL_SERVER_ERROR, String::new()).into_response(),
+            );
         }
     };
     with_headers((status, html).into_response())
@@ -67,7 +69,10 @@ fn with_headers(mut resp: Response) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     resp
 }
 
@@ -81,10 +86,12 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// A page titled `title` saying `text` (already in the page's language).
-    pub fn text(status: StatusCode, lang: Lang, here: &str, title: Key, text: String) -> Response {
+    /// A page titled `title` saying `text` (already in the page's language). Its
+    /// language switch leads to the start: a result or refusal page tells nothing
+    /// about the request it answers (a refused workspace id, say) beyond its text.
+    pub fn text(status: StatusCode, lang: Lang, title: Key, text: String) -> Response {
         let page = Notice {
-            frame: Frame::for_lang(lang, here, title),
+            frame: Frame::for_lang(lang, "/", title),
             text,
             is_error: status.is_client_error() || status.is_server_error(),
         };
@@ -96,7 +103,6 @@ impl Notice {
         Notice::text(
             status,
             visitor.lang,
-            &visitor.here,
             title,
             visitor.lang.t(text.0).to_string(),
         )
