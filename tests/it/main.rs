@@ -26,3 +26,4 @@ mod sdk;
 mod sdk_oauth;
 mod security;
 mod throttle;
+mod web_pages;

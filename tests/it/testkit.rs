@@ -489,10 +489,14 @@ pub fn form_field(html: &str, name: &str) -> Option<String> {
     Some(
         html[start..end]
             .replace("&quot;", "\"")
+            .replace("&#34;", "\"")
             .replace("&#39;", "'")
             .replace("&lt;", "<")
+            .replace("&#60;", "<")
             .replace("&gt;", ">")
-            .replace("&amp;", "&"),
+            .replace("&#62;", ">")
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
     )
 }
 

@@ -10,6 +10,7 @@ use crate::manage::cookie;
 use axum::http::HeaderMap;
 use buckle_core::TokenKind;
 use buckle_core::secret::hash_secret;
+use buckle_store::StoreError;
 
 pub const KNOWN_DEVICE_COOKIE: &str = "buckle_device";
 
@@ -28,7 +29,16 @@ pub async fn recognized(
     headers: &HeaderMap,
     account_id: Option<i64>,
 ) -> Result<Option<String>, ApiError> {
-    let Some(token) = cookie(headers, KNOWN_DEVICE_COOKIE).filter(|t| !t.is_empty()) else {
+    Ok(recognized_token(state, cookie(headers, KNOWN_DEVICE_COOKIE), account_id).await?)
+}
+
+/// [`recognized`] for the cookie's value, when one was sent.
+pub async fn recognized_token(
+    state: &AppState,
+    token: Option<&str>,
+    account_id: Option<i64>,
+) -> Result<Option<String>, StoreError> {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     let hash = hash_secret(token);
@@ -41,7 +51,7 @@ pub async fn recognized(
 
 /// Remembers this device for `account_id`; the `Set-Cookie` value that gives it
 /// the device's secret.
-pub async fn remember(state: &AppState, account_id: i64) -> Result<String, ApiError> {
+pub async fn remember(state: &AppState, account_id: i64) -> Result<String, StoreError> {
     let token = TokenKind::Session.generate();
     let now = state.clock.now();
     state

@@ -22,6 +22,7 @@ pub mod peer;
 pub mod service;
 pub mod state;
 pub mod throttle;
+pub mod web;
 
 pub use config::Config;
 pub use state::AppState;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(manage::routes())
         .merge(introspect::routes())
         .merge(console::routes())
+        .merge(web::routes())
         .merge(oauth::routes())
         .route("/openapi.json", get(openapi_doc::serve))
         .route("/metrics", get(metrics::serve))

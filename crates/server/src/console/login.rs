@@ -1,41 +1,35 @@
 //! The sign-in page. A successful sign-in sets the console session cookie and
 //! returns to the page that asked for it (a local path only).
 
-use super::form::{PageForm, PageQuery};
-use super::page::{both, hidden, render};
 use crate::AppState;
-use crate::manage::{SESSION_COOKIE, cookie};
+use crate::manage::cookie;
 use crate::peer::PeerAddress;
+use crate::service::ServiceError;
+use crate::service::sessions;
+use crate::web::form::{PageForm, PageQuery};
+use crate::web::page::{Frame, render, safe_next};
+use crate::web::{Key, Visitor};
+use askama::Template;
 use axum::extract::State;
-use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
-use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
 
 /// Double-submit cookie against login CSRF (signing a victim into another account).
 const LOGIN_CSRF_COOKIE: &str = "buckle_login";
 
-/// Where to go after signing in: a local absolute path, never another origin.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.chars().any(char::is_control) =>
-        {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
-
-/// Redirect to the sign-in page, coming back to `next` afterwards.
-pub fn redirect_to_login(next: &str) -> Response {
-    let to = format!("/login?next={}", buckle_core::redirect::encode(next));
-    (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    frame: Frame,
+    next: &'a str,
+    csrf: &'a str,
+    /// What the person typed, kept after a failure.
+    user_name: &'a str,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -43,26 +37,25 @@ pub struct ShowParams {
     next: Option<String>,
 }
 
-fn form(next: &str, csrf: &str, error: Option<&str>) -> String {
-    format!(
-        "{}<form method=\"post\" action=\"/login\">{}{}\
-         <label for=\"u\">{}</label><input id=\"u\" type=\"text\" name=\"user_name\" autocomplete=\"username\" required autofocus>\
-         <label for=\"p\">{}</label><input id=\"p\" type=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-         <button type=\"submit\">{}</button></form>",
-        error
-            .map(|e| format!("<p class=\"error\">{e}</p>"))
-            .unwrap_or_default(),
-        hidden("next", next),
-        hidden("csrf", csrf),
-        both("User name", "用户名"),
-        both("Password", "密码"),
-        both("Sign in", "登录"),
-    )
-}
-
-fn page(state: &AppState, next: &str, status: StatusCode, error: Option<&str>) -> Response {
+fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    next: &str,
+    user_name: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let csrf = TokenKind::Session.generate();
-    let mut resp = render(status, "Sign in", "登录", &form(next, &csrf, error));
+    let mut resp = render(
+        status,
+        &SignInPage {
+            frame: Frame::new(visitor, Key("sign_in.title")),
+            next,
+            csrf: &csrf,
+            user_name,
+            error,
+        },
+    );
     let c = format!(
         "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
         if state.config.secure_cookies() {
@@ -78,8 +71,13 @@ fn page(state: &AppState, next: &str, status: StatusCode, error: Option<&str>) -
 }
 
 /// `GET /login`.
-pub async fn show(State(state): State<AppState>, PageQuery(q): PageQuery<ShowParams>) -> Response {
-    page(&state, &safe_next(q.next.as_deref()), StatusCode::OK, None)
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    PageQuery(q): PageQuery<ShowParams>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    page(&state, &visitor, &next, "", StatusCode::OK, None)
 }
 
 #[derive(Deserialize)]
@@ -94,19 +92,26 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
+    visitor: Visitor,
     headers: HeaderMap,
     PageForm(f): PageForm<LoginForm>,
 ) -> Response {
+    let lang = visitor.lang;
     let next = safe_next(f.next.as_deref());
     let sent = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if sent.is_empty() || !constant_time_eq(sent, &f.csrf) {
-        let msg = both(
-            "The sign-in form expired; please try again.",
-            "登录表单已过期，请重试。",
+        let msg = lang.t("sign_in.expired").to_string();
+        return page(
+            &state,
+            &visitor,
+            &next,
+            &f.user_name,
+            StatusCode::FORBIDDEN,
+            Some(msg),
         );
-        return page(&state, &next, StatusCode::FORBIDDEN, Some(&msg));
     }
-    match crate::manage::sign_in(&state, &f.user_name, &f.password, address, &headers).await {
+    let known_device = cookie(&headers, crate::known_device::KNOWN_DEVICE_COOKIE);
+    match sessions::sign_in(&state, &f.user_name, &f.password, address, known_device).await {
         Ok(signed) => {
             let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, next)]).into_response();
             for c in std::iter::once(crate::manage::session_cookie(&state, &signed.session))
@@ -118,49 +123,49 @@ pub async fn submit(
             }
             resp
         }
+        Err(ServiceError::Throttled { retry_after, .. }) => {
+            let wait = lang.seconds(retry_after);
+            let msg = lang.fill(Key("sign_in.throttled"), &[("wait", &wait)]);
+            let mut resp = page(
+                &state,
+                &visitor,
+                &next,
+                &f.user_name,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(msg),
+            );
+            if let Ok(v) = retry_after.to_string().parse() {
+                resp.headers_mut().insert(RETRY_AFTER, v);
+            }
+            resp
+        }
+        Err(ServiceError::Unauthenticated(_)) => page(
+            &state,
+            &visitor,
+            &next,
+            &f.user_name,
+            StatusCode::UNAUTHORIZED,
+            Some(lang.t("sign_in.wrong").to_string()),
+        ),
+        // Input the database cannot store (a NUL on PostgreSQL) names no account.
+        Err(ServiceError::Store(buckle_store::StoreError::InvalidInput)) => page(
+            &state,
+            &visitor,
+            &next,
+            &f.user_name,
+            StatusCode::BAD_REQUEST,
+            Some(lang.t("sign_in.wrong").to_string()),
+        ),
         Err(e) => {
-            let msg = if e.code == 4013 {
-                both(&e.msg, "密码错误次数过多，请稍后再试。")
-            } else {
-                both("Wrong user name or password.", "用户名或密码错误。")
-            };
-            page(&state, &next, e.status, Some(&msg))
+            tracing::error!(error = %e, "sign-in failed on this side");
+            page(
+                &state,
+                &visitor,
+                &next,
+                &f.user_name,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(lang.t("common.internal").to_string()),
+            )
         }
-    }
-}
-
-/// The signed-in account of a browser request, if any.
-pub async fn session_account(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Option<(buckle_store::Account, String)> {
-    let token = cookie(headers, SESSION_COOKIE)?;
-    let account = state
-        .store
-        .session_account(&hash_secret(token), state.clock.now())
-        .await
-        .ok()??;
-    Some((account, crate::manage::csrf_token_for(token)))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_stays_on_this_origin() {
-        use super::safe_next;
-        assert_eq!(
-            safe_next(Some("/api/permission/oauth2/authorize?x=1")),
-            "/api/permission/oauth2/authorize?x=1"
-        );
-        for bad in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil.example",
-            "evil",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/");
     }
 }

@@ -1,9 +1,8 @@
-//! Browser pages: sign-in now; the consent and device pages render through here too.
-//! Plain server-rendered HTML, English and Simplified Chinese side by side.
+//! The console's pages: sign-in and, for now, a home page. They render through
+//! `crate::web` (templates, catalogs, the session extractor).
 
-pub mod form;
+pub mod home;
 pub mod login;
-pub mod page;
 
 use crate::AppState;
 use axum::Router;
@@ -11,6 +10,6 @@ use axum::routing::get;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(home::show))
         .route("/login", get(login::show).post(login::submit))
-        .route(page::STYLESHEET_PATH, get(page::stylesheet))
 }

@@ -23,7 +23,7 @@ use axum::http::Method;
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
 use buckle_core::policy::Extent;
-use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_core::secret::constant_time_eq;
 use buckle_store::Account;
 use serde::Serialize;
 
@@ -218,14 +218,18 @@ impl FromRequestParts<AppState> for Caller {
                 token_id: Some(cred.id),
             });
         }
-        let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(ApiError::unauthenticated("Sign in first."));
+        // The pages' resolver (`crate::web::session`): one reading of sessions.
+        let session = match crate::web::session::resolve(state, &parts.headers).await? {
+            crate::web::session::Resolved::Active(s) => s,
+            crate::web::session::Resolved::NoCookie => {
+                return Err(ApiError::unauthenticated("Sign in first."));
+            }
+            crate::web::session::Resolved::Ended => {
+                return Err(ApiError::unauthenticated(
+                    "The session has ended; sign in again.",
+                ));
+            }
         };
-        let account = state
-            .store
-            .session_account(&hash_secret(session), state.clock.now())
-            .await?
-            .ok_or_else(|| ApiError::unauthenticated("The session has ended; sign in again."))?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts
@@ -233,13 +237,13 @@ impl FromRequestParts<AppState> for Caller {
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !constant_time_eq(sent, &csrf_token_for(session)) {
+            if !constant_time_eq(sent, &session.csrf_token) {
                 return Err(ApiError::forbidden(
                     "Missing or wrong X-CSRF-Token header (GET /api/manage/session returns it).",
                 ));
             }
         }
-        Ok(Caller::person(account))
+        Ok(Caller::person(session.account))
     }
 }
 

@@ -2,7 +2,6 @@
 
 use super::{AccountOut, Actor, cookie};
 use crate::AppState;
-use crate::audit::AuditEvent;
 use crate::error::{ApiError, Envelope};
 use crate::extract::Json;
 use crate::peer::PeerAddress;
@@ -10,20 +9,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
-use buckle_core::TokenKind;
 use buckle_core::audit::AuditKind;
 use buckle_core::secret::hash_secret;
-use buckle_store::Account;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-pub const SESSION_COOKIE: &str = "buckle_session";
-
-/// The CSRF token of a session: derived, so nothing more is stored, and useless
-/// without the HttpOnly cookie it came from.
-pub fn csrf_token_for(session: &str) -> String {
-    hash_secret(&format!("buckle-csrf:{session}"))
-}
+pub use crate::service::sessions::SignedIn;
+pub use crate::web::session::{SESSION_COOKIE, csrf_token_for};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,45 +31,19 @@ pub struct SessionOut {
     expires_at: Option<i64>,
 }
 
-/// A successful sign-in.
-pub struct SignedIn {
-    /// The new session's secret (the session cookie's value).
-    pub session: String,
-    pub account: Account,
-    /// A `Set-Cookie` value making this device known to the account, when it was not.
-    pub known_device_cookie: Option<String>,
-}
-
 /// The 429 answer to an attempt that must wait `wait` seconds.
 pub fn too_many_failures(wait: i64) -> ApiError {
-    ApiError::rate_limited(format!(
-        "Too many failed password attempts; {}.",
-        crate::throttle::try_again_in(wait)
-    ))
-    .with_retry_after(wait)
+    crate::service::sessions::too_many_failures(wait).into()
 }
 
-/// A turn at Argon2 work (19 MiB each): bounded, so a flood of password checks
-/// cannot exhaust memory or threads. Held until the hash is done.
+/// A turn at Argon2 work (see [`crate::service::sessions::password_check_permit`]).
 pub async fn password_check_permit(
     state: &AppState,
 ) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        state.password_checks.clone().acquire_owned(),
-    )
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .ok_or_else(|| {
-        ApiError::rate_limited("Too many password checks at once; try again shortly.")
-            .with_retry_after(1)
-    })
+    Ok(crate::service::sessions::password_check_permit(state).await?)
 }
 
-/// Checks a user name and password (throttled, timing-equalized) and opens a
-/// session. Shared by the JSON API and the sign-in page. `headers` may carry the
-/// known-device cookie; `address` is the client's.
+/// Signs in (see [`crate::service::sessions::sign_in`]), answering in the envelope.
 pub async fn sign_in(
     state: &AppState,
     user_name: &str,
@@ -85,75 +51,11 @@ pub async fn sign_in(
     address: IpAddr,
     headers: &HeaderMap,
 ) -> Result<SignedIn, ApiError> {
-    let now = state.clock.now();
-    let account = state.store.account_by_name(user_name.trim()).await?;
-    let known_device =
-        crate::known_device::recognized(state, headers, account.as_ref().map(|a| a.id)).await?;
-    let attempt = state
-        .throttle
-        .sign_in_attempt(&state.store, user_name, address, known_device, now)
-        .await?;
-    if attempt.wait > 0 {
-        return Err(too_many_failures(attempt.wait));
-    }
-    let stored = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_default();
-    let password = password.to_string();
-    let permit = password_check_permit(state).await?;
-    // Unknown names cost the same Argon2 work as known ones.
-    let valid = tokio::task::spawn_blocking(move || {
-        // Held until the hash is done, even if the request is dropped meanwhile.
-        let _permit = permit;
-        let target = if stored.is_empty() {
-            DUMMY_HASH.as_str()
-        } else {
-            stored.as_str()
-        };
-        crate::password::verify(&password, target) && !stored.is_empty()
-    })
-    .await
-    .map_err(|_| ApiError::internal())?;
-    let account_id = account.as_ref().map(|a| a.id);
-    let Some(account) = account.filter(|_| valid) else {
-        metrics::counter!("buckle_console_sign_in_failures_total").increment(1);
-        state.throttle.failed(&state.store, &attempt, now).await?;
-        // The typed name is not recorded: it may be a password typed in the wrong field.
-        let mut event = AuditEvent::new(AuditKind::SignInFailed).from_addr(address);
-        if let Some(id) = account_id {
-            event = event.about(id);
-        }
-        event.record(state).await;
-        return Err(ApiError::unauthenticated("Wrong user name or password."));
-    };
-    state.throttle.succeeded(&state.store, &attempt).await?;
-    let known_device_cookie = if attempt.is_known_device() {
-        None
-    } else {
-        Some(crate::known_device::remember(state, account.id).await?)
-    };
-    let session = TokenKind::Session.generate();
-    state
-        .store
-        .create_session(
-            &hash_secret(&session),
-            account.id,
-            now,
-            now + state.config.session_ttl,
-        )
-        .await?;
-    AuditEvent::new(AuditKind::SignIn)
-        .by(account.id, None)
-        .from_addr(address)
-        .detail(serde_json::json!({"known_device": attempt.is_known_device()}))
-        .record(state)
-        .await;
-    Ok(SignedIn {
-        session,
-        account,
-        known_device_cookie,
-    })
+    let known_device = cookie(headers, crate::known_device::KNOWN_DEVICE_COOKIE);
+    Ok(
+        crate::service::sessions::sign_in(state, user_name, password, address, known_device)
+            .await?,
+    )
 }
 
 /// The `Set-Cookie` value of a new session.
@@ -192,9 +94,6 @@ pub async fn login(
     }
     Ok(resp)
 }
-
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::password::hash("buckle-timing-equalizer"));
 
 /// `GET /api/manage/session`: the signed-in account and its CSRF token.
 pub async fn current(actor: Actor, headers: HeaderMap) -> Result<Envelope<SessionOut>, ApiError> {

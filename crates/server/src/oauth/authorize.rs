@@ -4,13 +4,15 @@
 use super::client::ClientType;
 use super::obo;
 use crate::AppState;
-use crate::console::form::{PageForm, PageQuery};
-use crate::console::login::{redirect_to_login, session_account};
-use crate::console::page::{both, esc, hidden, message, render};
 use crate::extract::{Path, id};
+use crate::web::consent::{AppView, app_view};
+use crate::web::form::{PageForm, PageQuery};
+use crate::web::page::{Frame, Notice, redirect_to_login, render};
+use crate::web::{Key, Lang, Visitor};
+use askama::Template;
 use axum::extract::{OriginalUri, State};
+use axum::http::StatusCode;
 use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
 use buckle_core::pkce::{self, Method};
@@ -32,22 +34,43 @@ pub struct AuthorizeParams {
     code_challenge_method: Option<String>,
 }
 
-fn bad(en: &str, zh: &str) -> Response {
-    message(
+#[derive(Template)]
+#[template(path = "consent.html")]
+struct ConsentPage<'a> {
+    frame: Frame,
+    /// The message key introducing the app (shared part with the device page).
+    asks: &'static str,
+    app: AppView,
+    user_name: &'a str,
+    client_id: &'a str,
+    redirect_uri: &'a str,
+    state: &'a str,
+    code_challenge: &'a str,
+    code_challenge_method: &'a str,
+    workspace_id: String,
+    csrf: &'a str,
+}
+
+/// The page of a request that cannot go on, saying why (`text`, in the page's language).
+fn failed(visitor: &Visitor, text: String) -> Response {
+    Notice::text(
         StatusCode::BAD_REQUEST,
-        "Authorization failed",
-        "授权失败",
-        en,
-        zh,
+        visitor.lang,
+        Key("consent.failed"),
+        text,
     )
 }
 
-fn refused(html: &str) -> Response {
-    render(
+fn bad(visitor: &Visitor, text: Key) -> Response {
+    failed(visitor, visitor.lang.t(text.0).to_string())
+}
+
+fn refused(visitor: &Visitor, why: obo::Refusal) -> Response {
+    Notice::show(
         StatusCode::FORBIDDEN,
-        "Authorization refused",
-        "无法授权",
-        &format!("<p>{html}</p>"),
+        visitor,
+        Key("consent.refused"),
+        why.0,
     )
 }
 
@@ -69,14 +92,16 @@ fn redirect_error(uri: &str, error: &str, state: Option<&str>, iss: &str) -> Res
 /// Why a request cannot go on: a page of ours (the redirect URI is not known
 /// good), or an error sent back to the app's registered redirect URI.
 enum Stop {
-    Page(Response),
+    /// The page's text, in its language.
+    Page(String),
     Redirect(Response),
 }
 
 impl Stop {
-    fn response(self) -> Response {
+    fn response(self, visitor: &Visitor) -> Response {
         match self {
-            Stop::Page(r) | Stop::Redirect(r) => r,
+            Stop::Page(text) => failed(visitor, text),
+            Stop::Redirect(r) => r,
         }
     }
 }
@@ -90,45 +115,33 @@ struct Checked {
 }
 
 /// Validates everything the consent depends on. `Err` is the response to give.
-async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Stop> {
+async fn check(state: &AppState, p: &AuthorizeParams, lang: Lang) -> Result<Checked, Stop> {
+    let said = |key: Key| Stop::Page(lang.t(key.0).to_string());
     let Some(client_id) = p
         .client_id
         .as_deref()
         .filter(|c| !c.is_empty() && c.len() <= 128)
     else {
-        return Err(Stop::Page(bad(
-            "The request names no app (client_id).",
-            "请求缺少应用 client_id。",
-        )));
+        return Err(said(Key("consent.no_client_id")));
     };
     let app = match state.store.app_by_client_id(client_id).await {
         Ok(Some(a)) => a,
-        Ok(None) => {
-            return Err(Stop::Page(bad(
-                "Unknown app (client_id).",
-                "未知应用（client_id）。",
-            )));
-        }
-        Err(_) => return Err(Stop::Page(bad("Service internal error.", "服务内部错误。"))),
+        Ok(None) => return Err(said(Key("consent.unknown_app"))),
+        Err(_) => return Err(said(Key("common.internal"))),
     };
     let Some(uri) = p.redirect_uri.as_deref() else {
-        return Err(Stop::Page(bad(
-            "The request has no redirect_uri.",
-            "请求缺少 redirect_uri。",
-        )));
+        return Err(said(Key("consent.no_redirect_uri")));
     };
     // Never redirect anywhere before the URI is known to be registered, exactly.
     if !redirect::matches(&app.redirect_uri_list(), uri) {
-        return Err(Stop::Page(bad(
-            "The redirect_uri is not registered for this app.",
-            "该 redirect_uri 未在此应用中登记。",
-        )));
+        return Err(said(Key("consent.unregistered_redirect")));
     }
-    if let Err(e) = super::client::check_flow(&app, &[ClientType::Web, ClientType::Pkce]) {
-        return Err(Stop::Page(bad(
-            &e.message,
-            "应用类型或状态不允许此授权方式。",
-        )));
+    if super::client::check_flow(&app, &[ClientType::Web, ClientType::Pkce]).is_err() {
+        return Err(Stop::Page(if app.enabled {
+            lang.t("consent.invalid_app_type").to_string()
+        } else {
+            lang.fill(Key("consent.app_disabled"), &[("app", &app.name)])
+        }));
     }
     let st = p.state.clone().filter(|s| !s.is_empty());
     if p.response_type.as_deref() != Some("code") {
@@ -173,83 +186,76 @@ async fn check(state: &AppState, p: &AuthorizeParams) -> Result<Checked, Stop> {
 
 async fn show_impl(
     state: AppState,
-    headers: HeaderMap,
+    visitor: Visitor,
     uri: String,
     p: AuthorizeParams,
     workspace: Option<i64>,
 ) -> Response {
-    let checked = check(&state, &p).await;
-    if let Err(Stop::Page(r)) = checked {
-        return r;
-    }
+    let checked = match check(&state, &p, visitor.lang).await {
+        Err(Stop::Page(text)) => return failed(&visitor, text),
+        other => other,
+    };
     // RFC 9700 §4.11.2: the person signs in before any redirect to the app, even
     // an error one, so a registered URI cannot turn this server's address into a
     // one-click trip to a phishing page.
-    let Some((user, csrf)) = session_account(&state, &headers).await else {
+    let Some(session) = &visitor.session else {
         return redirect_to_login(&uri);
     };
     let c = match checked {
         Ok(c) => c,
-        Err(stop) => return stop.response(),
+        Err(stop) => return stop.response(&visitor),
     };
-    let mut body = match obo::describe(&state, &c.app, &user, workspace).await {
-        Ok(b) => b,
-        Err(obo::Refusal(html)) => return refused(&html),
+    let user = &session.account;
+    let pinned_name = match workspace {
+        Some(ws) => match obo::member_workspace(&state, ws, user).await {
+            Ok(w) => Some(w.name),
+            Err(why) => return refused(&visitor, why),
+        },
+        None => None,
     };
-    body.push_str(&format!(
-        "<p class=\"muted\">{} {}</p>",
-        both("Signed in as", "当前登录账号"),
-        esc(&user.user_name)
-    ));
     let (challenge, method) = c
         .challenge
         .as_ref()
         .map(|(c, m)| (c.as_str(), m.as_str()))
         .unwrap_or(("", ""));
-    let form = format!(
-        "<form method=\"post\" action=\"/api/permission/oauth2/consent\">{}{}{}{}{}{}{}{}{}\
-         <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button>\
-         <button type=\"submit\" name=\"decision\" value=\"deny\">{}</button></form>",
-        body,
-        hidden("client_id", &c.app.client_id),
-        hidden("redirect_uri", &c.redirect_uri),
-        hidden("state", c.state.as_deref().unwrap_or("")),
-        hidden("code_challenge", challenge),
-        hidden("code_challenge_method", method),
-        hidden(
-            "workspace_id",
-            &workspace.map(|w| w.to_string()).unwrap_or_default()
-        ),
-        hidden("csrf", &csrf),
-        "",
-        both("Authorize", "授权"),
-        both("Deny", "拒绝"),
-    );
-    render(StatusCode::OK, "Authorize app", "授权应用", &form)
+    let page = ConsentPage {
+        frame: Frame::new(&visitor, Key("consent.title")),
+        asks: Key("consent.asks").0,
+        app: app_view(&state, &c.app, user, pinned_name, visitor.lang).await,
+        user_name: &user.user_name,
+        client_id: &c.app.client_id,
+        redirect_uri: &c.redirect_uri,
+        state: c.state.as_deref().unwrap_or(""),
+        code_challenge: challenge,
+        code_challenge_method: method,
+        workspace_id: workspace.map(|w| w.to_string()).unwrap_or_default(),
+        csrf: &session.csrf_token,
+    };
+    render(StatusCode::OK, &page)
 }
 
 /// `GET /api/permission/oauth2/authorize`.
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     OriginalUri(uri): OriginalUri,
     PageQuery(p): PageQuery<AuthorizeParams>,
 ) -> Response {
-    show_impl(state, headers, uri.to_string(), p, None).await
+    show_impl(state, visitor, uri.to_string(), p, None).await
 }
 
 /// `GET /api/permission/oauth2/workspace_id/{workspace_id}/authorize`: pins one workspace.
 pub async fn show_in_workspace(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     OriginalUri(uri): OriginalUri,
     Path(workspace_id): Path<String>,
     PageQuery(p): PageQuery<AuthorizeParams>,
 ) -> Response {
     let Ok(ws) = id(&workspace_id, "workspace_id") else {
-        return bad("Invalid workspace id.", "无效的工作空间 ID。");
+        return bad(&visitor, Key("consent.invalid_workspace"));
     };
-    show_impl(state, headers, uri.to_string(), p, Some(ws)).await
+    show_impl(state, visitor, uri.to_string(), p, Some(ws)).await
 }
 
 #[derive(Deserialize)]
@@ -274,27 +280,26 @@ pub struct ConsentForm {
 /// `POST /api/permission/oauth2/consent`.
 pub async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     PageForm(f): PageForm<ConsentForm>,
 ) -> Response {
-    let Some((user, csrf)) = session_account(&state, &headers).await else {
-        return message(
+    let Some(session) = &visitor.session else {
+        return Notice::show(
             StatusCode::UNAUTHORIZED,
-            "Sign in first",
-            "请先登录",
-            "Your session has ended; start the authorization again.",
-            "会话已结束，请重新发起授权。",
+            &visitor,
+            Key("consent.sign_in_first"),
+            Key("consent.session_ended"),
         );
     };
-    if !constant_time_eq(&f.csrf, &csrf) {
-        return message(
+    if !constant_time_eq(&f.csrf, &session.csrf_token) {
+        return Notice::show(
             StatusCode::FORBIDDEN,
-            "Authorization failed",
-            "授权失败",
-            "The form is not from this session; start the authorization again.",
-            "表单与当前会话不符，请重新发起授权。",
+            &visitor,
+            Key("consent.failed"),
+            Key("consent.form_mismatch"),
         );
     }
+    let user = &session.account;
     let params = AuthorizeParams {
         response_type: Some("code".into()),
         client_id: Some(f.client_id.clone()),
@@ -304,9 +309,9 @@ pub async fn decide(
         code_challenge_method: (!f.code_challenge_method.is_empty())
             .then(|| f.code_challenge_method.clone()),
     };
-    let c = match check(&state, &params).await {
+    let c = match check(&state, &params, visitor.lang).await {
         Ok(c) => c,
-        Err(stop) => return stop.response(),
+        Err(stop) => return stop.response(&visitor),
     };
     if f.decision != "approve" {
         return redirect_error(
@@ -320,12 +325,12 @@ pub async fn decide(
         "" => None,
         raw => match id(raw, "workspace_id") {
             Ok(w) => Some(w),
-            Err(_) => return bad("Invalid workspace id.", "无效的工作空间 ID。"),
+            Err(_) => return bad(&visitor, Key("consent.invalid_workspace")),
         },
     };
-    let grant = match obo::grant(&state, &c.app, &user, Some(&f.edition), pinned).await {
+    let grant = match obo::grant(&state, &c.app, user, Some(&f.edition), pinned).await {
         Ok(g) => g,
-        Err(obo::Refusal(html)) => return refused(&html),
+        Err(why) => return refused(&visitor, why),
     };
     let code = TokenKind::AuthorizationCode.generate();
     let now = state.clock.now();
@@ -343,7 +348,7 @@ pub async fn decide(
         used_at: None,
     };
     if state.store.insert_code(&stored).await.is_err() {
-        return bad("Service internal error.", "服务内部错误。");
+        return bad(&visitor, Key("common.internal"));
     }
     let mut out = vec![("code", code.as_str())];
     if let Some(s) = c.state.as_deref() {

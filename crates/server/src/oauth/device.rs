@@ -7,14 +7,16 @@ use super::issue::{Issued, mint_user_tokens};
 use super::obo;
 use super::token::{Body, Segment, TokenRequest, parse_body, read_body, read_segment};
 use crate::AppState;
-use crate::console::form::{PageForm, PageQuery};
-use crate::console::login::{redirect_to_login, session_account};
-use crate::console::page::{both, esc, hidden, message, render};
 use crate::error::OAuthError;
 use crate::peer::PeerAddress;
+use crate::web::consent::{AppView, app_view};
+use crate::web::form::{PageForm, PageQuery};
+use crate::web::page::{Frame, Notice, redirect_to_login, render};
+use crate::web::{Key, Visitor};
+use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use buckle_core::DeviceStatus;
@@ -179,22 +181,39 @@ pub struct PageParams {
     user_code: Option<String>,
 }
 
-/// The code-entry form; a GET, so it carries no CSRF token (that would land in URLs).
-fn code_form(error: Option<&str>) -> String {
-    format!(
-        "{}<form method=\"get\" action=\"{}\"><label for=\"c\">{}</label>\
-         <input id=\"c\" type=\"text\" name=\"user_code\" autocomplete=\"off\" required autofocus placeholder=\"WDJB-MJHT\">\
-         <button type=\"submit\">{}</button></form>",
-        error
-            .map(|e| format!("<p class=\"error\">{e}</p>"))
-            .unwrap_or_default(),
-        super::DEVICE_PAGE,
-        both(
-            "Enter the code shown on your device",
-            "输入设备上显示的代码"
-        ),
-        both("Continue", "继续"),
-    )
+/// The code-entry page, or a refusal with (`with_form`) or without the form. The
+/// form is a GET, so it carries no CSRF token (that would land in URLs).
+#[derive(Template)]
+#[template(path = "device_entry.html")]
+struct EntryPage {
+    frame: Frame,
+    error: Option<String>,
+    with_form: bool,
+}
+
+/// A pending request to approve or deny.
+#[derive(Template)]
+#[template(path = "device_confirm.html")]
+struct ConfirmPage<'a> {
+    frame: Frame,
+    asks: &'static str,
+    app: AppView,
+    user_code: &'a str,
+    csrf: &'a str,
+}
+
+fn entry(
+    visitor: &Visitor,
+    status: StatusCode,
+    error: Option<String>,
+    with_form: bool,
+) -> Response {
+    let page = EntryPage {
+        frame: Frame::new(visitor, Key("device.title")),
+        error,
+        with_form,
+    };
+    render(status, &page)
 }
 
 /// A pending, unexpired device request by what the person typed.
@@ -248,94 +267,77 @@ async fn pending_guarded(
 }
 
 /// The page answering a refused user code.
-fn refused(why: Refused, with_form: bool) -> Response {
+fn refused(visitor: &Visitor, why: Refused, with_form: bool) -> Response {
+    let lang = visitor.lang;
     let (status, msg) = match why {
         Refused::TooMany(wait) => (
             StatusCode::TOO_MANY_REQUESTS,
-            both(
-                &format!(
-                    "Too many wrong codes; {}.",
-                    crate::throttle::try_again_in(wait)
-                ),
-                &format!("错误代码过多，请在 {wait} 秒后重试。"),
-            ),
+            lang.fill(Key("device.too_many"), &[("wait", &lang.seconds(wait))]),
         ),
         Refused::Unknown => (
             StatusCode::NOT_FOUND,
-            both(
-                "That code is unknown, expired or already used.",
-                "该代码无效、已过期或已被使用。",
-            ),
+            lang.t("device.unknown_code").to_string(),
         ),
         Refused::Unavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
-            both(
-                "The code cannot be checked right now; try again shortly.",
-                "暂时无法验证该代码，请稍后再试。",
-            ),
+            lang.t("device.unavailable").to_string(),
         ),
     };
-    let body = if with_form {
-        code_form(Some(&msg))
-    } else {
-        format!("<p class=\"error\">{msg}</p>")
-    };
-    render(status, "Connect a device", "连接设备", &body)
+    entry(visitor, status, Some(msg), with_form)
+}
+
+fn refused_consent(visitor: &Visitor, why: obo::Refusal) -> Response {
+    Notice::show(
+        StatusCode::FORBIDDEN,
+        visitor,
+        Key("consent.refused"),
+        why.0,
+    )
 }
 
 /// `GET /oauth/device[?user_code=]`.
 pub async fn page(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    visitor: Visitor,
     PageQuery(q): PageQuery<PageParams>,
 ) -> Response {
-    let Some((user, csrf)) = session_account(&state, &headers).await else {
-        return redirect_to_login(&uri.to_string());
+    let Some(session) = &visitor.session else {
+        return redirect_to_login(&visitor.here);
     };
+    let user = &session.account;
     let Some(typed) = q.user_code.filter(|c| !c.trim().is_empty()) else {
-        return render(
-            StatusCode::OK,
-            "Connect a device",
-            "连接设备",
-            &code_form(None),
-        );
+        return entry(&visitor, StatusCode::OK, None, true);
     };
     let row = match pending_guarded(&state, user.id, address, &typed).await {
         Ok(row) => row,
-        Err(why) => return refused(why, true),
+        Err(why) => return refused(&visitor, why, true),
     };
     let Ok(Some(app)) = state.store.app(row.app_id).await else {
-        return message(
+        return Notice::show(
             StatusCode::NOT_FOUND,
-            "Connect a device",
-            "连接设备",
-            "The app no longer exists.",
-            "该应用已不存在。",
+            &visitor,
+            Key("device.title"),
+            Key("device.app_gone"),
         );
     };
-    let described = match obo::describe(&state, &app, &user, row.workspace_id).await {
-        Ok(html) => html,
-        Err(obo::Refusal(html)) => {
-            let html = format!("<p>{html}</p>");
-            return render(StatusCode::FORBIDDEN, "Connect a device", "连接设备", &html);
-        }
+    let pinned_name = match row.workspace_id {
+        Some(ws) => match obo::member_workspace(&state, ws, user).await {
+            Ok(w) => Some(w.name),
+            Err(why) => {
+                return Notice::show(StatusCode::FORBIDDEN, &visitor, Key("device.title"), why.0);
+            }
+        },
+        None => None,
     };
-    let body = format!(
-        "<p>{} <code>{}</code></p><form method=\"post\" action=\"{}\">{}{}{}\
-         <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button>\
-         <button type=\"submit\" name=\"decision\" value=\"deny\">{}</button></form>",
-        both("Device code", "设备代码"),
-        esc(&row.user_code),
-        super::DEVICE_PAGE,
-        described,
-        hidden("user_code", &row.user_code),
-        hidden("csrf", &csrf),
-        both("Authorize", "授权"),
-        both("Deny", "拒绝"),
-    );
-    render(StatusCode::OK, "Connect a device", "连接设备", &body)
+    let page = ConfirmPage {
+        frame: Frame::new(&visitor, Key("device.title")),
+        asks: Key("consent.asks").0,
+        app: app_view(&state, &app, user, pinned_name, visitor.lang).await,
+        user_code: &row.user_code,
+        csrf: &session.csrf_token,
+    };
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Deserialize)]
@@ -352,24 +354,24 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
-    headers: HeaderMap,
+    visitor: Visitor,
     PageForm(f): PageForm<DecisionForm>,
 ) -> Response {
-    let Some((user, csrf)) = session_account(&state, &headers).await else {
+    let Some(session) = &visitor.session else {
         return redirect_to_login(super::DEVICE_PAGE);
     };
-    if !constant_time_eq(&f.csrf, &csrf) {
-        return message(
+    let user = &session.account;
+    if !constant_time_eq(&f.csrf, &session.csrf_token) {
+        return Notice::show(
             StatusCode::FORBIDDEN,
-            "Connect a device",
-            "连接设备",
-            "The form is not from this session; open the page again.",
-            "表单与当前会话不符，请重新打开页面。",
+            &visitor,
+            Key("device.title"),
+            Key("device.form_mismatch"),
         );
     }
     let row = match pending_guarded(&state, user.id, address, &f.user_code).await {
         Ok(row) => row,
-        Err(why) => return refused(why, false),
+        Err(why) => return refused(&visitor, why, false),
     };
     let now = state.clock.now();
     if f.decision != "approve" {
@@ -377,42 +379,32 @@ pub async fn decide(
             .store
             .decide_device_code(&row.user_code, DeviceStatus::Denied, None, user.id, now)
             .await;
-        return message(
+        return Notice::show(
             StatusCode::OK,
-            "Request denied",
-            "已拒绝",
-            "The device was not connected.",
-            "设备未获授权。",
+            &visitor,
+            Key("device.denied_title"),
+            Key("device.denied_text"),
         );
     }
     let Ok(Some(app)) = state.store.app(row.app_id).await else {
-        return message(
+        return Notice::show(
             StatusCode::NOT_FOUND,
-            "Connect a device",
-            "连接设备",
-            "The app no longer exists.",
-            "该应用已不存在。",
+            &visitor,
+            Key("device.title"),
+            Key("device.app_gone"),
         );
     };
     if super::client::check_flow(&app, &[ClientType::Device]).is_err() {
-        return message(
+        return Notice::show(
             StatusCode::FORBIDDEN,
-            "Connect a device",
-            "连接设备",
-            "This app cannot be authorized now.",
-            "该应用当前无法授权。",
+            &visitor,
+            Key("device.title"),
+            Key("device.not_authorizable"),
         );
     }
-    let grant = match obo::grant(&state, &app, &user, Some(&f.edition), row.workspace_id).await {
+    let grant = match obo::grant(&state, &app, user, Some(&f.edition), row.workspace_id).await {
         Ok(g) => g,
-        Err(obo::Refusal(html)) => {
-            return render(
-                StatusCode::FORBIDDEN,
-                "Authorization refused",
-                "无法授权",
-                &format!("<p>{html}</p>"),
-            );
-        }
+        Err(why) => return refused_consent(&visitor, why),
     };
     match state
         .store
@@ -425,19 +417,17 @@ pub async fn decide(
         )
         .await
     {
-        Ok(true) => message(
+        Ok(true) => Notice::show(
             StatusCode::OK,
-            "Device connected",
-            "设备已连接",
-            "You can return to your device now.",
-            "现在可以回到你的设备了。",
+            &visitor,
+            Key("device.connected_title"),
+            Key("device.connected_text"),
         ),
-        _ => message(
+        _ => Notice::show(
             StatusCode::CONFLICT,
-            "Connect a device",
-            "连接设备",
-            "That code was already used or has expired.",
-            "该代码已被使用或已过期。",
+            &visitor,
+            Key("device.title"),
+            Key("device.code_used"),
         ),
     }
 }

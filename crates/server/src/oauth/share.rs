@@ -2,12 +2,15 @@
 //! admin or admin opens it to authorize the app (AppAuth) for their organization.
 
 use crate::AppState;
-use crate::console::form::{PageForm, PageQuery};
-use crate::console::login::{redirect_to_login, session_account};
-use crate::console::page::{both, esc, hidden, message, render};
-use crate::manage::{Actor, Authorize, authorize_app};
-use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::service::Caller;
+use crate::service::grants::{self, AppAuthRequest};
+use crate::web::consent::{EditionChoice, PermissionLine, permission_lines};
+use crate::web::form::{PageForm, PageQuery};
+use crate::web::page::{Frame, Notice, reason_for, redirect_to_login, render, status_for};
+use crate::web::{Key, Visitor};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use buckle_core::ClientType;
 use buckle_core::secret::constant_time_eq;
@@ -20,34 +23,44 @@ pub struct PageParams {
     client_id: Option<String>,
 }
 
-fn not_found() -> Response {
-    message(
+#[derive(Template)]
+#[template(path = "share.html")]
+struct SharePage<'a> {
+    frame: Frame,
+    app_name: &'a str,
+    permissions: Vec<PermissionLine>,
+    client_id: &'a str,
+    csrf: &'a str,
+    organizations: Vec<EditionChoice>,
+}
+
+fn not_found(visitor: &Visitor) -> Response {
+    Notice::show(
         StatusCode::NOT_FOUND,
-        "Authorize app",
-        "授权应用",
-        "This link names no service app.",
-        "该链接没有指向服务类应用。",
+        visitor,
+        Key("share.title"),
+        Key("share.no_app"),
     )
 }
 
 /// `GET /oauth/authorize-app?client_id=`.
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    visitor: Visitor,
     PageQuery(q): PageQuery<PageParams>,
 ) -> Response {
-    let Some((user, csrf)) = session_account(&state, &headers).await else {
-        return redirect_to_login(&uri.to_string());
+    let Some(session) = &visitor.session else {
+        return redirect_to_login(&visitor.here);
     };
+    let user = &session.account;
     let Some(client_id) = q.client_id.filter(|c| !c.is_empty() && c.len() <= 128) else {
-        return not_found();
+        return not_found(&visitor);
     };
     let app = match state.store.app_by_client_id(&client_id).await {
         Ok(Some(a)) if a.client_type == ClientType::Service => a,
-        _ => return not_found(),
+        _ => return not_found(&visitor),
     };
-    let admin_of: Vec<_> = state
+    let organizations: Vec<_> = state
         .store
         .organizations_of(user.id)
         .await
@@ -55,44 +68,28 @@ pub async fn page(
         .into_iter()
         .filter(|o| o.role.is_admin())
         .filter(|o| app.org_id.as_deref().is_none_or(|owner| owner == o.id))
+        .map(|o| EditionChoice {
+            id: o.id,
+            label: o.name,
+        })
         .collect();
-    if admin_of.is_empty() {
-        return message(
+    if organizations.is_empty() {
+        return Notice::show(
             StatusCode::FORBIDDEN,
-            "Authorize app",
-            "授权应用",
-            "Only a super admin or admin of a team/enterprise can authorize this app for it.",
-            "只有团队/企业的超级管理员或管理员可以为其授权该应用。",
+            &visitor,
+            Key("share.title"),
+            Key("share.admins_only"),
         );
     }
-    let mut body = format!(
-        "<p>{} <strong>{}</strong></p><p>{}</p><ul>",
-        both(
-            "This app asks to act as itself in your team/enterprise:",
-            "该应用请求以自身身份访问你的团队/企业："
-        ),
-        esc(&app.name),
-        both("Permissions", "权限"),
-    );
-    body.push_str(&super::obo::permission_items(&state, &app));
-    body.push_str(&format!(
-        "</ul><form method=\"post\" action=\"{PAGE}\">{}{}<label for=\"org\">{}</label><select id=\"org\" name=\"organization_id\">",
-        hidden("client_id", &app.client_id),
-        hidden("csrf", &csrf),
-        both("Team/enterprise (all its workspaces)", "团队/企业（全部工作空间）"),
-    ));
-    for o in &admin_of {
-        body.push_str(&format!(
-            "<option value=\"{}\">{}</option>",
-            esc(&o.id),
-            esc(&o.name)
-        ));
-    }
-    body.push_str(&format!(
-        "</select><button type=\"submit\">{}</button></form>",
-        both("Authorize", "授权")
-    ));
-    render(StatusCode::OK, "Authorize app", "授权应用", &body)
+    let page = SharePage {
+        frame: Frame::new(&visitor, Key("share.title")),
+        app_name: &app.name,
+        permissions: permission_lines(&state, &app, visitor.lang),
+        client_id: &app.client_id,
+        csrf: &session.csrf_token,
+        organizations,
+    };
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Deserialize)]
@@ -105,48 +102,39 @@ pub struct DecisionForm {
 /// `POST /oauth/authorize-app`.
 pub async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     PageForm(f): PageForm<DecisionForm>,
 ) -> Response {
-    let Some((user, csrf)) = session_account(&state, &headers).await else {
+    let Some(session) = &visitor.session else {
         return redirect_to_login(PAGE);
     };
-    if !constant_time_eq(&f.csrf, &csrf) {
-        return message(
+    if !constant_time_eq(&f.csrf, &session.csrf_token) {
+        return Notice::show(
             StatusCode::FORBIDDEN,
-            "Authorize app",
-            "授权应用",
-            "The form is not from this session; open the link again.",
-            "表单与当前会话不符，请重新打开链接。",
+            &visitor,
+            Key("share.title"),
+            Key("share.form_mismatch"),
         );
     }
-    let actor = Actor {
-        account: user,
-        token: None,
-        token_id: None,
-    };
-    let req = Authorize {
+    let caller = Caller::person(session.account.clone());
+    let req = AppAuthRequest {
         organization_id: Some(f.organization_id),
         all_workspaces: true,
         workspace_ids: Vec::new(),
     };
-    match authorize_app(&state, &actor, &f.client_id, req).await {
-        Ok((app, _)) => message(
+    let lang = visitor.lang;
+    match grants::authorize_app(&state, &caller, &f.client_id, req).await {
+        Ok((app, _)) => Notice::text(
             StatusCode::OK,
-            "App authorized",
-            "已授权",
-            &format!(
-                "{} may now act as itself in your team/enterprise.",
-                app.name
-            ),
-            &format!("{} 现在可以以自身身份访问你的团队/企业。", app.name),
+            lang,
+            Key("share.done_title"),
+            lang.fill(Key("share.done_text"), &[("app", &app.name)]),
         ),
-        Err(e) => message(
-            e.status,
-            "Authorize app",
-            "授权应用",
-            &e.msg,
-            "无法完成授权。",
+        Err(e) => Notice::text(
+            status_for(&e),
+            lang,
+            Key("share.title"),
+            lang.fill(Key("share.failed"), &[("reason", &reason_for(&e, lang))]),
         ),
     }
 }

@@ -18,6 +18,7 @@ pub mod installations;
 pub mod invitations;
 pub mod keys;
 pub mod organizations;
+pub mod sessions;
 pub mod tokens;
 pub mod workspaces;
 

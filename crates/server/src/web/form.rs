@@ -1,20 +1,22 @@
-//! Extractors for the browser pages: a form or query string that cannot be read
-//! is answered with the pages' own 400 page (HTML), not axum's plain-text rejection.
+//! Extractors for the pages' forms and query strings: one that cannot be read is
+//! answered with the pages' own 400 page (HTML, in the visitor's language), not
+//! axum's plain-text rejection.
 
-use super::page::message;
+use super::i18n::{Key, Lang};
+use super::page::Notice;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-fn unreadable() -> Response {
-    message(
+fn unreadable(headers: &HeaderMap) -> Response {
+    let lang = Lang::of(headers);
+    Notice::text(
         StatusCode::BAD_REQUEST,
-        "Bad request",
-        "请求无效",
-        "The request's parameters could not be read.",
-        "无法读取请求参数。",
+        lang,
+        Key("bad_request.title"),
+        lang.t("bad_request.text").to_string(),
     )
 }
 
@@ -25,9 +27,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let headers = req.headers().clone();
         match axum::extract::Form::<T>::from_request(req, state).await {
             Ok(axum::extract::Form(v)) => Ok(PageForm(v)),
-            Err(_) => Err(unreadable()),
+            Err(_) => Err(unreadable(&headers)),
         }
     }
 }
@@ -41,7 +44,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
-            Err(_) => Err(unreadable()),
+            Err(_) => Err(unreadable(&parts.headers)),
         }
     }
 }
