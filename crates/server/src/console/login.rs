@@ -13,6 +13,9 @@ use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use serde::Deserialize;
+use crate::api_doc::PageAnswers;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
 /// Double-submit cookie against login CSRF (signing a victim into another account).
 const LOGIN_CSRF_COOKIE: &str = "buckle_login";
@@ -38,7 +41,8 @@ pub fn redirect_to_login(next: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShowParams {
     next: Option<String>,
 }
@@ -78,11 +82,19 @@ fn page(state: &AppState, next: &str, status: StatusCode, error: Option<&str>) -
 }
 
 /// `GET /login`.
+#[utoipa::path(
+    get,
+    path = "/login",
+    summary = "Sign-in page; next",
+    params(ShowParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn show(State(state): State<AppState>, PageQuery(q): PageQuery<ShowParams>) -> Response {
     page(&state, &safe_next(q.next.as_deref()), StatusCode::OK, None)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginForm {
     user_name: String,
     password: String,
@@ -91,6 +103,14 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
+#[utoipa::path(
+    post,
+    path = "/login",
+    summary = "Sign-in form",
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn submit(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,

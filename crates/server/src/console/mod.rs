@@ -6,11 +6,11 @@ pub mod login;
 pub mod page;
 
 use crate::AppState;
-use axum::Router;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login::show).post(login::submit))
-        .route(page::STYLESHEET_PATH, get(page::stylesheet))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login::show, login::submit))
+        .routes(routes!(page::stylesheet))
 }

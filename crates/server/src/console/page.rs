@@ -37,6 +37,13 @@ pub const STYLESHEET_PATH: &str = "/static/buckle.css";
 const STYLESHEET: &str = include_str!("../../static/buckle.css");
 
 /// `GET /static/buckle.css`.
+#[utoipa::path(
+    get,
+    path = "/static/buckle.css",
+    summary = "The pages' stylesheet",
+    security(()),
+    responses((status = 200, description = "CSS", content_type = "text/css", body = String))
+)]
 pub async fn stylesheet() -> Response {
     (
         [

@@ -7,6 +7,11 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use buckle_store::{Account, NewAccount};
 use serde::Deserialize;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
 /// The shape of a user name: 1 to 64 letters, digits, '_', '-' or '.'.
 pub fn is_user_name(user_name: &str) -> bool {
@@ -71,7 +76,7 @@ pub async fn create_account(
         .ok_or_else(ApiError::internal)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
     user_name: String,
@@ -82,6 +87,14 @@ pub struct CreateAccount {
 }
 
 /// `POST /api/manage/accounts` (installation super admins).
+#[utoipa::path(
+    post,
+    path = "/api/manage/accounts",
+    summary = "Create an account (installation super admins; Manage.accounts)",
+    request_body = CreateAccount,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AccountOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -100,14 +113,23 @@ pub async fn create(
     ok((&a).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     page_num: Option<i64>,
     page_size: Option<i64>,
 }
 
 /// `GET /api/manage/accounts` (installation super admins).
+#[utoipa::path(
+    get,
+    path = "/api/manage/accounts",
+    summary = "All accounts (installation super admins; Manage.accounts)",
+    params(ListParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AccountOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -121,11 +143,18 @@ pub async fn list(
 }
 
 /// `GET /api/manage/accounts/me`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/accounts/me",
+    summary = "The caller's account",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AccountOut>), EnvelopeErrors)
+)]
 pub async fn me(actor: Actor) -> ApiResult<AccountOut> {
     ok((&actor.account).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     nick_name: Option<String>,
@@ -133,6 +162,14 @@ pub struct UpdateMe {
 }
 
 /// `PATCH /api/manage/accounts/me`.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/accounts/me",
+    summary = "Change nick name or avatar URL",
+    request_body = UpdateMe,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AccountOut>), EnvelopeErrors)
+)]
 pub async fn update_me(
     State(state): State<AppState>,
     actor: Actor,
@@ -175,7 +212,7 @@ pub async fn update_me(
     ok((&a).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     current_password: String,
@@ -185,13 +222,21 @@ pub struct ChangePassword {
 /// `POST /api/manage/accounts/me/password`: ends every session of the account.
 /// Wrong current passwords count against the sign-in throttle, as sign-ins do
 /// (per account and address, or per known device).
+#[utoipa::path(
+    post,
+    path = "/api/manage/accounts/me/password",
+    summary = "Change the password (console sessions only); ends every session. Wrong current passwords count as failed sign-ins (429/4013 when they must wait)",
+    request_body = ChangePassword,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     actor: Actor,
     Json(body): Json<ChangePassword>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     if actor.token.is_some() {
         return Err(ApiError::forbidden(
             "Change passwords from a signed-in console session.",
@@ -235,5 +280,5 @@ pub async fn change_password(
         .from_addr(address)
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

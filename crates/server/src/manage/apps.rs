@@ -17,6 +17,10 @@ use buckle_core::{Level, PermissionSet, Role, TokenKind};
 use buckle_store::{AppKey, Grant, OAuthApp, StoreError};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use crate::error::{Empty, Success};
+use crate::api_doc::EnvelopeErrors;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
 /// The permission point a personal access token needs to use this area.
 pub const POINT: &str = "Manage.apps";
@@ -33,7 +37,7 @@ const INVALID_APP_TYPE: &str = "invalid app type";
 const ADMINS_ONLY: &str =
     "Only a super admin or admin of the team/enterprise may manage its OAuth apps.";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppType {
     Normal,
@@ -49,7 +53,7 @@ impl AppType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientType {
     Web,
@@ -78,7 +82,7 @@ impl ClientType {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeyOut {
     fingerprint: String,
     created_at: i64,
@@ -88,7 +92,7 @@ pub struct KeyOut {
 }
 
 /// An app as the management API shows it: never its secret or the secret's hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AppOut {
     /// The client id, which is also the app's id on the wire.
     app_id: String,
@@ -363,8 +367,10 @@ fn new_client_id() -> String {
     s
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Example app", "app_type": "normal", "client_type": "web",
+    "permissions": ["Account.readProfile"], "redirect_uris": ["https://app.example.com/callback"]}))]
 pub struct CreateApp {
     name: String,
     #[serde(default)]
@@ -375,11 +381,21 @@ pub struct CreateApp {
     #[serde(default)]
     organization_id: Option<String>,
     permissions: Vec<String>,
+    /// Required for web and pkce apps; none for device and service apps.
     #[serde(default)]
+    #[schema(max_items = 10)]
     redirect_uris: Vec<String>,
 }
 
 /// `POST /api/manage/apps`: the client secret of a web app is returned here, once.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps",
+    summary = "Create an OAuth app; a web app's client secret is returned once",
+    request_body = CreateApp,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -450,14 +466,23 @@ pub async fn create(
     ok(view(&state, &app, secret).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EditionParams {
     organization_id: Option<String>,
 }
 
 /// `GET /api/manage/apps[?organization_id=]`: the caller's personal apps, or an
 /// organization's apps (any member may list them).
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps",
+    summary = "The caller's personal OAuth apps, or an organization's (organization_id); Manage.apps",
+    params(EditionParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AppOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -479,6 +504,14 @@ pub async fn list(
 }
 
 /// `GET /api/manage/apps/{app_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}",
+    summary = "One OAuth app (app_id is its client id); never the secret",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     actor: Actor,
@@ -489,7 +522,7 @@ pub async fn get(
     ok(view(&state, &app, None).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateApp {
     name: Option<String>,
@@ -497,11 +530,22 @@ pub struct UpdateApp {
     permissions: Option<Vec<String>>,
     redirect_uris: Option<Vec<String>>,
     /// Accepted only to refuse with a clear message: the types never change.
+    #[schema(ignore)]
     app_type: Option<serde_json::Value>,
+    #[schema(ignore)]
     client_type: Option<serde_json::Value>,
 }
 
 /// `PATCH /api/manage/apps/{app_id}`: everything but the app type and client type.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/apps/{app_id}",
+    summary = "Edit name, description, permissions, redirect URIs (owner or admins)",
+    params(("app_id" = String, Path)),
+    request_body = UpdateApp,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -580,6 +624,14 @@ async fn set_enabled(
 }
 
 /// `POST /api/manage/apps/{app_id}/disable`: every token of the app is suspended.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/disable",
+    summary = "Disable an app; every token of it is suspended",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn disable(
     State(state): State<AppState>,
     actor: Actor,
@@ -589,6 +641,14 @@ pub async fn disable(
 }
 
 /// `POST /api/manage/apps/{app_id}/enable`: the same tokens work again.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/enable",
+    summary = "Enable an app; its unexpired tokens work again",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn enable(
     State(state): State<AppState>,
     actor: Actor,
@@ -599,11 +659,19 @@ pub async fn enable(
 
 /// `DELETE /api/manage/apps/{app_id}`: irreversible; every authorization, code and
 /// token of the app goes with it.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/apps/{app_id}",
+    summary = "Delete an app; irreversible, revokes every authorization and token",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     actor: Actor,
     Path(app_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     if !state.store.delete_app(app.id).await? {
@@ -612,11 +680,19 @@ pub async fn delete(
     app_event(&actor, AuditKind::AppDeleted, &app)
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
 /// `POST /api/manage/apps/{app_id}/secret`: a new client secret for a web app,
 /// returned once; the old one stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/secret",
+    summary = "A new client secret for a web app, returned once; the old one stops working",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn reset_secret(
     State(state): State<AppState>,
     actor: Actor,
@@ -657,9 +733,10 @@ fn require_service(app: &OAuthApp, what: &str) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddKey {
+    /// PEM: -----BEGIN PUBLIC KEY----- or -----BEGIN RSA PUBLIC KEY-----
     public_key: String,
 }
 
@@ -671,6 +748,15 @@ impl std::fmt::Debug for AddKey {
 }
 
 /// `POST /api/manage/apps/{app_id}/keys`: registers an RSA public key (PEM).
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/keys",
+    summary = "Upload an RSA public key (PEM) to a service app; at most 3",
+    params(("app_id" = String, Path)),
+    request_body = AddKey,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<KeyOut>), EnvelopeErrors)
+)]
 pub async fn add_key(
     State(state): State<AppState>,
     actor: Actor,
@@ -722,6 +808,14 @@ pub async fn add_key(
 }
 
 /// `GET /api/manage/apps/{app_id}/keys`: fingerprints and public PEMs.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}/keys",
+    summary = "Public keys of a service app, with fingerprints",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<KeyOut>>), EnvelopeErrors)
+)]
 pub async fn list_keys(
     State(state): State<AppState>,
     actor: Actor,
@@ -743,11 +837,19 @@ pub async fn list_keys(
 
 /// `DELETE /api/manage/apps/{app_id}/keys/{fingerprint}`: JWTs signed with the key
 /// are refused from now on.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/apps/{app_id}/keys/{fingerprint}",
+    summary = "Remove a public key",
+    params(("app_id" = String, Path), ("fingerprint" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_key(
     State(state): State<AppState>,
     actor: Actor,
     Path((app_id, fingerprint)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     let (app, _) = changeable_app(&state, &actor, &app_id).await?;
     require_service(&app, "public keys")?;
@@ -758,10 +860,10 @@ pub async fn delete_key(
         .detail(serde_json::json!({"name": app.name, "fingerprint": fingerprint}))
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Authorize {
     /// The team or enterprise to authorize the app for; absent for the personal edition.
@@ -773,7 +875,7 @@ pub struct Authorize {
     pub workspace_ids: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorizationOut {
     authorization_id: String,
     app_id: String,
@@ -808,6 +910,15 @@ impl AuthorizationOut {
 /// `POST /api/manage/apps/{app_id}/authorizations`: authorizes a service app to act
 /// as itself (AppAuth), in the owner's personal edition or for an organization the
 /// caller administers (the shareable-link case for someone else's personal app).
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/authorizations",
+    summary = "Authorize a service app in the owner's personal edition or for an organization (admins)",
+    params(("app_id" = String, Path)),
+    request_body = Authorize,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AuthorizationOut>), EnvelopeErrors)
+)]
 pub async fn authorize(
     State(state): State<AppState>,
     actor: Actor,
@@ -924,6 +1035,14 @@ pub async fn authorize_app(
 
 /// `GET /api/manage/apps/{app_id}/authorizations`: the app's AppAuth authorizations,
 /// for its owner or the owning organization's admins.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}/authorizations",
+    summary = "AppAuth authorizations of a service app (owner or admins)",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AuthorizationOut>>), EnvelopeErrors)
+)]
 pub async fn list_authorizations(
     State(state): State<AppState>,
     actor: Actor,
@@ -945,11 +1064,19 @@ pub async fn list_authorizations(
 /// `DELETE /api/manage/apps/{app_id}/authorizations/{authorization_id}`: the owner
 /// removes a personal-edition authorization, an organization's admins remove the
 /// organization's (which also uninstalls the app there). Its tokens die with it.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/apps/{app_id}/authorizations/{authorization_id}",
+    summary = "Remove an AppAuth authorization; its tokens stop working",
+    params(("app_id" = String, Path), ("authorization_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_authorization(
     State(state): State<AppState>,
     actor: Actor,
     Path((app_id, authorization_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     let app = app_by_client_id(&state, &app_id).await?;
     let not_found = || ApiError::not_found("Authorization not found.");
@@ -993,16 +1120,24 @@ pub async fn delete_authorization(
     grant_event(&actor, AuditKind::AuthorizationRevoked, &app, &g)
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ShareLink {
     url: String,
 }
 
 /// `GET /api/manage/apps/{app_id}/share_link`: the link an organization's admin
 /// opens to authorize the service app for the organization.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}/share_link",
+    summary = "The link an organization admin opens to authorize a service app",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<ShareLink>), EnvelopeErrors)
+)]
 pub async fn share_link(
     State(state): State<AppState>,
     actor: Actor,
@@ -1020,7 +1155,7 @@ pub async fn share_link(
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorizedAppOut {
     app_id: String,
     name: String,
@@ -1032,6 +1167,13 @@ pub struct AuthorizedAppOut {
 }
 
 /// `GET /api/manage/authorized_apps`: the apps the caller authorized to act for them.
+#[utoipa::path(
+    get,
+    path = "/api/manage/authorized_apps",
+    summary = "Apps the caller authorized to act for them (OBO)",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AuthorizedAppOut>>), EnvelopeErrors)
+)]
 pub async fn authorized_apps(
     State(state): State<AppState>,
     actor: Actor,
@@ -1053,11 +1195,19 @@ pub async fn authorized_apps(
 
 /// `DELETE /api/manage/authorized_apps/{app_id}`: revokes the caller's
 /// authorizations of the app, and with them every token it holds for them.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/authorized_apps/{app_id}",
+    summary = "Revoke an app's authorization; deletes its tokens for the caller",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn revoke_authorized_app(
     State(state): State<AppState>,
     actor: Actor,
     Path(app_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     let not_found = || ApiError::not_found("You have not authorized that app.");
     if app_id.is_empty() || app_id.len() > 100 {
@@ -1093,5 +1243,5 @@ pub async fn revoke_authorized_app(
         .detail(serde_json::json!({"name": app.name, "kind": "obo"}))
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

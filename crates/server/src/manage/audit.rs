@@ -11,13 +11,18 @@ use axum::extract::State;
 use buckle_core::audit::AuditKind;
 use buckle_store::{AuditQuery, AuditRecord};
 use serde::{Deserialize, Serialize};
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
 const POINT: &str = "Manage.audit";
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     organization_id: Option<String>,
     kind: Option<String>,
@@ -28,7 +33,7 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AuditEventOut {
     id: String,
     at: i64,
@@ -60,6 +65,14 @@ impl From<AuditRecord> for AuditEventOut {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/manage/audit_events",
+    summary = "The audit log, newest first (Manage.audit): super admins see every event, organization admins their organization's (organization_id), others their own; kind, since, before_id, limit",
+    params(AuditParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AuditEventOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,

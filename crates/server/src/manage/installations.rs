@@ -12,8 +12,12 @@ use buckle_core::PermissionSet;
 use buckle_core::audit::AuditKind;
 use buckle_store::Installation;
 use serde::Serialize;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InstallationOut {
     /// The app's client id.
     app_id: String,
@@ -39,7 +43,7 @@ impl From<Installation> for InstallationOut {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct InstallationsOut {
     installed_appauth: Vec<InstallationOut>,
     installed_obo: Vec<InstallationOut>,
@@ -47,6 +51,14 @@ pub struct InstallationsOut {
 }
 
 /// `GET /api/manage/organizations/{org_id}/installations` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/installations",
+    summary = "Installed AppAuth apps, installed OBO apps, install requests (admins)",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<InstallationsOut>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -84,6 +96,14 @@ async fn app_of(state: &AppState, client_id: &str) -> Result<buckle_store::OAuth
 /// `POST /api/manage/organizations/{org_id}/installations/{app_id}` (admins):
 /// installs an OBO app, approving members' requests; its tokens reach the
 /// organization from now on.
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations/{org_id}/installations/{app_id}",
+    summary = "Install (approve) an OBO app in the organization (admins)",
+    params(("org_id" = String, Path), ("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<InstallationOut>), EnvelopeErrors)
+)]
 pub async fn install(
     State(state): State<AppState>,
     actor: Actor,
@@ -130,11 +150,19 @@ pub async fn install(
 /// `DELETE /api/manage/organizations/{org_id}/installations/{app_id}` (admins):
 /// uninstalls (or refuses a request); every grant, so every token, the app holds
 /// in the organization is deleted.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/organizations/{org_id}/installations/{app_id}",
+    summary = "Uninstall an app; deletes every token it holds in the organization (admins)",
+    params(("org_id" = String, Path), ("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn uninstall(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, app_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     actor.require_org_admin(&state, &org_id).await?;
     let app = app_of(&state, &app_id).await?;
@@ -151,5 +179,5 @@ pub async fn uninstall(
         .detail(serde_json::json!({"name": app.name}))
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

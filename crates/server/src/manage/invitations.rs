@@ -11,12 +11,16 @@ use axum::extract::State;
 use buckle_core::Role;
 use buckle_store::{Accepted, Invitation};
 use serde::{Deserialize, Serialize};
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
 
 const POINT: &str = "Manage.organizations";
 /// How long an invitation waits for its answer.
 pub const INVITATION_TTL: i64 = 7 * 86_400;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InvitationOut {
     id: String,
     organization_id: String,
@@ -31,7 +35,7 @@ pub struct InvitationOut {
     expires_at: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InviterOut {
     user_id: String,
     user_name: String,
@@ -56,14 +60,14 @@ async fn out(state: &AppState, i: Invitation) -> Result<InvitationOut, ApiError>
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invite {
     user_name: String,
     role: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InviteOut {
     invitation_id: String,
     user_name: String,
@@ -76,6 +80,15 @@ pub struct InviteOut {
 /// person joins only by accepting. The answer is the same whether or not the
 /// name has an account; only an existing member is told apart (admins see the
 /// member list anyway).
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations/{org_id}/members",
+    summary = "Invite a user name (admins); they join on accepting. The answer is the same whether or not the name has an account",
+    params(("org_id" = String, Path)),
+    request_body = Invite,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<InviteOut>), EnvelopeErrors)
+)]
 pub async fn invite(
     State(state): State<AppState>,
     actor: Actor,
@@ -121,6 +134,14 @@ pub async fn invite(
 }
 
 /// `GET /api/manage/organizations/{org_id}/invitations`: pending ones, for admins.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/invitations",
+    summary = "Pending invitations (admins)",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<InvitationOut>>), EnvelopeErrors)
+)]
 pub async fn list_of_organization(
     State(state): State<AppState>,
     actor: Actor,
@@ -141,11 +162,19 @@ pub async fn list_of_organization(
 
 /// `DELETE /api/manage/organizations/{org_id}/invitations/{invitation_id}`: an
 /// admin cancels an invitation they could have sent.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/organizations/{org_id}/invitations/{invitation_id}",
+    summary = "Cancel a pending invitation (admins)",
+    params(("org_id" = String, Path), ("invitation_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, invitation_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     let actor_role = actor.require_org_admin(&state, &org_id).await?;
     let invitation_id = id(&invitation_id, "invitation id")?;
@@ -167,7 +196,7 @@ pub async fn cancel(
     {
         return Err(not_found());
     }
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
 fn not_found() -> ApiError {
@@ -175,6 +204,13 @@ fn not_found() -> ApiError {
 }
 
 /// `GET /api/manage/invitations`: the caller's pending invitations.
+#[utoipa::path(
+    get,
+    path = "/api/manage/invitations",
+    summary = "The caller's pending invitations to teams and enterprises",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<InvitationOut>>), EnvelopeErrors)
+)]
 pub async fn list_mine(
     State(state): State<AppState>,
     actor: Actor,
@@ -191,7 +227,7 @@ pub async fn list_mine(
     ok(list)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct JoinedOut {
     organization_id: String,
     user_id: String,
@@ -203,6 +239,14 @@ pub struct JoinedOut {
 
 /// `POST /api/manage/invitations/{invitation_id}/accept`: the invitee joins with
 /// the invited role, provided whoever invited may still hand out that role.
+#[utoipa::path(
+    post,
+    path = "/api/manage/invitations/{invitation_id}/accept",
+    summary = "Accept an invitation: join with the invited role",
+    params(("invitation_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<JoinedOut>), EnvelopeErrors)
+)]
 pub async fn accept(
     State(state): State<AppState>,
     actor: Actor,
@@ -255,11 +299,19 @@ pub async fn accept(
 }
 
 /// `POST /api/manage/invitations/{invitation_id}/decline`.
+#[utoipa::path(
+    post,
+    path = "/api/manage/invitations/{invitation_id}/decline",
+    summary = "Decline an invitation",
+    params(("invitation_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn decline(
     State(state): State<AppState>,
     actor: Actor,
     Path(invitation_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     let invitation_id = id(&invitation_id, "invitation id")?;
     if !state
@@ -269,5 +321,5 @@ pub async fn decline(
     {
         return Err(not_found());
     }
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

@@ -7,8 +7,12 @@ use buckle_core::Role;
 use buckle_core::expiry::ORGANIZATION_MAX_DAYS;
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OrgOut {
     id: String,
     kind: String,
@@ -19,19 +23,30 @@ pub struct OrgOut {
     created_at: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Example team", "kind": "team"}))]
 pub struct CreateOrg {
     name: String,
+    #[schema(pattern = "^(team|enterprise)$")]
     kind: String,
     /// An enterprise's id, chosen by the installation super admin creating it
     /// (Coze enterprise ids such as `volcano_2105850123`); generated when absent.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     id: Option<String>,
 }
 
 /// `POST /api/manage/organizations`: anyone may start a team; enterprises are
 /// created by installation super admins. The creator becomes its super admin.
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations",
+    summary = "Create a team (anyone) or enterprise (installation super admins)",
+    request_body = CreateOrg,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -86,6 +101,13 @@ pub async fn create(
 }
 
 /// `GET /api/manage/organizations`: the caller's teams and enterprises.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations",
+    summary = "The caller's teams and enterprises (Manage.organizations)",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<OrgOut>>), EnvelopeErrors)
+)]
 pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<OrgOut>> {
     actor.require("Manage.organizations")?;
     let all = state.store.organizations_of(actor.account.id).await?;
@@ -103,6 +125,14 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<
 }
 
 /// `GET /api/manage/organizations/{org_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}",
+    summary = "One organization",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgOut>), EnvelopeErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     actor: Actor,
@@ -125,11 +155,12 @@ pub async fn get(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrg {
     /// 1..=365, or null to allow permanent personal access tokens.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 365)]
     token_max_days: Option<Option<i64>>,
 }
 
@@ -142,6 +173,15 @@ pub mod double_option {
 }
 
 /// `PATCH /api/manage/organizations/{org_id}`: admins set the token policy.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/organizations/{org_id}",
+    summary = "Set the token policy (admins)",
+    params(("org_id" = String, Path)),
+    request_body = UpdateOrg,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgOut>), EnvelopeErrors)
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -161,7 +201,7 @@ pub async fn update(
     get(State(state), actor, Path(org_id)).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MemberOut {
     user_id: String,
     user_name: String,
@@ -171,6 +211,14 @@ pub struct MemberOut {
 }
 
 /// `GET /api/manage/organizations/{org_id}/members`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/members",
+    summary = "Members and roles",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<MemberOut>>), EnvelopeErrors)
+)]
 pub async fn members(
     State(state): State<AppState>,
     actor: Actor,
@@ -207,9 +255,10 @@ pub(super) fn may_assign(actor_role: Role, role: Role) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetRole {
+    #[schema(pattern = "^(super_admin|admin|member)$")]
     role: String,
 }
 
@@ -231,13 +280,30 @@ async fn keep_a_super_admin(state: &AppState, org_id: &str, current: Role) -> Re
     Ok(())
 }
 
+/// A member's new role.
+#[derive(Serialize, ToSchema)]
+pub struct RoleOut {
+    user_id: String,
+    #[schema(value_type = String, pattern = "^(super_admin|admin|member)$")]
+    role: &'static str,
+}
+
 /// `PATCH /api/manage/organizations/{org_id}/members/{account_id}`.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/organizations/{org_id}/members/{account_id}",
+    summary = "Change a member's role (admins)",
+    params(("org_id" = String, Path), ("account_id" = String, Path)),
+    request_body = SetRole,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<RoleOut>), EnvelopeErrors)
+)]
 pub async fn set_role(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, account_id)): Path<(String, String)>,
     Json(body): Json<SetRole>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<RoleOut> {
     actor.require("Manage.organizations")?;
     let actor_role = actor.require_org_admin(&state, &org_id).await?;
     let account_id = id(&account_id, "account_id")?;
@@ -252,16 +318,27 @@ pub async fn set_role(
         .store
         .set_organization_role(&org_id, account_id, role.as_str())
         .await?;
-    ok(serde_json::json!({ "user_id": account_id.to_string(), "role": role.as_str() }))
+    ok(RoleOut {
+        user_id: account_id.to_string(),
+        role: role.as_str(),
+    })
 }
 
 /// `DELETE /api/manage/organizations/{org_id}/members/{account_id}`: also removes
 /// them from the organization's workspaces and deletes their tokens made there.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/organizations/{org_id}/members/{account_id}",
+    summary = "Remove a member (admins) or leave; deletes their tokens made there",
+    params(("org_id" = String, Path), ("account_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, account_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require("Manage.organizations")?;
     let account_id = id(&account_id, "account_id")?;
     // Anyone may leave; removing others takes an admin.
@@ -279,5 +356,5 @@ pub async fn remove_member(
         .store
         .remove_organization_member(&org_id, account_id)
         .await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

@@ -16,6 +16,10 @@ use buckle_core::secret::hash_secret;
 use buckle_store::Account;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
 
 pub const SESSION_COOKIE: &str = "buckle_session";
 
@@ -25,14 +29,14 @@ pub fn csrf_token_for(session: &str) -> String {
     hash_secret(&format!("buckle-csrf:{session}"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     user_name: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionOut {
     account: AccountOut,
     csrf_token: String,
@@ -170,6 +174,14 @@ pub fn session_cookie(state: &AppState, session: &str) -> String {
 }
 
 /// `POST /api/manage/session`: sign in.
+#[utoipa::path(
+    post,
+    path = "/api/manage/session",
+    summary = "Sign in; sets the buckle_session cookie, and the buckle_device cookie on a device new to the account. Repeated wrong passwords get 429/4013 with growing waits (per user name and client address; a known device by its own failures)",
+    request_body = Login,
+    security(()),
+    responses((status = 200, description = "Signed in: the account and its CSRF token", body = Success<SessionOut>), EnvelopeErrors)
+)]
 pub async fn login(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
@@ -197,6 +209,13 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| crate::password::hash("buckle-timing-equalizer"));
 
 /// `GET /api/manage/session`: the signed-in account and its CSRF token.
+#[utoipa::path(
+    get,
+    path = "/api/manage/session",
+    summary = "The signed-in account and its CSRF token",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<SessionOut>), EnvelopeErrors)
+)]
 pub async fn current(actor: Actor, headers: HeaderMap) -> Result<Envelope<SessionOut>, ApiError> {
     let csrf_token = match (&actor.token, cookie(&headers, SESSION_COOKIE)) {
         (None, Some(s)) => csrf_token_for(s),
@@ -210,6 +229,13 @@ pub async fn current(actor: Actor, headers: HeaderMap) -> Result<Envelope<Sessio
 }
 
 /// `DELETE /api/manage/session`: sign out.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/session",
+    summary = "Sign out",
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Signed out", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn logout(
     State(state): State<AppState>,
     actor: Actor,
@@ -220,5 +246,5 @@ pub async fn logout(
         actor.audit(AuditKind::SignOut).record(&state).await;
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok(([(SET_COOKIE, clear)], Envelope(serde_json::json!({}))).into_response())
+    Ok(([(SET_COOKIE, clear)], Envelope(Empty {})).into_response())
 }

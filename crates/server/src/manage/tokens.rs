@@ -15,11 +15,16 @@ use buckle_core::secret::{hash_secret, hint};
 use buckle_core::{Level, PermissionSet, Role, TokenKind};
 use buckle_store::{AccessToken, Account, TokenChanges, TokenKindDb};
 use serde::{Deserialize, Serialize};
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
 /// domain.md's refusal, word for word, for team/enterprise-level points asked by a non-admin.
 pub const TEAM_LEVEL_REFUSAL: &str = "This app declares permissions at the team/enterprise level; only a super admin or admin of the team/enterprise can authorize it.";
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenOut {
     id: String,
     kind: &'static str,
@@ -74,7 +79,7 @@ fn audited(actor: &Actor, kind: AuditKind, t: &AccessToken) -> AuditEvent {
 }
 
 /// What a credential grants, as asked for.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct GrantRequest {
     pub permissions: Vec<String>,
     #[serde(default)]
@@ -190,8 +195,9 @@ fn read_expiry(
         .map_err(|e| ApiError::bad_request(format!("{e}.")))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "ci", "permissions": ["Account.readProfile"], "all_workspaces": true, "expires_in": "1d"}))]
 pub struct CreatePersonal {
     pub name: String,
     /// The team or enterprise to make the token in; absent for the personal edition.
@@ -201,7 +207,10 @@ pub struct CreatePersonal {
     pub all_workspaces: bool,
     #[serde(default)]
     pub workspace_ids: Vec<String>,
+    /// 1h, 1d, 7d, 30d, ... or permanent.
+    #[schema(example = "30d")]
     pub expires_in: Option<String>,
+    /// Unix seconds.
     pub expires_at: Option<i64>,
 }
 
@@ -279,6 +288,14 @@ pub async fn issue_personal(
 }
 
 /// `POST /api/manage/personal_access_tokens`.
+#[utoipa::path(
+    post,
+    path = "/api/manage/personal_access_tokens",
+    summary = "Create a personal access token; the secret is returned once (Manage.tokens)",
+    request_body = CreatePersonal,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn create_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -292,13 +309,22 @@ pub async fn create_personal(
     ok(TokenOut::of(&t, Some(secret)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EditionParams {
     organization_id: Option<String>,
 }
 
 /// `GET /api/manage/personal_access_tokens[?organization_id=]`: never the secrets.
+#[utoipa::path(
+    get,
+    path = "/api/manage/personal_access_tokens",
+    summary = "The caller's personal access tokens in one edition; never the secrets",
+    params(EditionParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<TokenOut>>), EnvelopeErrors)
+)]
 pub async fn list_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -323,6 +349,14 @@ async fn own_personal(state: &AppState, actor: &Actor, raw: &str) -> Result<Acce
 }
 
 /// `GET /api/manage/personal_access_tokens/{token_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/personal_access_tokens/{token_id}",
+    summary = "One personal access token",
+    params(("token_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn get_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -333,8 +367,9 @@ pub async fn get_personal(
     ok(TokenOut::of(&t, None))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "renamed", "permissions": ["Account.readProfile"]}))]
 pub struct UpdateToken {
     name: Option<String>,
     permissions: Option<Vec<String>>,
@@ -395,6 +430,15 @@ async fn edit(
 }
 
 /// `PATCH /api/manage/personal_access_tokens/{token_id}`: name, permissions, workspaces.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/personal_access_tokens/{token_id}",
+    summary = "Edit name, permissions, workspaces",
+    params(("token_id" = String, Path)),
+    request_body = UpdateToken,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn update_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -423,11 +467,19 @@ pub async fn update_personal(
 }
 
 /// `DELETE /api/manage/personal_access_tokens/{token_id}`: the token stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/personal_access_tokens/{token_id}",
+    summary = "Delete; the token stops working at once",
+    params(("token_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_personal(
     State(state): State<AppState>,
     actor: Actor,
     Path(token_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require("Manage.tokens")?;
     let t = own_personal(&state, &actor, &token_id).await?;
     actor.may_grant(&extent_of(&t))?;
@@ -435,10 +487,10 @@ pub async fn delete_personal(
     audited(&actor, AuditKind::TokenDeleted, &t)
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateService {
     name: String,
@@ -447,11 +499,23 @@ pub struct CreateService {
     all_workspaces: bool,
     #[serde(default)]
     workspace_ids: Vec<String>,
+    /// 1h, 1d, 7d, 30d, ... or permanent.
+    #[schema(example = "30d")]
     expires_in: Option<String>,
+    /// Unix seconds.
     expires_at: Option<i64>,
 }
 
 /// `POST /api/manage/organizations/{org_id}/service_access_tokens` (admins).
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations/{org_id}/service_access_tokens",
+    summary = "Create a service access token (admins); the secret is returned once",
+    params(("org_id" = String, Path)),
+    request_body = CreateService,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn create_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -513,6 +577,14 @@ pub async fn create_service(
 }
 
 /// `GET /api/manage/organizations/{org_id}/service_access_tokens` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/service_access_tokens",
+    summary = "Service access tokens of an organization (admins)",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<TokenOut>>), EnvelopeErrors)
+)]
 pub async fn list_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -549,6 +621,14 @@ async fn admin_service(
 }
 
 /// `GET /api/manage/service_access_tokens/{token_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/service_access_tokens/{token_id}",
+    summary = "One service access token (admins)",
+    params(("token_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn get_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -560,6 +640,15 @@ pub async fn get_service(
 }
 
 /// `PATCH /api/manage/service_access_tokens/{token_id}`.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/service_access_tokens/{token_id}",
+    summary = "Edit name, permissions, workspaces (admins)",
+    params(("token_id" = String, Path)),
+    request_body = UpdateToken,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn update_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -584,11 +673,19 @@ pub async fn update_service(
 }
 
 /// `DELETE /api/manage/service_access_tokens/{token_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/service_access_tokens/{token_id}",
+    summary = "Delete (admins)",
+    params(("token_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_service(
     State(state): State<AppState>,
     actor: Actor,
     Path(token_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require("Manage.tokens")?;
     let (t, _) = admin_service(&state, &actor, &token_id).await?;
     actor.may_grant(&extent_of(&t))?;
@@ -596,5 +693,5 @@ pub async fn delete_service(
     audited(&actor, AuditKind::TokenDeleted, &t)
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

@@ -5,8 +5,13 @@ use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
 use buckle_store::Workspace;
 use serde::{Deserialize, Serialize};
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use crate::error::Empty;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkspaceOut {
     id: String,
     name: String,
@@ -16,14 +21,23 @@ pub struct WorkspaceOut {
     created_at: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Example workspace"}))]
 pub struct CreateWorkspace {
     name: String,
     organization_id: Option<String>,
 }
 
 /// `POST /api/manage/workspaces`: a personal workspace, or (admins) an organization's.
+#[utoipa::path(
+    post,
+    path = "/api/manage/workspaces",
+    summary = "Create a workspace (Manage.workspaces)",
+    request_body = CreateWorkspace,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<WorkspaceOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -51,13 +65,22 @@ pub async fn create(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     organization_id: Option<String>,
 }
 
 /// `GET /api/manage/workspaces[?organization_id=]`: the caller's workspaces in one edition.
+#[utoipa::path(
+    get,
+    path = "/api/manage/workspaces",
+    summary = "The caller's workspaces in one edition; organization_id",
+    params(ListParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<WorkspaceOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -123,44 +146,78 @@ async fn require_ws_admin(
     ))
 }
 
+/// A member of a workspace.
+#[derive(Serialize, ToSchema)]
+pub struct WorkspaceMemberOut {
+    user_id: String,
+    user_name: String,
+    nick_name: String,
+    avatar_url: String,
+    role: String,
+}
+
 /// `GET /api/manage/workspaces/{workspace_id}/members`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/workspaces/{workspace_id}/members",
+    summary = "Workspace members",
+    params(("workspace_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<WorkspaceMemberOut>>), EnvelopeErrors)
+)]
 pub async fn members(
     State(state): State<AppState>,
     actor: Actor,
     Path(ws): Path<String>,
-) -> ApiResult<Vec<serde_json::Value>> {
+) -> ApiResult<Vec<WorkspaceMemberOut>> {
     actor.require("Manage.workspaces")?;
     let (w, _) = visible(&state, &actor, &ws).await?;
     let all = state.store.workspace_members(w.id).await?;
     ok(all
         .into_iter()
         .map(|m| {
-            serde_json::json!({
-                "user_id": m.account_id.to_string(),
-                "user_name": m.user_name,
-                "nick_name": m.nick_name,
-                "avatar_url": m.avatar_url,
-                "role": m.role,
-            })
+WorkspaceMemberOut {
+                user_id: m.account_id.to_string(),
+                user_name: m.user_name,
+                nick_name: m.nick_name,
+                avatar_url: m.avatar_url,
+                role: m.role,
+            }
         })
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     user_name: String,
     role: String,
 }
 
+/// The added member and their role.
+#[derive(Serialize, ToSchema)]
+pub struct AddedMemberOut {
+    user_id: String,
+    role: String,
+}
+
 /// `POST /api/manage/workspaces/{workspace_id}/members`: organization workspaces only;
 /// the new member must belong to the organization.
+#[utoipa::path(
+    post,
+    path = "/api/manage/workspaces/{workspace_id}/members",
+    summary = "Add a member of the organization to its workspace",
+    params(("workspace_id" = String, Path)),
+    request_body = AddMember,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AddedMemberOut>), EnvelopeErrors)
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     actor: Actor,
     Path(ws): Path<String>,
     Json(body): Json<AddMember>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<AddedMemberOut> {
     actor.require("Manage.workspaces")?;
     let (w, role) = visible(&state, &actor, &ws).await?;
     require_ws_admin(&state, &actor, &w, &role).await?;
@@ -197,16 +254,27 @@ pub async fn add_member(
         }
         r => r?,
     }
-    ok(serde_json::json!({ "user_id": a.id.to_string(), "role": body.role }))
+    ok(AddedMemberOut {
+        user_id: a.id.to_string(),
+        role: body.role,
+    })
 }
 
 /// `DELETE /api/manage/workspaces/{workspace_id}/members/{account_id}`: members may
 /// leave; admins may remove others; the owner stays.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/workspaces/{workspace_id}/members/{account_id}",
+    summary = "Remove a member, or leave",
+    params(("workspace_id" = String, Path), ("account_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     actor: Actor,
     Path((ws, account_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require("Manage.workspaces")?;
     let (w, role) = visible(&state, &actor, &ws).await?;
     let target = id(&account_id, "account_id")?;
@@ -221,5 +289,5 @@ pub async fn remove_member(
     if !state.store.remove_workspace_member(w.id, target).await? {
         return Err(ApiError::not_found("That account is not a member."));
     }
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

@@ -12,10 +12,14 @@ use axum::response::Response;
 use buckle_core::Role;
 use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
+use crate::api_doc::PageAnswers;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
 pub const PAGE: &str = "/oauth/authorize-app";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     client_id: Option<String>,
 }
@@ -31,6 +35,14 @@ fn not_found() -> Response {
 }
 
 /// `GET /oauth/authorize-app?client_id=`.
+#[utoipa::path(
+    get,
+    path = "/oauth/authorize-app",
+    summary = "Shareable AppAuth authorization link for organization admins; client_id",
+    params(PageParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -95,7 +107,7 @@ pub async fn page(
     render(StatusCode::OK, "Authorize app", "授权应用", &body)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct DecisionForm {
     client_id: String,
     organization_id: String,
@@ -103,6 +115,14 @@ pub struct DecisionForm {
 }
 
 /// `POST /oauth/authorize-app`.
+#[utoipa::path(
+    post,
+    path = "/oauth/authorize-app",
+    summary = "AppAuth authorization decision",
+    request_body(content = DecisionForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -7,8 +7,12 @@ use crate::extract::{Json, Page, Path, Query, id};
 use axum::extract::State;
 use buckle_store::Bot;
 use serde::{Deserialize, Serialize};
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
+use utoipa::ToSchema;
+use utoipa::IntoParams;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateBot {
     space_id: String,
     name: String,
@@ -16,12 +20,20 @@ pub struct CreateBot {
     description: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Created {
     bot_id: String,
 }
 
 /// `POST /v1/bot/create`.
+#[utoipa::path(
+    post,
+    path = "/v1/bot/create",
+    summary = "Create a bot in a workspace (Bot.create)",
+    request_body = CreateBot,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Created>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     cred: Credential,
@@ -55,7 +67,7 @@ pub async fn create(
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BotOut {
     id: String,
     name: String,
@@ -82,7 +94,8 @@ impl From<Bot> for BotOut {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     workspace_id: String,
     page_index: Option<i64>,
@@ -95,13 +108,21 @@ pub struct ListParams {
     connector_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BotList {
     items: Vec<BotOut>,
     total: i64,
 }
 
 /// `GET /v1/bots?workspace_id=`.
+#[utoipa::path(
+    get,
+    path = "/v1/bots",
+    summary = "Bots of a workspace (Bot.list); workspace_id, page_index, page_size",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<BotList>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     cred: Credential,
@@ -119,6 +140,14 @@ pub async fn list(
 }
 
 /// `GET /v1/bots/{bot_id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/bots/{bot_id}",
+    summary = "One bot (Bot.read)",
+    params(("bot_id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<BotOut>), EnvelopeErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     cred: Credential,
