@@ -124,17 +124,16 @@ impl IntoResponses for PageAnswers {
                 .description("A page")
                 .content(
                     "text/html",
-                    ContentBuilder::new()
-                        .schema(Some(String::schema()))
-                        .build(),
+                    ContentBuilder::new().schema(Some(String::schema())).build(),
                 )
                 .build()
                 .into()
         };
-        let mut out: BTreeMap<String, RefOr<Response>> = ["200", "400", "401", "403", "404", "409", "429"]
-            .into_iter()
-            .map(|s| (s.to_string(), html()))
-            .collect();
+        let mut out: BTreeMap<String, RefOr<Response>> =
+            ["200", "400", "401", "403", "404", "409", "429"]
+                .into_iter()
+                .map(|s| (s.to_string(), html()))
+                .collect();
         out.insert(
             "303".into(),
             ResponseBuilder::new()
@@ -153,6 +152,44 @@ impl IntoResponses for PageAnswers {
 }
 
 use utoipa::PartialSchema;
+
+/// A string that is one of `values` (a field's `schema_with`, where the Rust type
+/// is a plain string the handler checks).
+fn one_of(values: &[&str]) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}
+
+pub fn organization_kind() -> utoipa::openapi::Object {
+    one_of(&["team", "enterprise"])
+}
+
+pub fn organization_role() -> utoipa::openapi::Object {
+    one_of(&["super_admin", "admin", "member"])
+}
+
+pub fn decision() -> utoipa::openapi::Object {
+    one_of(&["approve", "deny"])
+}
+
+pub fn grant_type() -> utoipa::openapi::Object {
+    one_of(&[
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    ])
+}
+
+pub fn bearer() -> utoipa::openapi::Object {
+    one_of(&["Bearer"])
+}
+
+pub fn permission_level() -> utoipa::openapi::Object {
+    one_of(&["account", "workspace", "organization"])
+}
 
 /// The whole application's router and its document, from the modules' routers.
 pub fn routes_and_document() -> (axum::Router<crate::AppState>, utoipa::openapi::OpenApi) {
@@ -183,7 +220,10 @@ pub fn document() -> &'static Value {
     responses((status = 200, description = "This document", content_type = "application/json", body = Object))
 )]
 pub async fn serve() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-cache")], Json(DOCUMENT.clone()))
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(DOCUMENT.clone()),
+    )
 }
 
 /// The last touches that need the whole document: stable operation ids, links

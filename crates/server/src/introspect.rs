@@ -2,21 +2,21 @@
 //! The caller authenticates with its own bearer token holding `Token.introspect`.
 
 use crate::AppState;
+use crate::api_doc::OAuthErrors;
 use crate::auth::{Credential, bearer};
 use crate::error::OAuthError;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use buckle_core::TokenKind;
 use buckle_core::reach::{Subject, Workspaces};
 use buckle_core::{Level, PermissionSet, Role};
 use serde::Deserialize;
 use serde_json::json;
-use crate::api_doc::OAuthErrors;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub const PATH: &str = "/api/permission/oauth2/introspect";
 
@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = Introspect)]
 struct IntrospectForm {
     token: String,
     #[allow(dead_code)]

@@ -27,9 +27,9 @@ pub use config::Config;
 pub use state::AppState;
 
 use axum::Router;
+use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use std::sync::Arc;
 
 /// The whole application: every route and middleware.
 pub fn router(state: AppState) -> Router {

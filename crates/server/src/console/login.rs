@@ -4,6 +4,7 @@
 use super::form::{PageForm, PageQuery};
 use super::page::{both, hidden, render};
 use crate::AppState;
+use crate::api_doc::PageAnswers;
 use crate::manage::{SESSION_COOKIE, cookie};
 use crate::peer::PeerAddress;
 use axum::extract::State;
@@ -13,9 +14,8 @@ use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use serde::Deserialize;
-use crate::api_doc::PageAnswers;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// Double-submit cookie against login CSRF (signing a victim into another account).
 const LOGIN_CSRF_COOKIE: &str = "buckle_login";
@@ -95,6 +95,7 @@ pub async fn show(State(state): State<AppState>, PageQuery(q): PageQuery<ShowPar
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = SignInForm)]
 pub struct LoginForm {
     user_name: String,
     password: String,

@@ -1,5 +1,8 @@
 use super::{AccountOut, Actor, clean_name};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Query};
 use crate::peer::PeerAddress;
@@ -7,11 +10,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use buckle_store::{Account, NewAccount};
 use serde::Deserialize;
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// The shape of a user name: 1 to 64 letters, digits, '_', '-' or '.'.
 pub fn is_user_name(user_name: &str) -> bool {

@@ -5,8 +5,10 @@
 
 use super::{Actor, TEAM_LEVEL_REFUSAL, clean_name};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::audit::AuditEvent;
 use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{Empty, Success};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
 use buckle_core::audit::AuditKind;
@@ -17,10 +19,8 @@ use buckle_core::{Level, PermissionSet, Role, TokenKind};
 use buckle_store::{AppKey, Grant, OAuthApp, StoreError};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use crate::error::{Empty, Success};
-use crate::api_doc::EnvelopeErrors;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// The permission point a personal access token needs to use this area.
 pub const POINT: &str = "Manage.apps";
@@ -376,6 +376,7 @@ pub struct CreateApp {
     #[serde(default)]
     description: Option<String>,
     app_type: AppType,
+    /// Channel apps are service apps.
     client_type: ClientType,
     /// The team or enterprise that owns the app; absent for a personal app.
     #[serde(default)]
@@ -735,6 +736,7 @@ fn require_service(app: &OAuthApp, what: &str) -> Result<(), ApiError> {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AddAppKey)]
 pub struct AddKey {
     /// PEM: -----BEGIN PUBLIC KEY----- or -----BEGIN RSA PUBLIC KEY-----
     public_key: String,
@@ -865,6 +867,7 @@ pub async fn delete_key(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AuthorizeApp)]
 pub struct Authorize {
     /// The team or enterprise to authorize the app for; absent for the personal edition.
     #[serde(default)]

@@ -5,16 +5,16 @@
 
 use super::Actor;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Query, id};
 use axum::extract::State;
 use buckle_core::audit::AuditKind;
 use buckle_store::{AuditQuery, AuditRecord};
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 const POINT: &str = "Manage.audit";
 const DEFAULT_LIMIT: i64 = 100;

@@ -5,6 +5,9 @@
 use super::Actor;
 use super::apps::POINT;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::Path;
 use axum::extract::State;
@@ -12,9 +15,6 @@ use buckle_core::PermissionSet;
 use buckle_core::audit::AuditKind;
 use buckle_store::Installation;
 use serde::Serialize;
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]

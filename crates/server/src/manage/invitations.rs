@@ -5,15 +5,15 @@
 use super::Actor;
 use super::organizations::{may_assign, parse_role};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use axum::extract::State;
 use buckle_core::Role;
 use buckle_store::{Accepted, Invitation};
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
 use utoipa::ToSchema;
 
 const POINT: &str = "Manage.organizations";

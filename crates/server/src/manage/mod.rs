@@ -14,14 +14,14 @@ mod tokens;
 mod workspaces;
 
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::audit::AuditEvent;
 use crate::auth::{Credential, bearer};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use axum::extract::{FromRequestParts, State};
 use axum::http::Method;
 use axum::http::request::Parts;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use buckle_core::PermissionSet;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{self, Exceeds, Extent};
@@ -29,9 +29,9 @@ use buckle_core::reach::{Role, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::Account;
 use serde::Serialize;
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use accounts::create_account;
 pub use apps::{Authorize, authorize_app};
@@ -344,7 +344,7 @@ impl From<&Account> for AccountOut {
 #[derive(Serialize, ToSchema)]
 pub struct PermissionOut {
     name: String,
-    #[schema(value_type = String, pattern = "^(account|workspace|organization)$")]
+    #[schema(schema_with = crate::api_doc::permission_level)]
     level: buckle_core::Level,
     description: String,
     description_zh: String,

@@ -1,5 +1,8 @@
 use super::{Actor, clean_name};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use axum::extract::State;
@@ -7,9 +10,6 @@ use buckle_core::Role;
 use buckle_core::expiry::ORGANIZATION_MAX_DAYS;
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -26,9 +26,10 @@ pub struct OrgOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Example team", "kind": "team"}))]
+#[schema(as = CreateOrganization)]
 pub struct CreateOrg {
     name: String,
-    #[schema(pattern = "^(team|enterprise)$")]
+    #[schema(schema_with = crate::api_doc::organization_kind)]
     kind: String,
     /// An enterprise's id, chosen by the installation super admin creating it
     /// (Coze enterprise ids such as `volcano_2105850123`); generated when absent.
@@ -157,6 +158,7 @@ pub async fn get(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UpdateOrganization)]
 pub struct UpdateOrg {
     /// 1..=365, or null to allow permanent personal access tokens.
     #[serde(default, with = "double_option")]
@@ -258,7 +260,7 @@ pub(super) fn may_assign(actor_role: Role, role: Role) -> Result<(), ApiError> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetRole {
-    #[schema(pattern = "^(super_admin|admin|member)$")]
+    #[schema(schema_with = crate::api_doc::organization_role)]
     role: String,
 }
 
@@ -284,7 +286,7 @@ async fn keep_a_super_admin(state: &AppState, org_id: &str, current: Role) -> Re
 #[derive(Serialize, ToSchema)]
 pub struct RoleOut {
     user_id: String,
-    #[schema(value_type = String, pattern = "^(super_admin|admin|member)$")]
+    #[schema(schema_with = crate::api_doc::organization_role)]
     role: &'static str,
 }
 

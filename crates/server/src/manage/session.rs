@@ -2,7 +2,10 @@
 
 use super::{AccountOut, Actor, cookie};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::audit::AuditEvent;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, Envelope};
 use crate::extract::Json;
 use crate::peer::PeerAddress;
@@ -16,9 +19,6 @@ use buckle_core::secret::hash_secret;
 use buckle_store::Account;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
 use utoipa::ToSchema;
 
 pub const SESSION_COOKIE: &str = "buckle_session";
@@ -31,6 +31,7 @@ pub fn csrf_token_for(session: &str) -> String {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SignIn)]
 pub struct Login {
     user_name: String,
     password: String,

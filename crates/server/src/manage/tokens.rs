@@ -2,7 +2,10 @@
 
 use super::{Actor, clean_name};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::audit::AuditEvent;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
@@ -15,11 +18,8 @@ use buckle_core::secret::{hash_secret, hint};
 use buckle_core::{Level, PermissionSet, Role, TokenKind};
 use buckle_store::{AccessToken, Account, TokenChanges, TokenKindDb};
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// domain.md's refusal, word for word, for team/enterprise-level points asked by a non-admin.
 pub const TEAM_LEVEL_REFUSAL: &str = "This app declares permissions at the team/enterprise level; only a super admin or admin of the team/enterprise can authorize it.";
@@ -198,6 +198,7 @@ fn read_expiry(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "ci", "permissions": ["Account.readProfile"], "all_workspaces": true, "expires_in": "1d"}))]
+#[schema(as = CreatePersonalAccessToken)]
 pub struct CreatePersonal {
     pub name: String,
     /// The team or enterprise to make the token in; absent for the personal edition.
@@ -492,6 +493,7 @@ pub async fn delete_personal(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateServiceAccessToken)]
 pub struct CreateService {
     name: String,
     permissions: Vec<String>,

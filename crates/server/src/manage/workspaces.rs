@@ -1,15 +1,15 @@
 use super::{Actor, clean_name};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use axum::extract::State;
 use buckle_store::Workspace;
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use crate::error::Empty;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct WorkspaceOut {
@@ -175,14 +175,12 @@ pub async fn members(
     let all = state.store.workspace_members(w.id).await?;
     ok(all
         .into_iter()
-        .map(|m| {
-WorkspaceMemberOut {
-                user_id: m.account_id.to_string(),
-                user_name: m.user_name,
-                nick_name: m.nick_name,
-                avatar_url: m.avatar_url,
-                role: m.role,
-            }
+        .map(|m| WorkspaceMemberOut {
+            user_id: m.account_id.to_string(),
+            user_name: m.user_name,
+            nick_name: m.nick_name,
+            avatar_url: m.avatar_url,
+            role: m.role,
         })
         .collect())
 }

@@ -4,6 +4,7 @@
 use super::client::ClientType;
 use super::obo;
 use crate::AppState;
+use crate::api_doc::PageAnswers;
 use crate::console::form::{PageForm, PageQuery};
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
@@ -18,9 +19,8 @@ use buckle_core::redirect;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::{AuthCode, OAuthApp};
 use serde::Deserialize;
-use crate::api_doc::PageAnswers;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// Authorization codes live ten minutes at most.
 const CODE_TTL: i64 = 600;
@@ -287,7 +287,7 @@ pub struct ConsentForm {
     workspace_id: String,
     #[serde(default)]
     edition: String,
-    #[schema(pattern = "^(approve|deny)$")]
+    #[schema(schema_with = crate::api_doc::decision)]
     decision: String,
     csrf: String,
 }

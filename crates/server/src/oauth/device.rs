@@ -7,6 +7,8 @@ use super::issue::{Issued, mint_user_tokens};
 use super::obo;
 use super::token::{Body, Segment, TokenRequest, parse_body, read_body, read_segment};
 use crate::AppState;
+use crate::api_doc::OAuthErrors;
+use crate::api_doc::PageAnswers;
 use crate::console::form::{PageForm, PageQuery};
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
@@ -23,10 +25,8 @@ use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::{DeviceCode, Redeemed};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use crate::api_doc::OAuthErrors;
-use crate::api_doc::PageAnswers;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 async fn issue_code(
     state: &AppState,
@@ -388,11 +388,12 @@ pub async fn page(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeviceDecisionForm)]
 pub struct DecisionForm {
     user_code: String,
     #[serde(default)]
     edition: String,
-    #[schema(pattern = "^(approve|deny)$")]
+    #[schema(schema_with = crate::api_doc::decision)]
     decision: String,
     csrf: String,
 }

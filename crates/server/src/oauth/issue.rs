@@ -23,7 +23,7 @@ pub struct TokenResponse {
     access_token: String,
     /// Unix seconds when the token expires.
     expires_in: i64,
-    #[schema(value_type = String, pattern = "^Bearer$")]
+    #[schema(schema_with = crate::api_doc::bearer)]
     token_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,

@@ -2,6 +2,7 @@
 //! admin or admin opens it to authorize the app (AppAuth) for their organization.
 
 use crate::AppState;
+use crate::api_doc::PageAnswers;
 use crate::console::form::{PageForm, PageQuery};
 use crate::console::login::{redirect_to_login, session_account};
 use crate::console::page::{both, esc, hidden, message, render};
@@ -12,9 +13,8 @@ use axum::response::Response;
 use buckle_core::Role;
 use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
-use crate::api_doc::PageAnswers;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 pub const PAGE: &str = "/oauth/authorize-app";
 
@@ -108,6 +108,7 @@ pub async fn page(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = AuthorizeAppForm)]
 pub struct DecisionForm {
     client_id: String,
     organization_id: String,

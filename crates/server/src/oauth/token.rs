@@ -2,9 +2,11 @@
 //! the body (JSON, or form-encoded per RFC 6749) and hands it to the grant.
 
 use super::errors::{invalid_request, unsupported_grant_type};
+use super::issue::TokenResponse;
 use super::jwt_grant::Authority;
 use super::{code, device, jwt_grant, refresh};
 use crate::AppState;
+use crate::api_doc::OAuthErrors;
 use crate::error::OAuthError;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -13,8 +15,6 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use buckle_core::token_body::{self, BodyError};
-use crate::api_doc::OAuthErrors;
-use super::issue::TokenResponse;
 use utoipa::ToSchema;
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -101,8 +101,9 @@ async fn answer(
 /// `Authorization: Bearer`, never in the body.
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[schema(as = TokenRequest)]
 pub struct TokenRequestBody {
-    #[schema(value_type = String, pattern = "^(authorization_code|refresh_token|urn:ietf:params:oauth:grant-type:device_code|urn:ietf:params:oauth:grant-type:jwt-bearer)$")]
+    #[schema(schema_with = crate::api_doc::grant_type)]
     grant_type: String,
     client_id: Option<String>,
     code: Option<String>,

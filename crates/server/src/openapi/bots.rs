@@ -1,16 +1,16 @@
 //! A minimal bot registry, so workspace-level checks guard something real.
 
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Path, Query, id};
 use axum::extract::State;
 use buckle_store::Bot;
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateBot {

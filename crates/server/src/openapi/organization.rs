@@ -1,10 +1,10 @@
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use axum::extract::State;
 use serde::Serialize;
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]

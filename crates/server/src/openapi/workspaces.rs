@@ -1,14 +1,14 @@
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Page, Path, Query, id};
 use axum::extract::State;
 use buckle_core::reach::Subject;
 use serde::{Deserialize, Serialize};
-use crate::api_doc::EnvelopeErrors;
-use crate::error::Success;
-use utoipa::ToSchema;
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -23,6 +23,7 @@ pub struct ListParams {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = OpenApiWorkspace)]
 pub struct WorkspaceOut {
     id: String,
     name: String,
@@ -108,6 +109,7 @@ pub struct PageParams {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = OpenApiWorkspaceMember)]
 pub struct MemberOut {
     user_id: String,
     role_type: String,
