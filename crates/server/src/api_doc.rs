@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
-use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
 
 /// The document's root: what no single handler says.
 #[derive(OpenApi)]
@@ -148,8 +148,6 @@ impl IntoResponses for PageAnswers {
         out
     }
 }
-
-use utoipa::PartialSchema;
 
 /// A string that is one of `values` (a field's `schema_with`, where the Rust type
 /// is a plain string the handler checks).
