@@ -81,7 +81,7 @@ args=(
     --output-truncate true
 )
 [ -n "${SCHEMATHESIS_SEED:-}" ] && args+=(--seed "$SCHEMATHESIS_SEED")
-"$SCHEMATHESIS" "${args[@]}" "$@"
+"$SCHEMATHESIS" --config-file "$ROOT/tests/schemathesis/schemathesis.toml" "${args[@]}" "$@"
 
 # A crash would have shown as connection errors above; make sure it still answers.
 kill -0 "$SERVER_PID" || { echo "buckle serve died during the run" >&2; exit 1; }

@@ -4,6 +4,7 @@
 use crate::on_both_databases;
 use crate::testkit::*;
 use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
 
 on_both_databases!(
     users_me_returns_the_account_in_the_envelope,
@@ -613,5 +614,224 @@ async fn the_document_describes_errors_and_non_envelope_answers() {
             );
             assert!(statuses.iter().any(|s| *s == "200"), "{method} {path}");
         }
+    }
+}
+
+/// The (method, path) pairs the application's router serves, read from the router
+/// itself: axum prints each route's path and its `Allow` methods in `Debug`. Only
+/// the path router is read (the fallback router holds no documented routes).
+fn routed_operations(router: &impl std::fmt::Debug) -> BTreeSet<(String, String)> {
+    let dump = format!("{router:?}");
+    let dump = dump
+        .split("fallback_router:")
+        .next()
+        .expect("the router prints its path router first");
+    // `paths: {RouteId(7): "/v1/bots", ...}`
+    let mut paths = BTreeMap::new();
+    let listing = dump
+        .split("paths: {")
+        .nth(1)
+        .expect("the path router prints its paths");
+    for entry in listing.split("RouteId(").skip(1) {
+        let (id, rest) = entry.split_once("): \"").expect("RouteId(n): \"path\"");
+        let path = rest.split('"').next().unwrap();
+        paths.insert(id.to_string(), path.to_string());
+    }
+    // `RouteId(7): MethodRouter(MethodRouter { get: ..., allow_header: Bytes(b"GET,HEAD") })`
+    let mut routed = BTreeSet::new();
+    for entry in dump.split("RouteId(").skip(1) {
+        let Some((id, rest)) = entry.split_once("): MethodRouter(") else {
+            continue;
+        };
+        let allow = rest
+            .split("allow_header: Bytes(b\"")
+            .nth(1)
+            .and_then(|a| a.split('"').next())
+            .unwrap_or_else(|| panic!("route {id} prints its Allow methods: {rest}"));
+        let path = &paths[id];
+        for method in allow.split(',') {
+            // axum answers HEAD wherever it answers GET; the document lists GET.
+            if method != "HEAD" {
+                routed.insert((method.to_lowercase(), path.clone()));
+            }
+        }
+    }
+    routed
+}
+
+fn documented_operations(doc: &serde_json::Value) -> BTreeSet<(String, String)> {
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect()
+}
+
+/// Every routed path and method is in the generated document, and every
+/// documented one is routed: the two cannot drift apart.
+#[tokio::test]
+async fn every_routed_operation_is_documented_and_every_documented_one_is_routed() {
+    let s = Server::start(Db::Sqlite).await;
+    let routed = routed_operations(&buckle_server::router(s.state.clone()));
+    let doc: serde_json::Value = reqwest::get(s.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(&doc, buckle_server::api_doc::document());
+    let documented = documented_operations(&doc);
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routed but not documented: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:?}"
+    );
+    // The reading of the router found the whole application, not a part of it.
+    assert!(routed.len() >= 84, "{} routed operations", routed.len());
+    assert!(routed.contains(&("post".into(), "/api/permission/oauth2/token".into())));
+    assert!(routed.contains(&("get".into(), "/openapi.json".into())));
+}
+
+/// The router answers every documented operation itself (not with its "no such
+/// endpoint" or "method not allowed" fallbacks): checked over HTTP, independently
+/// of how the routes were read above.
+#[tokio::test]
+async fn openapi_document_describes_every_route_that_exists() {
+    let s = Server::start(Db::Sqlite).await;
+    let doc: serde_json::Value = reqwest::get(s.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let client = reqwest::Client::new();
+    let mut checked = 0;
+    for (method, path) in documented_operations(&doc) {
+        let concrete = path
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    "1000000000000000001"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let r = client
+            .request(method.to_uppercase().parse().unwrap(), s.url(&concrete))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        // The router's fallbacks say "No such endpoint." (path unrouted) or "does not
+        // accept that HTTP method" (method unrouted).
+        assert!(
+            !body.contains("No such endpoint")
+                && !body.contains("does not accept that HTTP method"),
+            "{method} {path} is documented but not routed: {status} {body}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 84);
+}
+
+/// The schemas come from the types: request bodies keep the server's rules
+/// (required fields, unknown fields refused, bounds), and each enveloped answer's
+/// `data` is the handler's own response type.
+#[tokio::test]
+async fn the_document_is_generated_from_the_wire_types() {
+    let doc = buckle_server::api_doc::document();
+    let schemas = &doc["components"]["schemas"];
+    let body_schema = |path: &str, method: &str| {
+        let content = &doc["paths"][path][method]["requestBody"]["content"];
+        let (_, media) = content.as_object().unwrap().iter().next().unwrap();
+        let name = media["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        schemas[&name].clone()
+    };
+    let app = body_schema("/api/manage/apps", "post");
+    assert_eq!(app["additionalProperties"], json!(false));
+    let mut required: Vec<&str> = app["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort();
+    assert_eq!(required, ["app_type", "client_type", "name", "permissions"]);
+    assert_eq!(app["properties"]["redirect_uris"]["maxItems"], json!(10));
+    let org = body_schema("/api/manage/organizations/{org_id}", "patch");
+    assert_eq!(org["properties"]["token_max_days"]["minimum"], json!(1));
+    assert_eq!(org["properties"]["token_max_days"]["maximum"], json!(365));
+    let consent = &doc["paths"]["/api/permission/oauth2/consent"]["post"]["requestBody"]["content"];
+    assert!(consent["application/x-www-form-urlencoded"].is_object());
+
+    // `GET /api/manage/accounts/me` answers the envelope around an AccountOut.
+    let ok = doc["paths"]["/api/manage/accounts/me"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"]["$ref"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let envelope = &schemas[ok];
+    for field in ["code", "msg", "data", "detail"] {
+        assert!(
+            envelope["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(field)),
+            "{field}"
+        );
+    }
+    let data = &envelope["properties"]["data"];
+    assert!(
+        data["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("is_super_admin")),
+        "{data}"
+    );
+    assert_eq!(envelope["properties"]["code"]["maximum"], json!(0));
+
+    // Every operation has a unique id and says how it authenticates.
+    let mut ids = BTreeSet::new();
+    for (method, path) in documented_operations(doc) {
+        let op = &doc["paths"][&path][&method];
+        assert!(
+            ids.insert(op["operationId"].as_str().unwrap().to_string()),
+            "{method} {path}"
+        );
+        assert!(op["security"].is_array(), "{method} {path} has no security");
+    }
+    let manage = &doc["paths"]["/api/manage/apps"]["post"]["security"];
+    assert_eq!(
+        manage,
+        &json!([{"session": [], "csrf": []}, {"bearer": []}])
+    );
+    for scheme in ["bearer", "session", "csrf", "client"] {
+        assert!(
+            doc["components"]["securitySchemes"][scheme].is_object(),
+            "{scheme}"
+        );
     }
 }

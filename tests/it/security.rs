@@ -97,53 +97,6 @@ async fn only_hashes_of_secrets_are_stored(s: Server) {
     assert!(!account.password_hash.contains(&alice.password));
 }
 
-#[tokio::test]
-async fn openapi_document_describes_every_route_that_exists() {
-    let s = Server::start(Db::Sqlite).await;
-    let doc: serde_json::Value = reqwest::get(s.url("/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    let client = reqwest::Client::new();
-    let mut checked = 0;
-    for (method, path) in buckle_server::openapi_doc::operations() {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} documented"
-        );
-        let concrete = path
-            .split('/')
-            .map(|seg| {
-                if seg.starts_with('{') {
-                    "1000000000000000001"
-                } else {
-                    seg
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        let r = client
-            .request(method.to_uppercase().parse().unwrap(), s.url(&concrete))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let body = r.text().await.unwrap();
-        // The router's fallbacks say "No such endpoint." (path unrouted) or "does not
-        // accept that HTTP method" (method unrouted).
-        assert!(
-            !body.contains("No such endpoint")
-                && !body.contains("does not accept that HTTP method"),
-            "{method} {path} is documented but not routed: {status} {body}"
-        );
-        checked += 1;
-    }
-    assert!(checked >= 40);
-}
-
 on_both_databases!(nul_bytes_and_odd_methods_are_client_errors);
 
 /// PostgreSQL refuses NUL in text: that is the client's mistake (4xx), never a 500.

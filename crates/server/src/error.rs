@@ -5,7 +5,7 @@ use axum::Json;
 pub use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -93,13 +93,56 @@ impl From<buckle_core::reach::Denial> for ApiError {
     }
 }
 
+/// Every envelope's `detail`.
+#[derive(Serialize, ToSchema)]
+pub struct Detail {
+    /// Also in the `X-Tt-Logid` header.
+    #[schema(min_length = 1)]
+    pub logid: String,
+}
+
+impl Detail {
+    fn current() -> Detail {
+        Detail {
+            logid: crate::logid::current(),
+        }
+    }
+}
+
+/// A failed call's envelope: an error `code` (4000 bad request, 4100
+/// authentication failed, 4101 no permission, 4200 not found, 4013 rate limited),
+/// its `msg`, and the log id; never `data`.
+#[derive(Serialize, ToSchema)]
+// `deny_unknown_fields` only tells the schema: additionalProperties false.
+#[serde(deny_unknown_fields)]
+pub struct ErrorEnvelope {
+    pub code: i64,
+    #[schema(min_length = 1)]
+    pub msg: String,
+    pub detail: Detail,
+}
+
+/// A successful call's envelope: `code` 0, an empty `msg`, the `data`, and the log id.
+#[derive(Serialize, ToSchema)]
+pub struct Success<T> {
+    #[schema(minimum = 0, maximum = 0)]
+    pub code: i64,
+    pub msg: String,
+    pub data: T,
+    pub detail: Detail,
+}
+
+/// The `data` of a call that answers with nothing but success.
+#[derive(Serialize, ToSchema)]
+pub struct Empty {}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "code": self.code,
-            "msg": self.msg,
-            "detail": { "logid": crate::logid::current() },
-        });
+        let body = ErrorEnvelope {
+            code: self.code,
+            msg: self.msg,
+            detail: Detail::current(),
+        };
         let mut resp = (self.status, Json(body)).into_response();
         if let Some(s) = self.retry_after {
             resp.headers_mut()
@@ -114,12 +157,12 @@ pub struct Envelope<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Envelope<T> {
     fn into_response(self) -> Response {
-        Json(json!({
-            "code": 0,
-            "msg": "",
-            "data": self.0,
-            "detail": { "logid": crate::logid::current() },
-        }))
+        Json(Success {
+            code: 0,
+            msg: String::new(),
+            data: self.0,
+            detail: Detail::current(),
+        })
         .into_response()
     }
 }
@@ -173,14 +216,24 @@ impl OAuthError {
     }
 }
 
+/// The OAuth endpoints' error body on the wire (RFC 6749 names and Coze's names).
+#[derive(Serialize, ToSchema)]
+#[schema(as = OAuthError)]
+pub struct OAuthErrorBody {
+    pub error: &'static str,
+    pub error_description: String,
+    pub error_code: &'static str,
+    pub error_message: String,
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "error": self.error,
-            "error_description": self.message,
-            "error_code": self.error,
-            "error_message": self.message,
-        });
+        let body = OAuthErrorBody {
+            error: self.error,
+            error_description: self.message.clone(),
+            error_code: self.error,
+            error_message: self.message,
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -2,32 +2,68 @@
 //! The caller authenticates with its own bearer token holding `Token.introspect`.
 
 use crate::AppState;
+use crate::api_doc::OAuthErrors;
 use crate::auth::{Credential, bearer};
 use crate::error::OAuthError;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use buckle_core::TokenKind;
 use buckle_core::reach::{Subject, Workspaces};
 use buckle_core::{Level, PermissionSet, Role};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub const PATH: &str = "/api/permission/oauth2/introspect";
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(PATH, post(introspect))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(introspect))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Introspect)]
 struct IntrospectForm {
     token: String,
     #[allow(dead_code)]
     token_type_hint: Option<String>,
 }
 
+/// The introspection answer (RFC 7662 §2.2): `{"active": false}` alone, or the
+/// active token's facts. (The schema of the body `run` writes.)
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct IntrospectionResponse {
+    active: bool,
+    token_type: Option<String>,
+    client_id: Option<String>,
+    sub: Option<String>,
+    username: Option<String>,
+    /// The permission points, space-separated.
+    scope: Option<String>,
+    permission_list: Option<Vec<String>>,
+    organization_id: Option<String>,
+    all_workspaces: Option<bool>,
+    workspace_ids: Option<Vec<String>>,
+    bot_ids: Option<Vec<String>>,
+    session_name: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    device_info: Option<serde_json::Value>,
+    iat: Option<i64>,
+    exp: Option<i64>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/permission/oauth2/introspect",
+    summary = "RFC 7662 introspection; form field token; caller needs Token.introspect",
+    request_body(content = IntrospectForm, content_type = "application/x-www-form-urlencoded"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success", body = IntrospectionResponse), OAuthErrors)
+)]
 async fn introspect(State(state): State<AppState>, req: Request) -> Response {
     match run(&state, req).await {
         Ok(r) => r,

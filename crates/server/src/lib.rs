@@ -1,6 +1,7 @@
 //! Buckle's HTTP surface. Handlers are thin: they parse wire DTOs, call the store and
 //! `buckle-core`'s pure rules, and shape responses.
 
+pub mod api_doc;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -16,7 +17,6 @@ pub mod manage;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;
-pub mod openapi_doc;
 pub mod password;
 pub mod peer;
 pub mod service;
@@ -28,21 +28,14 @@ pub use config::Config;
 pub use state::AppState;
 
 use axum::Router;
-use axum::routing::get;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The whole application: every route and middleware.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(openapi::routes())
-        .merge(manage::routes())
-        .merge(introspect::routes())
-        .merge(console::routes())
-        .merge(web::routes())
-        .merge(oauth::routes())
-        .route("/openapi.json", get(openapi_doc::serve))
-        .route("/metrics", get(metrics::serve))
-        .route("/healthz", get(healthz))
+    api_doc::routes_and_document()
+        .0
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Innermost first: a panic still gets an enveloped 500 with its log id.
@@ -56,7 +49,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The operational routes: the document itself, metrics, health.
+fn operational_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_doc::serve))
+        .routes(routes!(metrics::serve))
+        .routes(routes!(healthz))
+}
+
 /// 503 when the database does not answer, so a load balancer takes the node out.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    summary = "Liveness and database check",
+    security(()),
+    responses((status = 200, description = "Plain text", content_type = "text/plain", body = String), (status = 503, description = "The database does not answer", content_type = "text/plain", body = String))
+)]
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, &'static str) {

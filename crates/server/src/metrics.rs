@@ -48,6 +48,13 @@ pub async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    summary = "Prometheus metrics",
+    security(()),
+    responses((status = 200, description = "Plain text", content_type = "text/plain", body = String))
+)]
 pub async fn serve(State(state): State<AppState>) -> Response {
     match &state.metrics {
         Some(h) => ([("content-type", "text/plain; version=0.0.4")], h.render()).into_response(),

@@ -13,6 +13,13 @@ struct Home {
     welcome: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/",
+    summary = "Console home page (signed-out visitors go to sign-in)",
+    security(()),
+    responses(crate::api_doc::PageAnswers)
+)]
 pub async fn show(visitor: Visitor) -> Response {
     let Some(session) = &visitor.session else {
         return redirect_to_login(&visitor.here);

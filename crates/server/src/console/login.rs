@@ -2,6 +2,7 @@
 //! returns to the page that asked for it (a local path only).
 
 use crate::AppState;
+use crate::api_doc::PageAnswers;
 use crate::manage::cookie;
 use crate::peer::PeerAddress;
 use crate::service::ServiceError;
@@ -17,6 +18,8 @@ use axum::response::{IntoResponse, Response};
 use buckle_core::TokenKind;
 use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// Double-submit cookie against login CSRF (signing a victim into another account).
 const LOGIN_CSRF_COOKIE: &str = "buckle_login";
@@ -32,7 +35,8 @@ struct SignInPage<'a> {
     error: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShowParams {
     next: Option<String>,
 }
@@ -71,6 +75,14 @@ fn page(
 }
 
 /// `GET /login`.
+#[utoipa::path(
+    get,
+    path = "/login",
+    summary = "Sign-in page; next",
+    params(ShowParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -80,7 +92,8 @@ pub async fn show(
     page(&state, &visitor, &next, "", StatusCode::OK, None)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SignInForm)]
 pub struct LoginForm {
     user_name: String,
     password: String,
@@ -89,6 +102,14 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
+#[utoipa::path(
+    post,
+    path = "/login",
+    summary = "Sign-in form",
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn submit(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,

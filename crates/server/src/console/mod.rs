@@ -5,11 +5,11 @@ pub mod home;
 pub mod login;
 
 use crate::AppState;
-use axum::Router;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::show))
-        .route("/login", get(login::show).post(login::submit))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(home::show))
+        .routes(routes!(login::show, login::submit))
 }

@@ -1,5 +1,8 @@
 use super::{AccountOut, Actor};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Query};
 use crate::peer::PeerAddress;
@@ -9,6 +12,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use buckle_store::Account;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// Creates an account (and its personal workspace): kept for the test kit, which
 /// makes its users through it; new code calls [`service::accounts::create`].
@@ -31,7 +36,7 @@ pub async fn create_account(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
     user_name: String,
@@ -42,6 +47,14 @@ pub struct CreateAccount {
 }
 
 /// `POST /api/manage/accounts` (installation super admins).
+#[utoipa::path(
+    post,
+    path = "/api/manage/accounts",
+    summary = "Create an account (installation super admins; Manage.accounts)",
+    request_body = CreateAccount,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AccountOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -62,14 +75,23 @@ pub async fn create(
     ok((&a).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     page_num: Option<i64>,
     page_size: Option<i64>,
 }
 
 /// `GET /api/manage/accounts` (installation super admins).
+#[utoipa::path(
+    get,
+    path = "/api/manage/accounts",
+    summary = "All accounts (installation super admins; Manage.accounts)",
+    params(ListParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AccountOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -83,11 +105,18 @@ pub async fn list(
 }
 
 /// `GET /api/manage/accounts/me`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/accounts/me",
+    summary = "The caller's account",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AccountOut>), EnvelopeErrors)
+)]
 pub async fn me(actor: Actor) -> ApiResult<AccountOut> {
     ok((&actor.account).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     nick_name: Option<String>,
@@ -95,6 +124,14 @@ pub struct UpdateMe {
 }
 
 /// `PATCH /api/manage/accounts/me`.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/accounts/me",
+    summary = "Change nick name or avatar URL",
+    request_body = UpdateMe,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AccountOut>), EnvelopeErrors)
+)]
 pub async fn update_me(
     State(state): State<AppState>,
     actor: Actor,
@@ -108,7 +145,7 @@ pub async fn update_me(
     ok((&a).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     current_password: String,
@@ -118,13 +155,21 @@ pub struct ChangePassword {
 /// `POST /api/manage/accounts/me/password`: ends every session of the account.
 /// Wrong current passwords count against the sign-in throttle, as sign-ins do
 /// (per account and address, or per known device).
+#[utoipa::path(
+    post,
+    path = "/api/manage/accounts/me/password",
+    summary = "Change the password (console sessions only); ends every session. Wrong current passwords count as failed sign-ins (429/4013 when they must wait)",
+    request_body = ChangePassword,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     actor: Actor,
     Json(body): Json<ChangePassword>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     if actor.token.is_some() {
         return Err(ApiError::forbidden(
             "Change passwords from a signed-in console session.",
@@ -168,5 +213,5 @@ pub async fn change_password(
         .from_addr(address)
         .record(&state)
         .await;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

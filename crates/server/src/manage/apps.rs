@@ -6,7 +6,9 @@
 
 use super::Actor;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{Empty, Success};
 use crate::extract::{Json, Path, Query, id};
 use crate::service::apps::{self as service, AppEdit, NewApp};
 use crate::service::grants::{self, AppAuthRequest};
@@ -16,11 +18,13 @@ use axum::extract::State;
 use buckle_core::PermissionSet;
 use buckle_store::{Grant, OAuthApp};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// The permission point a personal access token needs to use this area.
 pub const POINT: &str = "Manage.apps";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppType {
     Normal,
@@ -36,7 +40,7 @@ impl From<AppType> for buckle_core::AppType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientType {
     Web,
@@ -56,7 +60,7 @@ impl From<ClientType> for buckle_core::ClientType {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeyOut {
     fingerprint: String,
     created_at: i64,
@@ -66,7 +70,7 @@ pub struct KeyOut {
 }
 
 /// An app as the management API shows it: never its secret or the secret's hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AppOut {
     /// The client id, which is also the app's id on the wire.
     app_id: String,
@@ -127,23 +131,36 @@ async fn view(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Example app", "app_type": "normal", "client_type": "web",
+    "permissions": ["Account.readProfile"], "redirect_uris": ["https://app.example.com/callback"]}))]
 pub struct CreateApp {
     name: String,
     #[serde(default)]
     description: Option<String>,
     app_type: AppType,
+    /// Channel apps are service apps.
     client_type: ClientType,
     /// The team or enterprise that owns the app; absent for a personal app.
     #[serde(default)]
     organization_id: Option<String>,
     permissions: Vec<String>,
+    /// Required for web and pkce apps; none for device and service apps.
     #[serde(default)]
+    #[schema(max_items = 10)]
     redirect_uris: Vec<String>,
 }
 
 /// `POST /api/manage/apps`: the client secret of a web app is returned here, once.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps",
+    summary = "Create an OAuth app; a web app's client secret is returned once",
+    request_body = CreateApp,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -163,14 +180,23 @@ pub async fn create(
     ok(view(&state, &made.app, made.client_secret).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EditionParams {
     organization_id: Option<String>,
 }
 
 /// `GET /api/manage/apps[?organization_id=]`: the caller's personal apps, or an
 /// organization's apps (any member may list them).
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps",
+    summary = "The caller's personal OAuth apps, or an organization's (organization_id); Manage.apps",
+    params(EditionParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AppOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -186,6 +212,14 @@ pub async fn list(
 }
 
 /// `GET /api/manage/apps/{app_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}",
+    summary = "One OAuth app (app_id is its client id); never the secret",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     actor: Actor,
@@ -196,7 +230,7 @@ pub async fn get(
     ok(view(&state, &app, None).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateApp {
     name: Option<String>,
@@ -204,11 +238,22 @@ pub struct UpdateApp {
     permissions: Option<Vec<String>>,
     redirect_uris: Option<Vec<String>>,
     /// Accepted only to refuse with a clear message: the types never change.
+    #[schema(ignore)]
     app_type: Option<serde_json::Value>,
+    #[schema(ignore)]
     client_type: Option<serde_json::Value>,
 }
 
 /// `PATCH /api/manage/apps/{app_id}`: everything but the app type and client type.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/apps/{app_id}",
+    summary = "Edit name, description, permissions, redirect URIs (owner or admins)",
+    params(("app_id" = String, Path)),
+    request_body = UpdateApp,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -243,6 +288,14 @@ async fn set_enabled(
 }
 
 /// `POST /api/manage/apps/{app_id}/disable`: every token of the app is suspended.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/disable",
+    summary = "Disable an app; every token of it is suspended",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn disable(
     State(state): State<AppState>,
     actor: Actor,
@@ -252,6 +305,14 @@ pub async fn disable(
 }
 
 /// `POST /api/manage/apps/{app_id}/enable`: the same tokens work again.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/enable",
+    summary = "Enable an app; its unexpired tokens work again",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn enable(
     State(state): State<AppState>,
     actor: Actor,
@@ -262,18 +323,34 @@ pub async fn enable(
 
 /// `DELETE /api/manage/apps/{app_id}`: irreversible; every authorization, code and
 /// token of the app goes with it.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/apps/{app_id}",
+    summary = "Delete an app; irreversible, revokes every authorization and token",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     actor: Actor,
     Path(app_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     service::delete(&state, &actor, &app_id).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
 /// `POST /api/manage/apps/{app_id}/secret`: a new client secret for a web app,
 /// returned once; the old one stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/secret",
+    summary = "A new client secret for a web app, returned once; the old one stops working",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AppOut>), EnvelopeErrors)
+)]
 pub async fn reset_secret(
     State(state): State<AppState>,
     actor: Actor,
@@ -284,9 +361,11 @@ pub async fn reset_secret(
     ok(view(&state, &made.app, made.client_secret).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AddAppKey)]
 pub struct AddKey {
+    /// PEM: -----BEGIN PUBLIC KEY----- or -----BEGIN RSA PUBLIC KEY-----
     public_key: String,
 }
 
@@ -298,6 +377,15 @@ impl std::fmt::Debug for AddKey {
 }
 
 /// `POST /api/manage/apps/{app_id}/keys`: registers an RSA public key (PEM).
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/keys",
+    summary = "Upload an RSA public key (PEM) to a service app; at most 3",
+    params(("app_id" = String, Path)),
+    request_body = AddKey,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<KeyOut>), EnvelopeErrors)
+)]
 pub async fn add_key(
     State(state): State<AppState>,
     actor: Actor,
@@ -316,6 +404,14 @@ pub async fn add_key(
 }
 
 /// `GET /api/manage/apps/{app_id}/keys`: fingerprints and public PEMs.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}/keys",
+    summary = "Public keys of a service app, with fingerprints",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<KeyOut>>), EnvelopeErrors)
+)]
 pub async fn list_keys(
     State(state): State<AppState>,
     actor: Actor,
@@ -335,18 +431,27 @@ pub async fn list_keys(
 
 /// `DELETE /api/manage/apps/{app_id}/keys/{fingerprint}`: JWTs signed with the key
 /// are refused from now on.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/apps/{app_id}/keys/{fingerprint}",
+    summary = "Remove a public key",
+    params(("app_id" = String, Path), ("fingerprint" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_key(
     State(state): State<AppState>,
     actor: Actor,
     Path((app_id, fingerprint)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     keys::delete(&state, &actor, &app_id, &fingerprint).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AuthorizeApp)]
 pub struct Authorize {
     /// The team or enterprise to authorize the app for; absent for the personal edition.
     #[serde(default)]
@@ -357,7 +462,7 @@ pub struct Authorize {
     pub workspace_ids: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorizationOut {
     authorization_id: String,
     app_id: String,
@@ -392,6 +497,15 @@ impl AuthorizationOut {
 /// `POST /api/manage/apps/{app_id}/authorizations`: authorizes a service app to act
 /// as itself (AppAuth), in the owner's personal edition or for an organization the
 /// caller administers (the shareable-link case for someone else's personal app).
+#[utoipa::path(
+    post,
+    path = "/api/manage/apps/{app_id}/authorizations",
+    summary = "Authorize a service app in the owner's personal edition or for an organization (admins)",
+    params(("app_id" = String, Path)),
+    request_body = Authorize,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<AuthorizationOut>), EnvelopeErrors)
+)]
 pub async fn authorize(
     State(state): State<AppState>,
     actor: Actor,
@@ -428,6 +542,14 @@ pub async fn authorize_app(
 
 /// `GET /api/manage/apps/{app_id}/authorizations`: the app's AppAuth authorizations,
 /// for its owner or the owning organization's admins.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}/authorizations",
+    summary = "AppAuth authorizations of a service app (owner or admins)",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AuthorizationOut>>), EnvelopeErrors)
+)]
 pub async fn list_authorizations(
     State(state): State<AppState>,
     actor: Actor,
@@ -441,26 +563,42 @@ pub async fn list_authorizations(
 /// `DELETE /api/manage/apps/{app_id}/authorizations/{authorization_id}`: the owner
 /// removes a personal-edition authorization, an organization's admins remove the
 /// organization's (which also uninstalls the app there). Its tokens die with it.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/apps/{app_id}/authorizations/{authorization_id}",
+    summary = "Remove an AppAuth authorization; its tokens stop working",
+    params(("app_id" = String, Path), ("authorization_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_authorization(
     State(state): State<AppState>,
     actor: Actor,
     Path((app_id, authorization_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     // The app is looked up first: an unknown app is "App not found." whatever the id.
     service::by_client_id(&state, &app_id).await?;
     let grant_id = id(&authorization_id, "authorization id")?;
     grants::delete_app_authorization(&state, &actor, &app_id, grant_id).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ShareLink {
     url: String,
 }
 
 /// `GET /api/manage/apps/{app_id}/share_link`: the link an organization's admin
 /// opens to authorize the service app for the organization.
+#[utoipa::path(
+    get,
+    path = "/api/manage/apps/{app_id}/share_link",
+    summary = "The link an organization admin opens to authorize a service app",
+    params(("app_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<ShareLink>), EnvelopeErrors)
+)]
 pub async fn share_link(
     State(state): State<AppState>,
     actor: Actor,
@@ -471,7 +609,7 @@ pub async fn share_link(
     ok(ShareLink { url })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorizedAppOut {
     app_id: String,
     name: String,
@@ -483,6 +621,13 @@ pub struct AuthorizedAppOut {
 }
 
 /// `GET /api/manage/authorized_apps`: the apps the caller authorized to act for them.
+#[utoipa::path(
+    get,
+    path = "/api/manage/authorized_apps",
+    summary = "Apps the caller authorized to act for them (OBO)",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AuthorizedAppOut>>), EnvelopeErrors)
+)]
 pub async fn authorized_apps(
     State(state): State<AppState>,
     actor: Actor,
@@ -504,12 +649,20 @@ pub async fn authorized_apps(
 
 /// `DELETE /api/manage/authorized_apps/{app_id}`: revokes the caller's
 /// authorizations of the app, and with them every token it holds for them.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/authorized_apps/{app_id}",
+    summary = "Revoke an app's authorization; deletes its tokens for the caller",
+    params(("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn revoke_authorized_app(
     State(state): State<AppState>,
     actor: Actor,
     Path(app_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     grants::revoke_authorized_app(&state, &actor, &app_id).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

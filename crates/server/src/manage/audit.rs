@@ -5,17 +5,22 @@
 
 use super::Actor;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::Query;
 use crate::service::audit::{self as service, AuditFilter};
 use axum::extract::State;
 use buckle_store::AuditRecord;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 const POINT: &str = "Manage.audit";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     organization_id: Option<String>,
     kind: Option<String>,
@@ -26,7 +31,7 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AuditEventOut {
     id: String,
     at: i64,
@@ -58,6 +63,14 @@ impl From<AuditRecord> for AuditEventOut {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/manage/audit_events",
+    summary = "The audit log, newest first (Manage.audit): super admins see every event, organization admins their organization's (organization_id), others their own; kind, since, before_id, limit",
+    params(AuditParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<AuditEventOut>>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,

@@ -5,14 +5,18 @@
 use super::Actor;
 use super::apps::POINT;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::Path;
 use crate::service::installations as service;
 use axum::extract::State;
 use buckle_store::Installation;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InstallationOut {
     /// The app's client id.
     app_id: String,
@@ -38,7 +42,7 @@ impl From<Installation> for InstallationOut {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct InstallationsOut {
     installed_appauth: Vec<InstallationOut>,
     installed_obo: Vec<InstallationOut>,
@@ -46,6 +50,14 @@ pub struct InstallationsOut {
 }
 
 /// `GET /api/manage/organizations/{org_id}/installations` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/installations",
+    summary = "Installed AppAuth apps, installed OBO apps, install requests (admins)",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<InstallationsOut>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -64,6 +76,14 @@ pub async fn list(
 /// `POST /api/manage/organizations/{org_id}/installations/{app_id}` (admins):
 /// installs an OBO app, approving members' requests; its tokens reach the
 /// organization from now on.
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations/{org_id}/installations/{app_id}",
+    summary = "Install (approve) an OBO app in the organization (admins)",
+    params(("org_id" = String, Path), ("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<InstallationOut>), EnvelopeErrors)
+)]
 pub async fn install(
     State(state): State<AppState>,
     actor: Actor,
@@ -77,12 +97,20 @@ pub async fn install(
 /// `DELETE /api/manage/organizations/{org_id}/installations/{app_id}` (admins):
 /// uninstalls (or refuses a request); every grant, so every token, the app holds
 /// in the organization is deleted.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/organizations/{org_id}/installations/{app_id}",
+    summary = "Uninstall an app; deletes every token it holds in the organization (admins)",
+    params(("org_id" = String, Path), ("app_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn uninstall(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, app_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     service::uninstall(&state, &actor, &org_id, &app_id).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

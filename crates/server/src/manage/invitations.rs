@@ -4,16 +4,20 @@
 
 use super::Actor;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use crate::service::invitations as service;
 use axum::extract::State;
 use buckle_store::{Account, Invitation};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 const POINT: &str = "Manage.organizations";
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InvitationOut {
     id: String,
     organization_id: String,
@@ -28,7 +32,7 @@ pub struct InvitationOut {
     expires_at: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InviterOut {
     user_id: String,
     user_name: String,
@@ -52,14 +56,14 @@ fn out((i, inviter): (Invitation, Option<Account>)) -> InvitationOut {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invite {
     user_name: String,
     role: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InviteOut {
     invitation_id: String,
     user_name: String,
@@ -72,6 +76,15 @@ pub struct InviteOut {
 /// person joins only by accepting. The answer is the same whether or not the
 /// name has an account; only an existing member is told apart (admins see the
 /// member list anyway).
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations/{org_id}/members",
+    summary = "Invite a user name (admins); they join on accepting. The answer is the same whether or not the name has an account",
+    params(("org_id" = String, Path)),
+    request_body = Invite,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<InviteOut>), EnvelopeErrors)
+)]
 pub async fn invite(
     State(state): State<AppState>,
     actor: Actor,
@@ -90,6 +103,14 @@ pub async fn invite(
 }
 
 /// `GET /api/manage/organizations/{org_id}/invitations`: pending ones, for admins.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/invitations",
+    summary = "Pending invitations (admins)",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<InvitationOut>>), EnvelopeErrors)
+)]
 pub async fn list_of_organization(
     State(state): State<AppState>,
     actor: Actor,
@@ -102,17 +123,32 @@ pub async fn list_of_organization(
 
 /// `DELETE /api/manage/organizations/{org_id}/invitations/{invitation_id}`: an
 /// admin cancels an invitation they could have sent.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/organizations/{org_id}/invitations/{invitation_id}",
+    summary = "Cancel a pending invitation (admins)",
+    params(("org_id" = String, Path), ("invitation_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, invitation_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     service::cancel(&state, &actor, &org_id, &invitation_id).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
 /// `GET /api/manage/invitations`: the caller's pending invitations.
+#[utoipa::path(
+    get,
+    path = "/api/manage/invitations",
+    summary = "The caller's pending invitations to teams and enterprises",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<InvitationOut>>), EnvelopeErrors)
+)]
 pub async fn list_mine(
     State(state): State<AppState>,
     actor: Actor,
@@ -122,7 +158,7 @@ pub async fn list_mine(
     ok(all.into_iter().map(out).collect())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct JoinedOut {
     organization_id: String,
     user_id: String,
@@ -134,6 +170,14 @@ pub struct JoinedOut {
 
 /// `POST /api/manage/invitations/{invitation_id}/accept`: the invitee joins with
 /// the invited role, provided whoever invited may still hand out that role.
+#[utoipa::path(
+    post,
+    path = "/api/manage/invitations/{invitation_id}/accept",
+    summary = "Accept an invitation: join with the invited role",
+    params(("invitation_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<JoinedOut>), EnvelopeErrors)
+)]
 pub async fn accept(
     State(state): State<AppState>,
     actor: Actor,
@@ -154,12 +198,20 @@ pub async fn accept(
 }
 
 /// `POST /api/manage/invitations/{invitation_id}/decline`.
+#[utoipa::path(
+    post,
+    path = "/api/manage/invitations/{invitation_id}/decline",
+    summary = "Decline an invitation",
+    params(("invitation_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn decline(
     State(state): State<AppState>,
     actor: Actor,
     Path(invitation_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     service::decline(&state, &actor, id(&invitation_id, "invitation id")?).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

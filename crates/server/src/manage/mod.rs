@@ -14,18 +14,21 @@ mod tokens;
 mod workspaces;
 
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, bearer};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::service::Caller;
-use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::{get, patch, post};
 use buckle_core::policy::Extent;
 use buckle_core::secret::constant_time_eq;
 use buckle_store::Account;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use accounts::create_account;
 pub use apps::{Authorize, authorize_app};
@@ -34,134 +37,58 @@ pub use session::{
 };
 pub use tokens::CreatePersonal;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/manage/session",
-            get(session::current)
-                .post(session::login)
-                .delete(session::logout),
-        )
-        .route("/api/manage/permissions", get(catalog))
-        .route(
-            "/api/manage/accounts",
-            get(accounts::list).post(accounts::create),
-        )
-        .route(
-            "/api/manage/accounts/me",
-            get(accounts::me).patch(accounts::update_me),
-        )
-        .route(
-            "/api/manage/accounts/me/password",
-            post(accounts::change_password),
-        )
-        .route(
-            "/api/manage/organizations",
-            get(organizations::list).post(organizations::create),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}",
-            get(organizations::get).patch(organizations::update),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/members",
-            get(organizations::members).post(invitations::invite),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/invitations",
-            get(invitations::list_of_organization),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/invitations/{invitation_id}",
-            axum::routing::delete(invitations::cancel),
-        )
-        .route("/api/manage/invitations", get(invitations::list_mine))
-        .route(
-            "/api/manage/invitations/{invitation_id}/accept",
-            post(invitations::accept),
-        )
-        .route(
-            "/api/manage/invitations/{invitation_id}/decline",
-            post(invitations::decline),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/members/{account_id}",
-            patch(organizations::set_role).delete(organizations::remove_member),
-        )
-        .route(
-            "/api/manage/workspaces",
-            get(workspaces::list).post(workspaces::create),
-        )
-        .route(
-            "/api/manage/workspaces/{workspace_id}/members",
-            get(workspaces::members).post(workspaces::add_member),
-        )
-        .route(
-            "/api/manage/workspaces/{workspace_id}/members/{account_id}",
-            axum::routing::delete(workspaces::remove_member),
-        )
-        .route(
-            "/api/manage/personal_access_tokens",
-            get(tokens::list_personal).post(tokens::create_personal),
-        )
-        .route(
-            "/api/manage/personal_access_tokens/{token_id}",
-            get(tokens::get_personal)
-                .patch(tokens::update_personal)
-                .delete(tokens::delete_personal),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/service_access_tokens",
-            get(tokens::list_service).post(tokens::create_service),
-        )
-        .route(
-            "/api/manage/service_access_tokens/{token_id}",
-            get(tokens::get_service)
-                .patch(tokens::update_service)
-                .delete(tokens::delete_service),
-        )
-        .route("/api/manage/apps", get(apps::list).post(apps::create))
-        .route(
-            "/api/manage/apps/{app_id}",
-            get(apps::get).patch(apps::update).delete(apps::delete),
-        )
-        .route("/api/manage/apps/{app_id}/enable", post(apps::enable))
-        .route("/api/manage/apps/{app_id}/disable", post(apps::disable))
-        .route("/api/manage/apps/{app_id}/secret", post(apps::reset_secret))
-        .route(
-            "/api/manage/apps/{app_id}/keys",
-            get(apps::list_keys).post(apps::add_key),
-        )
-        .route(
-            "/api/manage/apps/{app_id}/keys/{fingerprint}",
-            axum::routing::delete(apps::delete_key),
-        )
-        .route(
-            "/api/manage/apps/{app_id}/authorizations",
-            get(apps::list_authorizations).post(apps::authorize),
-        )
-        .route(
-            "/api/manage/apps/{app_id}/authorizations/{authorization_id}",
-            axum::routing::delete(apps::delete_authorization),
-        )
-        .route(
-            "/api/manage/apps/{app_id}/share_link",
-            get(apps::share_link),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/installations",
-            get(installations::list),
-        )
-        .route(
-            "/api/manage/organizations/{org_id}/installations/{app_id}",
-            post(installations::install).delete(installations::uninstall),
-        )
-        .route("/api/manage/audit_events", get(audit::list))
-        .route("/api/manage/authorized_apps", get(apps::authorized_apps))
-        .route(
-            "/api/manage/authorized_apps/{app_id}",
-            axum::routing::delete(apps::revoke_authorized_app),
-        )
+/// Every `/api/manage` route, with its document (`utoipa_axum::routes!` takes the
+/// path and method from each handler's `#[utoipa::path]`; handlers of one path go
+/// in one `routes!`).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session::current, session::login, session::logout))
+        .routes(routes!(catalog))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::me, accounts::update_me))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(organizations::list, organizations::create))
+        .routes(routes!(organizations::get, organizations::update))
+        .routes(routes!(organizations::members, invitations::invite))
+        .routes(routes!(invitations::list_of_organization))
+        .routes(routes!(invitations::cancel))
+        .routes(routes!(invitations::list_mine))
+        .routes(routes!(invitations::accept))
+        .routes(routes!(invitations::decline))
+        .routes(routes!(
+            organizations::set_role,
+            organizations::remove_member
+        ))
+        .routes(routes!(workspaces::list, workspaces::create))
+        .routes(routes!(workspaces::members, workspaces::add_member))
+        .routes(routes!(workspaces::remove_member))
+        .routes(routes!(tokens::list_personal, tokens::create_personal))
+        .routes(routes!(
+            tokens::get_personal,
+            tokens::update_personal,
+            tokens::delete_personal
+        ))
+        .routes(routes!(tokens::list_service, tokens::create_service))
+        .routes(routes!(
+            tokens::get_service,
+            tokens::update_service,
+            tokens::delete_service
+        ))
+        .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::get, apps::update, apps::delete))
+        .routes(routes!(apps::enable))
+        .routes(routes!(apps::disable))
+        .routes(routes!(apps::reset_secret))
+        .routes(routes!(apps::list_keys, apps::add_key))
+        .routes(routes!(apps::delete_key))
+        .routes(routes!(apps::list_authorizations, apps::authorize))
+        .routes(routes!(apps::delete_authorization))
+        .routes(routes!(apps::share_link))
+        .routes(routes!(installations::list))
+        .routes(routes!(installations::install, installations::uninstall))
+        .routes(routes!(audit::list))
+        .routes(routes!(apps::authorized_apps))
+        .routes(routes!(apps::revoke_authorized_app))
 }
 
 /// Who is calling the management API: the JSON edge's extractor (below) yields
@@ -247,7 +174,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AccountOut {
     pub user_id: String,
     pub user_name: String,
@@ -270,9 +197,10 @@ impl From<&Account> for AccountOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PermissionOut {
     name: String,
+    #[schema(schema_with = crate::api_doc::permission_level)]
     level: buckle_core::Level,
     description: String,
     description_zh: String,
@@ -280,6 +208,13 @@ pub struct PermissionOut {
 }
 
 /// `GET /api/manage/permissions`: the catalog, for forms.
+#[utoipa::path(
+    get,
+    path = "/api/manage/permissions",
+    summary = "The permission catalog",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<PermissionOut>>), EnvelopeErrors)
+)]
 async fn catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<PermissionOut>> {
     let _ = actor;
     ok(state

@@ -2,6 +2,9 @@
 
 use super::Actor;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use crate::service::organizations::{self as service, NewOrganization};
@@ -9,8 +12,9 @@ use axum::extract::State;
 use buckle_core::Role;
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OrgOut {
     id: String,
     kind: String,
@@ -21,19 +25,31 @@ pub struct OrgOut {
     created_at: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Example team", "kind": "team"}))]
+#[schema(as = CreateOrganization)]
 pub struct CreateOrg {
     name: String,
+    #[schema(schema_with = crate::api_doc::organization_kind)]
     kind: String,
     /// An enterprise's id, chosen by the installation super admin creating it
     /// (Coze enterprise ids such as `volcano_2105850123`); generated when absent.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     id: Option<String>,
 }
 
 /// `POST /api/manage/organizations`: anyone may start a team; enterprises are
 /// created by installation super admins. The creator becomes its super admin.
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations",
+    summary = "Create a team (anyone) or enterprise (installation super admins)",
+    request_body = CreateOrg,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgOut>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -63,6 +79,13 @@ impl OrgOut {
 }
 
 /// `GET /api/manage/organizations`: the caller's teams and enterprises.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations",
+    summary = "The caller's teams and enterprises (Manage.organizations)",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<OrgOut>>), EnvelopeErrors)
+)]
 pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<OrgOut>> {
     actor.require("Manage.organizations")?;
     let all = service::list(&state, &actor).await?;
@@ -80,6 +103,14 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<
 }
 
 /// `GET /api/manage/organizations/{org_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}",
+    summary = "One organization",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgOut>), EnvelopeErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     actor: Actor,
@@ -90,11 +121,13 @@ pub async fn get(
     ok(OrgOut::of(o, role))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UpdateOrganization)]
 pub struct UpdateOrg {
     /// 1..=365, or null to allow permanent personal access tokens.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 365)]
     token_max_days: Option<Option<i64>>,
 }
 
@@ -107,6 +140,15 @@ pub mod double_option {
 }
 
 /// `PATCH /api/manage/organizations/{org_id}`: admins set the token policy.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/organizations/{org_id}",
+    summary = "Set the token policy (admins)",
+    params(("org_id" = String, Path)),
+    request_body = UpdateOrg,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgOut>), EnvelopeErrors)
+)]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -118,7 +160,7 @@ pub async fn update(
     ok(OrgOut::of(o, role))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MemberOut {
     user_id: String,
     user_name: String,
@@ -128,6 +170,14 @@ pub struct MemberOut {
 }
 
 /// `GET /api/manage/organizations/{org_id}/members`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/members",
+    summary = "Members and roles",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<MemberOut>>), EnvelopeErrors)
+)]
 pub async fn members(
     State(state): State<AppState>,
     actor: Actor,
@@ -147,34 +197,62 @@ pub async fn members(
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetRole {
+    #[schema(schema_with = crate::api_doc::organization_role)]
     role: String,
 }
 
+/// A member's new role.
+#[derive(Serialize, ToSchema)]
+pub struct RoleOut {
+    user_id: String,
+    #[schema(schema_with = crate::api_doc::organization_role)]
+    role: &'static str,
+}
 /// `PATCH /api/manage/organizations/{org_id}/members/{account_id}`.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/organizations/{org_id}/members/{account_id}",
+    summary = "Change a member's role (admins)",
+    params(("org_id" = String, Path), ("account_id" = String, Path)),
+    request_body = SetRole,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<RoleOut>), EnvelopeErrors)
+)]
 pub async fn set_role(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, account_id)): Path<(String, String)>,
     Json(body): Json<SetRole>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<RoleOut> {
     actor.require("Manage.organizations")?;
     let (account_id, role) =
         service::set_role(&state, &actor, &org_id, &account_id, &body.role).await?;
-    ok(serde_json::json!({ "user_id": account_id.to_string(), "role": role.as_str() }))
+    ok(RoleOut {
+        user_id: account_id.to_string(),
+        role: role.as_str(),
+    })
 }
 
 /// `DELETE /api/manage/organizations/{org_id}/members/{account_id}`: also removes
 /// them from the organization's workspaces and deletes their tokens made there.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/organizations/{org_id}/members/{account_id}",
+    summary = "Remove a member (admins) or leave; deletes their tokens made there",
+    params(("org_id" = String, Path), ("account_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     actor: Actor,
     Path((org_id, account_id)): Path<(String, String)>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require("Manage.organizations")?;
     let account_id = id(&account_id, "account_id")?;
     service::remove_member(&state, &actor, &org_id, account_id).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

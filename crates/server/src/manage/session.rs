@@ -2,6 +2,9 @@
 
 use super::{AccountOut, Actor, cookie};
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiError, Envelope};
 use crate::extract::Json;
 use crate::peer::PeerAddress;
@@ -13,18 +16,20 @@ use buckle_core::audit::AuditKind;
 use buckle_core::secret::hash_secret;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use utoipa::ToSchema;
 
 pub use crate::service::sessions::SignedIn;
 pub use crate::web::session::{SESSION_COOKIE, csrf_token_for};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SignIn)]
 pub struct Login {
     user_name: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionOut {
     account: AccountOut,
     csrf_token: String,
@@ -72,6 +77,14 @@ pub fn session_cookie(state: &AppState, session: &str) -> String {
 }
 
 /// `POST /api/manage/session`: sign in.
+#[utoipa::path(
+    post,
+    path = "/api/manage/session",
+    summary = "Sign in; sets the buckle_session cookie, and the buckle_device cookie on a device new to the account. Repeated wrong passwords get 429/4013 with growing waits (per user name and client address; a known device by its own failures)",
+    request_body = Login,
+    security(()),
+    responses((status = 200, description = "Signed in: the account and its CSRF token", body = Success<SessionOut>), EnvelopeErrors)
+)]
 pub async fn login(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
@@ -96,6 +109,13 @@ pub async fn login(
 }
 
 /// `GET /api/manage/session`: the signed-in account and its CSRF token.
+#[utoipa::path(
+    get,
+    path = "/api/manage/session",
+    summary = "The signed-in account and its CSRF token",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<SessionOut>), EnvelopeErrors)
+)]
 pub async fn current(actor: Actor, headers: HeaderMap) -> Result<Envelope<SessionOut>, ApiError> {
     let csrf_token = match (&actor.token, cookie(&headers, SESSION_COOKIE)) {
         (None, Some(s)) => csrf_token_for(s),
@@ -109,6 +129,13 @@ pub async fn current(actor: Actor, headers: HeaderMap) -> Result<Envelope<Sessio
 }
 
 /// `DELETE /api/manage/session`: sign out.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/session",
+    summary = "Sign out",
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Signed out", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn logout(
     State(state): State<AppState>,
     actor: Actor,
@@ -119,5 +146,5 @@ pub async fn logout(
         actor.audit(AuditKind::SignOut).record(&state).await;
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok(([(SET_COOKIE, clear)], Envelope(serde_json::json!({}))).into_response())
+    Ok(([(SET_COOKIE, clear)], Envelope(Empty {})).into_response())
 }

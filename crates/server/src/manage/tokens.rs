@@ -2,6 +2,9 @@
 
 use super::Actor;
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
+use crate::error::Empty;
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use crate::service::tokens::{self as service, GrantAsk, NewToken, TokenEdit};
@@ -9,11 +12,13 @@ use axum::extract::State;
 use buckle_core::PermissionSet;
 use buckle_store::AccessToken;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// The permission point a personal access token needs to use this area.
 const POINT: &str = "Manage.tokens";
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenOut {
     id: String,
     kind: &'static str,
@@ -52,7 +57,7 @@ impl TokenOut {
 }
 
 /// What a credential grants, as asked for.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct GrantRequest {
     pub permissions: Vec<String>,
     #[serde(default)]
@@ -71,8 +76,10 @@ impl From<GrantRequest> for GrantAsk {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "ci", "permissions": ["Account.readProfile"], "all_workspaces": true, "expires_in": "1d"}))]
+#[schema(as = CreatePersonalAccessToken)]
 pub struct CreatePersonal {
     pub name: String,
     /// The team or enterprise to make the token in; absent for the personal edition.
@@ -82,7 +89,10 @@ pub struct CreatePersonal {
     pub all_workspaces: bool,
     #[serde(default)]
     pub workspace_ids: Vec<String>,
+    /// 1h, 1d, 7d, 30d, ... or permanent.
+    #[schema(example = "30d")]
     pub expires_in: Option<String>,
+    /// Unix seconds.
     pub expires_at: Option<i64>,
 }
 
@@ -106,6 +116,14 @@ impl CreatePersonal {
 }
 
 /// `POST /api/manage/personal_access_tokens`.
+#[utoipa::path(
+    post,
+    path = "/api/manage/personal_access_tokens",
+    summary = "Create a personal access token; the secret is returned once (Manage.tokens)",
+    request_body = CreatePersonal,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn create_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -117,13 +135,22 @@ pub async fn create_personal(
     ok(TokenOut::of(&issued.token, Some(issued.secret)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EditionParams {
     organization_id: Option<String>,
 }
 
 /// `GET /api/manage/personal_access_tokens[?organization_id=]`: never the secrets.
+#[utoipa::path(
+    get,
+    path = "/api/manage/personal_access_tokens",
+    summary = "The caller's personal access tokens in one edition; never the secrets",
+    params(EditionParams),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<TokenOut>>), EnvelopeErrors)
+)]
 pub async fn list_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -135,6 +162,14 @@ pub async fn list_personal(
 }
 
 /// `GET /api/manage/personal_access_tokens/{token_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/personal_access_tokens/{token_id}",
+    summary = "One personal access token",
+    params(("token_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn get_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -145,8 +180,9 @@ pub async fn get_personal(
     ok(TokenOut::of(&t, None))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "renamed", "permissions": ["Account.readProfile"]}))]
 pub struct UpdateToken {
     name: Option<String>,
     permissions: Option<Vec<String>>,
@@ -166,6 +202,15 @@ impl From<UpdateToken> for TokenEdit {
 }
 
 /// `PATCH /api/manage/personal_access_tokens/{token_id}`: name, permissions, workspaces.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/personal_access_tokens/{token_id}",
+    summary = "Edit name, permissions, workspaces",
+    params(("token_id" = String, Path)),
+    request_body = UpdateToken,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn update_personal(
     State(state): State<AppState>,
     actor: Actor,
@@ -179,18 +224,27 @@ pub async fn update_personal(
 }
 
 /// `DELETE /api/manage/personal_access_tokens/{token_id}`: the token stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/personal_access_tokens/{token_id}",
+    summary = "Delete; the token stops working at once",
+    params(("token_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_personal(
     State(state): State<AppState>,
     actor: Actor,
     Path(token_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     service::delete_personal(&state, &actor, id(&token_id, "token id")?).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateServiceAccessToken)]
 pub struct CreateService {
     name: String,
     permissions: Vec<String>,
@@ -198,11 +252,23 @@ pub struct CreateService {
     all_workspaces: bool,
     #[serde(default)]
     workspace_ids: Vec<String>,
+    /// 1h, 1d, 7d, 30d, ... or permanent.
+    #[schema(example = "30d")]
     expires_in: Option<String>,
+    /// Unix seconds.
     expires_at: Option<i64>,
 }
 
 /// `POST /api/manage/organizations/{org_id}/service_access_tokens` (admins).
+#[utoipa::path(
+    post,
+    path = "/api/manage/organizations/{org_id}/service_access_tokens",
+    summary = "Create a service access token (admins); the secret is returned once",
+    params(("org_id" = String, Path)),
+    request_body = CreateService,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn create_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -226,6 +292,14 @@ pub async fn create_service(
 }
 
 /// `GET /api/manage/organizations/{org_id}/service_access_tokens` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/manage/organizations/{org_id}/service_access_tokens",
+    summary = "Service access tokens of an organization (admins)",
+    params(("org_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Vec<TokenOut>>), EnvelopeErrors)
+)]
 pub async fn list_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -237,6 +311,14 @@ pub async fn list_service(
 }
 
 /// `GET /api/manage/service_access_tokens/{token_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/manage/service_access_tokens/{token_id}",
+    summary = "One service access token (admins)",
+    params(("token_id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn get_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -248,6 +330,15 @@ pub async fn get_service(
 }
 
 /// `PATCH /api/manage/service_access_tokens/{token_id}`.
+#[utoipa::path(
+    patch,
+    path = "/api/manage/service_access_tokens/{token_id}",
+    summary = "Edit name, permissions, workspaces (admins)",
+    params(("token_id" = String, Path)),
+    request_body = UpdateToken,
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<TokenOut>), EnvelopeErrors)
+)]
 pub async fn update_service(
     State(state): State<AppState>,
     actor: Actor,
@@ -261,12 +352,20 @@ pub async fn update_service(
 }
 
 /// `DELETE /api/manage/service_access_tokens/{token_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/manage/service_access_tokens/{token_id}",
+    summary = "Delete (admins)",
+    params(("token_id" = String, Path)),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Empty>), EnvelopeErrors)
+)]
 pub async fn delete_service(
     State(state): State<AppState>,
     actor: Actor,
     Path(token_id): Path<String>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<Empty> {
     actor.require(POINT)?;
     service::delete_service(&state, &actor, id(&token_id, "token id")?).await?;
-    ok(serde_json::json!({}))
+    ok(Empty {})
 }

@@ -4,6 +4,7 @@
 use super::client::ClientType;
 use super::obo;
 use crate::AppState;
+use crate::api_doc::PageAnswers;
 use crate::extract::{Path, id};
 use crate::web::consent::{AppView, app_view};
 use crate::web::form::{PageForm, PageQuery};
@@ -20,11 +21,14 @@ use buckle_core::redirect;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::{AuthCode, OAuthApp};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 /// Authorization codes live ten minutes at most.
 const CODE_TTL: i64 = 600;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuthorizeParams {
     response_type: Option<String>,
     client_id: Option<String>,
@@ -235,6 +239,14 @@ async fn show_impl(
 }
 
 /// `GET /api/permission/oauth2/authorize`.
+#[utoipa::path(
+    get,
+    path = "/api/permission/oauth2/authorize",
+    summary = "Authorization code / PKCE: sign-in, then the consent page; redirects to the exact redirect URI with code and state",
+    params(AuthorizeParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -245,6 +257,14 @@ pub async fn show(
 }
 
 /// `GET /api/permission/oauth2/workspace_id/{workspace_id}/authorize`: pins one workspace.
+#[utoipa::path(
+    get,
+    path = "/api/permission/oauth2/workspace_id/{workspace_id}/authorize",
+    summary = "As authorize, pinned to one workspace",
+    params(("workspace_id" = String, Path), AuthorizeParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn show_in_workspace(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -258,7 +278,7 @@ pub async fn show_in_workspace(
     show_impl(state, visitor, uri.to_string(), p, Some(ws)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentForm {
     client_id: String,
@@ -273,11 +293,20 @@ pub struct ConsentForm {
     workspace_id: String,
     #[serde(default)]
     edition: String,
+    #[schema(schema_with = crate::api_doc::decision)]
     decision: String,
     csrf: String,
 }
 
 /// `POST /api/permission/oauth2/consent`.
+#[utoipa::path(
+    post,
+    path = "/api/permission/oauth2/consent",
+    summary = "The consent form's decision (session cookie and form CSRF token)",
+    request_body(content = ConsentForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn decide(
     State(state): State<AppState>,
     visitor: Visitor,

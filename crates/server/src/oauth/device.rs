@@ -7,6 +7,8 @@ use super::issue::{Issued, mint_user_tokens};
 use super::obo;
 use super::token::{Body, Segment, TokenRequest, parse_body, read_body, read_segment};
 use crate::AppState;
+use crate::api_doc::OAuthErrors;
+use crate::api_doc::PageAnswers;
 use crate::error::OAuthError;
 use crate::peer::PeerAddress;
 use crate::web::consent::{AppView, app_view};
@@ -24,9 +26,10 @@ use buckle_core::TokenKind;
 use buckle_core::device::{Poll, Status, new_user_code, normalize_user_code, poll};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::{DeviceCode, Redeemed};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 async fn issue_code(
     state: &AppState,
@@ -75,17 +78,45 @@ async fn issue_code(
             Err(e) => return Err(e.into()),
         }
     };
-    Ok(Json(json!({
-        "device_code": device_code,
-        "user_code": user_code,
-        "verification_uri": format!("{}{}", state.config.public_url, super::DEVICE_PAGE),
-        "expires_in": state.config.device_code_ttl,
-        "interval": state.config.device_poll_interval,
-    }))
+    Ok(Json(DeviceCodeResponse {
+        device_code,
+        user_code,
+        verification_uri: format!("{}{}", state.config.public_url, super::DEVICE_PAGE),
+        expires_in: state.config.device_code_ttl,
+        interval: state.config.device_poll_interval,
+    })
     .into_response())
 }
 
+/// The device authorization request: the device app's client id.
+/// (The schema of what `parse_body` reads here.)
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DeviceCodeRequest {
+    client_id: String,
+}
+
+/// The device authorization answer (RFC 8628 §3.2).
+#[derive(Serialize, ToSchema)]
+pub struct DeviceCodeResponse {
+    device_code: String,
+    user_code: String,
+    verification_uri: String,
+    /// Seconds from now (relative, unlike the token endpoint's).
+    expires_in: i64,
+    /// Seconds to wait between polls.
+    interval: i64,
+}
+
 /// `POST /api/permission/oauth2/device/code`.
+#[utoipa::path(
+    post,
+    path = "/api/permission/oauth2/device/code",
+    summary = "Device authorization: device_code, user_code, verification_uri, expires_in (relative), interval",
+    request_body = DeviceCodeRequest,
+    security(()),
+    responses((status = 200, description = "Success", body = DeviceCodeResponse), OAuthErrors)
+)]
 pub async fn code(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let issued = match read_body(body) {
         Ok(body) => issue_code(&state, &headers, body, None).await,
@@ -95,6 +126,15 @@ pub async fn code(State(state): State<AppState>, headers: HeaderMap, body: Body)
 }
 
 /// `POST /api/permission/oauth2/workspace_id/{workspace_id}/device/code`.
+#[utoipa::path(
+    post,
+    path = "/api/permission/oauth2/workspace_id/{workspace_id}/device/code",
+    summary = "Device authorization pinned to one workspace",
+    params(("workspace_id" = String, Path)),
+    request_body = DeviceCodeRequest,
+    security(()),
+    responses((status = 200, description = "Success", body = DeviceCodeResponse), OAuthErrors)
+)]
 pub async fn code_in_workspace(
     State(state): State<AppState>,
     workspace_id: Segment,
@@ -176,7 +216,8 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     user_code: Option<String>,
 }
@@ -296,6 +337,14 @@ fn refused_consent(visitor: &Visitor, why: obo::Refusal) -> Response {
 }
 
 /// `GET /oauth/device[?user_code=]`.
+#[utoipa::path(
+    get,
+    path = "/oauth/device",
+    summary = "Device verification page; accepts ?user_code=",
+    params(PageParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn page(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,
@@ -340,17 +389,27 @@ pub async fn page(
     render(StatusCode::OK, &page)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeviceDecisionForm)]
 pub struct DecisionForm {
     user_code: String,
     #[serde(default)]
     edition: String,
+    #[schema(schema_with = crate::api_doc::decision)]
     decision: String,
     csrf: String,
 }
 
 /// `POST /oauth/device`: approve or deny.
+#[utoipa::path(
+    post,
+    path = "/oauth/device",
+    summary = "Device verification decision",
+    request_body(content = DecisionForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn decide(
     State(state): State<AppState>,
     PeerAddress(address): PeerAddress,

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use buckle_core::secret::hash_secret;
 use buckle_core::{PermissionSet, TokenKind};
 use buckle_store::{Grant, NewOAuthToken, NewUserTokens, OAuthApp, RefreshToken};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub struct Issued {
     pub access_token: String,
@@ -16,16 +17,26 @@ pub struct Issued {
     pub refresh_token: Option<String>,
 }
 
+/// The token endpoint's flat success body (no envelope), as the SDKs read it.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    access_token: String,
+    /// Unix seconds when the token expires.
+    expires_in: i64,
+    #[schema(schema_with = crate::api_doc::bearer)]
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+}
+
 impl IntoResponse for Issued {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "access_token": self.access_token,
-            "expires_in": self.expires_in,
-            "token_type": "Bearer",
-        });
-        if let Some(r) = self.refresh_token {
-            body["refresh_token"] = json!(r);
-        }
+        let body = TokenResponse {
+            access_token: self.access_token,
+            expires_in: self.expires_in,
+            token_type: "Bearer",
+            refresh_token: self.refresh_token,
+        };
         let mut resp = Json(body).into_response();
         resp.headers_mut().insert(
             "cache-control",

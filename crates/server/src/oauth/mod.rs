@@ -15,36 +15,24 @@ mod share;
 mod token;
 
 use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use errors::OAuthErr;
 
 /// The verification page device users open.
 pub const DEVICE_PAGE: &str = "/oauth/device";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/permission/oauth2/authorize", get(authorize::show))
-        .route(
-            "/api/permission/oauth2/workspace_id/{workspace_id}/authorize",
-            get(authorize::show_in_workspace),
-        )
-        .route("/api/permission/oauth2/consent", post(authorize::decide))
-        .route("/api/permission/oauth2/token", post(token::default_path))
-        .route(
-            "/api/permission/oauth2/account/{account_id}/token",
-            post(token::account_path),
-        )
-        .route(
-            "/api/permission/oauth2/enterprise_id/{enterprise_id}/token",
-            post(token::enterprise_path),
-        )
-        .route("/api/permission/oauth2/device/code", post(device::code))
-        .route(
-            "/api/permission/oauth2/workspace_id/{workspace_id}/device/code",
-            post(device::code_in_workspace),
-        )
-        .route(DEVICE_PAGE, get(device::page).post(device::decide))
-        .route(share::PAGE, get(share::page).post(share::decide))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(authorize::show))
+        .routes(routes!(authorize::show_in_workspace))
+        .routes(routes!(authorize::decide))
+        .routes(routes!(token::default_path))
+        .routes(routes!(token::account_path))
+        .routes(routes!(token::enterprise_path))
+        .routes(routes!(device::code))
+        .routes(routes!(device::code_in_workspace))
+        .routes(routes!(device::page, device::decide))
+        .routes(routes!(share::page, share::decide))
 }

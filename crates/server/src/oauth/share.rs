@@ -2,6 +2,7 @@
 //! admin or admin opens it to authorize the app (AppAuth) for their organization.
 
 use crate::AppState;
+use crate::api_doc::PageAnswers;
 use crate::service::Caller;
 use crate::service::grants::{self, AppAuthRequest};
 use crate::web::consent::{EditionChoice, PermissionLine, permission_lines};
@@ -15,10 +16,13 @@ use axum::response::Response;
 use buckle_core::ClientType;
 use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 pub const PAGE: &str = "/oauth/authorize-app";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     client_id: Option<String>,
 }
@@ -44,6 +48,14 @@ fn not_found(visitor: &Visitor) -> Response {
 }
 
 /// `GET /oauth/authorize-app?client_id=`.
+#[utoipa::path(
+    get,
+    path = "/oauth/authorize-app",
+    summary = "Shareable AppAuth authorization link for organization admins; client_id",
+    params(PageParams),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn page(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -92,7 +104,8 @@ pub async fn page(
     render(StatusCode::OK, &page)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = AuthorizeAppForm)]
 pub struct DecisionForm {
     client_id: String,
     organization_id: String,
@@ -100,6 +113,14 @@ pub struct DecisionForm {
 }
 
 /// `POST /oauth/authorize-app`.
+#[utoipa::path(
+    post,
+    path = "/oauth/authorize-app",
+    summary = "AppAuth authorization decision",
+    request_body(content = DecisionForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(PageAnswers)
+)]
 pub async fn decide(
     State(state): State<AppState>,
     visitor: Visitor,

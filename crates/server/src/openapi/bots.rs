@@ -1,15 +1,19 @@
 //! A minimal bot registry, so workspace-level checks guard something real.
 
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::{Json, Page, Path, Query, id};
 use axum::extract::State;
 use buckle_core::{AccountId, BotId, WorkspaceId};
 use buckle_store::Bot;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateBot {
     space_id: String,
     name: String,
@@ -17,12 +21,20 @@ pub struct CreateBot {
     description: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Created {
     bot_id: String,
 }
 
 /// `POST /v1/bot/create`.
+#[utoipa::path(
+    post,
+    path = "/v1/bot/create",
+    summary = "Create a bot in a workspace (Bot.create)",
+    request_body = CreateBot,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Created>), EnvelopeErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     cred: Credential,
@@ -56,7 +68,7 @@ pub async fn create(
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BotOut {
     id: String,
     name: String,
@@ -83,7 +95,8 @@ impl From<Bot> for BotOut {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     workspace_id: String,
     page_index: Option<i64>,
@@ -96,13 +109,21 @@ pub struct ListParams {
     connector_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BotList {
     items: Vec<BotOut>,
     total: i64,
 }
 
 /// `GET /v1/bots?workspace_id=`.
+#[utoipa::path(
+    get,
+    path = "/v1/bots",
+    summary = "Bots of a workspace (Bot.list); workspace_id, page_index, page_size",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<BotList>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     cred: Credential,
@@ -123,6 +144,14 @@ pub async fn list(
 }
 
 /// `GET /v1/bots/{bot_id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/bots/{bot_id}",
+    summary = "One bot (Bot.read)",
+    params(("bot_id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<BotOut>), EnvelopeErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     cred: Credential,

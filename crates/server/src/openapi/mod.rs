@@ -6,19 +6,16 @@ mod users;
 mod workspaces;
 
 use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users/me", get(users::me))
-        .route("/v1/workspaces", get(workspaces::list))
-        .route(
-            "/v1/workspaces/{workspace_id}/members",
-            get(workspaces::members),
-        )
-        .route("/v1/organization/members", get(organization::members))
-        .route("/v1/bot/create", post(bots::create))
-        .route("/v1/bots", get(bots::list))
-        .route("/v1/bots/{bot_id}", get(bots::get))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::me))
+        .routes(routes!(workspaces::list))
+        .routes(routes!(workspaces::members))
+        .routes(routes!(organization::members))
+        .routes(routes!(bots::create))
+        .routes(routes!(bots::list))
+        .routes(routes!(bots::get))
 }

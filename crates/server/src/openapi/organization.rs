@@ -1,10 +1,13 @@
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use axum::extract::State;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OrgMemberOut {
     user_id: String,
     user_name: String,
@@ -12,7 +15,7 @@ pub struct OrgMemberOut {
     role_type: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OrgMembers {
     organization_id: String,
     items: Vec<OrgMemberOut>,
@@ -21,6 +24,13 @@ pub struct OrgMembers {
 
 /// `GET /v1/organization/members`: the members of the token's team or enterprise
 /// (a team/enterprise-level permission).
+#[utoipa::path(
+    get,
+    path = "/v1/organization/members",
+    summary = "Members of the token's team/enterprise (Organization.listMembers)",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<OrgMembers>), EnvelopeErrors)
+)]
 pub async fn members(State(state): State<AppState>, cred: Credential) -> ApiResult<OrgMembers> {
     cred.require(&state, Need::Organization("Organization.listMembers"))
         .await?;

@@ -1,10 +1,13 @@
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use axum::extract::State;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Me {
     user_id: String,
     user_name: String,
@@ -13,6 +16,13 @@ pub struct Me {
 }
 
 /// `GET /v1/users/me`.
+#[utoipa::path(
+    get,
+    path = "/v1/users/me",
+    summary = "The token's account (Account.readProfile)",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<Me>), EnvelopeErrors)
+)]
 pub async fn me(State(state): State<AppState>, cred: Credential) -> ApiResult<Me> {
     cred.require(&state, Need::Account("Account.readProfile"))
         .await?;

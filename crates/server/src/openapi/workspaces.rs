@@ -1,12 +1,17 @@
 use crate::AppState;
+use crate::api_doc::EnvelopeErrors;
 use crate::auth::{Credential, Need};
+use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Page, Path, Query, id};
 use axum::extract::State;
 use buckle_core::reach::Subject;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     page_num: Option<i64>,
     page_size: Option<i64>,
@@ -17,7 +22,8 @@ pub struct ListParams {
     coze_account_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OpenApiWorkspace)]
 pub struct WorkspaceOut {
     id: String,
     name: String,
@@ -27,13 +33,21 @@ pub struct WorkspaceOut {
     enterprise_id: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkspaceList {
     workspaces: Vec<WorkspaceOut>,
     total_count: usize,
 }
 
 /// `GET /v1/workspaces`: the workspaces this token reaches now.
+#[utoipa::path(
+    get,
+    path = "/v1/workspaces",
+    summary = "Workspaces the token reaches (Workspace.list); page_num, page_size",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<WorkspaceList>), EnvelopeErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     cred: Credential,
@@ -87,13 +101,15 @@ pub async fn list(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     page_num: Option<i64>,
     page_size: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OpenApiWorkspaceMember)]
 pub struct MemberOut {
     user_id: String,
     role_type: String,
@@ -102,13 +118,21 @@ pub struct MemberOut {
     avatar_url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MemberList {
     items: Vec<MemberOut>,
     total_count: usize,
 }
 
 /// `GET /v1/workspaces/{workspace_id}/members`.
+#[utoipa::path(
+    get,
+    path = "/v1/workspaces/{workspace_id}/members",
+    summary = "Members of a workspace (Workspace.listMembers)",
+    params(("workspace_id" = String, Path), PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Success: code 0 and data", body = Success<MemberList>), EnvelopeErrors)
+)]
 pub async fn members(
     State(state): State<AppState>,
     cred: Credential,

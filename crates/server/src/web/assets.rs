@@ -23,6 +23,17 @@ pub fn stylesheet_path() -> &'static str {
 }
 
 /// `GET /static/{file}`.
+#[utoipa::path(
+    get,
+    path = "/static/{file}",
+    summary = "The pages' stylesheet (buckle.css, or its fingerprinted name)",
+    params(("file" = String, Path, description = "File name")),
+    security(()),
+    responses(
+        (status = 200, description = "CSS", content_type = "text/css", body = String),
+        (status = 404, description = "No such file", content_type = "text/plain", body = String)
+    )
+)]
 pub async fn serve(Path(file): Path<String>) -> Response {
     let cache = if file == FINGERPRINTED.as_str() {
         "public, max-age=31536000, immutable"

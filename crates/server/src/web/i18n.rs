@@ -164,12 +164,21 @@ fn quality(v: &str) -> Option<u16> {
         .then(|| (q * 1000.0).round() as u16)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SwitchParams {
     next: Option<String>,
 }
 
 /// `GET /lang/{tag}?next=`: remembers the choice for a year and goes back.
+#[utoipa::path(
+    get,
+    path = "/lang/{tag}",
+    summary = "Choose the pages' language (en or zh-CN) and go back to next",
+    params(("tag" = String, Path, description = "en or zh-CN"), SwitchParams),
+    security(()),
+    responses(crate::api_doc::PageAnswers)
+)]
 pub async fn switch(
     state: axum::extract::State<crate::AppState>,
     Path(tag): Path<String>,

@@ -16,11 +16,11 @@ pub use page::{Frame, Notice};
 pub use session::Visitor;
 
 use crate::AppState;
-use axum::Router;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/static/{file}", get(assets::serve))
-        .route("/lang/{tag}", get(i18n::switch))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(assets::serve))
+        .routes(routes!(i18n::switch))
 }
