@@ -1,0 +1,3 @@
+//! OAuth app management under `/api/manage`.
+
+mod lifecycle;

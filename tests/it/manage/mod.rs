@@ -1,0 +1,3 @@
+//! The JSON management API under `/api/manage`.
+
+mod personal_tokens;

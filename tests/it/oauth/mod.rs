@@ -1,0 +1,5 @@
+//! OAuth apps' flows over HTTP.
+
+mod jwt;
+
+pub(crate) use jwt::*;
