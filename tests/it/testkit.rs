@@ -6,12 +6,14 @@
 
 mod bearer;
 mod browser;
+mod org;
 mod reply;
 mod service_key;
 mod session;
 
 pub use bearer::*;
 pub use browser::*;
+pub use org::*;
 pub use reply::*;
 pub use service_key::*;
 pub use session::*;

@@ -118,19 +118,21 @@ async fn appauth_in_the_personal_edition(s: Server) {
 }
 
 async fn appauth_for_an_organization(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let dave = s.user("dave").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let c = s.login(&carol).await;
-    let d = s.login(&dave).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
-    a.add_member(&team, "carol", "admin").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .admin("carol")
+        .workspace("team ws")
+        .create()
+        .await;
+    let ((alice, a), (_, b), (carol, c)) = (
+        acme.member("alice"),
+        acme.member("bob"),
+        acme.member("carol"),
+    );
+    let (team, team_ws) = (acme.id.clone(), acme.workspace("team ws"));
+    let d = s.login(&s.user("dave").await).await;
     let other_team = d.team("dave co").await;
-    let team_ws = a.workspace("team ws", Some(&team)).await;
 
     let mut body = service_app("team service");
     body["permissions"] = json!(["Organization.listMembers", "Bot.list"]);
@@ -212,14 +214,14 @@ async fn appauth_for_an_organization(s: Server) {
 }
 
 async fn share_link_and_authorization_by_another_admin(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let dave = s.user("dave").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let d = s.login(&dave).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .create()
+        .await;
+    let ((_, a), (_, b)) = (acme.member("alice"), acme.member("bob"));
+    let d = s.login(&s.user("dave").await).await;
+    let team = acme.id.clone();
 
     // Dave's personal service app and its link.
     let app = create(&d, service_app("dave's service")).await;

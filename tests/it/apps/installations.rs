@@ -7,14 +7,14 @@ use crate::on_both_databases;
 on_both_databases!(installations_list_install_uninstall);
 
 async fn installations_list_install_uninstall(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let dave = s.user("dave").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let d = s.login(&dave).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .create()
+        .await;
+    let ((_, a), (bob, b)) = (acme.member("alice"), acme.member("bob"));
+    let d = s.login(&s.user("dave").await).await;
+    let team = acme.id.clone();
     let installs = format!("/api/manage/organizations/{team}/installations");
 
     // Dave publishes a web app and a device app; Bob asks to use them in acme

@@ -7,17 +7,19 @@ use crate::on_both_databases;
 on_both_databases!(organization_apps_and_roles);
 
 async fn organization_apps_and_roles(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let dave = s.user("dave").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let c = s.login(&carol).await;
-    let d = s.login(&dave).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
-    a.add_member(&team, "carol", "admin").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .admin("carol")
+        .create()
+        .await;
+    let ((_, a), (bob, b), (_, c)) = (
+        acme.member("alice"),
+        acme.member("bob"),
+        acme.member("carol"),
+    );
+    let d = s.login(&s.user("dave").await).await;
+    let team = acme.id.clone();
 
     // Members may not create; admins and super admins may; outsiders see nothing.
     b.post(APPS, in_org(web_app("by member"), &team))

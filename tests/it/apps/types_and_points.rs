@@ -78,14 +78,14 @@ async fn app_and_client_types(s: Server) {
 }
 
 async fn permission_levels_of_apps(s: Server) {
-    let root = s.super_admin("root").await;
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let a = s.login(&alice).await;
-    let r = s.login(&root).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "admin").await.ok();
-    let b = s.login(&bob).await;
+    let r = s.login(&s.super_admin("root").await).await;
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .admin("bob")
+        .create()
+        .await;
+    let ((_, a), (_, b)) = (acme.member("alice"), acme.member("bob"));
+    let team = acme.id.clone();
     let mut team_level = service_app("team level");
     team_level["permissions"] = json!(["Organization.listMembers", "Bot.list"]);
     // Any app may declare team/enterprise-level points; the refusal comes when a

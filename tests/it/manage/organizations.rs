@@ -202,17 +202,15 @@ async fn organization_members_and_roles(s: Server) {
 }
 
 async fn removing_a_member_revokes_their_team_tokens(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let team = a.team("acme").await;
-    let team_ws = a.workspace("team ws", Some(&team)).await;
-    a.add_member(&team, "bob", "member").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .workspace_with("team ws", &["bob"])
+        .create()
+        .await;
+    let ((_, a), (bob, b)) = (acme.member("alice"), acme.member("bob"));
+    let (team, team_ws) = (acme.id.clone(), acme.workspace("team ws"));
     let ws_members = format!("/api/manage/workspaces/{team_ws}/members");
-    a.post(&ws_members, json!({"user_name": "bob", "role": "member"}))
-        .await
-        .ok();
     let (team_id, team_secret) = b.pat(team_pat(&team, &["Bot.list"], "1d")).await;
     let personal = b.simple_pat(&["Account.readProfile", "Bot.list"]).await;
     let bots = format!("/v1/bots?workspace_id={team_ws}");

@@ -7,23 +7,22 @@ use crate::on_both_databases;
 on_both_databases!(service_access_tokens);
 
 async fn service_access_tokens(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let dave = s.user("dave").await;
-    let erin = s.user("erin").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let c = s.login(&carol).await;
-    let d = s.login(&dave).await;
-    let e = s.login(&erin).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
-    a.add_member(&team, "carol", "admin").await.ok();
-    a.add_member(&team, "erin", "super_admin").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .admin("carol")
+        .super_admin("erin")
+        .workspace("team ws")
+        .create()
+        .await;
+    let (alice, a) = acme.member("alice");
+    let (_, b) = acme.member("bob");
+    let (_, c) = acme.member("carol");
+    let (_, e) = acme.member("erin");
+    let (team, team_ws) = (acme.id.clone(), acme.workspace("team ws"));
+    let d = s.login(&s.user("dave").await).await;
     let other_team = d.team("other").await;
     let other_ws = d.workspace("other ws", Some(&other_team)).await;
-    let team_ws = a.workspace("team ws", Some(&team)).await;
     let sats = format!("/api/manage/organizations/{team}/service_access_tokens");
     let good = json!({"name": "svc", "permissions": ["Bot.list", "Bot.read"], "all_workspaces": true, "expires_in": "permanent"});
 
@@ -104,7 +103,7 @@ async fn service_access_tokens(s: Server) {
         .fails(404, 4200);
 
     // The SAT reaches the team's workspaces without being a member of any.
-    let (_, builder) = a.pat(team_pat(&team, &["Bot.create"], "1d")).await;
+    let builder = acme.pat("alice", &["Bot.create"]).await;
     let bot = s
         .bearer(&builder)
         .post(

@@ -64,14 +64,14 @@ async fn personal_edition_expiry_rules(s: Server) {
 }
 
 async fn organization_expiry_policy(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let c = s.login(&carol).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .create()
+        .await;
+    let ((_, a), (_, b)) = (acme.member("alice"), acme.member("bob"));
+    let c = s.login(&s.user("carol").await).await;
+    let team = acme.id.clone();
     let org_path = format!("/api/manage/organizations/{team}");
     assert_eq!(a.get(&org_path).await.ok()["token_max_days"], json!(365));
 

@@ -92,17 +92,15 @@ async fn grant_validation(s: Server) {
 }
 
 async fn team_level_and_operator_points(s: Server) {
-    let root = s.super_admin("root").await;
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let a = s.login(&alice).await;
-    let b = s.login(&bob).await;
-    let c = s.login(&carol).await;
-    let r = s.login(&root).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
-    a.add_member(&team, "carol", "admin").await.ok();
+    let r = s.login(&s.super_admin("root").await).await;
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .admin("carol")
+        .create()
+        .await;
+    let ((_, a), (_, b)) = (acme.member("alice"), acme.member("bob"));
+    let team = acme.id.clone();
     let tokens = "/api/manage/personal_access_tokens";
 
     let refused = b
@@ -128,12 +126,8 @@ async fn team_level_and_operator_points(s: Server) {
     assert_eq!(b.get(&team_tokens).await.ok().as_array().unwrap().len(), 0);
 
     // Admins and super admins may, and the token then works on the OpenAPI.
-    let (_, admin_pat) = c
-        .pat(team_pat(&team, &["Organization.listMembers"], "1d"))
-        .await;
-    let (_, owner_pat) = a
-        .pat(team_pat(&team, &["Organization.listMembers"], "1d"))
-        .await;
+    let admin_pat = acme.pat("carol", &["Organization.listMembers"]).await;
+    let owner_pat = acme.pat("alice", &["Organization.listMembers"]).await;
     for pat in [&admin_pat, &owner_pat] {
         let m = s.bearer(pat).get("/v1/organization/members").await;
         assert_eq!(m.ok()["organization_id"], json!(team));

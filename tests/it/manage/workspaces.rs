@@ -155,17 +155,20 @@ async fn workspaces_and_their_members(s: Server) {
 /// already in the workspace, so a team admin outside it cannot, and a workspace
 /// whose owner left the team can no longer be managed by anyone.
 async fn team_admins_manage_team_workspaces_they_are_not_in(s: Server) {
-    let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
-    let _dave = s.user("dave").await;
-    let a = s.login(&alice).await;
-    let c = s.login(&carol).await;
-    let team = a.team("acme").await;
-    a.add_member(&team, "bob", "member").await.ok();
-    a.add_member(&team, "carol", "super_admin").await.ok();
-    a.add_member(&team, "dave", "admin").await.ok();
-    let tw = a.workspace("alice's team ws", Some(&team)).await;
+    let acme = Org::build(&s, "acme")
+        .owner("alice")
+        .member("bob")
+        .super_admin("carol")
+        .admin("dave")
+        .workspace("alice's team ws")
+        .create()
+        .await;
+    let ((alice, _), (bob, _), (_, c)) = (
+        acme.member("alice"),
+        acme.member("bob"),
+        acme.member("carol"),
+    );
+    let (team, tw) = (acme.id.clone(), acme.workspace("alice's team ws"));
     let members = format!("/api/manage/workspaces/{tw}/members");
 
     // Carol, a super admin of the team, is not in Alice's workspace.

@@ -11,16 +11,16 @@ on_both_databases!(
 );
 
 async fn organization_installation_gates_obo_tokens(s: Server) {
-    let owner = s.user("owner").await;
-    let bob = s.user("bob").await;
-    let dev = s.user("dev").await;
-    let o = s.login(&owner).await;
-    let team = o.team("acme").await;
-    o.add_member(&team, "bob", "member").await.ok();
-    let ws = o.workspace("shared", Some(&team)).await;
-    o.add_workspace_member(ws, "bob", "member").await.ok();
+    let acme = Org::build(&s, "acme")
+        .owner("owner")
+        .member("bob")
+        .workspace_with("shared", &["bob"])
+        .create()
+        .await;
+    let ((owner, o), (bob, _)) = (acme.member("owner"), acme.member("bob"));
+    let (team, ws) = (acme.id.clone(), acme.workspace("shared"));
     // A third party's app, not installed in the team.
-    let d = s.login(&dev).await;
+    let d = s.login(&s.user("dev").await).await;
     let web = app(
         &d,
         "Third Party",
@@ -129,8 +129,6 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
 
 async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
     let alice = s.user("alice").await;
-    let bob = s.user("bob").await;
-    let carol = s.user("carol").await;
     let a = s.login(&alice).await;
     let (id, key) = service_app(&s, &a, "Shared Service").await;
     let link = a.get(&format!("/api/manage/apps/{id}/share_link")).await;
@@ -139,9 +137,13 @@ async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
         url.starts_with(&format!("{}/oauth/authorize-app?client_id=", s.base)),
         "{url}"
     );
-    let b = s.login(&bob).await;
-    let team = b.team("bob's team").await;
-    b.add_member(&team, "carol", "member").await.ok();
+    let bobs = Org::build(&s, "bob's team")
+        .owner("bob")
+        .member("carol")
+        .create()
+        .await;
+    let ((bob, b), (carol, _)) = (bobs.member("bob"), bobs.member("carol"));
+    let team = bobs.id.clone();
     let path = format!("/api/permission/oauth2/enterprise_id/{team}/token");
     jwt_token(
         &s,

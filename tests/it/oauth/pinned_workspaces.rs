@@ -95,16 +95,16 @@ async fn pinned_workspace_names_show_only_to_members(s: Server) {
 }
 
 async fn workspace_scoped_device_flow_and_leaving_the_organization(s: Server) {
-    let owner = s.user("owner").await;
-    let bob = s.user("bob").await;
-    let o = s.login(&owner).await;
-    let team = o.team("acme").await;
-    o.add_member(&team, "bob", "member").await.ok();
-    let pinned = o.workspace("pinned", Some(&team)).await;
-    let other = o.workspace("other", Some(&team)).await;
-    for ws in [pinned, other] {
-        o.add_workspace_member(ws, "bob", "member").await.ok();
-    }
+    let acme = Org::build(&s, "acme")
+        .owner("owner")
+        .member("bob")
+        .workspace_with("pinned", &["bob"])
+        .workspace_with("other", &["bob"])
+        .create()
+        .await;
+    let ((_, o), (bob, _)) = (acme.member("owner"), acme.member("bob"));
+    let team = acme.id.clone();
+    let (pinned, other) = (acme.workspace("pinned"), acme.workspace("other"));
     // The team's own device app: installed there by definition.
     let dev = o
         .post(
