@@ -165,3 +165,92 @@ impl OrgBuilder<'_> {
         }
     }
 }
+
+/// The fixture makes what it names: the roles as the organization lists them, the
+/// workspaces in the organization with exactly the members asked for, and sessions
+/// and tokens that act as the right account in the right edition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_has_the_members_roles_and_workspaces_it_names() {
+    let s = Server::start(super::Db::Sqlite).await;
+    let acme = Org::build(&s, "acme")
+        .owner("ann")
+        .super_admin("sue")
+        .admin("al")
+        .member("bob")
+        .workspace("owners only")
+        .workspace_with("shared", &["bob", "al"])
+        .create()
+        .await;
+    let (ann, a) = acme.member("ann");
+    let listed = a
+        .get(&format!("/api/manage/organizations/{}/members", acme.id))
+        .await;
+    let mut roles: Vec<(String, String)> = listed
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["user_name"].as_str().unwrap().to_string(),
+                m["role"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    roles.sort();
+    let want = [
+        ("al", "admin"),
+        ("ann", "super_admin"),
+        ("bob", "member"),
+        ("sue", "super_admin"),
+    ];
+    assert_eq!(
+        roles,
+        want.map(|(n, r)| (n.to_string(), r.to_string())).to_vec()
+    );
+    let members_of = |ws: i64| {
+        let path = format!("/api/manage/workspaces/{ws}/members");
+        async move {
+            let mut names: Vec<String> = a
+                .get(&path)
+                .await
+                .ok()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["user_name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(members_of(acme.workspace("owners only")).await, ["ann"]);
+    assert_eq!(
+        members_of(acme.workspace("shared")).await,
+        ["al", "ann", "bob"]
+    );
+    let in_org = a
+        .get(&format!(
+            "/api/manage/workspaces?organization_id={}",
+            acme.id
+        ))
+        .await;
+    assert_eq!(in_org.ok().as_array().unwrap().len(), 2);
+    // Each session is its own account's; a member's token acts in the organization.
+    let (bob, b) = acme.member("bob");
+    let me = b.get("/api/manage/accounts/me").await;
+    assert_eq!(me.ok()["user_name"], json!("bob"));
+    assert_ne!(bob.id, ann.id);
+    let token = acme.pat("bob", &["Bot.list"]).await;
+    s.bearer(&token)
+        .get(&format!(
+            "/v1/bots?workspace_id={}",
+            acme.workspace("shared")
+        ))
+        .await
+        .ok();
+    s.bearer(&token)
+        .get(&format!("/v1/bots?workspace_id={}", bob.personal_workspace))
+        .await
+        .fails(403, 4101);
+}
