@@ -136,7 +136,7 @@ async fn appauth_for_an_organization(s: Server) {
 
     let mut body = service_app("team service");
     body["permissions"] = json!(["Organization.listMembers", "Bot.list"]);
-    let app = create(&a, in_org(body, &team)).await;
+    let app = create(a, in_org(body, &team)).await;
     let auths = app_path(&app, "/authorizations");
     let for_team = json!({"organization_id": team, "workspace_ids": [team_ws.to_string()]});
 

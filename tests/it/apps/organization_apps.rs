@@ -28,8 +28,8 @@ async fn organization_apps_and_roles(s: Server) {
     d.post(APPS, in_org(web_app("by outsider"), &team))
         .await
         .fails(404, 4200);
-    let by_carol = create(&c, in_org(web_app("by admin"), &team)).await;
-    let by_alice = create(&a, in_org(service_app("by super admin"), &team)).await;
+    let by_carol = create(c, in_org(web_app("by admin"), &team)).await;
+    let by_alice = create(a, in_org(service_app("by super admin"), &team)).await;
     assert_eq!(by_carol["organization_id"], json!(team));
     assert_eq!(by_carol["owner_user_id"], Value::Null);
     let org_apps = format!("{APPS}?organization_id={team}");

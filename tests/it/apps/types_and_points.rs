@@ -90,12 +90,12 @@ async fn permission_levels_of_apps(s: Server) {
     team_level["permissions"] = json!(["Organization.listMembers", "Bot.list"]);
     // Any app may declare team/enterprise-level points; the refusal comes when a
     // non-admin authorizes it (see oauth::organizations::organization_installation_gates_obo_tokens).
-    let personal_team_level = create(&a, team_level.clone()).await;
+    let personal_team_level = create(a, team_level.clone()).await;
     assert_eq!(
         personal_team_level["permissions"],
         json!(["Bot.list", "Organization.listMembers"])
     );
-    let made = create(&b, in_org(service_app("team level 2"), &team)).await;
+    let made = create(b, in_org(service_app("team level 2"), &team)).await;
     let edited = b
         .patch(
             &app_path(&made, ""),

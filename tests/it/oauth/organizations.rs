@@ -32,7 +32,7 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
     let secret = web["client_secret"].as_str().unwrap();
     // Bob authorizes it in the team: that is an install request.
     let b = Browser::new(&s.base);
-    let (_, page) = b.open_as(&authorize_url(id, CALLBACK, ""), &bob).await;
+    let (_, page) = b.open_as(&authorize_url(id, CALLBACK, ""), bob).await;
     assert!(page.contains("acme"), "the team is offered as a scope");
     let r = b.consent(&page, "approve", &team).await;
     let code = query_params(&location(&r).unwrap())["code"].clone();
@@ -99,7 +99,7 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
     // Team-level points: a member cannot authorize, an admin can.
     let admin_app = app(&d, "Org Reader", "web", &["Organization.listMembers"]).await;
     let aid = admin_app["app_id"].as_str().unwrap();
-    let (_, page) = b.open_as(&authorize_url(aid, CALLBACK, ""), &bob).await;
+    let (_, page) = b.open_as(&authorize_url(aid, CALLBACK, ""), bob).await;
     let r = b.consent(&page, "approve", &team).await;
     assert_eq!(r.status(), 403);
     let text = r.text().await.unwrap();
@@ -108,7 +108,7 @@ async fn organization_installation_gates_obo_tokens(s: Server) {
         "{text}"
     );
     let ob = Browser::new(&s.base);
-    let (_, page) = ob.open_as(&authorize_url(aid, CALLBACK, ""), &owner).await;
+    let (_, page) = ob.open_as(&authorize_url(aid, CALLBACK, ""), owner).await;
     let r = ob.consent(&page, "approve", &team).await;
     let code = query_params(&location(&r).unwrap())["code"].clone();
     let t = exchange(
@@ -155,11 +155,11 @@ async fn shareable_link_lets_an_organization_admin_authorize(s: Server) {
     .error(403, "access_deny");
     // A plain member cannot use the link.
     let cb = Browser::new(&s.base);
-    let (status, _) = cb.open_as(&url, &carol).await;
+    let (status, _) = cb.open_as(&url, carol).await;
     assert_eq!(status, 403);
     // The team's super admin opens it, signs in, and authorizes.
     let bb = Browser::new(&s.base);
-    let (status, page) = bb.open_as(&url, &bob).await;
+    let (status, page) = bb.open_as(&url, bob).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Shared Service") && page.contains("bob&#39;s team"));
     let csrf = form_field(&page, "csrf").unwrap();

@@ -125,13 +125,13 @@ async fn workspace_scoped_device_flow_and_leaving_the_organization(s: Server) {
     let user_code = d.token()["user_code"].as_str().unwrap().to_string();
     let b = Browser::new(&s.base);
     let (_, page) = b
-        .open_as(&format!("/oauth/device?user_code={user_code}"), &bob)
+        .open_as(&format!("/oauth/device?user_code={user_code}"), bob)
         .await;
     assert!(
         page.contains("pinned"),
         "the page names the pinned workspace"
     );
-    let (status, _) = b.device_decision(&user_code, &bob, "approve", "").await;
+    let (status, _) = b.device_decision(&user_code, bob, "approve", "").await;
     assert_eq!(status, 200);
     let t = oauth_post(&s.base, TOKEN, None, json!({"client_id": id, "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device_code})).await;
     let access = t.token()["access_token"].as_str().unwrap().to_string();
