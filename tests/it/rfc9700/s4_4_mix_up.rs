@@ -3,7 +3,7 @@
 //! names itself in every authorization response with `iss` (RFC 9207): on
 //! approval, on denial and on error redirects, always its configured public URL,
 //! whatever `Host` the request claims; clients compare it with the issuer they
-//! asked. (`oauth::authorization_responses_name_the_issuer` checks the basic case.)
+//! asked. (`oauth::code_flow::authorization_responses_name_the_issuer` checks the basic case.)
 
 use super::{consent_page, signed_in, web_app};
 use crate::oauth::{CALLBACK, authorize_url};
