@@ -9,6 +9,7 @@ pub mod consent;
 pub mod form;
 pub mod i18n;
 pub mod page;
+pub mod refusal;
 pub mod session;
 
 pub use i18n::{Key, Lang};

@@ -4,12 +4,10 @@
 use super::assets;
 use super::i18n::{Key, Lang};
 use super::session::Visitor;
-use crate::service::ServiceError;
 use askama::Template;
 use axum::http::header::{self, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use buckle_store::StoreError;
 
 /// Every page's policy: its own origin only (the stylesheet), never framed.
 pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'";
@@ -151,36 +149,5 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");
-    }
-}
-
-/// The status a page answers a refused service call with. The page shows the
-/// service's reason in words; the status only tells browsers and scripts the kind.
-pub fn status_for(e: &ServiceError) -> StatusCode {
-    match e {
-        ServiceError::Invalid { .. } | ServiceError::Store(StoreError::InvalidInput) => {
-            StatusCode::BAD_REQUEST
-        }
-        ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        ServiceError::Forbidden(_) | ServiceError::Exceeds(_) | ServiceError::Refused(_) => {
-            StatusCode::FORBIDDEN
-        }
-        ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound) => {
-            StatusCode::NOT_FOUND
-        }
-        ServiceError::Conflict(_) | ServiceError::Store(StoreError::Conflict) => {
-            StatusCode::CONFLICT
-        }
-        ServiceError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ServiceError::Internal | ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// The words a page shows for a refused service call: the service's own reason,
-/// except for failures on this side, which never show their details.
-pub fn reason_for(e: &ServiceError, lang: Lang) -> String {
-    match e {
-        ServiceError::Internal | ServiceError::Store(_) => lang.t("common.internal").to_string(),
-        refused => refused.to_string(),
     }
 }
