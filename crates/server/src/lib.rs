@@ -1,5 +1,8 @@
-//! Buckle's HTTP surface. Handlers are thin: they parse wire DTOs, call the store and
-//! `buckle-core`'s pure rules, and shape responses.
+//! Buckle's HTTP surface. Each edge (the JSON management API in `manage/`, the
+//! OAuth endpoints in `oauth/`, the `/v1` OpenAPI in `openapi/`, the pages in
+//! `console/` and `web/`) parses its input, calls `service/` (which applies
+//! `buckle-core`'s pure rules and the store), and maps the outcome in its own format.
+//! The token check on every `/v1` call (`auth.rs`) goes straight to the store.
 
 pub mod api_doc;
 pub mod audit;

@@ -1,4 +1,5 @@
-//! Console sign-in: a random session cookie (stored hashed) and a CSRF token derived from it.
+//! `/api/manage/session` (JSON): sign in, who am I, sign out. The rules are in
+//! `service::sessions`; the cookie and CSRF token in `web::session`.
 
 use super::{AccountOut, Actor, cookie};
 use crate::AppState;
