@@ -234,6 +234,8 @@ async fn inactive_tokens_say_only_that(s: Server) {
     assert_eq!(got.body, inactive);
 
     // Expired: active until its second passes, then only `active: false`.
+    // The clock stands still, so the token's lifetime ends exactly when it is moved.
+    s.state.clock.freeze();
     let r = a
         .post(
             "/api/manage/personal_access_tokens",
@@ -243,7 +245,10 @@ async fn inactive_tokens_say_only_that(s: Server) {
     let brief = r.ok()["token"].as_str().unwrap().to_string();
     let got = introspect(&s, Some(&caller), &[("token", &brief)]).await;
     assert_eq!(got.body["active"], json!(true), "{}", got.text);
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    s.state.clock.advance(1);
+    let got = introspect(&s, Some(&caller), &[("token", &brief)]).await;
+    assert_eq!(got.body["active"], json!(true), "{}", got.text);
+    s.state.clock.advance(1);
     let got = introspect(&s, Some(&caller), &[("token", &brief)]).await;
     assert_eq!((got.status, &got.body), (200, &inactive), "{}", got.text);
     s.bearer(&brief).get("/v1/users/me").await.fails(401, 4100);

@@ -96,13 +96,17 @@ async fn unauthenticated_requests_get_4100(s: Server) {
 }
 
 async fn expired_and_deleted_tokens_get_4100(s: Server) {
+    // The clock stands still, so the token's lifetime ends exactly when it is moved.
+    s.state.clock.freeze();
     let alice = s.user("alice").await;
     let session = s.login(&alice).await;
     let (_, short) = session
         .pat(json!({"name": "short", "permissions": ["Account.readProfile"], "expires_in": "2s"}))
         .await;
     s.bearer(&short).get("/v1/users/me").await.ok();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    s.state.clock.advance(1);
+    s.bearer(&short).get("/v1/users/me").await.ok();
+    s.state.clock.advance(1);
     let msg = s
         .bearer(&short)
         .get("/v1/users/me")
@@ -833,5 +837,111 @@ async fn the_document_is_generated_from_the_wire_types() {
             doc["components"]["securitySchemes"][scheme].is_object(),
             "{scheme}"
         );
+    }
+}
+
+/// Every type deriving `ToSchema` in the workspace's sources, with the schema name
+/// it publishes (`#[schema(as = ...)]`, or its own name) and where it is.
+fn schema_types() -> Vec<(String, String)> {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // The attributes above an item, each joined onto one line.
+        let mut attributes: Vec<String> = Vec::new();
+        let mut open = 0i32;
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if open > 0 || t.starts_with("#[") {
+                if open == 0 {
+                    attributes.push(String::new());
+                }
+                attributes.last_mut().unwrap().push_str(t);
+                open += t.matches('[').count() as i32 - t.matches(']').count() as i32;
+                continue;
+            }
+            if t.starts_with("//") || t.is_empty() {
+                continue;
+            }
+            let item = t
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ");
+            let ident = item
+                .strip_prefix("struct ")
+                .or_else(|| item.strip_prefix("enum "))
+                .map(|rest| {
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap()
+                        .to_string()
+                });
+            let derives_schema = attributes
+                .iter()
+                .any(|a| a.contains("derive(") && a.contains("ToSchema"));
+            if let (Some(ident), true) = (ident, derives_schema) {
+                let renamed = attributes.iter().find_map(|a| {
+                    let rest = &a[a.find("schema(")?..];
+                    let name = rest[rest.find("as = ")? + 5..]
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()?;
+                    Some(name.to_string())
+                });
+                let at = format!("{}:{}", file.strip_prefix(root).unwrap().display(), n + 1);
+                found.push((renamed.unwrap_or(ident), at));
+            }
+            attributes.clear();
+        }
+    }
+    found
+}
+
+/// utoipa keys the document's schemas by name and keeps one of two types that
+/// publish the same name, silently: the other's operations then describe the wrong
+/// body. So no two types may publish one name, and every schema of the document
+/// must come from a type found here (or be a generic one's instance, like
+/// `Success_AccountOut`), so that the search cannot miss one.
+#[test]
+fn no_two_types_publish_the_same_schema_name() {
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, at) in schema_types() {
+        by_name.entry(name).or_default().push(at);
+    }
+    let collisions: Vec<_> = by_name.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(
+        collisions.is_empty(),
+        "schema names published by more than one type: {collisions:?}"
+    );
+    let doc = buckle_server::api_doc::document();
+    let components = doc["components"]["schemas"].as_object().unwrap();
+    let unexplained: Vec<_> = components
+        .keys()
+        .filter(|c| {
+            !by_name.contains_key(*c) && !by_name.keys().any(|n| c.starts_with(&format!("{n}_")))
+        })
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "schemas whose type the search did not find: {unexplained:?}"
+    );
+    // The search found the document's request bodies, including those in core.
+    for name in ["TokenRequest", "DeviceCodeRequest", "SignIn", "Success"] {
+        assert!(by_name.contains_key(name), "{name} not found");
     }
 }

@@ -568,8 +568,9 @@ async fn device_flow(s: Server, sdk: Sdk) {
         .device_decision(&user_code, &alice, "approve", "")
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{page}");
-    // So that the SDK's first poll after `go` is a full interval after the last one.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // So that the SDK's first poll after `go` is a full interval after the last one
+    // (the server's interval, read from its clock; not the SDK's own timer).
+    s.state.clock.advance(1);
     d.send(json!({"go": true})).await;
     let first = d.step("token").await;
     assert_user_token(&first);
@@ -598,7 +599,7 @@ async fn device_denied(s: Server, sdk: Sdk) {
         .device_decision(&user_code, &alice, "deny", "")
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{page}");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    s.state.clock.advance(1);
     d.send(json!({"go": true})).await;
     assert_device_error(sdk, &d.step("denied").await, "access_denied");
     d.done().await;

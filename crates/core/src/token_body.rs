@@ -7,7 +7,19 @@ use serde::Deserialize;
 /// extras); a repeated field is an error. No `Debug`: it carries codes and
 /// refresh tokens, which must never reach a log line.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "utoipa",
+    schema(
+        description = "The token request's fields, as JSON or a form. The client secret (web apps) or the JWT (service apps) goes in `Authorization: Bearer`, never in the body."
+    )
+)]
 pub struct TokenRequest {
+    // Required by every grant: a missing one is `invalid_request`, not a parse error.
+    #[cfg_attr(
+        feature = "utoipa",
+        schema(required = true, schema_with = schema::grant_type)
+    )]
     pub grant_type: Option<String>,
     pub client_id: Option<String>,
     pub code: Option<String>,
@@ -15,8 +27,53 @@ pub struct TokenRequest {
     pub code_verifier: Option<String>,
     pub refresh_token: Option<String>,
     pub device_code: Option<String>,
+    /// The jwt-bearer grant's token lifetime in seconds.
+    #[cfg_attr(
+        feature = "utoipa",
+        schema(value_type = Option<i64>, minimum = 1, maximum = 86399, default = 900)
+    )]
     pub duration_seconds: Option<serde_json::Value>,
+    /// Read only to refuse it: the secret travels in `Authorization`, so the
+    /// document does not offer it.
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
     pub client_secret: Option<serde_json::Value>,
+}
+
+/// The device authorization request: what the device code endpoint reads of a
+/// [`TokenRequest`] (parsed by the same rules), the device app's client id.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "utoipa",
+    schema(description = "The device authorization request: the device app's client id.")
+)]
+pub struct DeviceCodeRequest {
+    // Required: a missing one is `invalid_request`, not a parse error.
+    #[cfg_attr(feature = "utoipa", schema(required = true, value_type = String))]
+    pub client_id: Option<String>,
+}
+
+impl From<TokenRequest> for DeviceCodeRequest {
+    fn from(req: TokenRequest) -> DeviceCodeRequest {
+        DeviceCodeRequest {
+            client_id: req.client_id,
+        }
+    }
+}
+
+#[cfg(feature = "utoipa")]
+mod schema {
+    /// The grant types the token endpoint answers.
+    pub fn grant_type() -> utoipa::openapi::Object {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some([
+                "authorization_code",
+                "refresh_token",
+                "urn:ietf:params:oauth:grant-type:device_code",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            ]))
+            .build()
+    }
 }
 
 /// Why a body was refused.

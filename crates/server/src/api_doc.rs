@@ -170,15 +170,6 @@ pub fn decision() -> utoipa::openapi::Object {
     one_of(&["approve", "deny"])
 }
 
-pub fn grant_type() -> utoipa::openapi::Object {
-    one_of(&[
-        "authorization_code",
-        "refresh_token",
-        "urn:ietf:params:oauth:grant-type:device_code",
-        "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    ])
-}
-
 pub fn bearer() -> utoipa::openapi::Object {
     one_of(&["Bearer"])
 }

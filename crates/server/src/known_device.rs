@@ -5,9 +5,6 @@
 //! keeps its owner out.
 
 use crate::AppState;
-use crate::error::ApiError;
-use crate::manage::cookie;
-use axum::http::HeaderMap;
 use buckle_core::TokenKind;
 use buckle_core::secret::hash_secret;
 use buckle_store::StoreError;
@@ -21,18 +18,9 @@ pub const KNOWN_DEVICE_TTL: i64 = 180 * 86_400;
 /// a script signing in without keeping cookies cannot grow the table unbounded.
 pub const KNOWN_DEVICES_PER_ACCOUNT: i64 = 20;
 
-/// The digest of the request's known-device cookie when it is unexpired and
-/// belongs to `account_id`. The cookie is looked up whether or not the account
-/// exists (`None`), so the lookup's time tells nothing about user names.
-pub async fn recognized(
-    state: &AppState,
-    headers: &HeaderMap,
-    account_id: Option<i64>,
-) -> Result<Option<String>, ApiError> {
-    Ok(recognized_token(state, cookie(headers, KNOWN_DEVICE_COOKIE), account_id).await?)
-}
-
-/// [`recognized`] for the cookie's value, when one was sent.
+/// The digest of the known-device cookie's value (`token`, when one was sent) when
+/// it is unexpired and belongs to `account_id`. The cookie is looked up whether or
+/// not the account exists (`None`), so the lookup's time tells nothing about user names.
 pub async fn recognized_token(
     state: &AppState,
     token: Option<&str>,

@@ -7,6 +7,8 @@ use crate::on_both_databases;
 on_both_databases!(device_flow);
 
 async fn device_flow(s: Server) {
+    // The clock stands still, so only `advance` moves time past a polling interval.
+    s.state.clock.freeze();
     let alice = s.user("alice").await;
     let a = s.login(&alice).await;
     let dev = app(&a, "Tv One", "device", &["Account.readProfile"]).await;
@@ -39,7 +41,7 @@ async fn device_flow(s: Server) {
     };
     poll().await.error(400, "authorization_pending");
     poll().await.error(400, "slow_down");
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    s.state.clock.advance(1);
     poll().await.error(400, "authorization_pending");
     // The page accepts ?user_code= (lowercase, no dash too) and signs in first.
     let b = Browser::new(&s.base);

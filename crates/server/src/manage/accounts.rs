@@ -3,7 +3,7 @@ use crate::AppState;
 use crate::api_doc::EnvelopeErrors;
 use crate::error::Empty;
 use crate::error::Success;
-use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Page, Query};
 use crate::peer::PeerAddress;
 use crate::service::accounts::{NewAccountRequest, ProfileEdit};
@@ -170,48 +170,15 @@ pub async fn change_password(
     actor: Actor,
     Json(body): Json<ChangePassword>,
 ) -> ApiResult<Empty> {
-    if actor.token.is_some() {
-        return Err(ApiError::forbidden(
-            "Change passwords from a signed-in console session.",
-        ));
-    }
-    crate::password::check_strength(&body.new_password).map_err(ApiError::bad_request)?;
-    let now = state.clock.now();
-    let known_device =
-        crate::known_device::recognized(&state, &headers, Some(actor.account.id)).await?;
-    let attempt = state
-        .throttle
-        .sign_in_attempt(
-            &state.store,
-            &actor.account.user_name,
-            address,
-            known_device,
-            now,
-        )
-        .await?;
-    if attempt.wait > 0 {
-        return Err(super::too_many_failures(attempt.wait));
-    }
-    let stored = actor.account.password_hash.clone();
-    let (current, new) = (body.current_password, body.new_password);
-    let permit = super::session::password_check_permit(&state).await?;
-    let hashed = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        crate::password::verify(&current, &stored).then(|| crate::password::hash(&new))
-    })
-    .await
-    .map_err(|_| ApiError::internal())?;
-    let Some(hashed) = hashed else {
-        state.throttle.failed(&state.store, &attempt, now).await?;
-        return Err(ApiError::forbidden("The current password is wrong."));
-    };
-    state.throttle.succeeded(&state.store, &attempt).await?;
-    state.store.set_password(actor.account.id, &hashed).await?;
-    state.store.delete_sessions_of(actor.account.id).await?;
-    actor
-        .audit(buckle_core::audit::AuditKind::PasswordChanged)
-        .from_addr(address)
-        .record(&state)
-        .await;
+    let known_device = super::cookie(&headers, crate::known_device::KNOWN_DEVICE_COOKIE);
+    service::sessions::change_password(
+        &state,
+        &actor,
+        body.current_password,
+        body.new_password,
+        address,
+        known_device,
+    )
+    .await?;
     ok(Empty {})
 }

@@ -32,9 +32,7 @@ use utoipa_axum::routes;
 
 pub use accounts::create_account;
 pub use apps::{Authorize, authorize_app};
-pub use session::{
-    SESSION_COOKIE, SignedIn, csrf_token_for, session_cookie, sign_in, too_many_failures,
-};
+pub use session::{SESSION_COOKIE, SignedIn, csrf_token_for, session_cookie, sign_in};
 pub use tokens::CreatePersonal;
 
 /// Every `/api/manage` route, with its document (`utoipa_axum::routes!` takes the

@@ -37,18 +37,6 @@ pub struct SessionOut {
     expires_at: Option<i64>,
 }
 
-/// The 429 answer to an attempt that must wait `wait` seconds.
-pub fn too_many_failures(wait: i64) -> ApiError {
-    crate::service::sessions::too_many_failures(wait).into()
-}
-
-/// A turn at Argon2 work (see [`crate::service::sessions::password_check_permit`]).
-pub async fn password_check_permit(
-    state: &AppState,
-) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    Ok(crate::service::sessions::password_check_permit(state).await?)
-}
-
 /// Signs in (see [`crate::service::sessions::sign_in`]), answering in the envelope.
 pub async fn sign_in(
     state: &AppState,

@@ -25,6 +25,7 @@ use buckle_core::DeviceStatus;
 use buckle_core::TokenKind;
 use buckle_core::device::{Poll, Status, new_user_code, normalize_user_code, poll};
 use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_core::token_body::DeviceCodeRequest;
 use buckle_store::{DeviceCode, Redeemed};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -37,7 +38,7 @@ async fn issue_code(
     body: Bytes,
     workspace: Option<&str>,
 ) -> Result<Response, OAuthError> {
-    let req: TokenRequest = parse_body(headers, &body)?;
+    let req: DeviceCodeRequest = parse_body(headers, &body)?.into();
     let app = app_for_flow(state, req.client_id.as_deref(), &[ClientType::Device]).await?;
     let workspace_id = match workspace {
         None => None,
@@ -86,14 +87,6 @@ async fn issue_code(
         interval: state.config.device_poll_interval,
     })
     .into_response())
-}
-
-/// The device authorization request: the device app's client id.
-/// (The schema of what `parse_body` reads here.)
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct DeviceCodeRequest {
-    client_id: String,
 }
 
 /// The device authorization answer (RFC 8628 §3.2).

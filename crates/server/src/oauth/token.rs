@@ -15,7 +15,6 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use buckle_core::token_body::{self, BodyError};
-use utoipa::ToSchema;
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -96,32 +95,12 @@ async fn answer(
     }
 }
 
-/// The token request's fields (the schema of what `parse_body` reads, as JSON or a
-/// form). The client secret (web apps) or the JWT (service apps) goes in
-/// `Authorization: Bearer`, never in the body.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = TokenRequest)]
-pub struct TokenRequestBody {
-    #[schema(schema_with = crate::api_doc::grant_type)]
-    grant_type: String,
-    client_id: Option<String>,
-    code: Option<String>,
-    redirect_uri: Option<String>,
-    code_verifier: Option<String>,
-    refresh_token: Option<String>,
-    device_code: Option<String>,
-    /// The jwt-bearer grant's token lifetime in seconds.
-    #[schema(minimum = 1, maximum = 86399, default = 900)]
-    duration_seconds: Option<i64>,
-}
-
 /// `POST /api/permission/oauth2/token`.
 #[utoipa::path(
     post,
     path = "/api/permission/oauth2/token",
     summary = "Token endpoint: authorization_code, refresh_token, device_code and jwt-bearer grants; flat JSON; errors carry error/error_description/error_code/error_message",
-    request_body = TokenRequestBody,
+    request_body = TokenRequest,
     security((), ("client" = [])),
     responses((status = 200, description = "Success", body = TokenResponse), OAuthErrors)
 )]
@@ -139,7 +118,7 @@ pub async fn default_path(
     path = "/api/permission/oauth2/account/{account_id}/token",
     summary = "JWT bearer grant using an account's AppAuth authorization",
     params(("account_id" = String, Path)),
-    request_body = TokenRequestBody,
+    request_body = TokenRequest,
     security((), ("client" = [])),
     responses((status = 200, description = "Success", body = TokenResponse), OAuthErrors)
 )]
@@ -159,7 +138,7 @@ pub async fn account_path(
     path = "/api/permission/oauth2/enterprise_id/{enterprise_id}/token",
     summary = "JWT bearer grant using a team/enterprise's AppAuth authorization",
     params(("enterprise_id" = String, Path)),
-    request_body = TokenRequestBody,
+    request_body = TokenRequest,
     security((), ("client" = [])),
     responses((status = 200, description = "Success", body = TokenResponse), OAuthErrors)
 )]

@@ -2,7 +2,7 @@
 //! Argon2 work bounded) and a console session opened. The sign-in page and
 //! `POST /api/manage/session` both call [`sign_in`] and map its errors their way.
 
-use super::{ServiceError, ServiceResult};
+use super::{Caller, ServiceError, ServiceResult};
 use crate::AppState;
 use crate::audit::AuditEvent;
 use buckle_core::TokenKind;
@@ -21,7 +21,7 @@ pub struct SignedIn {
 }
 
 /// Too many failed attempts: wait `wait` seconds.
-pub fn too_many_failures(wait: i64) -> ServiceError {
+fn too_many_failures(wait: i64) -> ServiceError {
     ServiceError::Throttled {
         message: format!(
             "Too many failed password attempts; {}.",
@@ -33,7 +33,7 @@ pub fn too_many_failures(wait: i64) -> ServiceError {
 
 /// A turn at Argon2 work (19 MiB each): bounded, so a flood of password checks
 /// cannot exhaust memory or threads. Held until the hash is done.
-pub async fn password_check_permit(
+async fn password_check_permit(
     state: &AppState,
 ) -> ServiceResult<tokio::sync::OwnedSemaphorePermit> {
     tokio::time::timeout(
@@ -137,4 +137,63 @@ pub async fn sign_in(
         account,
         known_device_cookie,
     })
+}
+
+/// Changes the caller's password and ends every session of the account. Only a
+/// person signed in to the console may (a token may not), and only with the
+/// current password; wrong ones count against the sign-in throttle as failed
+/// sign-ins do (per account and address, or per known device). `known_device`
+/// is the known-device cookie's value, when the client sent one.
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    current_password: String,
+    new_password: String,
+    address: IpAddr,
+    known_device: Option<&str>,
+) -> ServiceResult<()> {
+    if caller.token.is_some() {
+        return Err(ServiceError::forbidden(
+            "Change passwords from a signed-in console session.",
+        ));
+    }
+    crate::password::check_strength(&new_password)
+        .map_err(|m| ServiceError::invalid("new_password", m))?;
+    let account = &caller.account;
+    let now = state.clock.now();
+    let known_device =
+        crate::known_device::recognized_token(state, known_device, Some(account.id)).await?;
+    let attempt = state
+        .throttle
+        .sign_in_attempt(&state.store, &account.user_name, address, known_device, now)
+        .await?;
+    if attempt.wait > 0 {
+        return Err(too_many_failures(attempt.wait));
+    }
+    let stored = account.password_hash.clone();
+    let permit = password_check_permit(state).await?;
+    let hashed = tokio::task::spawn_blocking(move || {
+        // Held until the hash is done, even if the request is dropped meanwhile.
+        let _permit = permit;
+        crate::password::verify(&current_password, &stored)
+            .then(|| crate::password::hash(&new_password))
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the password check's worker failed");
+        ServiceError::Internal
+    })?;
+    let Some(hashed) = hashed else {
+        state.throttle.failed(&state.store, &attempt, now).await?;
+        return Err(ServiceError::forbidden("The current password is wrong."));
+    };
+    state.throttle.succeeded(&state.store, &attempt).await?;
+    state.store.set_password(account.id, &hashed).await?;
+    state.store.delete_sessions_of(account.id).await?;
+    caller
+        .audit(AuditKind::PasswordChanged)
+        .from_addr(address)
+        .record(state)
+        .await;
+    Ok(())
 }
