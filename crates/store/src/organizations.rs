@@ -2,12 +2,12 @@
 
 use crate::typed;
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::Role;
+use buckle_core::{OrgKind, Role};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Organization {
     pub id: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub token_max_days: Option<i64>,
     pub created_at: i64,
@@ -17,11 +17,33 @@ pub struct Organization {
 #[derive(Debug, Clone)]
 pub struct Membership {
     pub id: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub token_max_days: Option<i64>,
     pub created_at: i64,
     pub role: Role,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrganizationRow {
+    id: String,
+    kind: String,
+    name: String,
+    token_max_days: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<OrganizationRow> for Organization {
+    type Error = StoreError;
+    fn try_from(r: OrganizationRow) -> Result<Organization> {
+        Ok(Organization {
+            kind: typed::word("organizations", "kind", &r.kind, OrgKind::parse)?,
+            id: r.id,
+            name: r.name,
+            token_max_days: r.token_max_days,
+            created_at: r.created_at,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,8 +61,8 @@ impl TryFrom<MembershipRow> for Membership {
     fn try_from(r: MembershipRow) -> Result<Membership> {
         Ok(Membership {
             role: typed::role("organization_members", &r.role)?,
+            kind: typed::word("organizations", "kind", &r.kind, OrgKind::parse)?,
             id: r.id,
-            kind: r.kind,
             name: r.name,
             token_max_days: r.token_max_days,
             created_at: r.created_at,
@@ -58,7 +80,7 @@ impl Store {
                 "INSERT INTO organizations (id, kind, name, token_max_days, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&org.id)
-            .bind(&org.kind)
+            .bind(org.kind.as_str())
             .bind(&org.name)
             .bind(org.token_max_days)
             .bind(org.created_at)
@@ -78,7 +100,7 @@ impl Store {
     }
 
     pub async fn organization(&self, id: &str) -> Result<Option<Organization>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Organization>(
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, OrganizationRow>(
             "SELECT id, kind, name, token_max_days, created_at FROM organizations WHERE id = $1"
         )
         .bind(id)

@@ -4,15 +4,15 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
-use buckle_core::Role;
 use buckle_core::expiry::ORGANIZATION_MAX_DAYS;
+use buckle_core::{OrgKind, Role};
 use buckle_store::{Membership, OrgMember, Organization};
 
-/// An organization to create; `kind` is `team` or `enterprise`.
+/// An organization to create.
 #[derive(Debug, Clone)]
 pub struct NewOrganization {
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     /// An enterprise's id, chosen by the installation super admin creating it;
     /// generated when absent.
     pub id: Option<String>,
@@ -25,22 +25,13 @@ pub async fn create(
     caller: &Caller,
     req: NewOrganization,
 ) -> ServiceResult<Organization> {
-    let kind = match req.kind.as_str() {
-        "team" => "team",
-        "enterprise" => {
-            caller.require_super_admin()?;
-            "enterprise"
-        }
-        _ => {
-            return Err(ServiceError::invalid(
-                "kind",
-                "kind must be \"team\" or \"enterprise\".",
-            ));
-        }
-    };
+    let kind = req.kind;
+    if kind == OrgKind::Enterprise {
+        caller.require_super_admin()?;
+    }
     let id = match req.id {
         None => buckle_core::ids::new_id().to_string(),
-        Some(_) if kind != "enterprise" => {
+        Some(_) if kind != OrgKind::Enterprise => {
             return Err(ServiceError::invalid(
                 "id",
                 "id may be chosen only for an enterprise.",
@@ -56,7 +47,7 @@ pub async fn create(
     };
     let org = Organization {
         id,
-        kind: kind.to_string(),
+        kind,
         name: clean_name(&req.name, "name", 100)?,
         token_max_days: Some(ORGANIZATION_MAX_DAYS),
         created_at: state.clock.now(),

@@ -2,7 +2,7 @@
 
 use buckle_core::ids::new_id;
 use buckle_core::{
-    AccountId, AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, TokenKind,
+    AccountId, AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, OrgKind, TokenKind,
 };
 use buckle_store::{
     AuthCode, DeviceCode, Grant, NewAccount, NewOAuthToken, NewUserTokens, OAuthApp, Organization,
@@ -47,7 +47,7 @@ pub async fn organization(store: &Store, creator: i64) -> OrgId {
         .create_organization(
             &Organization {
                 id: id.as_str().to_string(),
-                kind: "team".into(),
+                kind: OrgKind::Team,
                 name: format!("team {id}"),
                 token_max_days: None,
                 created_at: NOW,
