@@ -110,7 +110,7 @@ pub async fn grant(
         edition: edition.cloned(),
         permissions: "Bot.list".into(),
         all_workspaces: true,
-        workspace_ids: String::new(),
+        workspace_ids: Vec::new(),
         created_by: 1,
         created_at: NOW,
     };
@@ -148,7 +148,7 @@ pub fn user_tokens(grant: &Grant, family: i64) -> NewUserTokens {
             org_id: grant.org().map(str::to_string),
             permissions: grant.permissions.clone(),
             all_workspaces: true,
-            workspace_ids: String::new(),
+            workspace_ids: Vec::new(),
             session_name: None,
             device_id: None,
             custom_consumer: None,
