@@ -72,7 +72,7 @@ pub async fn create(
 impl OrgOut {
     fn of(o: Organization, role: Role) -> OrgOut {
         OrgOut {
-            id: o.id,
+            id: o.id.into_string(),
             kind: o.kind.as_str().into(),
             name: o.name,
             token_max_days: o.token_max_days,
@@ -96,7 +96,7 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<
     ok(all
         .into_iter()
         .map(|m| OrgOut {
-            id: m.id,
+            id: m.id.into_string(),
             kind: m.kind.as_str().into(),
             name: m.name,
             token_max_days: m.token_max_days,

@@ -3,7 +3,7 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{Engine, TestDb, on_both_engines};
-use buckle_core::{ClientType, TokenKind};
+use buckle_core::{AccountId, ClientType, TokenKind};
 use buckle_store::{AccessToken, StoreError};
 
 on_both_engines!(unknown_stored_words_are_corrupt);
@@ -161,7 +161,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
         "owner",
     );
     corrupt(
-        s.organizations_of(person).await,
+        s.organizations_of(AccountId(person)).await,
         "organization_members",
         "role",
         "owner",

@@ -46,13 +46,13 @@ pub async fn organization(store: &Store, creator: i64) -> OrgId {
     store
         .create_organization(
             &Organization {
-                id: id.as_str().to_string(),
+                id: id.clone(),
                 kind: OrgKind::Team,
                 name: format!("team {id}"),
                 token_max_days: None,
                 created_at: NOW,
             },
-            creator,
+            AccountId(creator),
         )
         .await
         .expect("create organization");
