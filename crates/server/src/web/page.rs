@@ -132,28 +132,6 @@ pub fn redirect_to_login(next: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_stays_on_this_origin() {
-        use super::safe_next;
-        assert_eq!(
-            safe_next(Some("/api/permission/oauth2/authorize?x=1")),
-            "/api/permission/oauth2/authorize?x=1"
-        );
-        for bad in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil.example",
-            "evil",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
-}
-
 /// The status a page answers a refused service call with. The page shows the
 /// service's reason in words; the status only tells browsers and scripts the kind.
 pub fn status_for(e: &ServiceError) -> StatusCode {
@@ -182,5 +160,27 @@ pub fn reason_for(e: &ServiceError, lang: Lang) -> String {
     match e {
         ServiceError::Internal | ServiceError::Store(_) => lang.t("common.internal").to_string(),
         refused => refused.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_origin() {
+        use super::safe_next;
+        assert_eq!(
+            safe_next(Some("/api/permission/oauth2/authorize?x=1")),
+            "/api/permission/oauth2/authorize?x=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }
