@@ -337,7 +337,7 @@ async fn a_redemption_that_cannot_store_its_tokens_uses_nothing_up(s: Server) {
             org_id: None,
             permissions: String::new(),
             all_workspaces: true,
-            workspace_ids: String::new(),
+            workspace_ids: Vec::new(),
             session_name: None,
             device_id: None,
             custom_consumer: None,

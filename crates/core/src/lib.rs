@@ -26,7 +26,7 @@ pub use policy::{Exceeds, Extent};
 pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
 pub use secret::TokenKind;
 pub use vocabulary::{
-    AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, InstallStatus, UnknownWord,
+    AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, InstallStatus, OrgKind, UnknownWord,
     WorkspaceRole,
 };
 

@@ -195,7 +195,7 @@ impl Credential {
             workspaces: if row.all_workspaces {
                 Workspaces::All
             } else {
-                Workspaces::List(buckle_store::decode_id_list(&row.workspace_ids))
+                Workspaces::List(row.workspace_ids.clone())
             },
             organization: row.org_id.clone(),
         };

@@ -21,7 +21,7 @@ pub struct Grant {
     pub edition: Option<OrgId>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: String,
+    pub workspace_ids: Vec<i64>,
     pub created_by: i64,
     pub created_at: i64,
 }
@@ -48,7 +48,7 @@ pub struct GrantWithApp {
     pub edition: Option<OrgId>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: String,
+    pub workspace_ids: Vec<i64>,
     pub created_at: i64,
     pub client_id: String,
     pub app_name: String,
@@ -123,7 +123,7 @@ impl TryFrom<GrantRow> for Grant {
             edition,
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
-            workspace_ids: r.workspace_ids,
+            workspace_ids: typed::id_list("oauth_grants", "workspace_ids", &r.workspace_ids)?,
             created_by: r.created_by,
             created_at: r.created_at,
         })
@@ -165,7 +165,7 @@ impl TryFrom<GrantWithAppRow> for GrantWithApp {
             edition,
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
-            workspace_ids: r.workspace_ids,
+            workspace_ids: typed::id_list("oauth_grants", "workspace_ids", &r.workspace_ids)?,
             created_at: r.created_at,
             client_id: r.client_id,
             app_name: r.app_name,
@@ -202,7 +202,7 @@ impl Store {
         .bind(&org_id)
         .bind(&g.permissions)
         .bind(g.all_workspaces)
-        .bind(&g.workspace_ids)
+        .bind(crate::encode_ids(&g.workspace_ids))
         .bind(g.created_by)
         .bind(g.created_at)
         .fetch_one(p)

@@ -2,14 +2,14 @@
 
 use crate::typed;
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::Role;
+use buckle_core::{OrgKind, Role};
 
 /// A pending invitation to join an organization, with the organization's name.
 #[derive(Debug, Clone)]
 pub struct Invitation {
     pub id: i64,
     pub org_id: String,
-    pub org_kind: String,
+    pub org_kind: OrgKind,
     pub org_name: String,
     pub user_name: String,
     pub role: Role,
@@ -38,7 +38,7 @@ impl TryFrom<InvitationRow> for Invitation {
             role: typed::role("organization_invitations", &r.role)?,
             id: r.id,
             org_id: r.org_id,
-            org_kind: r.org_kind,
+            org_kind: typed::word("organizations", "kind", &r.org_kind, OrgKind::parse)?,
             org_name: r.org_name,
             user_name: r.user_name,
             invited_by: r.invited_by,

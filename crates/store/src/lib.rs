@@ -183,14 +183,3 @@ impl Store {
 pub(crate) fn encode_ids(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
 }
-
-/// Reads a stored id list.
-pub fn decode_id_list(s: &str) -> Vec<i64> {
-    decode_ids(s)
-}
-
-pub(crate) fn decode_ids(s: &str) -> Vec<i64> {
-    s.split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect()
-}

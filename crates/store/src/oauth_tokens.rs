@@ -40,7 +40,7 @@ macro_rules! insert_oauth_token {
         .bind(&t.org_id)
         .bind(&t.permissions)
         .bind(t.all_workspaces)
-        .bind(&t.workspace_ids)
+        .bind($crate::encode_ids(&t.workspace_ids))
         .bind(&t.session_name)
         .bind(&t.device_id)
         .bind(&t.custom_consumer)
@@ -64,7 +64,7 @@ pub struct NewOAuthToken {
     pub org_id: Option<String>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: String,
+    pub workspace_ids: Vec<i64>,
     pub session_name: Option<String>,
     pub device_id: Option<String>,
     pub custom_consumer: Option<String>,
@@ -135,7 +135,7 @@ impl TryFrom<OAuthTokenRow> for OAuthToken {
                 org_id: r.org_id,
                 permissions: r.permissions,
                 all_workspaces: r.all_workspaces,
-                workspace_ids: r.workspace_ids,
+                workspace_ids: typed::id_list("oauth_tokens", "workspace_ids", &r.workspace_ids)?,
                 session_name: r.session_name,
                 device_id: r.device_id,
                 custom_consumer: r.custom_consumer,

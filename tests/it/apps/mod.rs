@@ -88,7 +88,7 @@ fn obo_grant(app_id: i64, account_id: i64, org: &str) -> buckle_store::Grant {
         edition: buckle_core::OrgId::parse(org),
         permissions: "Account.readProfile".to_string(),
         all_workspaces: true,
-        workspace_ids: String::new(),
+        workspace_ids: Vec::new(),
         created_by: account_id,
         created_at: now(),
     }

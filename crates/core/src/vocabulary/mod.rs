@@ -8,6 +8,7 @@ mod client_type;
 mod device_status;
 mod grant;
 mod install_status;
+mod org_kind;
 mod token_kind_word;
 mod workspace_role;
 
@@ -16,6 +17,7 @@ pub use client_type::ClientType;
 pub use device_status::{DeviceStatus, NotPending};
 pub use grant::{GrantKind, GrantOwner};
 pub use install_status::InstallStatus;
+pub use org_kind::OrgKind;
 pub use workspace_role::WorkspaceRole;
 
 /// A spelling that names none of a word's values.
@@ -123,6 +125,7 @@ mod tests {
             InstallStatus::as_str,
             InstallStatus::parse,
         );
+        round_trips(OrgKind::ALL, OrgKind::as_str, OrgKind::parse);
         round_trips(DeviceStatus::ALL, DeviceStatus::as_str, DeviceStatus::parse);
         round_trips(
             WorkspaceRole::ALL,

@@ -43,7 +43,7 @@ fn out((i, inviter): (Invitation, Option<Account>)) -> InvitationOut {
         id: i.id.to_string(),
         organization_id: i.org_id,
         organization_name: i.org_name,
-        organization_kind: i.org_kind,
+        organization_kind: i.org_kind.as_str().into(),
         user_name: i.user_name,
         role: i.role.as_str().to_string(),
         status: "pending",

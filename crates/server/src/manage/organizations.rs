@@ -7,9 +7,10 @@ use crate::error::Empty;
 use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
+use crate::service::ServiceError;
 use crate::service::organizations::{self as service, NewOrganization};
 use axum::extract::State;
-use buckle_core::Role;
+use buckle_core::{OrgKind, Role};
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -56,9 +57,12 @@ pub async fn create(
     Json(body): Json<CreateOrg>,
 ) -> ApiResult<OrgOut> {
     actor.require("Manage.organizations")?;
+    // The wire spells the kind; a stranger is the same field error as always.
+    let kind = OrgKind::parse(&body.kind)
+        .map_err(|_| ServiceError::invalid("kind", "kind must be \"team\" or \"enterprise\"."))?;
     let req = NewOrganization {
         name: body.name,
-        kind: body.kind,
+        kind,
         id: body.id,
     };
     let org = service::create(&state, &actor, req).await?;
@@ -68,8 +72,8 @@ pub async fn create(
 impl OrgOut {
     fn of(o: Organization, role: Role) -> OrgOut {
         OrgOut {
-            id: o.id,
-            kind: o.kind,
+            id: o.id.into_string(),
+            kind: o.kind.as_str().into(),
             name: o.name,
             token_max_days: o.token_max_days,
             role: role.as_str().into(),
@@ -92,8 +96,8 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Vec<
     ok(all
         .into_iter()
         .map(|m| OrgOut {
-            id: m.id,
-            kind: m.kind,
+            id: m.id.into_string(),
+            kind: m.kind.as_str().into(),
             name: m.name,
             token_max_days: m.token_max_days,
             role: m.role.as_str().to_string(),

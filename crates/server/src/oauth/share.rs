@@ -75,14 +75,18 @@ pub async fn page(
     };
     let organizations: Vec<_> = state
         .store
-        .organizations_of(user.id)
+        .organizations_of(buckle_core::AccountId(user.id))
         .await
         .unwrap_or_default()
         .into_iter()
         .filter(|o| o.role.is_admin())
-        .filter(|o| app.org_id.as_deref().is_none_or(|owner| owner == o.id))
+        .filter(|o| {
+            app.org_id
+                .as_deref()
+                .is_none_or(|owner| owner == o.id.as_str())
+        })
         .map(|o| EditionChoice {
-            id: o.id,
+            id: o.id.into_string(),
             label: o.name,
         })
         .collect();

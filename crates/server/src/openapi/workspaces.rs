@@ -5,6 +5,7 @@ use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Page, Path, Query, id};
 use axum::extract::State;
+use buckle_core::WorkspaceRole;
 use buckle_core::reach::Subject;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -87,7 +88,8 @@ pub async fn list(
                 id: w.id.to_string(),
                 name: w.name,
                 icon_url: String::new(),
-                role_type: "member".into(),
+                // A service credential is no one's member; Coze says "member".
+                role_type: WorkspaceRole::Member.to_string(),
                 workspace_type: "team",
                 enterprise_id: org.to_string(),
             })

@@ -37,19 +37,15 @@ fn grant_event(caller: &Caller, kind: AuditKind, app: &OAuthApp, g: &Grant) -> A
             "authorization_id": g.id.to_string(),
             "permissions": PermissionSet::decode(&g.permissions).names(),
             "all_workspaces": g.all_workspaces,
-            "workspace_ids": g.workspace_ids.split_whitespace().collect::<Vec<_>>(),
+            "workspace_ids": g.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
         }))
 }
 
 /// What a stored authorization reaches: it lasts until revoked.
-fn grant_extent(permissions: &str, all: bool, workspace_ids: &str, org: Option<&str>) -> Extent {
-    let ids: Vec<i64> = workspace_ids
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
+fn grant_extent(permissions: &str, all: bool, workspace_ids: &[i64], org: Option<&str>) -> Extent {
     Extent {
         points: PermissionSet::decode(permissions),
-        workspaces: workspaces_of(all, &ids),
+        workspaces: workspaces_of(all, workspace_ids),
         edition: org.map(str::to_string),
         expires_at: None,
     }
@@ -144,7 +140,7 @@ pub async fn authorize_app(
         edition: edition_id.clone(),
         permissions: points.encode(),
         all_workspaces: req.all_workspaces,
-        workspace_ids: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
+        workspace_ids: ids.clone(),
         created_by: caller.account.id,
         created_at: now,
     };
@@ -393,7 +389,7 @@ pub async fn consent(
             .map_err(ConsentRefusal::Service)?,
         permissions: points.encode(),
         all_workspaces: pinned_workspace.is_none(),
-        workspace_ids: pinned_workspace.map(|w| w.to_string()).unwrap_or_default(),
+        workspace_ids: pinned_workspace.into_iter().collect(),
         created_by: user.id,
         created_at: now,
     };

@@ -4,15 +4,15 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
-use buckle_core::Role;
 use buckle_core::expiry::ORGANIZATION_MAX_DAYS;
+use buckle_core::{AccountId, OrgId, OrgKind, Role};
 use buckle_store::{Membership, OrgMember, Organization};
 
-/// An organization to create; `kind` is `team` or `enterprise`.
+/// An organization to create.
 #[derive(Debug, Clone)]
 pub struct NewOrganization {
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     /// An enterprise's id, chosen by the installation super admin creating it;
     /// generated when absent.
     pub id: Option<String>,
@@ -25,52 +25,48 @@ pub async fn create(
     caller: &Caller,
     req: NewOrganization,
 ) -> ServiceResult<Organization> {
-    let kind = match req.kind.as_str() {
-        "team" => "team",
-        "enterprise" => {
-            caller.require_super_admin()?;
-            "enterprise"
-        }
-        _ => {
-            return Err(ServiceError::invalid(
-                "kind",
-                "kind must be \"team\" or \"enterprise\".",
-            ));
-        }
-    };
+    let kind = req.kind;
+    if kind == OrgKind::Enterprise {
+        caller.require_super_admin()?;
+    }
     let id = match req.id {
-        None => buckle_core::ids::new_id().to_string(),
-        Some(_) if kind != "enterprise" => {
+        None => OrgId::random(),
+        Some(_) if kind != OrgKind::Enterprise => {
             return Err(ServiceError::invalid(
                 "id",
                 "id may be chosen only for an enterprise.",
             ));
         }
-        Some(id) if buckle_core::organization_id::is_valid(&id) => id,
-        Some(_) => {
-            return Err(ServiceError::invalid(
-                "id",
-                "id must be 1 to 64 letters, digits, '_' or '-'.",
-            ));
-        }
+        Some(id) => OrgId::parse(&id).ok_or_else(|| {
+            ServiceError::invalid("id", "id must be 1 to 64 letters, digits, '_' or '-'.")
+        })?,
     };
     let org = Organization {
         id,
-        kind: kind.to_string(),
+        kind,
         name: clean_name(&req.name, "name", 100)?,
         token_max_days: Some(ORGANIZATION_MAX_DAYS),
         created_at: state.clock.now(),
     };
     state
         .store
-        .create_organization(&org, caller.account.id)
+        .create_organization(&org, AccountId(caller.account.id))
         .await?;
     Ok(org)
 }
 
+/// An organization id the caller's role there was already found for; one that
+/// could not name an organization has no members, so it is not found.
+fn known_org(org_id: &str) -> ServiceResult<OrgId> {
+    OrgId::parse(org_id).ok_or_else(|| ServiceError::not_found("Organization not found."))
+}
+
 /// The caller's teams and enterprises, with their role in each.
 pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<Membership>> {
-    Ok(state.store.organizations_of(caller.account.id).await?)
+    Ok(state
+        .store
+        .organizations_of(AccountId(caller.account.id))
+        .await?)
 }
 
 /// An organization the caller belongs to, with their role there.
@@ -82,7 +78,7 @@ pub async fn get(
     let role = caller.role_in(state, org_id).await?;
     let o = state
         .store
-        .organization(org_id)
+        .organization(&known_org(org_id)?)
         .await?
         .ok_or_else(|| ServiceError::not_found("Organization not found."))?;
     Ok((o, role))
@@ -104,7 +100,10 @@ pub async fn set_token_policy(
                 "token_max_days must be between 1 and 365, or null for permanent tokens.",
             ));
         }
-        state.store.set_token_policy(org_id, days).await?;
+        state
+            .store
+            .set_token_policy(&known_org(org_id)?, days)
+            .await?;
     }
     get(state, caller, org_id).await
 }

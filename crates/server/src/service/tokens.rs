@@ -8,7 +8,7 @@ use buckle_core::audit::AuditKind;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::policy::{Extent, Made};
 use buckle_core::secret::{hash_secret, hint};
-use buckle_core::{PermissionSet, Role, TokenKind};
+use buckle_core::{OrgId, PermissionSet, Role, TokenKind};
 use buckle_store::{AccessToken, TokenChanges};
 
 /// What a credential grants, as asked for (workspace ids as the caller wrote them).
@@ -194,7 +194,10 @@ pub async fn create_personal(
             let role = caller.role_in(state, org_id).await?;
             let org = state
                 .store
-                .organization(org_id)
+                .organization(
+                    &OrgId::parse(org_id)
+                        .ok_or_else(|| ServiceError::not_found("Organization not found."))?,
+                )
                 .await?
                 .ok_or_else(|| ServiceError::not_found("Organization not found."))?;
             (Some(role), ExpiryPolicy::organization(org.token_max_days))

@@ -64,13 +64,13 @@ pub async fn app_view(
     } else {
         state
             .store
-            .organizations_of(user.id)
+            .organizations_of(buckle_core::AccountId(user.id))
             .await
             .unwrap_or_default()
             .into_iter()
             .map(|o| EditionChoice {
                 label: format!("{} ({})", o.name, o.kind),
-                id: o.id,
+                id: o.id.into_string(),
             })
             .collect()
     };

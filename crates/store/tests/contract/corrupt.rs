@@ -3,7 +3,7 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{Engine, TestDb, on_both_engines};
-use buckle_core::{ClientType, TokenKind};
+use buckle_core::{AccountId, ClientType, TokenKind};
 use buckle_store::{AccessToken, StoreError};
 
 on_both_engines!(unknown_stored_words_are_corrupt);
@@ -161,9 +161,74 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
         "owner",
     );
     corrupt(
-        s.organizations_of(person).await,
+        s.organizations_of(AccountId(person)).await,
         "organization_members",
         "role",
         "owner",
+    );
+}
+
+on_both_engines!(stored_workspace_lists_are_read_strictly);
+
+/// A grant's or an OAuth token's workspace list with an entry that is not an id
+/// is corrupt: dropping the entry would silently read the list narrower (or,
+/// emptied, as no workspace at all).
+async fn stored_workspace_lists_are_read_strictly(db: TestDb) {
+    let s = &db.store;
+    let person = fixtures::account(s).await;
+    let app = fixtures::app(s, person, None, ClientType::Web).await;
+    let mut grant = fixtures::obo_grant(s, &app, person, None).await;
+    let tokens = fixtures::issued_tokens(s, &grant).await;
+
+    // A listed grant reads back as written.
+    grant.all_workspaces = false;
+    grant.workspace_ids = vec![7, 8];
+    s.upsert_grant(&grant).await.unwrap();
+    let read = s.grant(grant.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.all_workspaces, read.workspace_ids),
+        (false, vec![7, 8])
+    );
+
+    let update = format!(
+        "UPDATE oauth_grants SET workspace_ids = '7 x8' WHERE id = {}",
+        grant.id
+    );
+    db.raw(&[&update]).await;
+    corrupt(
+        s.grant(grant.id).await,
+        "oauth_grants",
+        "workspace_ids",
+        "x8",
+    );
+    corrupt(
+        s.obo_grants_of(person).await,
+        "oauth_grants",
+        "workspace_ids",
+        "x8",
+    );
+    corrupt(
+        s.grants_of_app(app.id).await,
+        "oauth_grants",
+        "workspace_ids",
+        "x8",
+    );
+
+    // The token check's read of an OAuth token, likewise.
+    let hash = &tokens.access.token_hash;
+    let update = format!(
+        "UPDATE oauth_tokens SET all_workspaces = false, workspace_ids = '5 6' WHERE token_hash = '{hash}'"
+    );
+    db.raw(&[&update]).await;
+    let read = s.oauth_token_by_hash(hash).await.unwrap().unwrap();
+    assert_eq!(read.record.workspace_ids, vec![5, 6]);
+    let update =
+        format!("UPDATE oauth_tokens SET workspace_ids = '5 six' WHERE token_hash = '{hash}'");
+    db.raw(&[&update]).await;
+    corrupt(
+        s.oauth_token_by_hash(hash).await,
+        "oauth_tokens",
+        "workspace_ids",
+        "six",
     );
 }

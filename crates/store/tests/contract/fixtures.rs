@@ -2,7 +2,7 @@
 
 use buckle_core::ids::new_id;
 use buckle_core::{
-    AccountId, AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, TokenKind,
+    AccountId, AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, OrgKind, TokenKind,
 };
 use buckle_store::{
     AuthCode, DeviceCode, Grant, NewAccount, NewOAuthToken, NewUserTokens, OAuthApp, Organization,
@@ -46,13 +46,13 @@ pub async fn organization(store: &Store, creator: i64) -> OrgId {
     store
         .create_organization(
             &Organization {
-                id: id.as_str().to_string(),
-                kind: "team".into(),
+                id: id.clone(),
+                kind: OrgKind::Team,
                 name: format!("team {id}"),
                 token_max_days: None,
                 created_at: NOW,
             },
-            creator,
+            AccountId(creator),
         )
         .await
         .expect("create organization");
@@ -110,7 +110,7 @@ pub async fn grant(
         edition: edition.cloned(),
         permissions: "Bot.list".into(),
         all_workspaces: true,
-        workspace_ids: String::new(),
+        workspace_ids: Vec::new(),
         created_by: 1,
         created_at: NOW,
     };
@@ -148,7 +148,7 @@ pub fn user_tokens(grant: &Grant, family: i64) -> NewUserTokens {
             org_id: grant.org().map(str::to_string),
             permissions: grant.permissions.clone(),
             all_workspaces: true,
-            workspace_ids: String::new(),
+            workspace_ids: Vec::new(),
             session_name: None,
             device_id: None,
             custom_consumer: None,
