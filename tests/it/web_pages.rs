@@ -12,23 +12,13 @@ use std::collections::HashMap;
 
 const CSP: &str = "default-src 'self'; frame-ancestors 'none'";
 
-/// A catalog as the server reads it: `key = text` lines.
-fn catalog(source: &'static str) -> HashMap<&'static str, &'static str> {
-    source
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim()))
-        .collect()
-}
-
+/// The catalogs as the server compiles them in.
 fn en() -> HashMap<&'static str, &'static str> {
-    catalog(include_str!("../../crates/server/locales/en.txt"))
+    buckle_server::web::i18n::parse(buckle_server::web::i18n::EN_SOURCE)
 }
 
 fn zh() -> HashMap<&'static str, &'static str> {
-    catalog(include_str!("../../crates/server/locales/zh-CN.txt"))
+    buckle_server::web::i18n::parse(buckle_server::web::i18n::ZH_CN_SOURCE)
 }
 
 /// A text as the templates print it (askama's HTML escaping).

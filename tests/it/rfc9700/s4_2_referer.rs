@@ -2,7 +2,7 @@
 //! loads or links anything on another origin would hand that origin its URL (with
 //! `state`, the PKCE challenge or a user code) in `Referer`. Every Buckle page sends
 //! `Referrer-Policy: no-referrer` and a CSP of `default-src 'self'`, and loads
-//! nothing but its own stylesheet, so the code itself only ever travels in the
+//! nothing but its own stylesheet and script, so the code itself only ever travels in the
 //! redirect to the registered URI.
 
 use super::every_page;
@@ -18,12 +18,24 @@ async fn every_page_sends_no_referrer_and_loads_nothing_else() {
         let csp = h["content-security-policy"].to_str().unwrap().to_string();
         assert!(csp.contains("default-src 'self'"), "{what}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
-        // The one thing a page loads: its stylesheet, from this origin.
-        let page = r.text().await.unwrap();
-        let link = "<link rel=\"stylesheet\" href=\"/static/buckle.";
-        let at = page.find(link).expect("the stylesheet");
-        let end = at + page[at..].find('>').unwrap() + 1;
-        let page = format!("{}{}", &page[..at], &page[end..]);
+        // The two things a page loads: its stylesheet and its script, from this origin.
+        let mut page = r.text().await.unwrap();
+        for (tag, what_tag) in [
+            (
+                "<link rel=\"stylesheet\" href=\"/static/buckle.",
+                "the stylesheet",
+            ),
+            ("<script src=\"/static/buckle.", "the script"),
+        ] {
+            let at = page.find(tag).expect(what_tag);
+            let end = at + page[at..].find('>').unwrap() + 1;
+            let close = if page[end..].starts_with("</script>") {
+                9
+            } else {
+                0
+            };
+            page = format!("{}{}", &page[..at], &page[end + close..]);
+        }
         for loads in [
             "<img",
             "<script",

@@ -1,8 +1,11 @@
-//! The console's pages: sign-in and, for now, a home page. They render through
-//! `crate::web` (templates, catalogs, the session extractor).
+//! The console's pages. Each page group is one file; every page extracts a
+//! [`context::Console`] (signed-in person, space, navigation), calls services and
+//! renders a template through `crate::web`.
 
+pub mod context;
 pub mod home;
 pub mod login;
+pub mod logout;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,4 +15,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(home::show))
         .routes(routes!(login::show, login::submit))
+        .routes(routes!(logout::submit))
 }

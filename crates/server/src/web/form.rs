@@ -48,3 +48,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
         }
     }
 }
+
+/// A form's errors, each next to its field (`""`: about the form as a whole),
+/// already in the page's language.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// A refused service call: next to the field it blames, else above the form.
+    pub fn from_service(e: &crate::service::ServiceError, lang: Lang) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        errors.add(e.field().unwrap_or(""), super::refusal::localized(e, lang));
+        errors
+    }
+
+    /// The error of a field, for the template.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Errors about no field in particular, and about fields the form does not
+    /// show (so none is lost): for the top of the form.
+    pub fn general(&self, shown: &[&str]) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(f, _)| f.is_empty() || !shown.contains(f))
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

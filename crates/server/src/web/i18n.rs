@@ -1,4 +1,4 @@
-//! The message catalogs (`locales/en.txt`, `locales/zh-CN.txt`, compiled in) and
+//! The message catalogs (`locales/en/*.txt`, `locales/zh-CN/*.txt`, compiled in) and
 //! the choice of one language per page: the visitor's explicit choice (a cookie
 //! set by the switch link on every page), else `Accept-Language`, else English.
 
@@ -25,8 +25,28 @@ pub enum Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key(pub &'static str);
 
-pub const EN_SOURCE: &str = include_str!("../../locales/en.txt");
-pub const ZH_CN_SOURCE: &str = include_str!("../../locales/zh-CN.txt");
+/// One catalog per language, written as one file per area of the pages (so the
+/// areas grow without touching each other); a language's files are one catalog.
+macro_rules! catalog {
+    ($lang:literal) => {
+        concat!(
+            include_str!(concat!("../../locales/", $lang, "/common.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/console.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/account.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/tokens.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/apps.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/orgs.txt")),
+        )
+    };
+}
+
+pub const EN_SOURCE: &str = catalog!("en");
+pub const ZH_CN_SOURCE: &str = catalog!("zh-CN");
 
 /// Parses a catalog: `key = text` lines; blank lines and `#` comments skipped.
 pub fn parse(source: &'static str) -> HashMap<&'static str, &'static str> {
@@ -85,6 +105,11 @@ impl Lang {
                 "?"
             }
         }
+    }
+
+    /// The text of a key, if the catalog has it (for keys built at run time).
+    pub fn get(self, key: &str) -> Option<&'static str> {
+        self.catalog().get_key_value(key).map(|(_, v)| *v)
     }
 
     /// The text of a key with its `{name}` placeholders filled.
@@ -282,9 +307,18 @@ mod tests {
     fn every_key_a_page_uses_is_in_the_catalogs() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in ["templates", "src/web", "src/console"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-                files.push(entry.unwrap().path());
+        let mut dirs: Vec<_> = ["templates", "src/web", "src/console"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
             }
         }
         for page in ["authorize.rs", "device.rs", "share.rs", "obo.rs"] {

@@ -4,6 +4,7 @@
 use super::assets;
 use super::i18n::{Key, Lang};
 use super::session::Visitor;
+use crate::console::context::Nav;
 use askama::Template;
 use axum::http::header::{self, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
@@ -12,12 +13,15 @@ use axum::response::{IntoResponse, Response};
 /// Every page's policy: its own origin only (the stylesheet), never framed.
 pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'";
 
-/// What the base layout needs: the language, the title, the language switch.
+/// What the base layout needs: the language, the title, the language switch,
+/// the static files and, on console pages, the console's header.
 pub struct Frame {
     pub lang: Lang,
     pub title: &'static str,
     pub switch_href: String,
     pub stylesheet: &'static str,
+    pub script: &'static str,
+    pub nav: Option<Nav>,
 }
 
 impl Frame {
@@ -37,6 +41,8 @@ impl Frame {
                 buckle_core::redirect::encode(here)
             ),
             stylesheet: assets::stylesheet_path(),
+            script: assets::path_of("buckle.js"),
+            nav: None,
         }
     }
 

@@ -1,0 +1,281 @@
+//! What every console page stands on: a signed-in person, the space they are
+//! working in (their personal edition, or one organization they belong to, named by
+//! `?org=` so every page's address says where it is), the spaces they could switch
+//! to, and the navigation for that space.
+
+use crate::AppState;
+use crate::service::{Caller, organizations};
+use crate::web::i18n::{Key, Lang};
+use crate::web::page::{Frame, Notice, redirect_to_login};
+use crate::web::refusal;
+use crate::web::session::Visitor;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use buckle_core::secret::constant_time_eq;
+use buckle_core::{OrgId, OrgKind, Role};
+use serde::Deserialize;
+
+/// Where a console page works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Space {
+    Personal,
+    Organization {
+        id: OrgId,
+        name: String,
+        kind: OrgKind,
+        role: Role,
+    },
+}
+
+impl Space {
+    /// The organization id, for services that take one (`None`: personal edition).
+    pub fn org_id(&self) -> Option<&str> {
+        match self {
+            Space::Personal => None,
+            Space::Organization { id, .. } => Some(id.as_str()),
+        }
+    }
+
+    /// Whether the person may manage this space (an organization's admins;
+    /// everyone manages their own personal edition).
+    pub fn is_admin(&self) -> bool {
+        match self {
+            Space::Personal => true,
+            Space::Organization { role, .. } => matches!(role, Role::Admin | Role::SuperAdmin),
+        }
+    }
+
+    pub fn is_personal(&self) -> bool {
+        matches!(self, Space::Personal)
+    }
+
+    /// `path` in this space: `/console/tokens?org=7` (org ids need no escaping).
+    pub fn href(&self, path: &str) -> String {
+        match self {
+            Space::Personal => path.to_string(),
+            Space::Organization { id, .. } => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                format!("{path}{sep}org={id}")
+            }
+        }
+    }
+}
+
+/// One entry of the space switcher.
+pub struct SpaceLink {
+    pub name: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// One entry of the navigation.
+pub struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The console's header: the switcher, the navigation, the account menu.
+pub struct Nav {
+    pub space_name: String,
+    pub spaces: Vec<SpaceLink>,
+    pub links: Vec<NavLink>,
+    pub user_name: String,
+    pub csrf: String,
+}
+
+/// The sections of the navigation; a page says which one it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Tokens,
+    ServiceTokens,
+    Apps,
+    Installations,
+    AuthorizedApps,
+    Members,
+    Workspaces,
+    Organizations,
+    Account,
+}
+
+#[derive(Deserialize)]
+struct SpaceParam {
+    org: Option<String>,
+}
+
+/// A console page's request: extracting it sends a signed-out visitor to sign in
+/// and answers an organization the person is not in with a 404 page.
+pub struct Console {
+    pub lang: Lang,
+    /// This request's path and query (where the language switch comes back to).
+    pub here: String,
+    pub caller: Caller,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    pub space: Space,
+    /// Every space the person may switch to, this one included.
+    memberships: Vec<(OrgId, String)>,
+}
+
+impl FromRequestParts<AppState> for Console {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Ok(visitor) = Visitor::from_request_parts(parts, state).await;
+        let Some(session) = visitor.session else {
+            return Err(redirect_to_login(&visitor.here));
+        };
+        let lang = visitor.lang;
+        let not_found = || {
+            Notice::text(
+                StatusCode::NOT_FOUND,
+                lang,
+                Key("console.no_such_space_title"),
+                lang.t("console.no_such_space").to_string(),
+            )
+        };
+        // Other query parameters belong to the page; `org` twice is refused.
+        let Ok(Query(param)) = Query::<SpaceParam>::from_request_parts(parts, state).await else {
+            return Err(not_found());
+        };
+        let caller = Caller::person(session.account);
+        let orgs = organizations::list(state, &caller)
+            .await
+            .map_err(|e| refusal::page(&e, lang))?;
+        let space = match param.org {
+            None => Space::Personal,
+            Some(raw) => {
+                let m = orgs
+                    .iter()
+                    .find(|m| m.id.as_str() == raw)
+                    .ok_or_else(not_found)?;
+                Space::Organization {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    kind: m.kind,
+                    role: m.role,
+                }
+            }
+        };
+        Ok(Console {
+            lang,
+            here: visitor.here,
+            caller,
+            csrf: session.csrf_token,
+            space,
+            memberships: orgs.into_iter().map(|m| (m.id, m.name)).collect(),
+        })
+    }
+}
+
+impl Console {
+    /// Whether a form's CSRF token is this session's.
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        constant_time_eq(sent, &self.csrf)
+    }
+
+    /// The page answered to a form without this session's CSRF token.
+    pub fn csrf_refused(&self) -> Response {
+        Notice::text(
+            StatusCode::FORBIDDEN,
+            self.lang,
+            Key("console.csrf_title"),
+            self.lang.t("console.csrf").to_string(),
+        )
+    }
+
+    /// `path` in the current space.
+    pub fn href(&self, path: &str) -> String {
+        self.space.href(path)
+    }
+
+    /// The text of a message key in the page's language.
+    pub fn t(&self, key: Key) -> &'static str {
+        self.lang.t(key.0)
+    }
+
+    /// The frame of a console page titled `title`, in `section` of the navigation.
+    pub fn frame(&self, title: Key, section: Section) -> Frame {
+        let mut frame = Frame::for_lang(self.lang, &self.here, title);
+        frame.nav = Some(self.nav(section));
+        frame
+    }
+
+    fn nav(&self, section: Section) -> Nav {
+        let lang = self.lang;
+        let personal_name = lang.t("console.personal").to_string();
+        let mut spaces = vec![SpaceLink {
+            name: personal_name.clone(),
+            href: "/".to_string(),
+            current: self.space.is_personal(),
+        }];
+        spaces.extend(self.memberships.iter().map(|(id, name)| SpaceLink {
+            name: name.clone(),
+            href: format!("/?org={id}"),
+            current: self.space.org_id() == Some(id.as_str()),
+        }));
+        let link = |path: &str, label: &str, s: Section| NavLink {
+            href: self.href(path),
+            label: lang.t(label),
+            current: s == section,
+        };
+        let mut links = vec![
+            link("/", "nav.home", Section::Home),
+            link("/console/tokens", "nav.tokens", Section::Tokens),
+        ];
+        match &self.space {
+            Space::Personal => {
+                links.push(link("/console/apps", "nav.apps", Section::Apps));
+                links.push(link(
+                    "/console/authorized-apps",
+                    "nav.authorized_apps",
+                    Section::AuthorizedApps,
+                ));
+                links.push(link(
+                    "/console/organizations",
+                    "nav.organizations",
+                    Section::Organizations,
+                ));
+            }
+            Space::Organization { .. } => {
+                if self.space.is_admin() {
+                    links.push(link(
+                        "/console/service-tokens",
+                        "nav.service_tokens",
+                        Section::ServiceTokens,
+                    ));
+                }
+                links.push(link("/console/apps", "nav.apps", Section::Apps));
+                links.push(link(
+                    "/console/installations",
+                    "nav.installations",
+                    Section::Installations,
+                ));
+                links.push(link("/console/members", "nav.members", Section::Members));
+                links.push(link(
+                    "/console/workspaces",
+                    "nav.workspaces",
+                    Section::Workspaces,
+                ));
+            }
+        }
+        links.push(NavLink {
+            href: "/console/account".to_string(),
+            label: lang.t("nav.account"),
+            current: section == Section::Account,
+        });
+        Nav {
+            space_name: match &self.space {
+                Space::Personal => personal_name,
+                Space::Organization { name, .. } => name.clone(),
+            },
+            spaces,
+            links,
+            user_name: self.caller.account.user_name.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// The app pages' key-pair generator (filled in with the app pages).
+"use strict";
