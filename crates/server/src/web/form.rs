@@ -37,14 +37,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
         if !is_form {
             return Err(unreadable(&headers));
         }
         let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await else {
             return Err(unreadable(&headers));
         };
-        parse_form(&body).map(PageForm).map_err(|_| unreadable(&headers))
+        parse_form(&body)
+            .map(PageForm)
+            .map_err(|_| unreadable(&headers))
     }
 }
 
