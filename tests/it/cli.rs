@@ -35,6 +35,8 @@ impl Serve {
             .env_remove("BUCKLE_PUBLIC_URL")
             .env_remove("BUCKLE_CONFIG")
             .env_remove("BUCKLE_DATA_DIR")
+            .env_remove("BUCKLE_LOG")
+            .env_remove("BUCKLE_LOG_FORMAT")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -431,6 +433,59 @@ async fn secrets_never_reach_logs_or_metrics() {
         !logs.contains("also-not-logged"),
         "query strings are not logged"
     );
+}
+
+/// The log lines (stderr) that carry a log id.
+fn lines_with<'a>(logs: &'a str, logid: &str) -> Vec<&'a str> {
+    logs.lines().filter(|l| l.contains(logid)).collect()
+}
+
+#[tokio::test]
+async fn one_plain_log_line_per_request_by_route_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The default level, written to a file: no terminal.
+    let srv = Serve::start(&data, &[], &[]).await;
+    let client = reqwest::Client::new();
+    let mut seen = Vec::new();
+    for (path, route, status) in [
+        ("/healthz", "/healthz", 200),
+        (
+            "/api/manage/personal_access_tokens/secret-in-the-path",
+            "/api/manage/personal_access_tokens/{token_id}",
+            401,
+        ),
+        ("/no/such/page-secret", "unmatched", 404),
+    ] {
+        let r = client
+            .get(format!("{}{path}?q=query-secret", srv.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let logid = r.headers()["x-tt-logid"].to_str().unwrap().to_string();
+        seen.push((logid, route, status));
+    }
+    let logs = srv.stop().await;
+    assert!(!logs.contains("\x1b["), "no colour codes in a file: {logs:?}");
+    for (logid, route, status) in seen {
+        let lines = lines_with(&logs, &logid);
+        assert_eq!(lines.len(), 1, "one line for {route}: {logs}");
+        let line = lines[0];
+        for part in [
+            " INFO ".to_string(),
+            "method=GET".to_string(),
+            format!("route={route}"),
+            format!("status={status}"),
+            "latency_ms=".to_string(),
+            format!("logid={logid}"),
+        ] {
+            assert!(line.contains(&part), "{part} in {line}");
+        }
+    }
+    for secret in ["secret-in-the-path", "page-secret", "query-secret"] {
+        assert!(!logs.contains(secret), "{secret} in logs: {logs}");
+    }
 }
 
 #[tokio::test]
