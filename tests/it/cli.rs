@@ -10,19 +10,19 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_buckle");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_buckle");
 
 /// A running `buckle serve` child process.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     /// Everything printed to stdout up to the "listening" line.
     banner: Vec<String>,
     stderr_path: std::path::PathBuf,
 }
 
 impl Serve {
-    async fn start(data_dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Serve {
+    pub(crate) async fn start(data_dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Serve {
         let stderr_path = data_dir.with_extension(format!("stderr-{}", rand::random::<u32>()));
         let stderr = std::fs::File::create(&stderr_path).unwrap();
         let mut cmd = Command::new(BIN);
@@ -74,7 +74,7 @@ impl Serve {
         }
     }
 
-    fn admin_password(&self) -> Option<String> {
+    pub(crate) fn admin_password(&self) -> Option<String> {
         self.banner.iter().find_map(|l| {
             l.trim()
                 .strip_prefix("password:")
@@ -82,7 +82,7 @@ impl Serve {
         })
     }
 
-    async fn stop(mut self) -> String {
+    pub(crate) async fn stop(mut self) -> String {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()

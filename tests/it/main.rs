@@ -20,6 +20,7 @@ mod oauth_binding;
 mod oauth_expiry;
 mod oauth_hashes;
 mod oauth_reuse;
+mod readme;
 mod openapi;
 mod rfc9700;
 mod sdk;
