@@ -467,7 +467,10 @@ async fn one_plain_log_line_per_request_by_route_template() {
         seen.push((logid, route, status));
     }
     let logs = srv.stop().await;
-    assert!(!logs.contains("\x1b["), "no colour codes in a file: {logs:?}");
+    assert!(
+        !logs.contains("\x1b["),
+        "no colour codes in a file: {logs:?}"
+    );
     for (logid, route, status) in seen {
         let lines = lines_with(&logs, &logid);
         assert_eq!(lines.len(), 1, "one line for {route}: {logs}");

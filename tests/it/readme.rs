@@ -75,7 +75,10 @@ async fn the_readme_walks_from_the_first_start_to_a_first_token_and_app() {
     let password = srv.admin_password().expect("the first start's password");
 
     // The walk, with this server's address and first password in its two settings.
-    assert!(walk.contains(README_URL) && walk.contains(PASSWORD_LINE), "{walk}");
+    assert!(
+        walk.contains(README_URL) && walk.contains(PASSWORD_LINE),
+        "{walk}"
+    );
     let script = walk
         .replace(README_URL, &srv.base)
         .replace(PASSWORD_LINE, &format!("PASSWORD='{password}'\n"));
@@ -91,13 +94,19 @@ async fn the_readme_walks_from_the_first_start_to_a_first_token_and_app() {
     assert!(web_app["client_secret"].as_str().is_some(), "{out}");
     assert_eq!(printed[2]["organization_id"], Value::Null, "{out}");
     assert!(printed[2]["authorization_id"].as_str().is_some(), "{out}");
-    let access = printed[3]["access_token"].as_str().unwrap_or_default().to_string();
+    let access = printed[3]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(access.starts_with("czs_"), "the JWT flow's token: {out}");
     let me = Bearer {
         base: srv.base.clone(),
         token: access,
     };
-    assert_eq!(me.get("/v1/users/me").await.ok()["user_name"], json!("admin"));
+    assert_eq!(
+        me.get("/v1/users/me").await.ok()["user_name"],
+        json!("admin")
+    );
 
     // The operator commands, with the binary this test run built, next to the
     // running server on the same data directory.
@@ -111,7 +120,10 @@ async fn the_readme_walks_from_the_first_start_to_a_first_token_and_app() {
         base: srv.base.clone(),
         token: pat,
     };
-    assert_eq!(ops.get("/v1/users/me").await.ok()["user_name"], json!("ops"));
+    assert_eq!(
+        ops.get("/v1/users/me").await.ok()["user_name"],
+        json!("ops")
+    );
     ops.get("/api/manage/apps").await.ok();
     srv.stop().await;
 }

@@ -112,7 +112,9 @@ async fn the_owner_authorizes_a_personal_service_app_from_its_share_link(s: Serv
     jwt_token(&s, &own_account, &sign(), json!({}))
         .await
         .token();
-    let auths = d.get(&format!("/api/manage/apps/{id}/authorizations")).await;
+    let auths = d
+        .get(&format!("/api/manage/apps/{id}/authorizations"))
+        .await;
     let auths = auths.ok().as_array().unwrap().clone();
     assert_eq!(auths.len(), 1);
     assert_eq!(auths[0]["organization_id"], Value::Null);
