@@ -21,6 +21,7 @@ mod oauth_expiry;
 mod oauth_hashes;
 mod oauth_reuse;
 mod openapi;
+mod readme;
 mod rfc9700;
 mod sdk;
 mod sdk_oauth;
