@@ -28,6 +28,9 @@ const HEIGHT: u32 = 900;
 pub const WIDE: u32 = 1200;
 /// A phone's width: pages must not scroll sideways at it.
 pub const NARROW: u32 = 380;
+/// Browser languages (`Accept-Language`) for `Chromium::start`.
+pub const ENGLISH: &str = "en-US,en";
+pub const CHINESE: &str = "zh-CN,zh";
 
 const INSTALL_HINT: &str = "install chromium and chromium-driver, or run bash .ci/run";
 
@@ -41,7 +44,7 @@ pub struct Chromium {
     session_id: String,
     width: u32,
     /// The browser profile and chromedriver's log; removed after the processes die.
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
 }
 
 impl Drop for Chromium {
@@ -124,7 +127,7 @@ impl Chromium {
                     driver_url,
                     session_id,
                     width: WIDE,
-                    dir,
+                    _dir: dir,
                 };
             }
             // SAFETY: as in `drop`, our own process group.
@@ -135,11 +138,6 @@ impl Chromium {
             last_log = std::fs::read_to_string(&log).unwrap_or_default();
         }
         panic!("chromedriver did not start ({INSTALL_HINT}); its log:\n{last_log}");
-    }
-
-    /// The underlying WebDriver client, for what the helpers do not cover.
-    pub fn client(&self) -> &Client {
-        &self.client
     }
 
     fn abs(&self, path: &str) -> String {
@@ -183,35 +181,72 @@ impl Chromium {
 
     /// Replaces the value of the field `css` with `text`, as typed.
     pub async fn fill(&self, css: &str, text: &str) {
-        let field = self.wait_for(css).await;
-        field.clear().await.unwrap();
-        field
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+        let start = Instant::now();
+        loop {
+            let field = self.wait_for(css).await;
+            let typed = match field.clear().await {
+                Ok(()) => field.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match typed {
+                Ok(()) => return,
+                Err(e) if is_transient(&e) && start.elapsed() < WAIT => {}
+                Err(e) => panic!("type into `{css}`: {e}"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Chooses the option whose value is `value` in the `<select>` `css`.
     pub async fn select(&self, css: &str, value: &str) {
-        self.wait_for(css)
-            .await
-            .select_by_value(value)
-            .await
-            .unwrap_or_else(|e| panic!("select {value:?} in `{css}`: {e}"));
+        let start = Instant::now();
+        loop {
+            match self.wait_for(css).await.select_by_value(value).await {
+                Ok(()) => return,
+                Err(e) if is_transient(&e) && start.elapsed() < WAIT => {}
+                Err(e) => panic!("select {value:?} in `{css}`: {e}"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
-    /// Clicks the element `css` (waiting for it to appear).
+    /// Clicks the element `css` (waiting for it to appear and take clicks).
     pub async fn click(&self, css: &str) {
-        self.wait_for(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        let start = Instant::now();
+        loop {
+            match self.wait_for(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if is_transient(&e) && start.elapsed() < WAIT => {}
+                Err(e) => panic!("click `{css}`: {e}"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// The visible text of the element `css`.
     pub async fn text(&self, css: &str) -> String {
-        self.wait_for(css).await.text().await.unwrap()
+        let start = Instant::now();
+        loop {
+            match self.wait_for(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if is_transient(&e) && start.elapsed() < WAIT => {}
+                Err(e) => panic!("read `{css}`: {e}"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The current value of the form field `css` (what is typed in it).
+    pub async fn value(&self, css: &str) -> String {
+        let start = Instant::now();
+        loop {
+            match self.wait_for(css).await.prop("value").await {
+                Ok(value) => return value.unwrap_or_default(),
+                Err(e) if is_transient(&e) && start.elapsed() < WAIT => {}
+                Err(e) => panic!("read the value of `{css}`: {e}"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// The visible text of the whole page.
@@ -267,6 +302,38 @@ impl Chromium {
             .to_string()
     }
 
+    /// Waits until the page says it is in `lang` (e.g. after the language switch).
+    pub async fn wait_for_lang(&self, lang: &str) {
+        let start = Instant::now();
+        loop {
+            let now = self.page_lang().await;
+            if now == lang {
+                return;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "the page is in {now}, not {lang}, after {WAIT:?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until the element `css` shows exactly `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) {
+        let start = Instant::now();
+        loop {
+            let now = self.text(css).await;
+            if now == text {
+                return;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "`{css}` shows {now:?}, not {text:?}, after {WAIT:?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Runs `body` as a function in the page and returns its value.
     pub async fn script(&self, body: &str) -> Value {
         self.client
@@ -292,12 +359,10 @@ impl Chromium {
 
     /// Whether the page is wider than the window (a sideways scroll bar).
     pub async fn has_horizontal_scroll(&self) -> bool {
-        self.script(
-            "const e = document.scrollingElement; return e.scrollWidth > e.clientWidth",
-        )
-        .await
-        .as_bool()
-        .expect("a boolean")
+        self.script("const e = document.scrollingElement; return e.scrollWidth > e.clientWidth")
+            .await
+            .as_bool()
+            .expect("a boolean")
     }
 
     /// Presses keys on whatever has the focus: each `char` is a key, so
@@ -384,6 +449,24 @@ impl Chromium {
         path
     }
 
+    /// Screenshots the page at `WIDE` and at `NARROW` width (see `screenshot`),
+    /// asserting that at `NARROW` it does not scroll sideways; leaves the window
+    /// as wide as it was.
+    pub async fn screenshot_wide_and_narrow(&mut self, name: &str) {
+        let was = self.width;
+        self.set_window_width(WIDE).await;
+        self.screenshot(name).await;
+        self.set_window_width(NARROW).await;
+        let path = self.screenshot(name).await;
+        assert!(
+            !self.has_horizontal_scroll().await,
+            "{} scrolls sideways at {NARROW}px: see {}",
+            self.current_url().await,
+            path.display()
+        );
+        self.set_window_width(was).await;
+    }
+
     /// Runs a Chrome DevTools Protocol command through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         let url = format!(
@@ -411,7 +494,8 @@ impl Chromium {
         }
         self.fill("input[name=user_name]", &user.name).await;
         self.fill("input[name=password]", &user.password).await;
-        self.click("form[action='/login'] button[type=submit]").await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
         self.wait_to_leave("/login").await;
     }
 
@@ -427,11 +511,16 @@ impl Chromium {
             tokio::time::sleep(POLL).await;
         }
     }
+}
 
-    /// The profile directory's parent (chromedriver's log is there).
-    pub fn dir(&self) -> &std::path::Path {
-        self.dir.path()
-    }
+/// An error that goes away when the page settles: the element was replaced by
+/// a new page or render, or is not yet ready for input.
+fn is_transient(e: &fantoccini::error::CmdError) -> bool {
+    e.is_stale_element_reference()
+        || e.is_element_not_interactable()
+        || e.is_no_such_element()
+        || matches!(e, fantoccini::error::CmdError::Standard(w)
+            if w.error == fantoccini::error::ErrorStatus::ElementClickIntercepted)
 }
 
 /// Polls chromedriver's `/status` until it is ready; false if it exits or
