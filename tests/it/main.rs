@@ -6,6 +6,7 @@ mod testkit;
 mod apps;
 mod audit;
 mod blind_spots;
+mod browser;
 mod cli;
 mod console_tokens;
 mod crash;
