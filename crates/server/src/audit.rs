@@ -2,6 +2,7 @@
 //! Details are ids, names and kinds: never a secret, a password or a token.
 
 use crate::AppState;
+use buckle_core::AccountId;
 use buckle_core::audit::AuditKind;
 use buckle_store::AuditRecord;
 use serde_json::Value;
@@ -9,9 +10,9 @@ use serde_json::Value;
 /// One event about to be recorded.
 pub struct AuditEvent {
     kind: AuditKind,
-    actor: Option<i64>,
+    actor: Option<AccountId>,
     via_token: Option<i64>,
-    subject: Option<i64>,
+    subject: Option<AccountId>,
     org: Option<String>,
     target: String,
     client_addr: Option<String>,
@@ -33,14 +34,14 @@ impl AuditEvent {
     }
 
     /// Who did it, and with which token (`None`: a console session or the CLI).
-    pub fn by(mut self, account: i64, via_token: Option<i64>) -> AuditEvent {
+    pub fn by(mut self, account: AccountId, via_token: Option<i64>) -> AuditEvent {
         self.actor = Some(account);
         self.via_token = via_token;
         self
     }
 
     /// Whose account the event concerns.
-    pub fn about(mut self, account: i64) -> AuditEvent {
+    pub fn about(mut self, account: AccountId) -> AuditEvent {
         self.subject = Some(account);
         self
     }

@@ -186,7 +186,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
             cred.reach.points.clone(),
             match &cred.reach.workspaces {
                 Workspaces::All => None,
-                Workspaces::List(ids) => Some(ids.iter().map(i64::to_string).collect::<Vec<_>>()),
+                Workspaces::List(ids) => Some(ids.iter().map(ToString::to_string).collect::<Vec<_>>()),
             },
         ),
     };

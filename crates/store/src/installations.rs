@@ -3,14 +3,14 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{ClientType, InstallStatus};
+use buckle_core::{AccountId, AppId, ClientType, InstallStatus};
 
 #[derive(Debug, Clone)]
 pub struct Installation {
-    pub app_id: i64,
+    pub app_id: AppId,
     pub org_id: String,
     pub status: InstallStatus,
-    pub requested_by: i64,
+    pub requested_by: AccountId,
     pub updated_at: i64,
     pub client_id: String,
     pub app_name: String,
@@ -47,9 +47,9 @@ impl TryFrom<InstallationRow> for Installation {
                 &r.client_type,
                 ClientType::parse,
             )?,
-            app_id: r.app_id,
+            app_id: AppId(r.app_id),
             org_id: r.org_id,
-            requested_by: r.requested_by,
+            requested_by: AccountId(r.requested_by),
             updated_at: r.updated_at,
             client_id: r.client_id,
             app_name: r.app_name,
@@ -63,10 +63,10 @@ impl Store {
     /// `installed` row is never downgraded to `requested`.
     pub async fn upsert_installation(
         &self,
-        app_id: i64,
+        app_id: AppId,
         org_id: &str,
         status: InstallStatus,
-        by: i64,
+        by: AccountId,
         now: i64,
     ) -> Result<()> {
         with_pool!(self, |p| {
@@ -76,10 +76,10 @@ impl Store {
                 status = CASE WHEN oauth_installations.status = 'installed' THEN 'installed' ELSE excluded.status END,
                 updated_at = excluded.updated_at"
         )
-        .bind(app_id)
+        .bind(app_id.get())
         .bind(org_id)
         .bind(status.as_str())
-        .bind(by)
+        .bind(by.get())
         .bind(now)
         .execute(p)
         .await
@@ -102,13 +102,13 @@ impl Store {
 
     pub async fn installation_status(
         &self,
-        app_id: i64,
+        app_id: AppId,
         org_id: &str,
     ) -> Result<Option<InstallStatus>> {
         let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
             "SELECT status FROM oauth_installations WHERE app_id = $1 AND org_id = $2"
         )
-        .bind(app_id)
+        .bind(app_id.get())
         .bind(org_id)
         .fetch_optional(p)
         .await)?;
@@ -118,17 +118,17 @@ impl Store {
 
     /// Uninstalls: removes the installation and every grant (so every token) the
     /// app holds in the organization.
-    pub async fn uninstall(&self, app_id: i64, org_id: &str) -> Result<bool> {
+    pub async fn uninstall(&self, app_id: AppId, org_id: &str) -> Result<bool> {
         let n = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM oauth_grants WHERE app_id = $1 AND org_id = $2")
-                .bind(app_id)
+                .bind(app_id.get())
                 .bind(org_id)
                 .execute(&mut *tx)
                 .await?;
             let n =
                 sqlx::query("DELETE FROM oauth_installations WHERE app_id = $1 AND org_id = $2")
-                    .bind(app_id)
+                    .bind(app_id.get())
                     .bind(org_id)
                     .execute(&mut *tx)
                     .await?

@@ -2,7 +2,7 @@
 
 use crate::typed;
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{OrgKind, Role};
+use buckle_core::{AccountId, OrgKind, Role};
 
 /// A pending invitation to join an organization, with the organization's name.
 #[derive(Debug, Clone)]
@@ -13,7 +13,7 @@ pub struct Invitation {
     pub org_name: String,
     pub user_name: String,
     pub role: Role,
-    pub invited_by: i64,
+    pub invited_by: AccountId,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -41,7 +41,7 @@ impl TryFrom<InvitationRow> for Invitation {
             org_kind: typed::word("organizations", "kind", &r.org_kind, OrgKind::parse)?,
             org_name: r.org_name,
             user_name: r.user_name,
-            invited_by: r.invited_by,
+            invited_by: AccountId(r.invited_by),
             created_at: r.created_at,
             expires_at: r.expires_at,
         })
@@ -81,7 +81,7 @@ impl Store {
         org_id: &str,
         user_name: &str,
         role: Role,
-        invited_by: i64,
+        invited_by: AccountId,
         now: i64,
         expires_at: i64,
     ) -> Result<i64> {
@@ -99,7 +99,7 @@ impl Store {
         .bind(org_id)
         .bind(user_name)
         .bind(role.as_str())
-        .bind(invited_by)
+        .bind(invited_by.get())
         .bind(now)
         .bind(expires_at)
         .fetch_one(p)
@@ -178,7 +178,7 @@ impl Store {
         &self,
         id: i64,
         user_name: &str,
-        account_id: i64,
+        account_id: AccountId,
         now: i64,
     ) -> Result<Accepted> {
         let r = with_pool!(self, |p| async {
@@ -203,7 +203,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, account_id) DO NOTHING",
             )
             .bind(&org_id)
-            .bind(account_id)
+            .bind(account_id.get())
             .bind(role.as_str())
             .bind(now)
             .execute(&mut *tx)

@@ -3,7 +3,7 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{InstallStatus, TokenKind};
+use buckle_core::{AccountId, AppId, InstallStatus, TokenKind, WorkspaceId};
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
 pub(crate) fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -34,9 +34,9 @@ macro_rules! insert_oauth_token {
         .bind(t.id)
         .bind(&t.token_hash)
         .bind(kind)
-        .bind(t.app_id)
+        .bind(t.app_id.get())
         .bind(t.grant_id)
-        .bind(t.account_id)
+        .bind(t.account_id.map(buckle_core::AccountId::get))
         .bind(&t.org_id)
         .bind(&t.permissions)
         .bind(t.all_workspaces)
@@ -58,13 +58,13 @@ pub struct NewOAuthToken {
     pub token_hash: String,
     /// `UserOauth` (`czu`) or `AppOauth` (`czs`); any other kind is refused.
     pub kind: TokenKind,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub grant_id: i64,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub org_id: Option<String>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: Vec<i64>,
+    pub workspace_ids: Vec<WorkspaceId>,
     pub session_name: Option<String>,
     pub device_id: Option<String>,
     pub custom_consumer: Option<String>,
@@ -129,9 +129,9 @@ impl TryFrom<OAuthTokenRow> for OAuthToken {
                 id: r.id,
                 token_hash: r.token_hash,
                 kind: read_kind(&r.kind)?,
-                app_id: r.app_id,
+                app_id: AppId(r.app_id),
                 grant_id: r.grant_id,
-                account_id: r.account_id,
+                account_id: r.account_id.map(AccountId),
                 org_id: r.org_id,
                 permissions: r.permissions,
                 all_workspaces: r.all_workspaces,

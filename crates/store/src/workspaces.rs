@@ -2,24 +2,24 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::WorkspaceRole;
+use buckle_core::{AccountId, WorkspaceId, WorkspaceRole};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Workspace {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
     pub org_id: Option<String>,
-    pub owner_account_id: i64,
+    pub owner_account_id: AccountId,
     pub created_at: i64,
 }
 
 /// A workspace with the viewing account's role in it.
 #[derive(Debug, Clone)]
 pub struct WorkspaceOfAccount {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
     pub org_id: Option<String>,
-    pub owner_account_id: i64,
+    pub owner_account_id: AccountId,
     pub created_at: i64,
     pub role: WorkspaceRole,
 }
@@ -39,12 +39,33 @@ impl TryFrom<WorkspaceOfAccountRow> for WorkspaceOfAccount {
     fn try_from(r: WorkspaceOfAccountRow) -> Result<WorkspaceOfAccount> {
         Ok(WorkspaceOfAccount {
             role: word("workspace_members", "role", &r.role, WorkspaceRole::parse)?,
-            id: r.id,
+            id: WorkspaceId(r.id),
             name: r.name,
             org_id: r.org_id,
-            owner_account_id: r.owner_account_id,
+            owner_account_id: AccountId(r.owner_account_id),
             created_at: r.created_at,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct WorkspaceRow {
+    id: i64,
+    name: String,
+    org_id: Option<String>,
+    owner_account_id: i64,
+    created_at: i64,
+}
+
+impl From<WorkspaceRow> for Workspace {
+    fn from(r: WorkspaceRow) -> Workspace {
+        Workspace {
+            id: WorkspaceId(r.id),
+            name: r.name,
+            org_id: r.org_id,
+            owner_account_id: AccountId(r.owner_account_id),
+            created_at: r.created_at,
+        }
     }
 }
 
@@ -56,18 +77,18 @@ impl Store {
             sqlx::query(
                 "INSERT INTO workspaces (id, name, org_id, owner_account_id, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(w.id)
+            .bind(w.id.get())
             .bind(&w.name)
             .bind(&w.org_id)
-            .bind(w.owner_account_id)
+            .bind(w.owner_account_id.get())
             .bind(w.created_at)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
             )
-            .bind(w.id)
-            .bind(w.owner_account_id)
+            .bind(w.id.get())
+            .bind(w.owner_account_id.get())
             .bind(w.created_at)
             .execute(&mut *tx)
             .await?;
@@ -76,20 +97,21 @@ impl Store {
         Ok(())
     }
 
-    pub async fn workspace(&self, id: i64) -> Result<Option<Workspace>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Workspace>(
+    pub async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>> {
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceRow>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE id = $1"
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(p)
-        .await)?)
+        .await)?
+        .map(Workspace::from))
     }
 
     /// The workspace and whether `account_id` is a member of it, in one round trip.
     pub async fn workspace_for(
         &self,
-        id: i64,
-        account_id: i64,
+        id: WorkspaceId,
+        account_id: AccountId,
     ) -> Result<Option<(Workspace, bool)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -106,18 +128,18 @@ impl Store {
                     EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.account_id = $2) AS is_member
              FROM workspaces w WHERE w.id = $1"
         )
-        .bind(id)
-        .bind(account_id)
+        .bind(id.get())
+        .bind(account_id.get())
         .fetch_optional(p)
         .await
         })?;
         Ok(row.map(|r| {
             (
                 Workspace {
-                    id: r.id,
+                    id: WorkspaceId(r.id),
                     name: r.name,
                     org_id: r.org_id,
-                    owner_account_id: r.owner_account_id,
+                    owner_account_id: AccountId(r.owner_account_id),
                     created_at: r.created_at,
                 },
                 r.is_member,
@@ -128,7 +150,7 @@ impl Store {
     /// Workspaces an account belongs to, in one edition (`None`: personal edition).
     pub async fn workspaces_of(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         org_id: Option<&str>,
     ) -> Result<Vec<WorkspaceOfAccount>> {
         typed::all(with_pool!(self, |p| {
@@ -138,7 +160,7 @@ impl Store {
              WHERE m.account_id = $1 AND ((w.org_id IS NULL AND $2 IS NULL) OR w.org_id = $2)
              ORDER BY w.created_at, w.id",
             )
-            .bind(account_id)
+            .bind(account_id.get())
             .bind(org_id)
             .fetch_all(p)
             .await
@@ -148,12 +170,15 @@ impl Store {
     /// Every workspace of an organization.
     pub async fn workspaces_of_organization(&self, org_id: &str) -> Result<Vec<Workspace>> {
         Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, Workspace>(
+            sqlx::query_as::<_, WorkspaceRow>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE org_id = $1 ORDER BY created_at, id"
         )
         .bind(org_id)
         .fetch_all(p)
         .await
-        })?)
+        })?
+        .into_iter()
+        .map(Workspace::from)
+        .collect())
     }
 }

@@ -39,7 +39,7 @@ async fn appauth_in_the_personal_edition(s: Server) {
     let g = s.state.store.grant(gid).await.unwrap().unwrap();
     assert_eq!(
         (g.kind.as_str(), g.account(), g.org()),
-        ("appauth", Some(alice.id), None)
+        ("appauth", Some(buckle_core::AccountId(alice.id)), None)
     );
     // Authorizing again replaces the scope of the same authorization.
     let again = a.post(&auths, json!({"all_workspaces": true})).await;

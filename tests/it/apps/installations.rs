@@ -34,7 +34,7 @@ async fn installations_list_install_uninstall(s: Server) {
                 id,
                 &team,
                 buckle_core::InstallStatus::Requested,
-                bob.id,
+                buckle_core::AccountId(bob.id),
                 now(),
             )
             .await
@@ -76,7 +76,7 @@ async fn installations_list_install_uninstall(s: Server) {
             web_id,
             &team,
             buckle_core::InstallStatus::Requested,
-            bob.id,
+            buckle_core::AccountId(bob.id),
             now(),
         )
         .await

@@ -483,7 +483,7 @@ impl AuthorizationOut {
             organization_id: g.org().map(str::to_string),
             account_id: g.account().map(|a| a.to_string()),
             all_workspaces: g.all_workspaces,
-            workspace_ids: g.workspace_ids.iter().map(i64::to_string).collect(),
+            workspace_ids: g.workspace_ids.iter().map(ToString::to_string).collect(),
             permissions: PermissionSet::decode(&g.permissions).names().to_vec(),
             created_at: g.created_at,
         }

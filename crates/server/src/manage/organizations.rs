@@ -10,7 +10,7 @@ use crate::extract::{Json, Path, id};
 use crate::service::ServiceError;
 use crate::service::organizations::{self as service, NewOrganization};
 use axum::extract::State;
-use buckle_core::{OrgKind, Role};
+use buckle_core::{AccountId, OrgKind, Role};
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -256,7 +256,7 @@ pub async fn remove_member(
     Path((org_id, account_id)): Path<(String, String)>,
 ) -> ApiResult<Empty> {
     actor.require("Manage.organizations")?;
-    let account_id = id(&account_id, "account_id")?;
+    let account_id = id(&account_id, "account_id").map(AccountId)?;
     service::remove_member(&state, &actor, &org_id, account_id).await?;
     ok(Empty {})
 }

@@ -47,7 +47,7 @@ impl TokenOut {
             organization_id: t.org_id.clone(),
             permissions: PermissionSet::decode(&t.permissions).names().to_vec(),
             all_workspaces: t.all_workspaces,
-            workspace_ids: t.workspace_ids.iter().map(i64::to_string).collect(),
+            workspace_ids: t.workspace_ids.iter().map(ToString::to_string).collect(),
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,

@@ -92,8 +92,7 @@ pub async fn exchange(
         Authority::Owner => match &app.org_id {
             Some(org) => (OrgId::parse(org).map(GrantOwner::Organization), true),
             None => (
-                app.owner_account_id
-                    .map(|a| GrantOwner::Account(AccountId(a))),
+                app.owner_account_id.map(GrantOwner::Account),
                 false,
             ),
         },

@@ -75,7 +75,7 @@ pub async fn page(
     };
     let organizations: Vec<_> = state
         .store
-        .organizations_of(buckle_core::AccountId(user.id))
+        .organizations_of(user.id)
         .await
         .unwrap_or_default()
         .into_iter()

@@ -141,7 +141,7 @@ pub async fn members(
     Path(workspace_id): Path<String>,
     Query(q): Query<PageParams>,
 ) -> ApiResult<MemberList> {
-    let ws = id(&workspace_id, "workspace_id")?;
+    let ws = id(&workspace_id, "workspace_id").map(buckle_core::WorkspaceId)?;
     cred.require(&state, Need::Workspace("Workspace.listMembers", ws))
         .await?;
     let page = Page::from_params(q.page_num, q.page_size)?;

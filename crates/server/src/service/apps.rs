@@ -256,7 +256,7 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewApp) -> ServiceRe
         .then(|| TokenKind::ClientSecret.generate());
     let now = state.clock.now();
     let app = OAuthApp {
-        id: buckle_core::ids::new_id(),
+        id: buckle_core::AppId::random(),
         client_id: new_client_id(),
         name,
         description,

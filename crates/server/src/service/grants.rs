@@ -9,7 +9,7 @@ use crate::audit::AuditEvent;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{Extent, Made};
 use buckle_core::{
-    AccountId, ClientType, GrantKind, GrantOwner, InstallStatus, OrgId, PermissionSet, Role,
+    ClientType, GrantKind, GrantOwner, InstallStatus, OrgId, PermissionSet, Role, WorkspaceId,
 };
 use buckle_store::{Grant, GrantWithApp, OAuthApp};
 
@@ -37,12 +37,17 @@ fn grant_event(caller: &Caller, kind: AuditKind, app: &OAuthApp, g: &Grant) -> A
             "authorization_id": g.id.to_string(),
             "permissions": PermissionSet::decode(&g.permissions).names(),
             "all_workspaces": g.all_workspaces,
-            "workspace_ids": g.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "workspace_ids": g.workspace_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))
 }
 
 /// What a stored authorization reaches: it lasts until revoked.
-fn grant_extent(permissions: &str, all: bool, workspace_ids: &[i64], org: Option<&str>) -> Extent {
+fn grant_extent(
+    permissions: &str,
+    all: bool,
+    workspace_ids: &[WorkspaceId],
+    org: Option<&str>,
+) -> Extent {
     Extent {
         points: PermissionSet::decode(permissions),
         workspaces: workspaces_of(all, workspace_ids),
@@ -135,7 +140,7 @@ pub async fn authorize_app(
         kind: GrantKind::AppAuth,
         owner: match &edition_id {
             Some(org) => GrantOwner::Organization(org.clone()),
-            None => GrantOwner::Account(AccountId(caller.account.id)),
+            None => GrantOwner::Account(caller.account.id),
         },
         edition: edition_id.clone(),
         permissions: points.encode(),
@@ -333,7 +338,7 @@ impl From<buckle_store::StoreError> for ConsentRefusal {
 pub async fn member_workspace(
     state: &AppState,
     caller: &Caller,
-    ws: i64,
+    ws: WorkspaceId,
 ) -> Result<buckle_store::Workspace, ConsentRefusal> {
     match state.store.workspace_for(ws, caller.account.id).await? {
         Some((w, true)) => Ok(w),
@@ -349,7 +354,7 @@ pub async fn consent(
     caller: &Caller,
     app: &OAuthApp,
     edition: Option<&str>,
-    pinned_workspace: Option<i64>,
+    pinned_workspace: Option<WorkspaceId>,
 ) -> Result<Grant, ConsentRefusal> {
     let user = &caller.account;
     let edition = match pinned_workspace {
@@ -381,7 +386,7 @@ pub async fn consent(
         id: buckle_core::ids::new_id(),
         app_id: app.id,
         kind: GrantKind::Obo,
-        owner: GrantOwner::Account(AccountId(user.id)),
+        owner: GrantOwner::Account(user.id),
         edition: edition
             .as_deref()
             .map(stored_org)

@@ -113,7 +113,12 @@ pub async fn cancel(
     invitation_id: &str,
 ) -> ServiceResult<()> {
     let caller_role = caller.require_org_admin(state, org_id).await?;
-    let invitation_id = id_of(invitation_id, "invitation_id", "invitation id")?;
+    let invitation_id = id_of(
+        invitation_id,
+        "invitation_id",
+        "invitation id",
+        buckle_core::ids::parse_id,
+    )?;
     let pending = state
         .store
         .invitations_of_organization(org_id, state.clock.now())

@@ -50,7 +50,7 @@ pub async fn create(
     };
     state
         .store
-        .create_organization(&org, AccountId(caller.account.id))
+        .create_organization(&org, caller.account.id)
         .await?;
     Ok(org)
 }
@@ -65,7 +65,7 @@ fn known_org(org_id: &str) -> ServiceResult<OrgId> {
 pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<Membership>> {
     Ok(state
         .store
-        .organizations_of(AccountId(caller.account.id))
+        .organizations_of(caller.account.id)
         .await?)
 }
 
@@ -137,7 +137,11 @@ pub fn may_assign(caller_role: Role, role: Role) -> ServiceResult<()> {
     Ok(())
 }
 
-async fn target_role(state: &AppState, org_id: &str, account_id: i64) -> ServiceResult<Role> {
+async fn target_role(
+    state: &AppState,
+    org_id: &str,
+    account_id: AccountId,
+) -> ServiceResult<Role> {
     state
         .store
         .role_in(org_id, account_id)
@@ -162,9 +166,9 @@ pub async fn set_role(
     org_id: &str,
     account_id: &str,
     role: &str,
-) -> ServiceResult<(i64, Role)> {
+) -> ServiceResult<(AccountId, Role)> {
     let caller_role = caller.require_org_admin(state, org_id).await?;
-    let account_id = id_of(account_id, "account_id", "account_id")?;
+    let account_id = id_of(account_id, "account_id", "account_id", AccountId::parse)?;
     let role = parse_role(role)?;
     let current = target_role(state, org_id, account_id).await?;
     may_assign(caller_role, role)?;
@@ -185,7 +189,7 @@ pub async fn remove_member(
     state: &AppState,
     caller: &Caller,
     org_id: &str,
-    account_id: i64,
+    account_id: AccountId,
 ) -> ServiceResult<()> {
     let caller_role = if account_id == caller.account.id {
         caller.role_in(state, org_id).await?

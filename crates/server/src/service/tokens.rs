@@ -8,7 +8,7 @@ use buckle_core::audit::AuditKind;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::policy::{Extent, Made};
 use buckle_core::secret::{hash_secret, hint};
-use buckle_core::{OrgId, PermissionSet, Role, TokenKind};
+use buckle_core::{OrgId, PermissionSet, Role, TokenKind, WorkspaceId};
 use buckle_store::{AccessToken, TokenChanges};
 
 /// What a credential grants, as asked for (workspace ids as the caller wrote them).
@@ -66,7 +66,7 @@ fn audited(caller: &Caller, kind: AuditKind, t: &AccessToken) -> AuditEvent {
             "name": t.name,
             "permissions": PermissionSet::decode(&t.permissions).names(),
             "all_workspaces": t.all_workspaces,
-            "workspace_ids": t.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "workspace_ids": t.workspace_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "expires_at": t.expires_at,
         }))
 }
@@ -89,7 +89,7 @@ async fn check_grant(
     org: Option<&str>,
     role: Option<Role>,
     g: &GrantAsk,
-) -> ServiceResult<(PermissionSet, bool, Vec<i64>)> {
+) -> ServiceResult<(PermissionSet, bool, Vec<WorkspaceId>)> {
     let points = parse_points(state, &g.permissions)?;
     // Refused before looking anything up: a token learns nothing of another edition.
     caller
@@ -280,7 +280,7 @@ async fn edit(
         workspace_ids: match &body.workspace_ids {
             Some(ids) => ids.clone(),
             None if body.all_workspaces == Some(true) => Vec::new(),
-            None => t.workspace_ids.iter().map(i64::to_string).collect(),
+            None => t.workspace_ids.iter().map(ToString::to_string).collect(),
         },
     };
     let (points, all, ids) =

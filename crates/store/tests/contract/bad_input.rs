@@ -34,7 +34,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
     invalid(
         s.create_account(
             &NewAccount {
-                id: buckle_core::ids::new_id(),
+                id: buckle_core::AccountId::random(),
                 user_name: "nul\0".into(),
                 nick_name: "n".into(),
                 avatar_url: String::new(),
@@ -42,7 +42,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
                 is_super_admin: false,
                 created_at: NOW,
             },
-            buckle_core::ids::new_id(),
+            buckle_core::WorkspaceId::random(),
         )
         .await,
     );
@@ -68,7 +68,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
     );
 }
 
-fn pat(person: i64) -> AccessToken {
+fn pat(person: buckle_core::AccountId) -> AccessToken {
     AccessToken {
         id: buckle_core::ids::new_id(),
         kind: TokenKind::Personal,

@@ -163,7 +163,7 @@ async fn deleting_a_grant_removes_its_codes_and_tokens_only(db: TestDb) {
     assert_eq!(live(s, &tb).await, (true, true));
 }
 
-fn pat(account: i64, org: Option<&str>) -> AccessToken {
+fn pat(account: buckle_core::AccountId, org: Option<&str>) -> AccessToken {
     AccessToken {
         id: buckle_core::ids::new_id(),
         kind: TokenKind::Personal,

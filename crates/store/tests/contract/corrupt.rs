@@ -3,7 +3,7 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{Engine, TestDb, on_both_engines};
-use buckle_core::{AccountId, ClientType, TokenKind};
+use buckle_core::{ClientType, TokenKind, WorkspaceId};
 use buckle_store::{AccessToken, StoreError};
 
 on_both_engines!(unknown_stored_words_are_corrupt);
@@ -96,7 +96,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
         id: buckle_core::ids::new_id(),
         token_hash: fixtures::digest(),
         all_workspaces: false,
-        workspace_ids: vec![7, 8],
+        workspace_ids: vec![WorkspaceId(7), WorkspaceId(8)],
         ..pat.clone()
     };
     s.insert_token(&listed).await.unwrap();
@@ -106,7 +106,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
             .unwrap()
             .unwrap()
             .workspace_ids,
-        vec![7, 8]
+        vec![WorkspaceId(7), WorkspaceId(8)]
     );
     let update = format!(
         "UPDATE access_tokens SET workspace_ids = '7 x8' WHERE id = {}",
@@ -161,7 +161,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
         "owner",
     );
     corrupt(
-        s.organizations_of(AccountId(person)).await,
+        s.organizations_of(person).await,
         "organization_members",
         "role",
         "owner",
@@ -182,12 +182,12 @@ async fn stored_workspace_lists_are_read_strictly(db: TestDb) {
 
     // A listed grant reads back as written.
     grant.all_workspaces = false;
-    grant.workspace_ids = vec![7, 8];
+    grant.workspace_ids = vec![WorkspaceId(7), WorkspaceId(8)];
     s.upsert_grant(&grant).await.unwrap();
     let read = s.grant(grant.id).await.unwrap().unwrap();
     assert_eq!(
         (read.all_workspaces, read.workspace_ids),
-        (false, vec![7, 8])
+        (false, vec![WorkspaceId(7), WorkspaceId(8)])
     );
 
     let update = format!(
@@ -221,7 +221,7 @@ async fn stored_workspace_lists_are_read_strictly(db: TestDb) {
     );
     db.raw(&[&update]).await;
     let read = s.oauth_token_by_hash(hash).await.unwrap().unwrap();
-    assert_eq!(read.record.workspace_ids, vec![5, 6]);
+    assert_eq!(read.record.workspace_ids, vec![WorkspaceId(5), WorkspaceId(6)]);
     let update =
         format!("UPDATE oauth_tokens SET workspace_ids = '5 six' WHERE token_hash = '{hash}'");
     db.raw(&[&update]).await;
