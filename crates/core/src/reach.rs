@@ -235,7 +235,11 @@ mod tests {
             all.decide(&need(ws(7, Some("1"), true))),
             Err(Denial::OtherEdition)
         );
-        let listed = pat(&["Bot.list"], Workspaces::List(vec![WorkspaceId(1), WorkspaceId(2)]), None);
+        let listed = pat(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(1), WorkspaceId(2)]),
+            None,
+        );
         assert_eq!(listed.decide(&need(ws(2, None, true))), Ok(()));
         assert_eq!(
             listed.decide(&need(ws(3, None, true))),

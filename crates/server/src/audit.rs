@@ -2,8 +2,8 @@
 //! Details are ids, names and kinds: never a secret, a password or a token.
 
 use crate::AppState;
-use buckle_core::AccountId;
 use buckle_core::audit::AuditKind;
+use buckle_core::{AccountId, OrgId};
 use buckle_store::AuditRecord;
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ pub struct AuditEvent {
     actor: Option<AccountId>,
     via_token: Option<i64>,
     subject: Option<AccountId>,
-    org: Option<String>,
+    org: Option<OrgId>,
     target: String,
     client_addr: Option<String>,
     detail: Value,
@@ -46,8 +46,8 @@ impl AuditEvent {
         self
     }
 
-    pub fn in_org(mut self, org: Option<&str>) -> AuditEvent {
-        self.org = org.map(str::to_string);
+    pub fn in_org(mut self, org: Option<&OrgId>) -> AuditEvent {
+        self.org = org.cloned();
         self
     }
 

@@ -7,7 +7,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use buckle_core::reach::{Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
-use buckle_core::{AccountId, AppId, InstallStatus, PermissionSet, TokenKind, WorkspaceId};
+use buckle_core::{AccountId, AppId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId};
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
 /// hot path read-only for busy tokens.
@@ -20,7 +20,7 @@ pub struct Credential {
     /// The person the token acts for (PATs, OBO tokens, personal AppAuth tokens).
     pub account_id: Option<AccountId>,
     /// The organization (edition) the token belongs to; `None` for the personal edition.
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     /// Who made a PAT or SAT.
     pub created_by: Option<AccountId>,
     /// The PAT/SAT's name, or the OAuth app's name.
@@ -127,7 +127,7 @@ impl Credential {
             } else {
                 Workspaces::List(row.workspace_ids.clone())
             },
-            organization: row.org_id.clone(),
+            organization: row.org_id.as_ref().map(OrgId::to_string),
         };
         Ok(Credential {
             id: row.id,
@@ -181,8 +181,8 @@ impl Credential {
         let points = PermissionSet::decode(&row.permissions)
             .intersection(&PermissionSet::decode(&found.app_permissions));
         let not_installed = row.kind == TokenKind::UserOauth
-            && row.org_id.as_deref().is_some_and(|org| {
-                found.app_org_id.as_deref() != Some(org)
+            && row.org_id.as_ref().is_some_and(|org| {
+                found.app_org_id.as_ref() != Some(org)
                     && found.installation != Some(InstallStatus::Installed)
             });
         let reach = Reach {
@@ -197,7 +197,7 @@ impl Credential {
             } else {
                 Workspaces::List(row.workspace_ids.clone())
             },
-            organization: row.org_id.clone(),
+            organization: row.org_id.as_ref().map(OrgId::to_string),
         };
         Ok(Credential {
             id: row.id,
@@ -244,7 +244,7 @@ impl Credential {
                     point,
                     workspace: WorkspaceFacts {
                         id: ws.id,
-                        organization: ws.org_id,
+                        organization: ws.org_id.map(OrgId::into_string),
                         subject_is_member: is_member,
                     },
                 })

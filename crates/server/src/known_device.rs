@@ -5,8 +5,8 @@
 //! keeps its owner out.
 
 use crate::AppState;
-use buckle_core::{AccountId, TokenKind};
 use buckle_core::secret::hash_secret;
+use buckle_core::{AccountId, TokenKind};
 use buckle_store::StoreError;
 
 pub const KNOWN_DEVICE_COOKIE: &str = "buckle_device";

@@ -59,7 +59,11 @@ macro_rules! columns {
 
 impl Store {
     /// Creates an account and the personal workspace every account starts with.
-    pub async fn create_account(&self, a: &NewAccount, personal_workspace_id: WorkspaceId) -> Result<()> {
+    pub async fn create_account(
+        &self,
+        a: &NewAccount,
+        personal_workspace_id: WorkspaceId,
+    ) -> Result<()> {
         crate::text::storable(&[&a.user_name, &a.nick_name, &a.avatar_url])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -151,7 +155,12 @@ impl Store {
         Ok(r == 1)
     }
 
-    pub async fn update_profile(&self, id: AccountId, nick_name: &str, avatar_url: &str) -> Result<bool> {
+    pub async fn update_profile(
+        &self,
+        id: AccountId,
+        nick_name: &str,
+        avatar_url: &str,
+    ) -> Result<bool> {
         crate::text::storable(&[nick_name, avatar_url])?;
         let r = with_pool!(self, |p| sqlx::query(
             "UPDATE accounts SET nick_name = $1, avatar_url = $2 WHERE id = $3"

@@ -4,7 +4,7 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{AccountId, AppId, AppType, ClientType};
+use buckle_core::{AccountId, AppId, AppType, ClientType, OrgId};
 
 #[derive(Debug, Clone)]
 pub struct OAuthApp {
@@ -15,7 +15,7 @@ pub struct OAuthApp {
     pub app_type: AppType,
     pub client_type: ClientType,
     pub owner_account_id: Option<AccountId>,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub created_by: AccountId,
     pub permissions: String,
     pub redirect_uris: String,
@@ -73,7 +73,10 @@ impl TryFrom<AppRow> for OAuthApp {
             name: r.name,
             description: r.description,
             owner_account_id: r.owner_account_id.map(AccountId),
-            org_id: r.org_id,
+            org_id: r
+                .org_id
+                .map(|o| typed::org_id("oauth_apps", "org_id", &o))
+                .transpose()?,
             created_by: AccountId(r.created_by),
             permissions: r.permissions,
             redirect_uris: r.redirect_uris,
@@ -109,14 +112,14 @@ impl Store {
             // Lock the owner first (a no-op update: a row lock on PostgreSQL, the write
             // lock on SQLite), so concurrent creations cannot both pass the count.
             match &a.org_id {
-                Some(org) => sqlx::query("UPDATE organizations SET id = id WHERE id = $1").bind(org).execute(&mut *tx).await?,
+                Some(org) => sqlx::query("UPDATE organizations SET id = id WHERE id = $1").bind(org.as_str()).execute(&mut *tx).await?,
                 None => sqlx::query("UPDATE accounts SET id = id WHERE id = $1").bind(a.owner_account_id.map(AccountId::get)).execute(&mut *tx).await?,
             };
             let (n,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM oauth_apps WHERE
                  ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)",
             )
-            .bind(&a.org_id)
+            .bind(a.org_id.as_ref().map(OrgId::as_str))
             .bind(a.owner_account_id.map(AccountId::get))
             .fetch_one(&mut *tx)
             .await?;
@@ -135,7 +138,7 @@ impl Store {
             .bind(a.app_type.as_str())
             .bind(a.client_type.as_str())
             .bind(a.owner_account_id.map(AccountId::get))
-            .bind(&a.org_id)
+            .bind(a.org_id.as_ref().map(OrgId::as_str))
             .bind(a.created_by.get())
             .bind(&a.permissions)
             .bind(&a.redirect_uris)
@@ -179,7 +182,8 @@ impl Store {
     pub async fn apps_of(
         &self,
         account_id: AccountId,
-        org_id: Option<&str>) -> Result<Vec<OAuthApp>> {
+        org_id: Option<&OrgId>,
+    ) -> Result<Vec<OAuthApp>> {
         typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, AppRow>(concat!(
             "SELECT ",
@@ -187,7 +191,7 @@ impl Store {
             " FROM oauth_apps WHERE ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)
              ORDER BY created_at, id"
         ))
-        .bind(org_id)
+        .bind(org_id.map(OrgId::as_str))
         .bind(account_id.get())
         .fetch_all(p)
         .await

@@ -2,7 +2,7 @@
 //! dropped after the retention period.
 
 use crate::{Result, Store, with_pool};
-use buckle_core::AccountId;
+use buckle_core::{AccountId, OrgId};
 
 /// One recorded security event.
 #[derive(Debug, Clone)]
@@ -14,7 +14,7 @@ pub struct AuditRecord {
     pub actor_account_id: Option<AccountId>,
     pub via_token_id: Option<i64>,
     pub subject_account_id: Option<AccountId>,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub target: String,
     pub client_addr: Option<String>,
     pub detail: String,
@@ -24,7 +24,7 @@ pub struct AuditRecord {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     /// Only events of this organization.
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     /// Only events done by or concerning this account.
     pub account_id: Option<AccountId>,
     pub kind: Option<String>,
@@ -48,20 +48,24 @@ struct AuditRow {
     detail: String,
 }
 
-impl From<AuditRow> for AuditRecord {
-    fn from(r: AuditRow) -> AuditRecord {
-        AuditRecord {
+impl TryFrom<AuditRow> for AuditRecord {
+    type Error = crate::StoreError;
+    fn try_from(r: AuditRow) -> Result<AuditRecord> {
+        Ok(AuditRecord {
             id: r.id,
             at: r.at,
             kind: r.kind,
             actor_account_id: r.actor_account_id.map(AccountId),
             via_token_id: r.via_token_id,
             subject_account_id: r.subject_account_id.map(AccountId),
-            org_id: r.org_id,
+            org_id: r
+                .org_id
+                .map(|o| crate::typed::org_id("audit_events", "org_id", &o))
+                .transpose()?,
             target: r.target,
             client_addr: r.client_addr,
             detail: r.detail,
-        }
+        })
     }
 }
 
@@ -84,7 +88,7 @@ impl Store {
         .bind(e.actor_account_id.map(AccountId::get))
         .bind(e.via_token_id)
         .bind(e.subject_account_id.map(AccountId::get))
-        .bind(&e.org_id)
+        .bind(e.org_id.as_ref().map(OrgId::as_str))
         .bind(&e.target)
         .bind(&e.client_addr)
         .bind(&e.detail)
@@ -98,7 +102,7 @@ impl Store {
     /// Events matching `q`; every filter is optional and bound as a parameter.
     pub async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
         // The casts give PostgreSQL a type for parameters that may be NULL.
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, AuditRow>(
+        crate::typed::all(with_pool!(self, |p| sqlx::query_as::<_, AuditRow>(
             concat!(
                 "SELECT ",
                 columns!(),
@@ -111,17 +115,14 @@ impl Store {
              ORDER BY id DESC LIMIT $6"
             )
         )
-        .bind(&q.org_id)
+        .bind(q.org_id.as_ref().map(OrgId::as_str))
         .bind(q.account_id.map(AccountId::get))
         .bind(&q.kind)
         .bind(q.since)
         .bind(q.before_id)
         .bind(q.limit)
         .fetch_all(p)
-        .await)?
-        .into_iter()
-        .map(AuditRecord::from)
-        .collect())
+        .await)?)
     }
 
     /// Drops events recorded before `before` (the retention period).

@@ -28,8 +28,8 @@ pub struct Grant {
 
 impl Grant {
     /// The organization it was given in, if any.
-    pub fn org(&self) -> Option<&str> {
-        self.edition.as_ref().map(OrgId::as_str)
+    pub fn org(&self) -> Option<&OrgId> {
+        self.edition.as_ref()
     }
 
     /// The person it belongs to, if it belongs to one.
@@ -56,8 +56,8 @@ pub struct GrantWithApp {
 }
 
 impl GrantWithApp {
-    pub fn org(&self) -> Option<&str> {
-        self.edition.as_ref().map(OrgId::as_str)
+    pub fn org(&self) -> Option<&OrgId> {
+        self.edition.as_ref()
     }
 
     pub fn account(&self) -> Option<AccountId> {
@@ -288,11 +288,7 @@ impl Store {
     }
 
     /// Deletes a person's OBO grants for an app (revoking all its tokens for them).
-    pub async fn delete_obo_grants(
-        &self,
-        app_id: AppId,
-        account_id: AccountId,
-    ) -> Result<u64> {
+    pub async fn delete_obo_grants(&self, app_id: AppId, account_id: AccountId) -> Result<u64> {
         Ok(with_pool!(self, |p| sqlx::query(
             "DELETE FROM oauth_grants WHERE app_id = $1 AND kind = 'obo' AND account_id = $2"
         )

@@ -43,7 +43,11 @@ impl Store {
     }
 
     /// The account an unexpired known-device cookie belongs to.
-    pub async fn known_device_account(&self, token_hash: &str, now: i64) -> Result<Option<AccountId>> {
+    pub async fn known_device_account(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<AccountId>> {
         let id: Option<i64> = with_pool!(self, |p| sqlx::query_scalar(
             "SELECT account_id FROM known_devices WHERE token_hash = $1 AND expires_at > $2"
         )

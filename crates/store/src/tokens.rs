@@ -2,7 +2,7 @@
 
 use crate::typed;
 use crate::{Result, Store, StoreError, encode_ids, with_pool};
-use buckle_core::{AccountId, TokenKind, WorkspaceId};
+use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
 fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -22,7 +22,7 @@ pub struct AccessToken {
     pub hint: String,
     pub name: String,
     pub account_id: Option<AccountId>,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub created_by: AccountId,
     pub permissions: String,
     pub all_workspaces: bool,
@@ -65,7 +65,10 @@ impl TryFrom<Row> for AccessToken {
             hint: r.hint,
             name: r.name,
             account_id: r.account_id.map(AccountId),
-            org_id: r.org_id,
+            org_id: r
+                .org_id
+                .map(|o| typed::org_id("access_tokens", "org_id", &o))
+                .transpose()?,
             created_by: AccountId(r.created_by),
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
@@ -110,7 +113,7 @@ impl Store {
         .bind(&t.hint)
         .bind(&t.name)
         .bind(t.account_id.map(AccountId::get))
-        .bind(&t.org_id)
+        .bind(t.org_id.as_ref().map(OrgId::as_str))
         .bind(t.created_by.get())
         .bind(&t.permissions)
         .bind(t.all_workspaces)
@@ -151,27 +154,27 @@ impl Store {
     pub async fn personal_tokens_of(
         &self,
         account_id: AccountId,
-        org_id: Option<&str>,
+        org_id: Option<&OrgId>,
     ) -> Result<Vec<AccessToken>> {
         let q = concat!("SELECT ", columns!(), " FROM access_tokens
              WHERE kind = 'pat' AND account_id = $1 AND ((org_id IS NULL AND $2 IS NULL) OR org_id = $2)
              ORDER BY created_at DESC, id");
         let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
             .bind(account_id.get())
-            .bind(org_id)
+            .bind(org_id.map(OrgId::as_str))
             .fetch_all(p)
             .await)?;
         typed::all(rows)
     }
 
-    pub async fn service_tokens_of(&self, org_id: &str) -> Result<Vec<AccessToken>> {
+    pub async fn service_tokens_of(&self, org_id: &OrgId) -> Result<Vec<AccessToken>> {
         let q = concat!(
             "SELECT ",
             columns!(),
             " FROM access_tokens WHERE kind = 'sat' AND org_id = $1 ORDER BY created_at DESC, id"
         );
         let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
-            .bind(org_id)
+            .bind(org_id.as_str())
             .fetch_all(p)
             .await)?;
         typed::all(rows)

@@ -68,6 +68,10 @@ pub(crate) fn id_list(
 ) -> Result<Vec<buckle_core::WorkspaceId>> {
     value
         .split_whitespace()
-        .map(|id| read(table, column, id, |id| id.parse().ok().map(buckle_core::WorkspaceId)))
+        .map(|id| {
+            read(table, column, id, |id| {
+                id.parse().ok().map(buckle_core::WorkspaceId)
+            })
+        })
         .collect()
 }

@@ -2,13 +2,13 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{AccountId, WorkspaceId, WorkspaceRole};
+use buckle_core::{AccountId, OrgId, WorkspaceId, WorkspaceRole};
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub id: WorkspaceId,
     pub name: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub owner_account_id: AccountId,
     pub created_at: i64,
 }
@@ -18,7 +18,7 @@ pub struct Workspace {
 pub struct WorkspaceOfAccount {
     pub id: WorkspaceId,
     pub name: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub owner_account_id: AccountId,
     pub created_at: i64,
     pub role: WorkspaceRole,
@@ -41,11 +41,18 @@ impl TryFrom<WorkspaceOfAccountRow> for WorkspaceOfAccount {
             role: word("workspace_members", "role", &r.role, WorkspaceRole::parse)?,
             id: WorkspaceId(r.id),
             name: r.name,
-            org_id: r.org_id,
+            org_id: org_of(r.org_id)?,
             owner_account_id: AccountId(r.owner_account_id),
             created_at: r.created_at,
         })
     }
+}
+
+/// A workspace's organization column (`NULL`: a personal workspace).
+fn org_of(org_id: Option<String>) -> Result<Option<OrgId>> {
+    org_id
+        .map(|o| typed::org_id("workspaces", "org_id", &o))
+        .transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -57,15 +64,16 @@ struct WorkspaceRow {
     created_at: i64,
 }
 
-impl From<WorkspaceRow> for Workspace {
-    fn from(r: WorkspaceRow) -> Workspace {
-        Workspace {
+impl TryFrom<WorkspaceRow> for Workspace {
+    type Error = StoreError;
+    fn try_from(r: WorkspaceRow) -> Result<Workspace> {
+        Ok(Workspace {
             id: WorkspaceId(r.id),
             name: r.name,
-            org_id: r.org_id,
+            org_id: org_of(r.org_id)?,
             owner_account_id: AccountId(r.owner_account_id),
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -79,7 +87,7 @@ impl Store {
             )
             .bind(w.id.get())
             .bind(&w.name)
-            .bind(&w.org_id)
+            .bind(w.org_id.as_ref().map(OrgId::as_str))
             .bind(w.owner_account_id.get())
             .bind(w.created_at)
             .execute(&mut *tx)
@@ -98,13 +106,12 @@ impl Store {
     }
 
     pub async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceRow>(
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceRow>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE id = $1"
         )
         .bind(id.get())
         .fetch_optional(p)
-        .await)?
-        .map(Workspace::from))
+        .await)?)
     }
 
     /// The workspace and whether `account_id` is a member of it, in one round trip.
@@ -133,25 +140,26 @@ impl Store {
         .fetch_optional(p)
         .await
         })?;
-        Ok(row.map(|r| {
-            (
+        row.map(|r| {
+            Ok((
                 Workspace {
                     id: WorkspaceId(r.id),
                     name: r.name,
-                    org_id: r.org_id,
+                    org_id: org_of(r.org_id)?,
                     owner_account_id: AccountId(r.owner_account_id),
                     created_at: r.created_at,
                 },
                 r.is_member,
-            )
-        }))
+            ))
+        })
+        .transpose()
     }
 
     /// Workspaces an account belongs to, in one edition (`None`: personal edition).
     pub async fn workspaces_of(
         &self,
         account_id: AccountId,
-        org_id: Option<&str>,
+        org_id: Option<&OrgId>,
     ) -> Result<Vec<WorkspaceOfAccount>> {
         typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, WorkspaceOfAccountRow>(
@@ -161,24 +169,21 @@ impl Store {
              ORDER BY w.created_at, w.id",
             )
             .bind(account_id.get())
-            .bind(org_id)
+            .bind(org_id.map(OrgId::as_str))
             .fetch_all(p)
             .await
         })?)
     }
 
     /// Every workspace of an organization.
-    pub async fn workspaces_of_organization(&self, org_id: &str) -> Result<Vec<Workspace>> {
-        Ok(with_pool!(self, |p| {
+    pub async fn workspaces_of_organization(&self, org_id: &OrgId) -> Result<Vec<Workspace>> {
+        typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, WorkspaceRow>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE org_id = $1 ORDER BY created_at, id"
         )
-        .bind(org_id)
+        .bind(org_id.as_str())
         .fetch_all(p)
         .await
-        })?
-        .into_iter()
-        .map(Workspace::from)
-        .collect())
+        })?)
     }
 }

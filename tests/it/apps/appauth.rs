@@ -172,7 +172,7 @@ async fn appauth_for_an_organization(s: Server) {
     let gid: i64 = m["authorization_id"].as_str().unwrap().parse().unwrap();
     let g = s.state.store.grant(gid).await.unwrap().unwrap();
     assert_eq!(
-        (g.kind.as_str(), g.account(), g.org()),
+        (g.kind.as_str(), g.account(), g.org().map(|o| o.as_str())),
         ("appauth", None, Some(team.as_str()))
     );
 
@@ -192,7 +192,7 @@ async fn appauth_for_an_organization(s: Server) {
     assert_eq!(
         s.state
             .store
-            .installation_status(g.app_id, &team)
+            .installation_status(g.app_id, &buckle_core::OrgId::parse(&team).unwrap())
             .await
             .unwrap(),
         Some(buckle_core::InstallStatus::Installed)

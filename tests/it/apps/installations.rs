@@ -32,7 +32,7 @@ async fn installations_list_install_uninstall(s: Server) {
             .store
             .upsert_installation(
                 id,
-                &team,
+                &buckle_core::OrgId::parse(&team).unwrap(),
                 buckle_core::InstallStatus::Requested,
                 buckle_core::AccountId(bob.id),
                 now(),
@@ -74,7 +74,7 @@ async fn installations_list_install_uninstall(s: Server) {
         .store
         .upsert_installation(
             web_id,
-            &team,
+            &buckle_core::OrgId::parse(&team).unwrap(),
             buckle_core::InstallStatus::Requested,
             buckle_core::AccountId(bob.id),
             now(),

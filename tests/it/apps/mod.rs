@@ -106,7 +106,7 @@ fn oauth_token(grant: &buckle_store::Grant, secret_hash: &str) -> buckle_store::
         app_id: grant.app_id,
         grant_id: grant.id,
         account_id: grant.account(),
-        org_id: grant.org().map(str::to_string),
+        org_id: grant.org().cloned(),
         permissions: grant.permissions.clone(),
         all_workspaces: grant.all_workspaces,
         workspace_ids: grant.workspace_ids.clone(),

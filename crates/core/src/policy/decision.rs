@@ -295,7 +295,12 @@ mod tests {
         };
         let stronger = extent(&[WORKSPACE], Workspaces::All, None, Some(50));
         assert_eq!(g.may_change(&stronger), Err(Exceeds::AllWorkspaces));
-        let weaker = extent(&[WORKSPACE], Workspaces::List(vec![WorkspaceId(1)]), None, Some(50));
+        let weaker = extent(
+            &[WORKSPACE],
+            Workspaces::List(vec![WorkspaceId(1)]),
+            None,
+            Some(50),
+        );
         assert_eq!(g.may_change(&weaker), Ok(()));
         assert_eq!(
             g.may_change_app(None, &set(&[WORKSPACE2])),

@@ -111,12 +111,30 @@ mod tests {
             Some(1_000 + 30 * 86_400),
         );
         assert_eq!(token.covers(&wide), Err(Exceeds::AllWorkspaces));
-        let long = extent(&["Bot.list"], Workspaces::List(vec![WorkspaceId(7)]), None, Some(99_999));
+        let long = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            Some(99_999),
+        );
         assert_eq!(token.covers(&long), Err(Exceeds::Lifetime(4_600)));
-        let permanent = extent(&["Bot.list"], Workspaces::List(vec![WorkspaceId(7)]), None, None);
+        let permanent = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            None,
+        );
         assert_eq!(token.covers(&permanent), Err(Exceeds::Lifetime(4_600)));
-        let other_ws = extent(&["Bot.list"], Workspaces::List(vec![WorkspaceId(7), WorkspaceId(8)]), None, Some(10));
-        assert_eq!(token.covers(&other_ws), Err(Exceeds::Workspace(WorkspaceId(8))));
+        let other_ws = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7), WorkspaceId(8)]),
+            None,
+            Some(10),
+        );
+        assert_eq!(
+            token.covers(&other_ws),
+            Err(Exceeds::Workspace(WorkspaceId(8)))
+        );
         // ...a team token or a service token.
         let team = extent(
             &["Bot.list"],
@@ -125,13 +143,23 @@ mod tests {
             Some(10),
         );
         assert_eq!(token.covers(&team), Err(Exceeds::Edition));
-        let more_points = extent(&["Bot.read"], Workspaces::List(vec![WorkspaceId(7)]), None, Some(10));
+        let more_points = extent(
+            &["Bot.read"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            Some(10),
+        );
         assert_eq!(
             token.covers(&more_points),
             Err(Exceeds::Point("Bot.read".into()))
         );
         // What stays within is allowed, itself included.
-        let fine = extent(&["Bot.list"], Workspaces::List(vec![WorkspaceId(7)]), None, Some(4_600));
+        let fine = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            Some(4_600),
+        );
         assert_eq!(token.covers(&fine), Ok(()));
         assert_eq!(token.covers(&token), Ok(()));
         assert_eq!(may_grant(None, &wide), Ok(()), "a console session");
@@ -172,7 +200,9 @@ mod tests {
         )
             .prop_map(move |(points, pick, shorter, drop_ws)| {
                 let workspaces = match &ws {
-                    Workspaces::All if drop_ws => Workspaces::List(vec![WorkspaceId(pick.index(9) as i64)]),
+                    Workspaces::All if drop_ws => {
+                        Workspaces::List(vec![WorkspaceId(pick.index(9) as i64)])
+                    }
                     Workspaces::All => Workspaces::All,
                     Workspaces::List(l) if drop_ws && !l.is_empty() => {
                         Workspaces::List(l[..pick.index(l.len())].to_vec())

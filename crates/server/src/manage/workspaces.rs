@@ -9,7 +9,7 @@ use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use crate::service::workspaces as service;
 use axum::extract::State;
-use buckle_core::WorkspaceId;
+use buckle_core::{OrgId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa::ToSchema;
@@ -51,7 +51,7 @@ pub async fn create(
     ok(WorkspaceOut {
         id: w.id.to_string(),
         name: w.name,
-        organization_id: w.org_id,
+        organization_id: w.org_id.map(OrgId::into_string),
         owner_user_id: w.owner_account_id.to_string(),
         role: buckle_core::WorkspaceRole::Owner.to_string(),
         created_at: w.created_at,
@@ -86,7 +86,7 @@ pub async fn list(
         .map(|w| WorkspaceOut {
             id: w.id.to_string(),
             name: w.name,
-            organization_id: w.org_id,
+            organization_id: w.org_id.map(OrgId::into_string),
             owner_user_id: w.owner_account_id.to_string(),
             role: w.role.to_string(),
             created_at: w.created_at,
@@ -192,6 +192,7 @@ pub async fn remove_member(
         &actor,
         id(&ws, "workspace_id").map(WorkspaceId)?,
         &account_id,
-    ).await?;
+    )
+    .await?;
     ok(Empty {})
 }

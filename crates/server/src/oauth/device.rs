@@ -43,8 +43,8 @@ async fn issue_code(
     let workspace_id = match workspace {
         None => None,
         Some(raw) => {
-            let ws =
-                buckle_core::WorkspaceId::parse(raw).ok_or_else(|| invalid_request("workspace_id"))?;
+            let ws = buckle_core::WorkspaceId::parse(raw)
+                .ok_or_else(|| invalid_request("workspace_id"))?;
             state
                 .store
                 .workspace(ws)

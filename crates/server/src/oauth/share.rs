@@ -80,11 +80,7 @@ pub async fn page(
         .unwrap_or_default()
         .into_iter()
         .filter(|o| o.role.is_admin())
-        .filter(|o| {
-            app.org_id
-                .as_deref()
-                .is_none_or(|owner| owner == o.id.as_str())
-        })
+        .filter(|o| app.org_id.as_ref().is_none_or(|owner| *owner == o.id))
         .map(|o| EditionChoice {
             id: o.id.into_string(),
             label: o.name,

@@ -58,10 +58,7 @@ pub async fn create(
         workspace_id: ws,
         name: name.to_string(),
         description: body.description,
-        created_by: cred
-            .account_id
-            .or(cred.created_by)
-            .unwrap_or(AccountId(0)),
+        created_by: cred.account_id.or(cred.created_by).unwrap_or(AccountId(0)),
         created_at: now,
         updated_at: now,
     };
@@ -136,10 +133,7 @@ pub async fn list(
     cred.require(&state, Need::Workspace("Bot.list", ws))
         .await?;
     let page = Page::from_params(q.page_index.or(q.page_num), q.page_size)?;
-    let (bots, total) = state
-        .store
-        .bots_in(ws, page.offset, page.limit)
-        .await?;
+    let (bots, total) = state.store.bots_in(ws, page.offset, page.limit).await?;
     ok(BotList {
         items: bots.into_iter().map(Into::into).collect(),
         total,

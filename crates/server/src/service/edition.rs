@@ -3,7 +3,7 @@
 use super::{ServiceError, ServiceResult};
 use crate::AppState;
 use buckle_core::reach::Workspaces;
-use buckle_core::{AccountId, WorkspaceId};
+use buckle_core::{AccountId, OrgId, WorkspaceId};
 
 /// A stored grant's workspaces: all of its edition, or a list.
 pub fn workspaces_of(all: bool, ids: &[WorkspaceId]) -> Workspaces {
@@ -24,7 +24,7 @@ pub async fn edition_workspaces(
     state: &AppState,
     all_workspaces: bool,
     listed: &[String],
-    org: Option<&str>,
+    org: Option<&OrgId>,
     member: Option<AccountId>,
 ) -> ServiceResult<Vec<WorkspaceId>> {
     const FIELD: &str = "workspace_ids";
@@ -49,12 +49,12 @@ pub async fn edition_workspaces(
                 .store
                 .workspace_for(ws, account)
                 .await?
-                .is_some_and(|(w, is_member)| is_member && w.org_id.as_deref() == org),
+                .is_some_and(|(w, is_member)| is_member && w.org_id.as_ref() == org),
             None => state
                 .store
                 .workspace(ws)
                 .await?
-                .is_some_and(|w| w.org_id.as_deref() == org),
+                .is_some_and(|w| w.org_id.as_ref() == org),
         };
         if !reachable {
             return Err(ServiceError::invalid(
@@ -82,6 +82,5 @@ pub fn id_of<T>(
     what: &str,
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> ServiceResult<T> {
-    parse(raw)
-        .ok_or_else(|| ServiceError::invalid(field, format!("Invalid {what}.")))
+    parse(raw).ok_or_else(|| ServiceError::invalid(field, format!("Invalid {what}.")))
 }

@@ -2,7 +2,7 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
-use buckle_core::{AccountId, WorkspaceId, WorkspaceRole};
+use buckle_core::{AccountId, OrgId, WorkspaceId, WorkspaceRole};
 use buckle_store::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 
 /// A personal workspace, or (admins) an organization's; the caller owns it.
@@ -12,6 +12,10 @@ pub async fn create(
     name: &str,
     organization_id: Option<String>,
 ) -> ServiceResult<Workspace> {
+    let organization_id = organization_id
+        .as_deref()
+        .map(super::organizations::org_of)
+        .transpose()?;
     if let Some(org) = &organization_id {
         caller.require_org_admin(state, org).await?;
     }
@@ -32,9 +36,15 @@ pub async fn list(
     caller: &Caller,
     organization_id: Option<&str>,
 ) -> ServiceResult<Vec<WorkspaceOfAccount>> {
+    let org = match organization_id.map(OrgId::parse) {
+        // Nothing belongs to an id that could not name an organization.
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(org)) => Some(org),
+        None => None,
+    };
     Ok(state
         .store
-        .workspaces_of(caller.account.id, organization_id)
+        .workspaces_of(caller.account.id, org.as_ref())
         .await?)
 }
 

@@ -49,7 +49,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
     invalid(s.update_profile(person, "\0", "").await);
     let org = fixtures::organization(s, person).await;
     invalid(
-        s.invite(1, org.as_str(), "x\0", Role::Member, person, NOW, NOW + 60)
+        s.invite(1, &org, "x\0", Role::Member, person, NOW, NOW + 60)
             .await,
     );
     let mut token = pat(person);

@@ -145,7 +145,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
     let org = fixtures::organization(s, person).await;
     let update = format!(
         "UPDATE organization_members SET role = 'owner' WHERE org_id = '{}'",
-        org.as_str()
+        &org
     );
     write_past_checks(
         &db,
@@ -155,7 +155,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
     )
     .await;
     corrupt(
-        s.role_in(org.as_str(), person).await,
+        s.role_in(&org, person).await,
         "organization_members",
         "role",
         "owner",
@@ -221,7 +221,10 @@ async fn stored_workspace_lists_are_read_strictly(db: TestDb) {
     );
     db.raw(&[&update]).await;
     let read = s.oauth_token_by_hash(hash).await.unwrap().unwrap();
-    assert_eq!(read.record.workspace_ids, vec![WorkspaceId(5), WorkspaceId(6)]);
+    assert_eq!(
+        read.record.workspace_ids,
+        vec![WorkspaceId(5), WorkspaceId(6)]
+    );
     let update =
         format!("UPDATE oauth_tokens SET workspace_ids = '5 six' WHERE token_hash = '{hash}'");
     db.raw(&[&update]).await;
