@@ -168,6 +168,35 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
     );
 }
 
+on_both_engines!(stored_organization_ids_are_read_strictly);
+
+/// An organization id column holding something that could not name an
+/// organization is corrupt: it is not handed on as an id.
+async fn stored_organization_ids_are_read_strictly(db: TestDb) {
+    let s = &db.store;
+    let query = buckle_store::AuditQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    db.raw(&[
+        "INSERT INTO audit_events (at, kind, org_id, target, detail) VALUES (1, 'sign_in', 'a/b', '', '{}')",
+    ])
+    .await;
+    corrupt(
+        s.audit_events(&query).await,
+        "audit_events",
+        "org_id",
+        "a/b",
+    );
+    db.raw(&["UPDATE audit_events SET org_id = '1234567890123456789'"])
+        .await;
+    let read = s.audit_events(&query).await.unwrap();
+    assert_eq!(
+        read[0].org_id.as_ref().map(|o| o.as_str()),
+        Some("1234567890123456789")
+    );
+}
+
 on_both_engines!(stored_workspace_lists_are_read_strictly);
 
 /// A grant's or an OAuth token's workspace list with an entry that is not an id
