@@ -333,7 +333,7 @@ async fn a_redemption_that_cannot_store_its_tokens_uses_nothing_up(s: Server) {
             kind: buckle_core::TokenKind::UserOauth,
             app_id: row.app_id,
             grant_id: gone,
-            account_id: Some(alice.id),
+            account_id: Some(buckle_core::AccountId(alice.id)),
             org_id: None,
             permissions: String::new(),
             all_workspaces: true,

@@ -89,7 +89,7 @@ async fn only_hashes_of_secrets_are_stored(s: Server) {
     let account = s
         .state
         .store
-        .account_by_id(alice.id)
+        .account_by_id(buckle_core::AccountId(alice.id))
         .await
         .unwrap()
         .unwrap();

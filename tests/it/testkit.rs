@@ -182,9 +182,10 @@ impl Server {
             .unwrap()
             .first()
             .expect("personal workspace")
-            .id;
+            .id
+            .get();
         User {
-            id: a.id,
+            id: a.id.get(),
             name: name.to_string(),
             password,
             personal_workspace,

@@ -6,6 +6,7 @@
 //! it through their tokens too).
 
 use crate::catalog::{Level, PermissionSet};
+use crate::ids::WorkspaceId;
 use crate::secret::TokenKind;
 use serde::{Deserialize, Serialize};
 
@@ -47,11 +48,11 @@ impl Role {
 pub enum Workspaces {
     /// Every workspace of the credential's edition, including ones created later.
     All,
-    List(Vec<i64>),
+    List(Vec<WorkspaceId>),
 }
 
 impl Workspaces {
-    pub fn includes(&self, id: i64) -> bool {
+    pub fn includes(&self, id: WorkspaceId) -> bool {
         match self {
             Workspaces::All => true,
             Workspaces::List(ids) => ids.contains(&id),
@@ -81,7 +82,7 @@ pub struct Reach {
 /// Facts about the workspace a call touches, gathered at call time.
 #[derive(Debug, Clone)]
 pub struct WorkspaceFacts {
-    pub id: i64,
+    pub id: WorkspaceId,
     /// The organization owning the workspace; `None` for a personal workspace.
     pub organization: Option<String>,
     /// Whether the credential's person is a member of it now.
@@ -211,7 +212,7 @@ mod tests {
 
     fn ws(id: i64, org: Option<&str>, member: bool) -> WorkspaceFacts {
         WorkspaceFacts {
-            id,
+            id: WorkspaceId(id),
             organization: org.map(str::to_string),
             subject_is_member: member,
         }
@@ -234,7 +235,11 @@ mod tests {
             all.decide(&need(ws(7, Some("1"), true))),
             Err(Denial::OtherEdition)
         );
-        let listed = pat(&["Bot.list"], Workspaces::List(vec![1, 2]), None);
+        let listed = pat(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(1), WorkspaceId(2)]),
+            None,
+        );
         assert_eq!(listed.decide(&need(ws(2, None, true))), Ok(()));
         assert_eq!(
             listed.decide(&need(ws(3, None, true))),
@@ -277,7 +282,7 @@ mod tests {
         let sat_ws = Reach {
             subject: Subject::Service,
             points: PermissionSet::from_names(vec!["Bot.list".into()]),
-            workspaces: Workspaces::List(vec![5]),
+            workspaces: Workspaces::List(vec![WorkspaceId(5)]),
             organization: Some("9".into()),
         };
         let bots = |id| Requirement::Workspace {

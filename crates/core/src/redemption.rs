@@ -10,12 +10,13 @@
 //! family (RFC 6749 §4.1.2, RFC 9700 §4.14.2). Expiry comes last: a replay of a
 //! used secret still revokes after it expired.
 
+use crate::ids::AppId;
 use crate::pkce::{self, Method};
 
 /// What the stored row says about the secret.
 #[derive(Debug, Clone, Copy)]
 pub struct Issued<'a> {
-    pub app_id: i64,
+    pub app_id: AppId,
     pub used: bool,
     pub expires_at: i64,
     /// For a code: what its authorization request bound it to.
@@ -32,7 +33,7 @@ pub struct CodeBinding<'a> {
 /// client's app).
 #[derive(Debug, Clone, Copy)]
 pub struct Presented<'a> {
-    pub app_id: i64,
+    pub app_id: AppId,
     pub redirect_uri: Option<&'a str>,
     pub verifier: Option<&'a str>,
 }
@@ -143,7 +144,7 @@ mod tests {
                 }
             });
             let issued = Issued {
-                app_id: self.app,
+                app_id: AppId(self.app),
                 used: self.used,
                 expires_at: self.expires_at,
                 code: self.code.map(|(u, _)| CodeBinding {
@@ -152,7 +153,7 @@ mod tests {
                 }),
             };
             let presented = Presented {
-                app_id: self.presenter,
+                app_id: AppId(self.presenter),
                 redirect_uri: self.uri.map(|u| URIS[u]),
                 verifier: self.verifier.map(|v| VERIFIERS[v]),
             };
@@ -202,7 +203,7 @@ mod tests {
     #[test]
     fn a_used_code_presented_by_its_client_revokes_even_after_expiry() {
         let issued = Issued {
-            app_id: 1,
+            app_id: AppId(1),
             used: true,
             expires_at: NOW - 1,
             code: Some(CodeBinding {
@@ -211,13 +212,13 @@ mod tests {
             }),
         };
         let presented = Presented {
-            app_id: 1,
+            app_id: AppId(1),
             redirect_uri: Some(URIS[0]),
             verifier: None,
         };
         assert_eq!(judge(&issued, &presented, NOW), Verdict::RevokeFamily);
         let other = Presented {
-            app_id: 2,
+            app_id: AppId(2),
             ..presented
         };
         assert_eq!(

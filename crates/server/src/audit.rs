@@ -3,16 +3,17 @@
 
 use crate::AppState;
 use buckle_core::audit::AuditKind;
+use buckle_core::{AccountId, OrgId};
 use buckle_store::AuditRecord;
 use serde_json::Value;
 
 /// One event about to be recorded.
 pub struct AuditEvent {
     kind: AuditKind,
-    actor: Option<i64>,
+    actor: Option<AccountId>,
     via_token: Option<i64>,
-    subject: Option<i64>,
-    org: Option<String>,
+    subject: Option<AccountId>,
+    org: Option<OrgId>,
     target: String,
     client_addr: Option<String>,
     detail: Value,
@@ -33,20 +34,20 @@ impl AuditEvent {
     }
 
     /// Who did it, and with which token (`None`: a console session or the CLI).
-    pub fn by(mut self, account: i64, via_token: Option<i64>) -> AuditEvent {
+    pub fn by(mut self, account: AccountId, via_token: Option<i64>) -> AuditEvent {
         self.actor = Some(account);
         self.via_token = via_token;
         self
     }
 
     /// Whose account the event concerns.
-    pub fn about(mut self, account: i64) -> AuditEvent {
+    pub fn about(mut self, account: AccountId) -> AuditEvent {
         self.subject = Some(account);
         self
     }
 
-    pub fn in_org(mut self, org: Option<&str>) -> AuditEvent {
-        self.org = org.map(str::to_string);
+    pub fn in_org(mut self, org: Option<&OrgId>) -> AuditEvent {
+        self.org = org.cloned();
         self
     }
 

@@ -7,7 +7,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use buckle_core::reach::{Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
-use buckle_core::{InstallStatus, PermissionSet, TokenKind};
+use buckle_core::{AccountId, AppId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId};
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
 /// hot path read-only for busy tokens.
@@ -18,11 +18,11 @@ pub struct Credential {
     pub id: i64,
     pub kind: TokenKind,
     /// The person the token acts for (PATs, OBO tokens, personal AppAuth tokens).
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     /// The organization (edition) the token belongs to; `None` for the personal edition.
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     /// Who made a PAT or SAT.
-    pub created_by: Option<i64>,
+    pub created_by: Option<AccountId>,
     /// The PAT/SAT's name, or the OAuth app's name.
     pub name: String,
     pub reach: Reach,
@@ -35,7 +35,7 @@ pub struct Credential {
 
 /// What an OAuth token carries besides its reach.
 pub struct OAuthContext {
-    pub app_id: i64,
+    pub app_id: AppId,
     pub client_id: String,
     pub session_name: Option<String>,
     pub device_id: Option<String>,
@@ -49,7 +49,7 @@ pub enum Need<'a> {
     /// The person's own account.
     Account(&'a str),
     /// A workspace, by id.
-    Workspace(&'a str, i64),
+    Workspace(&'a str, WorkspaceId),
     /// The credential's organization.
     Organization(&'a str),
 }
@@ -127,7 +127,7 @@ impl Credential {
             } else {
                 Workspaces::List(row.workspace_ids.clone())
             },
-            organization: row.org_id.clone(),
+            organization: row.org_id.as_ref().map(OrgId::to_string),
         };
         Ok(Credential {
             id: row.id,
@@ -181,8 +181,8 @@ impl Credential {
         let points = PermissionSet::decode(&row.permissions)
             .intersection(&PermissionSet::decode(&found.app_permissions));
         let not_installed = row.kind == TokenKind::UserOauth
-            && row.org_id.as_deref().is_some_and(|org| {
-                found.app_org_id.as_deref() != Some(org)
+            && row.org_id.as_ref().is_some_and(|org| {
+                found.app_org_id.as_ref() != Some(org)
                     && found.installation != Some(InstallStatus::Installed)
             });
         let reach = Reach {
@@ -197,7 +197,7 @@ impl Credential {
             } else {
                 Workspaces::List(row.workspace_ids.clone())
             },
-            organization: row.org_id.clone(),
+            organization: row.org_id.as_ref().map(OrgId::to_string),
         };
         Ok(Credential {
             id: row.id,
@@ -235,7 +235,8 @@ impl Credential {
                     // Skip the database when the point alone already decides.
                     return Err(buckle_core::Denial::MissingPoint(point.to_string()).into());
                 }
-                let person = self.account_id.unwrap_or(0);
+                // No account (a service token) is a member of nothing: no account has id 0.
+                let person = self.account_id.unwrap_or(AccountId(0));
                 let Some((ws, is_member)) = state.store.workspace_for(id, person).await? else {
                     return Err(ApiError::not_found("Workspace not found."));
                 };
@@ -243,7 +244,7 @@ impl Credential {
                     point,
                     workspace: WorkspaceFacts {
                         id: ws.id,
-                        organization: ws.org_id,
+                        organization: ws.org_id.map(OrgId::into_string),
                         subject_is_member: is_member,
                     },
                 })

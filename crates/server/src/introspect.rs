@@ -149,7 +149,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         (Subject::Person, Some(person)) => {
             let now_in: Vec<String> = state
                 .store
-                .workspaces_of(person, cred.org_id.as_deref())
+                .workspaces_of(person, cred.org_id.as_ref())
                 .await
                 .unwrap_or_default()
                 .into_iter()
@@ -186,7 +186,9 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
             cred.reach.points.clone(),
             match &cred.reach.workspaces {
                 Workspaces::All => None,
-                Workspaces::List(ids) => Some(ids.iter().map(i64::to_string).collect::<Vec<_>>()),
+                Workspaces::List(ids) => {
+                    Some(ids.iter().map(ToString::to_string).collect::<Vec<_>>())
+                }
             },
         ),
     };

@@ -5,8 +5,8 @@
 //! keeps its owner out.
 
 use crate::AppState;
-use buckle_core::TokenKind;
 use buckle_core::secret::hash_secret;
+use buckle_core::{AccountId, TokenKind};
 use buckle_store::StoreError;
 
 pub const KNOWN_DEVICE_COOKIE: &str = "buckle_device";
@@ -24,7 +24,7 @@ pub const KNOWN_DEVICES_PER_ACCOUNT: i64 = 20;
 pub async fn recognized_token(
     state: &AppState,
     token: Option<&str>,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
 ) -> Result<Option<String>, StoreError> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Ok(None);
@@ -39,7 +39,7 @@ pub async fn recognized_token(
 
 /// Remembers this device for `account_id`; the `Set-Cookie` value that gives it
 /// the device's secret.
-pub async fn remember(state: &AppState, account_id: i64) -> Result<String, StoreError> {
+pub async fn remember(state: &AppState, account_id: AccountId) -> Result<String, StoreError> {
     let token = TokenKind::Session.generate();
     let now = state.clock.now();
     state

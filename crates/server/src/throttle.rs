@@ -197,7 +197,7 @@ impl Throttle {
     pub async fn user_code_wait(
         &self,
         store: &Store,
-        account_id: i64,
+        account_id: buckle_core::AccountId,
         address: IpAddr,
         now: i64,
     ) -> Result<i64, StoreError> {
@@ -219,7 +219,7 @@ impl Throttle {
     pub async fn user_code_failed(
         &self,
         store: &Store,
-        account_id: i64,
+        account_id: buckle_core::AccountId,
         address: IpAddr,
         now: i64,
     ) -> Result<(), StoreError> {

@@ -1,10 +1,11 @@
 //! Accounts: people who sign in. Creating one also creates its personal workspace.
 
 use crate::{Result, Store, with_pool};
+use buckle_core::{AccountId, WorkspaceId};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     pub user_name: String,
     pub nick_name: String,
     pub avatar_url: String,
@@ -13,9 +14,35 @@ pub struct Account {
     pub created_at: i64,
 }
 
+/// How an account is stored; `pub(crate)` so sessions can read the same row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: i64,
+    user_name: String,
+    nick_name: String,
+    avatar_url: String,
+    password_hash: String,
+    is_super_admin: bool,
+    created_at: i64,
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Account {
+        Account {
+            id: AccountId(r.id),
+            user_name: r.user_name,
+            nick_name: r.nick_name,
+            avatar_url: r.avatar_url,
+            password_hash: r.password_hash,
+            is_super_admin: r.is_super_admin,
+            created_at: r.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAccount {
-    pub id: i64,
+    pub id: AccountId,
     pub user_name: String,
     pub nick_name: String,
     pub avatar_url: String,
@@ -32,7 +59,11 @@ macro_rules! columns {
 
 impl Store {
     /// Creates an account and the personal workspace every account starts with.
-    pub async fn create_account(&self, a: &NewAccount, personal_workspace_id: i64) -> Result<()> {
+    pub async fn create_account(
+        &self,
+        a: &NewAccount,
+        personal_workspace_id: WorkspaceId,
+    ) -> Result<()> {
         crate::text::storable(&[&a.user_name, &a.nick_name, &a.avatar_url])?;
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -40,7 +71,7 @@ impl Store {
                 "INSERT INTO accounts (id, user_name, nick_name, avatar_url, password_hash, is_super_admin, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(a.id)
+            .bind(a.id.get())
             .bind(&a.user_name)
             .bind(&a.nick_name)
             .bind(&a.avatar_url)
@@ -52,17 +83,17 @@ impl Store {
             sqlx::query(
                 "INSERT INTO workspaces (id, name, org_id, owner_account_id, created_at) VALUES ($1, $2, NULL, $3, $4)",
             )
-            .bind(personal_workspace_id)
+            .bind(personal_workspace_id.get())
             .bind("Personal")
-            .bind(a.id)
+            .bind(a.id.get())
             .bind(a.created_at)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
             )
-            .bind(personal_workspace_id)
-            .bind(a.id)
+            .bind(personal_workspace_id.get())
+            .bind(a.id.get())
             .bind(a.created_at)
             .execute(&mut *tx)
             .await?;
@@ -71,20 +102,22 @@ impl Store {
         Ok(())
     }
 
-    pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
+    pub async fn account_by_id(&self, id: AccountId) -> Result<Option<Account>> {
         let q = concat!("SELECT ", columns!(), " FROM accounts WHERE id = $1");
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
-            .bind(id)
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, AccountRow>(q)
+            .bind(id.get())
             .fetch_optional(p)
-            .await)?)
+            .await)?
+        .map(Account::from))
     }
 
     pub async fn account_by_name(&self, user_name: &str) -> Result<Option<Account>> {
         let q = concat!("SELECT ", columns!(), " FROM accounts WHERE user_name = $1");
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, AccountRow>(q)
             .bind(user_name)
             .fetch_optional(p)
-            .await)?)
+            .await)?
+        .map(Account::from))
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {
@@ -100,33 +133,41 @@ impl Store {
             columns!(),
             " FROM accounts ORDER BY created_at, id LIMIT $1 OFFSET $2"
         );
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Account>(q)
+        Ok(with_pool!(self, |p| sqlx::query_as::<_, AccountRow>(q)
             .bind(limit)
             .bind(offset)
             .fetch_all(p)
-            .await)?)
+            .await)?
+        .into_iter()
+        .map(Account::from)
+        .collect())
     }
 
-    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+    pub async fn set_password(&self, id: AccountId, password_hash: &str) -> Result<bool> {
         let r = with_pool!(self, |p| sqlx::query(
             "UPDATE accounts SET password_hash = $1 WHERE id = $2"
         )
         .bind(password_hash)
-        .bind(id)
+        .bind(id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
         Ok(r == 1)
     }
 
-    pub async fn update_profile(&self, id: i64, nick_name: &str, avatar_url: &str) -> Result<bool> {
+    pub async fn update_profile(
+        &self,
+        id: AccountId,
+        nick_name: &str,
+        avatar_url: &str,
+    ) -> Result<bool> {
         crate::text::storable(&[nick_name, avatar_url])?;
         let r = with_pool!(self, |p| sqlx::query(
             "UPDATE accounts SET nick_name = $1, avatar_url = $2 WHERE id = $3"
         )
         .bind(nick_name)
         .bind(avatar_url)
-        .bind(id)
+        .bind(id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;

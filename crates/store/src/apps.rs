@@ -4,19 +4,19 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{AppType, ClientType};
+use buckle_core::{AccountId, AppId, AppType, ClientType, OrgId};
 
 #[derive(Debug, Clone)]
 pub struct OAuthApp {
-    pub id: i64,
+    pub id: AppId,
     pub client_id: String,
     pub name: String,
     pub description: String,
     pub app_type: AppType,
     pub client_type: ClientType,
-    pub owner_account_id: Option<i64>,
-    pub org_id: Option<String>,
-    pub created_by: i64,
+    pub owner_account_id: Option<AccountId>,
+    pub org_id: Option<OrgId>,
+    pub created_by: AccountId,
     pub permissions: String,
     pub redirect_uris: String,
     pub secret_hash: String,
@@ -68,13 +68,16 @@ impl TryFrom<AppRow> for OAuthApp {
                 &r.client_type,
                 ClientType::parse,
             )?,
-            id: r.id,
+            id: AppId(r.id),
             client_id: r.client_id,
             name: r.name,
             description: r.description,
-            owner_account_id: r.owner_account_id,
-            org_id: r.org_id,
-            created_by: r.created_by,
+            owner_account_id: r.owner_account_id.map(AccountId),
+            org_id: r
+                .org_id
+                .map(|o| typed::org_id("oauth_apps", "org_id", &o))
+                .transpose()?,
+            created_by: AccountId(r.created_by),
             permissions: r.permissions,
             redirect_uris: r.redirect_uris,
             secret_hash: r.secret_hash,
@@ -109,15 +112,15 @@ impl Store {
             // Lock the owner first (a no-op update: a row lock on PostgreSQL, the write
             // lock on SQLite), so concurrent creations cannot both pass the count.
             match &a.org_id {
-                Some(org) => sqlx::query("UPDATE organizations SET id = id WHERE id = $1").bind(org).execute(&mut *tx).await?,
-                None => sqlx::query("UPDATE accounts SET id = id WHERE id = $1").bind(a.owner_account_id).execute(&mut *tx).await?,
+                Some(org) => sqlx::query("UPDATE organizations SET id = id WHERE id = $1").bind(org.as_str()).execute(&mut *tx).await?,
+                None => sqlx::query("UPDATE accounts SET id = id WHERE id = $1").bind(a.owner_account_id.map(AccountId::get)).execute(&mut *tx).await?,
             };
             let (n,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM oauth_apps WHERE
                  ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)",
             )
-            .bind(&a.org_id)
-            .bind(a.owner_account_id)
+            .bind(a.org_id.as_ref().map(OrgId::as_str))
+            .bind(a.owner_account_id.map(AccountId::get))
             .fetch_one(&mut *tx)
             .await?;
             if n >= limit {
@@ -128,15 +131,15 @@ impl Store {
                 app_columns!(),
                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
             ))
-            .bind(a.id)
+            .bind(a.id.get())
             .bind(&a.client_id)
             .bind(&a.name)
             .bind(&a.description)
             .bind(a.app_type.as_str())
             .bind(a.client_type.as_str())
-            .bind(a.owner_account_id)
-            .bind(&a.org_id)
-            .bind(a.created_by)
+            .bind(a.owner_account_id.map(AccountId::get))
+            .bind(a.org_id.as_ref().map(OrgId::as_str))
+            .bind(a.created_by.get())
             .bind(&a.permissions)
             .bind(&a.redirect_uris)
             .bind(&a.secret_hash)
@@ -153,13 +156,13 @@ impl Store {
         .map_err(Into::into)
     }
 
-    pub async fn app(&self, id: i64) -> Result<Option<OAuthApp>> {
+    pub async fn app(&self, id: AppId) -> Result<Option<OAuthApp>> {
         typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
             "SELECT ",
             app_columns!(),
             " FROM oauth_apps WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(p)
         .await)?)
     }
@@ -176,7 +179,11 @@ impl Store {
     }
 
     /// A person's own apps (`org_id` None) or an organization's apps.
-    pub async fn apps_of(&self, account_id: i64, org_id: Option<&str>) -> Result<Vec<OAuthApp>> {
+    pub async fn apps_of(
+        &self,
+        account_id: AccountId,
+        org_id: Option<&OrgId>,
+    ) -> Result<Vec<OAuthApp>> {
         typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, AppRow>(concat!(
             "SELECT ",
@@ -184,8 +191,8 @@ impl Store {
             " FROM oauth_apps WHERE ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)
              ORDER BY created_at, id"
         ))
-        .bind(org_id)
-        .bind(account_id)
+        .bind(org_id.map(OrgId::as_str))
+        .bind(account_id.get())
         .fetch_all(p)
         .await
         })?)
@@ -193,7 +200,7 @@ impl Store {
 
     pub async fn update_app(
         &self,
-        id: i64,
+        id: AppId,
         name: &str,
         description: &str,
         permissions: &str,
@@ -210,7 +217,7 @@ impl Store {
         .bind(permissions)
         .bind(redirect_uris)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected())
@@ -218,13 +225,13 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn set_app_enabled(&self, id: i64, enabled: bool, now: i64) -> Result<bool> {
+    pub async fn set_app_enabled(&self, id: AppId, enabled: bool, now: i64) -> Result<bool> {
         let n = with_pool!(self, |p| sqlx::query(
             "UPDATE oauth_apps SET enabled = $1, updated_at = $2 WHERE id = $3"
         )
         .bind(enabled)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
@@ -233,7 +240,7 @@ impl Store {
 
     pub async fn set_app_secret(
         &self,
-        id: i64,
+        id: AppId,
         secret_hash: &str,
         hint: &str,
         now: i64,
@@ -245,7 +252,7 @@ impl Store {
         .bind(secret_hash)
         .bind(hint)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected())
@@ -254,15 +261,15 @@ impl Store {
     }
 
     /// Deletes an app and, through the foreign keys, everything it ever issued.
-    pub async fn delete_app(&self, id: i64) -> Result<bool> {
+    pub async fn delete_app(&self, id: AppId) -> Result<bool> {
         let n = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM oauth_jtis WHERE app_id = $1")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
             let n = sqlx::query("DELETE FROM oauth_apps WHERE id = $1")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -2,18 +2,19 @@
 //! dropped after the retention period.
 
 use crate::{Result, Store, with_pool};
+use buckle_core::{AccountId, OrgId};
 
 /// One recorded security event.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AuditRecord {
     /// Assigned by the database, in order.
     pub id: i64,
     pub at: i64,
     pub kind: String,
-    pub actor_account_id: Option<i64>,
+    pub actor_account_id: Option<AccountId>,
     pub via_token_id: Option<i64>,
-    pub subject_account_id: Option<i64>,
-    pub org_id: Option<String>,
+    pub subject_account_id: Option<AccountId>,
+    pub org_id: Option<OrgId>,
     pub target: String,
     pub client_addr: Option<String>,
     pub detail: String,
@@ -23,14 +24,49 @@ pub struct AuditRecord {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     /// Only events of this organization.
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     /// Only events done by or concerning this account.
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub kind: Option<String>,
     pub since: Option<i64>,
     /// Only events older than this id (the next page).
     pub before_id: Option<i64>,
     pub limit: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: i64,
+    kind: String,
+    actor_account_id: Option<i64>,
+    via_token_id: Option<i64>,
+    subject_account_id: Option<i64>,
+    org_id: Option<String>,
+    target: String,
+    client_addr: Option<String>,
+    detail: String,
+}
+
+impl TryFrom<AuditRow> for AuditRecord {
+    type Error = crate::StoreError;
+    fn try_from(r: AuditRow) -> Result<AuditRecord> {
+        Ok(AuditRecord {
+            id: r.id,
+            at: r.at,
+            kind: r.kind,
+            actor_account_id: r.actor_account_id.map(AccountId),
+            via_token_id: r.via_token_id,
+            subject_account_id: r.subject_account_id.map(AccountId),
+            org_id: r
+                .org_id
+                .map(|o| crate::typed::org_id("audit_events", "org_id", &o))
+                .transpose()?,
+            target: r.target,
+            client_addr: r.client_addr,
+            detail: r.detail,
+        })
+    }
 }
 
 macro_rules! columns {
@@ -49,10 +85,10 @@ impl Store {
         )
         .bind(e.at)
         .bind(&e.kind)
-        .bind(e.actor_account_id)
+        .bind(e.actor_account_id.map(AccountId::get))
         .bind(e.via_token_id)
-        .bind(e.subject_account_id)
-        .bind(&e.org_id)
+        .bind(e.subject_account_id.map(AccountId::get))
+        .bind(e.org_id.as_ref().map(OrgId::as_str))
         .bind(&e.target)
         .bind(&e.client_addr)
         .bind(&e.detail)
@@ -66,7 +102,7 @@ impl Store {
     /// Events matching `q`; every filter is optional and bound as a parameter.
     pub async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
         // The casts give PostgreSQL a type for parameters that may be NULL.
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, AuditRecord>(
+        crate::typed::all(with_pool!(self, |p| sqlx::query_as::<_, AuditRow>(
             concat!(
                 "SELECT ",
                 columns!(),
@@ -79,8 +115,8 @@ impl Store {
              ORDER BY id DESC LIMIT $6"
             )
         )
-        .bind(&q.org_id)
-        .bind(q.account_id)
+        .bind(q.org_id.as_ref().map(OrgId::as_str))
+        .bind(q.account_id.map(AccountId::get))
         .bind(&q.kind)
         .bind(q.since)
         .bind(q.before_id)

@@ -2,13 +2,14 @@
 //! the tokens they are exchanged for (see `families`).
 
 use crate::{NewUserTokens, Redeemed, Result, Store, with_pool};
+use buckle_core::{AccountId, AppId};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AuthCode {
     pub code_hash: String,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub grant_id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub redirect_uri: String,
     pub code_challenge: Option<String>,
     pub challenge_method: Option<String>,
@@ -16,6 +17,39 @@ pub struct AuthCode {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuthCodeRow {
+    code_hash: String,
+    app_id: i64,
+    grant_id: i64,
+    account_id: i64,
+    redirect_uri: String,
+    code_challenge: Option<String>,
+    challenge_method: Option<String>,
+    family_id: i64,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl From<AuthCodeRow> for AuthCode {
+    fn from(r: AuthCodeRow) -> AuthCode {
+        AuthCode {
+            code_hash: r.code_hash,
+            app_id: AppId(r.app_id),
+            grant_id: r.grant_id,
+            account_id: AccountId(r.account_id),
+            redirect_uri: r.redirect_uri,
+            code_challenge: r.code_challenge,
+            challenge_method: r.challenge_method,
+            family_id: r.family_id,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        }
+    }
 }
 
 impl Store {
@@ -31,9 +65,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)"
         )
         .bind(&c.code_hash)
-        .bind(c.app_id)
+        .bind(c.app_id.get())
         .bind(c.grant_id)
-        .bind(c.account_id)
+        .bind(c.account_id.get())
         .bind(&c.redirect_uri)
         .bind(&c.code_challenge)
         .bind(&c.challenge_method)
@@ -50,14 +84,15 @@ impl Store {
     /// A code by the hash of its secret, used or not; reads only.
     pub async fn code(&self, code_hash: &str) -> Result<Option<AuthCode>> {
         Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, AuthCode>(
+            sqlx::query_as::<_, AuthCodeRow>(
             "SELECT code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at
              FROM oauth_codes WHERE code_hash = $1"
         )
         .bind(code_hash)
         .fetch_optional(p)
         .await
-        })?)
+        })?
+        .map(AuthCode::from))
     }
 
     /// Uses up an unused code and stores the tokens it is exchanged for, atomically.

@@ -3,17 +3,17 @@
 
 use crate::typed::{self, word};
 use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool};
-use buckle_core::DeviceStatus;
+use buckle_core::{AccountId, AppId, DeviceStatus, WorkspaceId};
 
 #[derive(Debug, Clone)]
 pub struct DeviceCode {
     pub device_code_hash: String,
     pub user_code: String,
-    pub app_id: i64,
-    pub workspace_id: Option<i64>,
+    pub app_id: AppId,
+    pub workspace_id: Option<WorkspaceId>,
     pub status: DeviceStatus,
     pub grant_id: Option<i64>,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub poll_interval: i64,
     /// Milliseconds, so "too fast" is judged at sub-second precision.
     pub last_poll_at_ms: Option<i64>,
@@ -50,10 +50,10 @@ impl TryFrom<DeviceCodeRow> for DeviceCode {
             )?,
             device_code_hash: r.device_code_hash,
             user_code: r.user_code,
-            app_id: r.app_id,
-            workspace_id: r.workspace_id,
+            app_id: AppId(r.app_id),
+            workspace_id: r.workspace_id.map(WorkspaceId),
             grant_id: r.grant_id,
-            account_id: r.account_id,
+            account_id: r.account_id.map(AccountId),
             poll_interval: r.poll_interval,
             last_poll_at_ms: r.last_poll_at_ms,
             created_at: r.created_at,
@@ -78,11 +78,11 @@ impl Store {
         ))
         .bind(&d.device_code_hash)
         .bind(&d.user_code)
-        .bind(d.app_id)
-        .bind(d.workspace_id)
+        .bind(d.app_id.get())
+        .bind(d.workspace_id.map(WorkspaceId::get))
         .bind(d.status.as_str())
         .bind(d.grant_id)
-        .bind(d.account_id)
+        .bind(d.account_id.map(AccountId::get))
         .bind(d.poll_interval)
         .bind(d.last_poll_at_ms)
         .bind(d.created_at)
@@ -127,7 +127,7 @@ impl Store {
         user_code: &str,
         status: DeviceStatus,
         grant_id: Option<i64>,
-        account_id: i64,
+        account_id: AccountId,
         now: i64,
     ) -> Result<bool> {
         if DeviceStatus::Pending.decide(status == DeviceStatus::Approved) != Ok(status) {
@@ -139,7 +139,7 @@ impl Store {
         )
         .bind(status.as_str())
         .bind(grant_id)
-        .bind(account_id)
+        .bind(account_id.get())
         .bind(user_code)
         .bind(now)
         .execute(p)

@@ -5,13 +5,13 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{AccountId, ClientType, GrantKind, GrantOwner, OrgId};
+use buckle_core::{AccountId, AppId, ClientType, GrantKind, GrantOwner, OrgId, WorkspaceId};
 
 /// An authorization of an app.
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub id: i64,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub kind: GrantKind,
     /// Whose authorization it is: a person (every OBO grant, and AppAuth in the
     /// personal edition) or an organization (AppAuth there).
@@ -21,20 +21,20 @@ pub struct Grant {
     pub edition: Option<OrgId>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: Vec<i64>,
-    pub created_by: i64,
+    pub workspace_ids: Vec<WorkspaceId>,
+    pub created_by: AccountId,
     pub created_at: i64,
 }
 
 impl Grant {
     /// The organization it was given in, if any.
-    pub fn org(&self) -> Option<&str> {
-        self.edition.as_ref().map(OrgId::as_str)
+    pub fn org(&self) -> Option<&OrgId> {
+        self.edition.as_ref()
     }
 
     /// The person it belongs to, if it belongs to one.
-    pub fn account(&self) -> Option<i64> {
-        self.owner.account().map(AccountId::get)
+    pub fn account(&self) -> Option<AccountId> {
+        self.owner.account()
     }
 }
 
@@ -42,13 +42,13 @@ impl Grant {
 #[derive(Debug, Clone)]
 pub struct GrantWithApp {
     pub id: i64,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub kind: GrantKind,
     pub owner: GrantOwner,
     pub edition: Option<OrgId>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: Vec<i64>,
+    pub workspace_ids: Vec<WorkspaceId>,
     pub created_at: i64,
     pub client_id: String,
     pub app_name: String,
@@ -56,12 +56,12 @@ pub struct GrantWithApp {
 }
 
 impl GrantWithApp {
-    pub fn org(&self) -> Option<&str> {
-        self.edition.as_ref().map(OrgId::as_str)
+    pub fn org(&self) -> Option<&OrgId> {
+        self.edition.as_ref()
     }
 
-    pub fn account(&self) -> Option<i64> {
-        self.owner.account().map(AccountId::get)
+    pub fn account(&self) -> Option<AccountId> {
+        self.owner.account()
     }
 }
 
@@ -117,14 +117,14 @@ impl TryFrom<GrantRow> for Grant {
         let (owner, edition) = owner_of(kind, r.account_id, &r.org_id)?;
         Ok(Grant {
             id: r.id,
-            app_id: r.app_id,
+            app_id: AppId(r.app_id),
             kind,
             owner,
             edition,
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
             workspace_ids: typed::id_list("oauth_grants", "workspace_ids", &r.workspace_ids)?,
-            created_by: r.created_by,
+            created_by: AccountId(r.created_by),
             created_at: r.created_at,
         })
     }
@@ -159,7 +159,7 @@ impl TryFrom<GrantWithAppRow> for GrantWithApp {
         let (owner, edition) = owner_of(kind, r.account_id, &r.org_id)?;
         Ok(GrantWithApp {
             id: r.id,
-            app_id: r.app_id,
+            app_id: AppId(r.app_id),
             kind,
             owner,
             edition,
@@ -196,14 +196,14 @@ impl Store {
              RETURNING id"
         )
         .bind(g.id)
-        .bind(g.app_id)
+        .bind(g.app_id.get())
         .bind(g.kind.as_str())
         .bind(account_id)
         .bind(&org_id)
         .bind(&g.permissions)
         .bind(g.all_workspaces)
         .bind(crate::encode_ids(&g.workspace_ids))
-        .bind(g.created_by)
+        .bind(g.created_by.get())
         .bind(g.created_at)
         .fetch_one(p)
         .await
@@ -226,7 +226,7 @@ impl Store {
 
     pub async fn find_grant(
         &self,
-        app_id: i64,
+        app_id: AppId,
         kind: GrantKind,
         owner: &GrantOwner,
         edition: Option<&OrgId>,
@@ -238,7 +238,7 @@ impl Store {
             grant_columns!(),
             " FROM oauth_grants WHERE app_id = $1 AND kind = $2 AND account_id = $3 AND org_id = $4"
         ))
-        .bind(app_id)
+        .bind(app_id.get())
         .bind(kind.as_str())
         .bind(account_id)
         .bind(&org_id)
@@ -247,7 +247,7 @@ impl Store {
         })?)
     }
 
-    pub async fn grants_of_app(&self, app_id: i64) -> Result<Vec<Grant>> {
+    pub async fn grants_of_app(&self, app_id: AppId) -> Result<Vec<Grant>> {
         typed::all(with_pool!(self, |p| sqlx::query_as::<_, GrantRow>(
             concat!(
                 "SELECT ",
@@ -255,13 +255,13 @@ impl Store {
                 " FROM oauth_grants WHERE app_id = $1 ORDER BY created_at, id"
             )
         )
-        .bind(app_id)
+        .bind(app_id.get())
         .fetch_all(p)
         .await)?)
     }
 
     /// The apps a person authorized to act for them (OBO), with the app.
-    pub async fn obo_grants_of(&self, account_id: i64) -> Result<Vec<GrantWithApp>> {
+    pub async fn obo_grants_of(&self, account_id: AccountId) -> Result<Vec<GrantWithApp>> {
         typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, GrantWithAppRow>(
             "SELECT g.id, g.app_id, g.kind, g.account_id, g.org_id, g.permissions, g.all_workspaces, g.workspace_ids, g.created_at,
@@ -269,7 +269,7 @@ impl Store {
              FROM oauth_grants g JOIN oauth_apps a ON a.id = g.app_id
              WHERE g.kind = 'obo' AND g.account_id = $1 ORDER BY g.created_at, g.id"
         )
-        .bind(account_id)
+        .bind(account_id.get())
         .fetch_all(p)
         .await
         })?)
@@ -288,12 +288,12 @@ impl Store {
     }
 
     /// Deletes a person's OBO grants for an app (revoking all its tokens for them).
-    pub async fn delete_obo_grants(&self, app_id: i64, account_id: i64) -> Result<u64> {
+    pub async fn delete_obo_grants(&self, app_id: AppId, account_id: AccountId) -> Result<u64> {
         Ok(with_pool!(self, |p| sqlx::query(
             "DELETE FROM oauth_grants WHERE app_id = $1 AND kind = 'obo' AND account_id = $2"
         )
-        .bind(app_id)
-        .bind(account_id)
+        .bind(app_id.get())
+        .bind(account_id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?)

@@ -2,18 +2,18 @@
 
 use crate::typed;
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{OrgKind, Role};
+use buckle_core::{AccountId, OrgId, OrgKind, Role};
 
 /// A pending invitation to join an organization, with the organization's name.
 #[derive(Debug, Clone)]
 pub struct Invitation {
     pub id: i64,
-    pub org_id: String,
+    pub org_id: OrgId,
     pub org_kind: OrgKind,
     pub org_name: String,
     pub user_name: String,
     pub role: Role,
-    pub invited_by: i64,
+    pub invited_by: AccountId,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -37,11 +37,11 @@ impl TryFrom<InvitationRow> for Invitation {
         Ok(Invitation {
             role: typed::role("organization_invitations", &r.role)?,
             id: r.id,
-            org_id: r.org_id,
+            org_id: typed::org_id("organization_invitations", "org_id", &r.org_id)?,
             org_kind: typed::word("organizations", "kind", &r.org_kind, OrgKind::parse)?,
             org_name: r.org_name,
             user_name: r.user_name,
-            invited_by: r.invited_by,
+            invited_by: AccountId(r.invited_by),
             created_at: r.created_at,
             expires_at: r.expires_at,
         })
@@ -52,9 +52,9 @@ impl TryFrom<InvitationRow> for Invitation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Accepted {
     /// The invitee joined `org_id` with `role`.
-    Joined { org_id: String, role: Role },
+    Joined { org_id: OrgId, role: Role },
     /// The invitee was already a member; the invitation is used up all the same.
-    AlreadyMember { org_id: String },
+    AlreadyMember { org_id: OrgId },
     /// No such pending invitation for this user name.
     Gone,
 }
@@ -78,14 +78,14 @@ impl Store {
     pub async fn invite(
         &self,
         id: i64,
-        org_id: &str,
+        org_id: &OrgId,
         user_name: &str,
         role: Role,
-        invited_by: i64,
+        invited_by: AccountId,
         now: i64,
         expires_at: i64,
     ) -> Result<i64> {
-        crate::text::storable(&[org_id, user_name])?;
+        crate::text::storable(&[user_name])?;
         let r: (i64,) = with_pool!(self, |p| {
             sqlx::query_as(
             "INSERT INTO organization_invitations (id, org_id, user_name, role, invited_by, created_at, expires_at)
@@ -96,10 +96,10 @@ impl Store {
              RETURNING id"
         )
         .bind(id)
-        .bind(org_id)
+        .bind(org_id.as_str())
         .bind(user_name)
         .bind(role.as_str())
-        .bind(invited_by)
+        .bind(invited_by.get())
         .bind(now)
         .bind(expires_at)
         .fetch_one(p)
@@ -111,13 +111,13 @@ impl Store {
     /// Pending, unexpired invitations of an organization.
     pub async fn invitations_of_organization(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         now: i64,
     ) -> Result<Vec<Invitation>> {
         let q =
             select_invitations!("i.org_id = $1 AND i.expires_at > $2 ORDER BY i.created_at, i.id");
         typed::all(with_pool!(self, |p| sqlx::query_as::<_, InvitationRow>(q)
-            .bind(org_id)
+            .bind(org_id.as_str())
             .bind(now)
             .fetch_all(p)
             .await)?)
@@ -156,7 +156,7 @@ impl Store {
     pub async fn delete_invitation(
         &self,
         id: i64,
-        org_id: Option<&str>,
+        org_id: Option<&OrgId>,
         user_name: Option<&str>,
     ) -> Result<bool> {
         let n = with_pool!(self, |p| sqlx::query(
@@ -164,7 +164,7 @@ impl Store {
              AND ($2 IS NULL OR org_id = $2) AND ($3 IS NULL OR user_name = $3)"
         )
         .bind(id)
-        .bind(org_id)
+        .bind(org_id.map(OrgId::as_str))
         .bind(user_name)
         .execute(p)
         .await
@@ -178,7 +178,7 @@ impl Store {
         &self,
         id: i64,
         user_name: &str,
-        account_id: i64,
+        account_id: AccountId,
         now: i64,
     ) -> Result<Accepted> {
         let r = with_pool!(self, |p| async {
@@ -198,12 +198,13 @@ impl Store {
             };
             // A corrupt role fails here, before the commit: the invitation stays.
             let role = typed::role("organization_invitations", &role)?;
+            let org_id = typed::org_id("organization_invitations", "org_id", &org_id)?;
             let joined = sqlx::query(
                 "INSERT INTO organization_members (org_id, account_id, role, joined_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, account_id) DO NOTHING",
             )
-            .bind(&org_id)
-            .bind(account_id)
+            .bind(org_id.as_str())
+            .bind(account_id.get())
             .bind(role.as_str())
             .bind(now)
             .execute(&mut *tx)

@@ -2,6 +2,7 @@
 //! a known device is not throttled by failures from elsewhere.
 
 use crate::{Result, Store, with_pool};
+use buckle_core::AccountId;
 
 impl Store {
     /// Remembers a device (by its cookie's digest) that signed in to `account_id`,
@@ -9,7 +10,7 @@ impl Store {
     pub async fn add_known_device(
         &self,
         token_hash: &str,
-        account_id: i64,
+        account_id: AccountId,
         now: i64,
         expires_at: i64,
         keep: i64,
@@ -19,7 +20,7 @@ impl Store {
              VALUES ($1, $2, $3, $4)"
         )
         .bind(token_hash)
-        .bind(account_id)
+        .bind(account_id.get())
         .bind(now)
         .bind(expires_at)
         .execute(p)
@@ -32,7 +33,7 @@ impl Store {
                  ORDER BY created_at DESC, CASE WHEN token_hash = $2 THEN 0 ELSE 1 END
                  LIMIT $3)"
         )
-        .bind(account_id)
+        .bind(account_id.get())
         .bind(token_hash)
         .bind(keep)
         .execute(p)
@@ -42,14 +43,19 @@ impl Store {
     }
 
     /// The account an unexpired known-device cookie belongs to.
-    pub async fn known_device_account(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
-        Ok(with_pool!(self, |p| sqlx::query_scalar(
+    pub async fn known_device_account(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<AccountId>> {
+        let id: Option<i64> = with_pool!(self, |p| sqlx::query_scalar(
             "SELECT account_id FROM known_devices WHERE token_hash = $1 AND expires_at > $2"
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(p)
-        .await)?)
+        .await)?;
+        Ok(id.map(AccountId))
     }
 
     pub async fn purge_expired_known_devices(&self, now: i64) -> Result<u64> {

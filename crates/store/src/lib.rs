@@ -180,6 +180,9 @@ impl Store {
 }
 
 /// Ids lists are stored space-separated in one column so the token check reads one row.
-pub(crate) fn encode_ids(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
+pub(crate) fn encode_ids(ids: &[buckle_core::WorkspaceId]) -> String {
+    ids.iter()
+        .map(|id| id.get().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

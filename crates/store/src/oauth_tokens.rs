@@ -3,7 +3,7 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::{InstallStatus, TokenKind};
+use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
 pub(crate) fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -34,10 +34,10 @@ macro_rules! insert_oauth_token {
         .bind(t.id)
         .bind(&t.token_hash)
         .bind(kind)
-        .bind(t.app_id)
+        .bind(t.app_id.get())
         .bind(t.grant_id)
-        .bind(t.account_id)
-        .bind(&t.org_id)
+        .bind(t.account_id.map(buckle_core::AccountId::get))
+        .bind(t.org_id.as_ref().map(buckle_core::OrgId::as_str))
         .bind(&t.permissions)
         .bind(t.all_workspaces)
         .bind($crate::encode_ids(&t.workspace_ids))
@@ -58,13 +58,13 @@ pub struct NewOAuthToken {
     pub token_hash: String,
     /// `UserOauth` (`czu`) or `AppOauth` (`czs`); any other kind is refused.
     pub kind: TokenKind,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub grant_id: i64,
-    pub account_id: Option<i64>,
-    pub org_id: Option<String>,
+    pub account_id: Option<AccountId>,
+    pub org_id: Option<OrgId>,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: Vec<i64>,
+    pub workspace_ids: Vec<WorkspaceId>,
     pub session_name: Option<String>,
     pub device_id: Option<String>,
     pub custom_consumer: Option<String>,
@@ -82,7 +82,7 @@ pub struct OAuthToken {
     pub app_name: String,
     pub app_permissions: String,
     pub client_id: String,
-    pub app_org_id: Option<String>,
+    pub app_org_id: Option<OrgId>,
     pub installation: Option<InstallStatus>,
 }
 
@@ -129,10 +129,13 @@ impl TryFrom<OAuthTokenRow> for OAuthToken {
                 id: r.id,
                 token_hash: r.token_hash,
                 kind: read_kind(&r.kind)?,
-                app_id: r.app_id,
+                app_id: AppId(r.app_id),
                 grant_id: r.grant_id,
-                account_id: r.account_id,
-                org_id: r.org_id,
+                account_id: r.account_id.map(AccountId),
+                org_id: r
+                    .org_id
+                    .map(|o| typed::org_id("oauth_tokens", "org_id", &o))
+                    .transpose()?,
                 permissions: r.permissions,
                 all_workspaces: r.all_workspaces,
                 workspace_ids: typed::id_list("oauth_tokens", "workspace_ids", &r.workspace_ids)?,
@@ -147,7 +150,10 @@ impl TryFrom<OAuthTokenRow> for OAuthToken {
             app_name: r.app_name,
             app_permissions: r.app_permissions,
             client_id: r.client_id,
-            app_org_id: r.app_org_id,
+            app_org_id: r
+                .app_org_id
+                .map(|o| typed::org_id("oauth_apps", "org_id", &o))
+                .transpose()?,
             installation,
         })
     }

@@ -2,6 +2,7 @@
 //! successors (see `families`).
 
 use crate::{NewUserTokens, Redeemed, Result, Store, with_pool};
+use buckle_core::{AccountId, AppId};
 
 /// The INSERT of an unused `RefreshToken`, bound, for a pool or a transaction.
 macro_rules! insert_refresh_token {
@@ -13,25 +14,52 @@ macro_rules! insert_refresh_token {
         )
         .bind(&r.token_hash)
         .bind(r.family_id)
-        .bind(r.app_id)
+        .bind(r.app_id.get())
         .bind(r.grant_id)
-        .bind(r.account_id)
+        .bind(r.account_id.get())
         .bind(r.created_at)
         .bind(r.expires_at)
     }};
 }
 pub(crate) use insert_refresh_token;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RefreshToken {
     pub token_hash: String,
     pub family_id: i64,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub grant_id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RefreshTokenRow {
+    token_hash: String,
+    family_id: i64,
+    app_id: i64,
+    grant_id: i64,
+    account_id: i64,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl From<RefreshTokenRow> for RefreshToken {
+    fn from(r: RefreshTokenRow) -> RefreshToken {
+        RefreshToken {
+            token_hash: r.token_hash,
+            family_id: r.family_id,
+            app_id: AppId(r.app_id),
+            grant_id: r.grant_id,
+            account_id: AccountId(r.account_id),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        }
+    }
 }
 
 impl Store {
@@ -46,14 +74,15 @@ impl Store {
     /// A refresh token by the hash of its secret, used or not; reads only.
     pub async fn refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>> {
         Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, RefreshToken>(
+            sqlx::query_as::<_, RefreshTokenRow>(
             "SELECT token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at
              FROM oauth_refresh_tokens WHERE token_hash = $1"
         )
         .bind(hash)
         .fetch_optional(p)
         .await
-        })?)
+        })?
+        .map(RefreshToken::from))
     }
 
     /// Uses up an unused refresh token and stores its successors, atomically (rotation).

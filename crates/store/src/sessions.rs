@@ -1,12 +1,14 @@
 //! Console sessions, stored as hashes of their cookie.
 
+use crate::accounts::AccountRow;
 use crate::{Account, Result, Store, with_pool};
+use buckle_core::AccountId;
 
 impl Store {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        account_id: i64,
+        account_id: AccountId,
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
@@ -15,7 +17,7 @@ impl Store {
             "INSERT INTO console_sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
         )
         .bind(token_hash)
-        .bind(account_id)
+        .bind(account_id.get())
         .bind(now)
         .bind(expires_at)
         .execute(p)
@@ -28,7 +30,7 @@ impl Store {
     /// The account behind an unexpired session.
     pub async fn session_account(&self, token_hash: &str, now: i64) -> Result<Option<Account>> {
         Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, Account>(
+            sqlx::query_as::<_, AccountRow>(
             "SELECT a.id, a.user_name, a.nick_name, a.avatar_url, a.password_hash, a.is_super_admin, a.created_at
              FROM console_sessions s JOIN accounts a ON a.id = s.account_id
              WHERE s.token_hash = $1 AND s.expires_at > $2"
@@ -37,7 +39,8 @@ impl Store {
         .bind(now)
         .fetch_optional(p)
         .await
-        })?)
+        })?
+        .map(Account::from))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -52,11 +55,11 @@ impl Store {
     }
 
     /// Ends every session of an account (after a password change).
-    pub async fn delete_sessions_of(&self, account_id: i64) -> Result<()> {
+    pub async fn delete_sessions_of(&self, account_id: AccountId) -> Result<()> {
         with_pool!(self, |p| sqlx::query(
             "DELETE FROM console_sessions WHERE account_id = $1"
         )
-        .bind(account_id)
+        .bind(account_id.get())
         .execute(p)
         .await
         .map(|_| ()))?;

@@ -2,7 +2,7 @@
 
 use crate::typed;
 use crate::{Result, Store, StoreError, encode_ids, with_pool};
-use buckle_core::TokenKind;
+use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
 fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -21,12 +21,12 @@ pub struct AccessToken {
     pub token_hash: String,
     pub hint: String,
     pub name: String,
-    pub account_id: Option<i64>,
-    pub org_id: Option<String>,
-    pub created_by: i64,
+    pub account_id: Option<AccountId>,
+    pub org_id: Option<OrgId>,
+    pub created_by: AccountId,
     pub permissions: String,
     pub all_workspaces: bool,
-    pub workspace_ids: Vec<i64>,
+    pub workspace_ids: Vec<WorkspaceId>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
@@ -64,9 +64,12 @@ impl TryFrom<Row> for AccessToken {
             token_hash: r.token_hash,
             hint: r.hint,
             name: r.name,
-            account_id: r.account_id,
-            org_id: r.org_id,
-            created_by: r.created_by,
+            account_id: r.account_id.map(AccountId),
+            org_id: r
+                .org_id
+                .map(|o| typed::org_id("access_tokens", "org_id", &o))
+                .transpose()?,
+            created_by: AccountId(r.created_by),
             permissions: r.permissions,
             all_workspaces: r.all_workspaces,
             workspace_ids: typed::id_list("access_tokens", "workspace_ids", &r.workspace_ids)?,
@@ -85,7 +88,7 @@ pub struct TokenChanges {
     pub name: Option<String>,
     pub permissions: Option<String>,
     /// `(all_workspaces, workspace_ids)`.
-    pub workspaces: Option<(bool, Vec<i64>)>,
+    pub workspaces: Option<(bool, Vec<WorkspaceId>)>,
 }
 
 macro_rules! columns {
@@ -109,9 +112,9 @@ impl Store {
         .bind(&t.token_hash)
         .bind(&t.hint)
         .bind(&t.name)
-        .bind(t.account_id)
-        .bind(&t.org_id)
-        .bind(t.created_by)
+        .bind(t.account_id.map(AccountId::get))
+        .bind(t.org_id.as_ref().map(OrgId::as_str))
+        .bind(t.created_by.get())
         .bind(&t.permissions)
         .bind(t.all_workspaces)
         .bind(&ids)
@@ -150,28 +153,28 @@ impl Store {
     /// A person's personal access tokens in one edition (`None`: personal edition).
     pub async fn personal_tokens_of(
         &self,
-        account_id: i64,
-        org_id: Option<&str>,
+        account_id: AccountId,
+        org_id: Option<&OrgId>,
     ) -> Result<Vec<AccessToken>> {
         let q = concat!("SELECT ", columns!(), " FROM access_tokens
              WHERE kind = 'pat' AND account_id = $1 AND ((org_id IS NULL AND $2 IS NULL) OR org_id = $2)
              ORDER BY created_at DESC, id");
         let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
-            .bind(account_id)
-            .bind(org_id)
+            .bind(account_id.get())
+            .bind(org_id.map(OrgId::as_str))
             .fetch_all(p)
             .await)?;
         typed::all(rows)
     }
 
-    pub async fn service_tokens_of(&self, org_id: &str) -> Result<Vec<AccessToken>> {
+    pub async fn service_tokens_of(&self, org_id: &OrgId) -> Result<Vec<AccessToken>> {
         let q = concat!(
             "SELECT ",
             columns!(),
             " FROM access_tokens WHERE kind = 'sat' AND org_id = $1 ORDER BY created_at DESC, id"
         );
         let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
-            .bind(org_id)
+            .bind(org_id.as_str())
             .fetch_all(p)
             .await)?;
         typed::all(rows)

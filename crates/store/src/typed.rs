@@ -61,9 +61,17 @@ pub(crate) fn role(table: &'static str, value: &str) -> Result<buckle_core::Role
 }
 
 /// A space-separated id list column; an entry that is not an id is corrupt.
-pub(crate) fn id_list(table: &'static str, column: &'static str, value: &str) -> Result<Vec<i64>> {
+pub(crate) fn id_list(
+    table: &'static str,
+    column: &'static str,
+    value: &str,
+) -> Result<Vec<buckle_core::WorkspaceId>> {
     value
         .split_whitespace()
-        .map(|id| read(table, column, id, |id| id.parse().ok()))
+        .map(|id| {
+            read(table, column, id, |id| {
+                id.parse().ok().map(buckle_core::WorkspaceId)
+            })
+        })
         .collect()
 }

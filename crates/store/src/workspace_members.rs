@@ -2,11 +2,11 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::WorkspaceRole;
+use buckle_core::{AccountId, WorkspaceId, WorkspaceRole};
 
 #[derive(Debug, Clone)]
 pub struct WorkspaceMember {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub user_name: String,
     pub nick_name: String,
     pub avatar_url: String,
@@ -27,7 +27,7 @@ impl TryFrom<WorkspaceMemberRow> for WorkspaceMember {
     fn try_from(r: WorkspaceMemberRow) -> Result<WorkspaceMember> {
         Ok(WorkspaceMember {
             role: word("workspace_members", "role", &r.role, WorkspaceRole::parse)?,
-            account_id: r.account_id,
+            account_id: AccountId(r.account_id),
             user_name: r.user_name,
             nick_name: r.nick_name,
             avatar_url: r.avatar_url,
@@ -36,25 +36,29 @@ impl TryFrom<WorkspaceMemberRow> for WorkspaceMember {
 }
 
 impl Store {
-    pub async fn workspace_members(&self, id: i64) -> Result<Vec<WorkspaceMember>> {
+    pub async fn workspace_members(&self, id: WorkspaceId) -> Result<Vec<WorkspaceMember>> {
         typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, WorkspaceMemberRow>(
                 "SELECT a.id AS account_id, a.user_name, a.nick_name, a.avatar_url, m.role
              FROM workspace_members m JOIN accounts a ON a.id = m.account_id
              WHERE m.workspace_id = $1 ORDER BY m.joined_at, a.id",
             )
-            .bind(id)
+            .bind(id.get())
             .fetch_all(p)
             .await
         })?)
     }
 
-    pub async fn workspace_role(&self, id: i64, account_id: i64) -> Result<Option<WorkspaceRole>> {
+    pub async fn workspace_role(
+        &self,
+        id: WorkspaceId,
+        account_id: AccountId,
+    ) -> Result<Option<WorkspaceRole>> {
         let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
             "SELECT role FROM workspace_members WHERE workspace_id = $1 AND account_id = $2"
         )
-        .bind(id)
-        .bind(account_id)
+        .bind(id.get())
+        .bind(account_id.get())
         .fetch_optional(p)
         .await)?;
         r.map(|(role,)| word("workspace_members", "role", &role, WorkspaceRole::parse))
@@ -63,8 +67,8 @@ impl Store {
 
     pub async fn add_workspace_member(
         &self,
-        id: i64,
-        account_id: i64,
+        id: WorkspaceId,
+        account_id: AccountId,
         role: WorkspaceRole,
         now: i64,
     ) -> Result<()> {
@@ -72,8 +76,8 @@ impl Store {
             sqlx::query(
             "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
         )
-        .bind(id)
-        .bind(account_id)
+        .bind(id.get())
+        .bind(account_id.get())
         .bind(role.as_str())
         .bind(now)
         .execute(p)
@@ -83,13 +87,17 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_workspace_member(&self, id: i64, account_id: i64) -> Result<bool> {
+    pub async fn remove_workspace_member(
+        &self,
+        id: WorkspaceId,
+        account_id: AccountId,
+    ) -> Result<bool> {
         let n = with_pool!(self, |p| {
             sqlx::query(
             "DELETE FROM workspace_members WHERE workspace_id = $1 AND account_id = $2 AND role <> 'owner'"
         )
-        .bind(id)
-        .bind(account_id)
+        .bind(id.get())
+        .bind(account_id.get())
         .execute(p)
         .await
         .map(|r| r.rows_affected())

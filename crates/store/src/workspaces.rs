@@ -2,24 +2,24 @@
 
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool};
-use buckle_core::WorkspaceRole;
+use buckle_core::{AccountId, OrgId, WorkspaceId, WorkspaceRole};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Workspace {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
-    pub org_id: Option<String>,
-    pub owner_account_id: i64,
+    pub org_id: Option<OrgId>,
+    pub owner_account_id: AccountId,
     pub created_at: i64,
 }
 
 /// A workspace with the viewing account's role in it.
 #[derive(Debug, Clone)]
 pub struct WorkspaceOfAccount {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
-    pub org_id: Option<String>,
-    pub owner_account_id: i64,
+    pub org_id: Option<OrgId>,
+    pub owner_account_id: AccountId,
     pub created_at: i64,
     pub role: WorkspaceRole,
 }
@@ -39,10 +39,39 @@ impl TryFrom<WorkspaceOfAccountRow> for WorkspaceOfAccount {
     fn try_from(r: WorkspaceOfAccountRow) -> Result<WorkspaceOfAccount> {
         Ok(WorkspaceOfAccount {
             role: word("workspace_members", "role", &r.role, WorkspaceRole::parse)?,
-            id: r.id,
+            id: WorkspaceId(r.id),
             name: r.name,
-            org_id: r.org_id,
-            owner_account_id: r.owner_account_id,
+            org_id: org_of(r.org_id)?,
+            owner_account_id: AccountId(r.owner_account_id),
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// A workspace's organization column (`NULL`: a personal workspace).
+fn org_of(org_id: Option<String>) -> Result<Option<OrgId>> {
+    org_id
+        .map(|o| typed::org_id("workspaces", "org_id", &o))
+        .transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct WorkspaceRow {
+    id: i64,
+    name: String,
+    org_id: Option<String>,
+    owner_account_id: i64,
+    created_at: i64,
+}
+
+impl TryFrom<WorkspaceRow> for Workspace {
+    type Error = StoreError;
+    fn try_from(r: WorkspaceRow) -> Result<Workspace> {
+        Ok(Workspace {
+            id: WorkspaceId(r.id),
+            name: r.name,
+            org_id: org_of(r.org_id)?,
+            owner_account_id: AccountId(r.owner_account_id),
             created_at: r.created_at,
         })
     }
@@ -56,18 +85,18 @@ impl Store {
             sqlx::query(
                 "INSERT INTO workspaces (id, name, org_id, owner_account_id, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(w.id)
+            .bind(w.id.get())
             .bind(&w.name)
-            .bind(&w.org_id)
-            .bind(w.owner_account_id)
+            .bind(w.org_id.as_ref().map(OrgId::as_str))
+            .bind(w.owner_account_id.get())
             .bind(w.created_at)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
             )
-            .bind(w.id)
-            .bind(w.owner_account_id)
+            .bind(w.id.get())
+            .bind(w.owner_account_id.get())
             .bind(w.created_at)
             .execute(&mut *tx)
             .await?;
@@ -76,11 +105,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn workspace(&self, id: i64) -> Result<Option<Workspace>> {
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, Workspace>(
+    pub async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>> {
+        typed::one(with_pool!(self, |p| sqlx::query_as::<_, WorkspaceRow>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE id = $1"
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(p)
         .await)?)
     }
@@ -88,8 +117,8 @@ impl Store {
     /// The workspace and whether `account_id` is a member of it, in one round trip.
     pub async fn workspace_for(
         &self,
-        id: i64,
-        account_id: i64,
+        id: WorkspaceId,
+        account_id: AccountId,
     ) -> Result<Option<(Workspace, bool)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -106,30 +135,31 @@ impl Store {
                     EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.account_id = $2) AS is_member
              FROM workspaces w WHERE w.id = $1"
         )
-        .bind(id)
-        .bind(account_id)
+        .bind(id.get())
+        .bind(account_id.get())
         .fetch_optional(p)
         .await
         })?;
-        Ok(row.map(|r| {
-            (
+        row.map(|r| {
+            Ok((
                 Workspace {
-                    id: r.id,
+                    id: WorkspaceId(r.id),
                     name: r.name,
-                    org_id: r.org_id,
-                    owner_account_id: r.owner_account_id,
+                    org_id: org_of(r.org_id)?,
+                    owner_account_id: AccountId(r.owner_account_id),
                     created_at: r.created_at,
                 },
                 r.is_member,
-            )
-        }))
+            ))
+        })
+        .transpose()
     }
 
     /// Workspaces an account belongs to, in one edition (`None`: personal edition).
     pub async fn workspaces_of(
         &self,
-        account_id: i64,
-        org_id: Option<&str>,
+        account_id: AccountId,
+        org_id: Option<&OrgId>,
     ) -> Result<Vec<WorkspaceOfAccount>> {
         typed::all(with_pool!(self, |p| {
             sqlx::query_as::<_, WorkspaceOfAccountRow>(
@@ -138,20 +168,20 @@ impl Store {
              WHERE m.account_id = $1 AND ((w.org_id IS NULL AND $2 IS NULL) OR w.org_id = $2)
              ORDER BY w.created_at, w.id",
             )
-            .bind(account_id)
-            .bind(org_id)
+            .bind(account_id.get())
+            .bind(org_id.map(OrgId::as_str))
             .fetch_all(p)
             .await
         })?)
     }
 
     /// Every workspace of an organization.
-    pub async fn workspaces_of_organization(&self, org_id: &str) -> Result<Vec<Workspace>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, Workspace>(
+    pub async fn workspaces_of_organization(&self, org_id: &OrgId) -> Result<Vec<Workspace>> {
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, WorkspaceRow>(
             "SELECT id, name, org_id, owner_account_id, created_at FROM workspaces WHERE org_id = $1 ORDER BY created_at, id"
         )
-        .bind(org_id)
+        .bind(org_id.as_str())
         .fetch_all(p)
         .await
         })?)

@@ -39,7 +39,7 @@ async fn appauth_in_the_personal_edition(s: Server) {
     let g = s.state.store.grant(gid).await.unwrap().unwrap();
     assert_eq!(
         (g.kind.as_str(), g.account(), g.org()),
-        ("appauth", Some(alice.id), None)
+        ("appauth", Some(buckle_core::AccountId(alice.id)), None)
     );
     // Authorizing again replaces the scope of the same authorization.
     let again = a.post(&auths, json!({"all_workspaces": true})).await;
@@ -172,7 +172,7 @@ async fn appauth_for_an_organization(s: Server) {
     let gid: i64 = m["authorization_id"].as_str().unwrap().parse().unwrap();
     let g = s.state.store.grant(gid).await.unwrap().unwrap();
     assert_eq!(
-        (g.kind.as_str(), g.account(), g.org()),
+        (g.kind.as_str(), g.account(), g.org().map(|o| o.as_str())),
         ("appauth", None, Some(team.as_str()))
     );
 
@@ -192,7 +192,7 @@ async fn appauth_for_an_organization(s: Server) {
     assert_eq!(
         s.state
             .store
-            .installation_status(g.app_id, &team)
+            .installation_status(g.app_id, &buckle_core::OrgId::parse(&team).unwrap())
             .await
             .unwrap(),
         Some(buckle_core::InstallStatus::Installed)

@@ -32,9 +32,9 @@ async fn installations_list_install_uninstall(s: Server) {
             .store
             .upsert_installation(
                 id,
-                &team,
+                &buckle_core::OrgId::parse(&team).unwrap(),
                 buckle_core::InstallStatus::Requested,
-                bob.id,
+                buckle_core::AccountId(bob.id),
                 now(),
             )
             .await
@@ -74,9 +74,9 @@ async fn installations_list_install_uninstall(s: Server) {
         .store
         .upsert_installation(
             web_id,
-            &team,
+            &buckle_core::OrgId::parse(&team).unwrap(),
             buckle_core::InstallStatus::Requested,
-            bob.id,
+            buckle_core::AccountId(bob.id),
             now(),
         )
         .await

@@ -78,7 +78,7 @@ async fn stored_app(s: &Server, app: &Value) -> buckle_store::OAuthApp {
         .expect("the app is stored")
 }
 
-fn obo_grant(app_id: i64, account_id: i64, org: &str) -> buckle_store::Grant {
+fn obo_grant(app_id: buckle_core::AppId, account_id: i64, org: &str) -> buckle_store::Grant {
     buckle_store::Grant {
         id: buckle_core::ids::new_id(),
         app_id,
@@ -89,7 +89,7 @@ fn obo_grant(app_id: i64, account_id: i64, org: &str) -> buckle_store::Grant {
         permissions: "Account.readProfile".to_string(),
         all_workspaces: true,
         workspace_ids: Vec::new(),
-        created_by: account_id,
+        created_by: buckle_core::AccountId(account_id),
         created_at: now(),
     }
 }
@@ -106,7 +106,7 @@ fn oauth_token(grant: &buckle_store::Grant, secret_hash: &str) -> buckle_store::
         app_id: grant.app_id,
         grant_id: grant.id,
         account_id: grant.account(),
-        org_id: grant.org().map(str::to_string),
+        org_id: grant.org().cloned(),
         permissions: grant.permissions.clone(),
         all_workspaces: grant.all_workspaces,
         workspace_ids: grant.workspace_ids.clone(),

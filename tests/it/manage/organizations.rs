@@ -8,6 +8,7 @@ on_both_databases!(
     organizations,
     organization_members_and_roles,
     removing_a_member_revokes_their_team_tokens,
+    ids_that_name_no_organization_are_not_found,
 );
 
 async fn organizations(s: Server) {
@@ -258,4 +259,49 @@ async fn removing_a_member_revokes_their_team_tokens(s: Server) {
     )
     .await
     .fails(404, 4200);
+}
+
+/// An organization id that could not name an organization is parsed once, at the
+/// edge or where a service first looks it up, and answered exactly as an
+/// organization the caller does not belong to: 404/4200, never a 400 or a 500.
+async fn ids_that_name_no_organization_are_not_found(s: Server) {
+    let bob = s.user("bob").await;
+    let b = s.login(&bob).await;
+    let orgs = "/api/manage/organizations";
+    // Well formed, but bob belongs to no such organization.
+    let foreign = "1234567890123456789";
+    let answer = |path: String| {
+        let b = &b;
+        async move { b.get(&path).await.fails(404, 4200).to_string() }
+    };
+    for tail in [
+        "",
+        "/members",
+        "/installations",
+        "/invitations",
+        "/service_access_tokens",
+    ] {
+        let expected = answer(format!("{orgs}/{foreign}{tail}")).await;
+        for unparsable in ["a%2Fb", "no%20such", "%C3%A9"] {
+            assert_eq!(
+                answer(format!("{orgs}/{unparsable}{tail}")).await,
+                expected,
+                "{tail}"
+            );
+        }
+    }
+    // In a query or a body, likewise where the organization is looked up.
+    let made = b
+        .post(
+            "/api/manage/workspaces",
+            json!({"name": "w", "organization_id": "a/b"}),
+        )
+        .await;
+    made.fails(404, 4200);
+    b.get("/api/manage/apps?organization_id=a%2Fb")
+        .await
+        .fails(404, 4200);
+    // A list of one edition's things has nothing under an id naming no edition.
+    let listed = b.get("/api/manage/workspaces?organization_id=a%2Fb").await;
+    assert!(listed.ok().as_array().unwrap().is_empty());
 }

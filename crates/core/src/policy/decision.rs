@@ -152,6 +152,7 @@ impl Grantor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::WorkspaceId;
     use crate::reach::Workspaces;
     use proptest::prelude::*;
 
@@ -283,7 +284,7 @@ mod tests {
     fn a_token_changes_only_what_is_within_it() {
         let token = extent(
             &[MANAGE, WORKSPACE],
-            Workspaces::List(vec![1]),
+            Workspaces::List(vec![WorkspaceId(1)]),
             None,
             Some(100),
         );
@@ -294,7 +295,12 @@ mod tests {
         };
         let stronger = extent(&[WORKSPACE], Workspaces::All, None, Some(50));
         assert_eq!(g.may_change(&stronger), Err(Exceeds::AllWorkspaces));
-        let weaker = extent(&[WORKSPACE], Workspaces::List(vec![1]), None, Some(50));
+        let weaker = extent(
+            &[WORKSPACE],
+            Workspaces::List(vec![WorkspaceId(1)]),
+            None,
+            Some(50),
+        );
         assert_eq!(g.may_change(&weaker), Ok(()));
         assert_eq!(
             g.may_change_app(None, &set(&[WORKSPACE2])),
@@ -309,7 +315,7 @@ mod tests {
             proptest::sample::subsequence(POINTS.to_vec(), 1..=POINTS.len()),
             prop_oneof![
                 Just(None),
-                proptest::collection::vec(1i64..5, 0..4).prop_map(Some)
+                proptest::collection::vec((1i64..5).prop_map(WorkspaceId), 0..4).prop_map(Some)
             ],
             prop_oneof![Just(None), Just(Some("1")), Just(Some("2"))],
             prop_oneof![Just(None), (100i64..110).prop_map(Some)],

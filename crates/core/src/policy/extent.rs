@@ -3,6 +3,7 @@
 //! longer, than the credential that made it".
 
 use crate::catalog::PermissionSet;
+use crate::ids::WorkspaceId;
 use crate::reach::Workspaces;
 
 /// What a credential reaches, and until when. The same measure describes the
@@ -29,7 +30,7 @@ pub enum Exceeds {
     #[error("A token limited to some workspaces cannot grant all workspaces.")]
     AllWorkspaces,
     #[error("A token cannot grant a workspace it does not reach itself ({0}).")]
-    Workspace(i64),
+    Workspace(WorkspaceId),
     #[error(
         "A token cannot make or change a credential that outlives it (the token expires at {0})."
     )]
@@ -98,7 +99,7 @@ mod tests {
         // A one-hour token for one workspace holding Manage.tokens.
         let token = extent(
             &["Manage.tokens", "Bot.list"],
-            Workspaces::List(vec![7]),
+            Workspaces::List(vec![WorkspaceId(7)]),
             None,
             Some(1_000 + 3_600),
         );
@@ -110,27 +111,55 @@ mod tests {
             Some(1_000 + 30 * 86_400),
         );
         assert_eq!(token.covers(&wide), Err(Exceeds::AllWorkspaces));
-        let long = extent(&["Bot.list"], Workspaces::List(vec![7]), None, Some(99_999));
+        let long = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            Some(99_999),
+        );
         assert_eq!(token.covers(&long), Err(Exceeds::Lifetime(4_600)));
-        let permanent = extent(&["Bot.list"], Workspaces::List(vec![7]), None, None);
+        let permanent = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            None,
+        );
         assert_eq!(token.covers(&permanent), Err(Exceeds::Lifetime(4_600)));
-        let other_ws = extent(&["Bot.list"], Workspaces::List(vec![7, 8]), None, Some(10));
-        assert_eq!(token.covers(&other_ws), Err(Exceeds::Workspace(8)));
+        let other_ws = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7), WorkspaceId(8)]),
+            None,
+            Some(10),
+        );
+        assert_eq!(
+            token.covers(&other_ws),
+            Err(Exceeds::Workspace(WorkspaceId(8)))
+        );
         // ...a team token or a service token.
         let team = extent(
             &["Bot.list"],
-            Workspaces::List(vec![7]),
+            Workspaces::List(vec![WorkspaceId(7)]),
             Some("9"),
             Some(10),
         );
         assert_eq!(token.covers(&team), Err(Exceeds::Edition));
-        let more_points = extent(&["Bot.read"], Workspaces::List(vec![7]), None, Some(10));
+        let more_points = extent(
+            &["Bot.read"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            Some(10),
+        );
         assert_eq!(
             token.covers(&more_points),
             Err(Exceeds::Point("Bot.read".into()))
         );
         // What stays within is allowed, itself included.
-        let fine = extent(&["Bot.list"], Workspaces::List(vec![7]), None, Some(4_600));
+        let fine = extent(
+            &["Bot.list"],
+            Workspaces::List(vec![WorkspaceId(7)]),
+            None,
+            Some(4_600),
+        );
         assert_eq!(token.covers(&fine), Ok(()));
         assert_eq!(token.covers(&token), Ok(()));
         assert_eq!(may_grant(None, &wide), Ok(()), "a console session");
@@ -143,7 +172,7 @@ mod tests {
             proptest::sample::subsequence(POINTS.to_vec(), 0..=POINTS.len()),
             prop_oneof![
                 Just(None),
-                proptest::collection::vec(1i64..6, 0..5).prop_map(Some)
+                proptest::collection::vec((1i64..6).prop_map(WorkspaceId), 0..5).prop_map(Some)
             ],
             prop_oneof![Just(None), Just(Some("1")), Just(Some("2"))],
             prop_oneof![Just(None), (100i64..200).prop_map(Some)],
@@ -171,7 +200,9 @@ mod tests {
         )
             .prop_map(move |(points, pick, shorter, drop_ws)| {
                 let workspaces = match &ws {
-                    Workspaces::All if drop_ws => Workspaces::List(vec![pick.index(9) as i64]),
+                    Workspaces::All if drop_ws => {
+                        Workspaces::List(vec![WorkspaceId(pick.index(9) as i64)])
+                    }
                     Workspaces::All => Workspaces::All,
                     Workspaces::List(l) if drop_ws && !l.is_empty() => {
                         Workspaces::List(l[..pick.index(l.len())].to_vec())
@@ -308,7 +339,7 @@ mod tests {
                 2 => match &e.workspaces {
                     Workspaces::List(l) => {
                         wider.workspaces = Workspaces::List(
-                            l.iter().copied().chain([1_000]).collect(),
+                            l.iter().copied().chain([WorkspaceId(1_000)]).collect(),
                         );
                         true
                     }

@@ -114,7 +114,7 @@ async fn view(
         description: app.description.clone(),
         app_type: app.app_type.to_string(),
         client_type: app.client_type.to_string(),
-        organization_id: app.org_id.clone(),
+        organization_id: app.org_id.as_ref().map(ToString::to_string),
         owner_user_id: app.owner_account_id.map(|a| a.to_string()),
         permissions: PermissionSet::decode(&app.permissions).names().to_vec(),
         redirect_uris: app
@@ -203,7 +203,16 @@ pub async fn list(
     Query(q): Query<EditionParams>,
 ) -> ApiResult<Vec<AppOut>> {
     actor.require(POINT)?;
-    let apps = service::list(&state, &actor, q.organization_id.as_deref()).await?;
+    let apps = service::list(
+        &state,
+        &actor,
+        q.organization_id
+            .as_deref()
+            .map(crate::service::organizations::org_of)
+            .transpose()?
+            .as_ref(),
+    )
+    .await?;
     let mut out = Vec::with_capacity(apps.len());
     for app in &apps {
         out.push(view(&state, app, None).await?);
@@ -480,10 +489,10 @@ impl AuthorizationOut {
         AuthorizationOut {
             authorization_id: g.id.to_string(),
             app_id: app.client_id.clone(),
-            organization_id: g.org().map(str::to_string),
+            organization_id: g.org().map(ToString::to_string),
             account_id: g.account().map(|a| a.to_string()),
             all_workspaces: g.all_workspaces,
-            workspace_ids: g.workspace_ids.iter().map(i64::to_string).collect(),
+            workspace_ids: g.workspace_ids.iter().map(ToString::to_string).collect(),
             permissions: PermissionSet::decode(&g.permissions).names().to_vec(),
             created_at: g.created_at,
         }
@@ -634,7 +643,7 @@ pub async fn authorized_apps(
     ok(all
         .into_iter()
         .map(|g| AuthorizedAppOut {
-            organization_id: g.org().map(str::to_string),
+            organization_id: g.org().map(ToString::to_string),
             app_id: g.client_id,
             name: g.app_name,
             client_type: g.client_type.to_string(),

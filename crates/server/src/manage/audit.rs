@@ -11,6 +11,7 @@ use crate::error::{ApiResult, ok};
 use crate::extract::Query;
 use crate::service::audit::{self as service, AuditFilter};
 use axum::extract::State;
+use buckle_core::OrgId;
 use buckle_store::AuditRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -55,7 +56,7 @@ impl From<AuditRecord> for AuditEventOut {
             actor_user_id: r.actor_account_id.map(|a| a.to_string()),
             via_token_id: r.via_token_id.map(|t| t.to_string()),
             subject_user_id: r.subject_account_id.map(|a| a.to_string()),
-            organization_id: r.org_id,
+            organization_id: r.org_id.map(OrgId::into_string),
             target: r.target,
             client_addr: r.client_addr,
             detail: serde_json::from_str(&r.detail).unwrap_or_default(),

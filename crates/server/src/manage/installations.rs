@@ -11,6 +11,7 @@ use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::Path;
 use crate::service::installations as service;
+use crate::service::organizations::org_of;
 use axum::extract::State;
 use buckle_store::Installation;
 use serde::Serialize;
@@ -64,7 +65,7 @@ pub async fn list(
     Path(org_id): Path<String>,
 ) -> ApiResult<InstallationsOut> {
     actor.require(POINT)?;
-    let all = service::list(&state, &actor, &org_id).await?;
+    let all = service::list(&state, &actor, &org_of(&org_id)?).await?;
     let out = |v: Vec<Installation>| v.into_iter().map(Into::into).collect();
     ok(InstallationsOut {
         installed_appauth: out(all.installed_appauth),
@@ -90,7 +91,7 @@ pub async fn install(
     Path((org_id, app_id)): Path<(String, String)>,
 ) -> ApiResult<InstallationOut> {
     actor.require(POINT)?;
-    let row = service::install(&state, &actor, &org_id, &app_id).await?;
+    let row = service::install(&state, &actor, &org_of(&org_id)?, &app_id).await?;
     ok(row.into())
 }
 
@@ -111,6 +112,6 @@ pub async fn uninstall(
     Path((org_id, app_id)): Path<(String, String)>,
 ) -> ApiResult<Empty> {
     actor.require(POINT)?;
-    service::uninstall(&state, &actor, &org_id, &app_id).await?;
+    service::uninstall(&state, &actor, &org_of(&org_id)?, &app_id).await?;
     ok(Empty {})
 }

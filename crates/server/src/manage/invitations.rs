@@ -10,6 +10,7 @@ use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use crate::service::invitations as service;
+use crate::service::organizations::org_of;
 use axum::extract::State;
 use buckle_store::{Account, Invitation};
 use serde::{Deserialize, Serialize};
@@ -41,7 +42,7 @@ pub struct InviterOut {
 fn out((i, inviter): (Invitation, Option<Account>)) -> InvitationOut {
     InvitationOut {
         id: i.id.to_string(),
-        organization_id: i.org_id,
+        organization_id: i.org_id.into_string(),
         organization_name: i.org_name,
         organization_kind: i.org_kind.as_str().into(),
         user_name: i.user_name,
@@ -92,7 +93,14 @@ pub async fn invite(
     Json(body): Json<Invite>,
 ) -> ApiResult<InviteOut> {
     actor.require(POINT)?;
-    let sent = service::invite(&state, &actor, &org_id, &body.user_name, &body.role).await?;
+    let sent = service::invite(
+        &state,
+        &actor,
+        &org_of(&org_id)?,
+        &body.user_name,
+        &body.role,
+    )
+    .await?;
     ok(InviteOut {
         invitation_id: sent.invitation_id.to_string(),
         user_name: sent.user_name,
@@ -117,7 +125,7 @@ pub async fn list_of_organization(
     Path(org_id): Path<String>,
 ) -> ApiResult<Vec<InvitationOut>> {
     actor.require(POINT)?;
-    let all = service::of_organization(&state, &actor, &org_id).await?;
+    let all = service::of_organization(&state, &actor, &org_of(&org_id)?).await?;
     ok(all.into_iter().map(out).collect())
 }
 
@@ -137,7 +145,7 @@ pub async fn cancel(
     Path((org_id, invitation_id)): Path<(String, String)>,
 ) -> ApiResult<Empty> {
     actor.require(POINT)?;
-    service::cancel(&state, &actor, &org_id, &invitation_id).await?;
+    service::cancel(&state, &actor, &org_of(&org_id)?, &invitation_id).await?;
     ok(Empty {})
 }
 
@@ -188,7 +196,7 @@ pub async fn accept(
     let joined = service::accept(&state, &actor, invitation_id).await?;
     let me = &actor.account;
     ok(JoinedOut {
-        organization_id: joined.organization_id,
+        organization_id: joined.organization_id.into_string(),
         user_id: me.id.to_string(),
         user_name: me.user_name.clone(),
         nick_name: me.nick_name.clone(),

@@ -8,9 +8,10 @@ use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, id};
 use crate::service::ServiceError;
+use crate::service::organizations::org_of;
 use crate::service::organizations::{self as service, NewOrganization};
 use axum::extract::State;
-use buckle_core::{OrgKind, Role};
+use buckle_core::{AccountId, OrgKind, Role};
 use buckle_store::Organization;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -121,7 +122,7 @@ pub async fn get(
     Path(org_id): Path<String>,
 ) -> ApiResult<OrgOut> {
     actor.require("Manage.organizations")?;
-    let (o, role) = service::get(&state, &actor, &org_id).await?;
+    let (o, role) = service::get(&state, &actor, &org_of(&org_id)?).await?;
     ok(OrgOut::of(o, role))
 }
 
@@ -160,7 +161,8 @@ pub async fn update(
     Json(body): Json<UpdateOrg>,
 ) -> ApiResult<OrgOut> {
     actor.require("Manage.organizations")?;
-    let (o, role) = service::set_token_policy(&state, &actor, &org_id, body.token_max_days).await?;
+    let (o, role) =
+        service::set_token_policy(&state, &actor, &org_of(&org_id)?, body.token_max_days).await?;
     ok(OrgOut::of(o, role))
 }
 
@@ -188,7 +190,7 @@ pub async fn members(
     Path(org_id): Path<String>,
 ) -> ApiResult<Vec<MemberOut>> {
     actor.require("Manage.organizations")?;
-    let all = service::members(&state, &actor, &org_id).await?;
+    let all = service::members(&state, &actor, &org_of(&org_id)?).await?;
     ok(all
         .into_iter()
         .map(|m| MemberOut {
@@ -233,7 +235,7 @@ pub async fn set_role(
 ) -> ApiResult<RoleOut> {
     actor.require("Manage.organizations")?;
     let (account_id, role) =
-        service::set_role(&state, &actor, &org_id, &account_id, &body.role).await?;
+        service::set_role(&state, &actor, &org_of(&org_id)?, &account_id, &body.role).await?;
     ok(RoleOut {
         user_id: account_id.to_string(),
         role: role.as_str(),
@@ -256,7 +258,7 @@ pub async fn remove_member(
     Path((org_id, account_id)): Path<(String, String)>,
 ) -> ApiResult<Empty> {
     actor.require("Manage.organizations")?;
-    let account_id = id(&account_id, "account_id")?;
-    service::remove_member(&state, &actor, &org_id, account_id).await?;
+    let account_id = id(&account_id, "account_id").map(AccountId)?;
+    service::remove_member(&state, &actor, &org_of(&org_id)?, account_id).await?;
     ok(Empty {})
 }

@@ -7,6 +7,7 @@ use crate::error::Empty;
 use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
+use crate::service::organizations::org_of;
 use crate::service::tokens::{self as service, GrantAsk, NewToken, TokenEdit};
 use axum::extract::State;
 use buckle_core::PermissionSet;
@@ -44,10 +45,10 @@ impl TokenOut {
             kind: t.kind.stored().unwrap_or_default(),
             name: t.name.clone(),
             last_chars: t.hint.clone(),
-            organization_id: t.org_id.clone(),
+            organization_id: t.org_id.as_ref().map(ToString::to_string),
             permissions: PermissionSet::decode(&t.permissions).names().to_vec(),
             all_workspaces: t.all_workspaces,
-            workspace_ids: t.workspace_ids.iter().map(i64::to_string).collect(),
+            workspace_ids: t.workspace_ids.iter().map(ToString::to_string).collect(),
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
@@ -287,7 +288,7 @@ pub async fn create_service(
         expires_in: body.expires_in,
         expires_at: body.expires_at,
     };
-    let issued = service::create_service(&state, &actor, &org_id, req).await?;
+    let issued = service::create_service(&state, &actor, &org_of(&org_id)?, req).await?;
     ok(TokenOut::of(&issued.token, Some(issued.secret)))
 }
 
@@ -306,7 +307,7 @@ pub async fn list_service(
     Path(org_id): Path<String>,
 ) -> ApiResult<Vec<TokenOut>> {
     actor.require(POINT)?;
-    let all = service::list_service(&state, &actor, &org_id).await?;
+    let all = service::list_service(&state, &actor, &org_of(&org_id)?).await?;
     ok(all.iter().map(|t| TokenOut::of(t, None)).collect())
 }
 

@@ -9,6 +9,7 @@ use crate::error::{ApiResult, ok};
 use crate::extract::{Json, Path, Query, id};
 use crate::service::workspaces as service;
 use axum::extract::State;
+use buckle_core::{OrgId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa::ToSchema;
@@ -50,7 +51,7 @@ pub async fn create(
     ok(WorkspaceOut {
         id: w.id.to_string(),
         name: w.name,
-        organization_id: w.org_id,
+        organization_id: w.org_id.map(OrgId::into_string),
         owner_user_id: w.owner_account_id.to_string(),
         role: buckle_core::WorkspaceRole::Owner.to_string(),
         created_at: w.created_at,
@@ -85,7 +86,7 @@ pub async fn list(
         .map(|w| WorkspaceOut {
             id: w.id.to_string(),
             name: w.name,
-            organization_id: w.org_id,
+            organization_id: w.org_id.map(OrgId::into_string),
             owner_user_id: w.owner_account_id.to_string(),
             role: w.role.to_string(),
             created_at: w.created_at,
@@ -117,7 +118,7 @@ pub async fn members(
     Path(ws): Path<String>,
 ) -> ApiResult<Vec<WorkspaceMemberOut>> {
     actor.require("Manage.workspaces")?;
-    let all = service::members(&state, &actor, id(&ws, "workspace_id")?).await?;
+    let all = service::members(&state, &actor, id(&ws, "workspace_id").map(WorkspaceId)?).await?;
     ok(all
         .into_iter()
         .map(|m| WorkspaceMemberOut {
@@ -162,7 +163,7 @@ pub async fn add_member(
     Json(body): Json<AddMember>,
 ) -> ApiResult<AddedMemberOut> {
     actor.require("Manage.workspaces")?;
-    let ws = id(&ws, "workspace_id")?;
+    let ws = id(&ws, "workspace_id").map(WorkspaceId)?;
     let account_id = service::add_member(&state, &actor, ws, &body.user_name, &body.role).await?;
     ok(AddedMemberOut {
         user_id: account_id.to_string(),
@@ -186,6 +187,12 @@ pub async fn remove_member(
     Path((ws, account_id)): Path<(String, String)>,
 ) -> ApiResult<Empty> {
     actor.require("Manage.workspaces")?;
-    service::remove_member(&state, &actor, id(&ws, "workspace_id")?, &account_id).await?;
+    service::remove_member(
+        &state,
+        &actor,
+        id(&ws, "workspace_id").map(WorkspaceId)?,
+        &account_id,
+    )
+    .await?;
     ok(Empty {})
 }

@@ -15,10 +15,10 @@ use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
-use buckle_core::TokenKind;
 use buckle_core::pkce::{self, Method};
 use buckle_core::redirect;
 use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_core::{TokenKind, WorkspaceId};
 use buckle_store::{AuthCode, OAuthApp};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -193,7 +193,7 @@ async fn show_impl(
     visitor: Visitor,
     uri: String,
     p: AuthorizeParams,
-    workspace: Option<i64>,
+    workspace: Option<WorkspaceId>,
 ) -> Response {
     let checked = match check(&state, &p, visitor.lang).await {
         Err(Stop::Page(text)) => return failed(&visitor, text),
@@ -272,7 +272,7 @@ pub async fn show_in_workspace(
     Path(workspace_id): Path<String>,
     PageQuery(p): PageQuery<AuthorizeParams>,
 ) -> Response {
-    let Ok(ws) = id(&workspace_id, "workspace_id") else {
+    let Ok(ws) = id(&workspace_id, "workspace_id").map(WorkspaceId) else {
         return bad(&visitor, Key("consent.invalid_workspace"));
     };
     show_impl(state, visitor, uri.to_string(), p, Some(ws)).await
@@ -353,7 +353,7 @@ pub async fn decide(
     let pinned = match f.workspace_id.as_str() {
         "" => None,
         raw => match id(raw, "workspace_id") {
-            Ok(w) => Some(w),
+            Ok(w) => Some(WorkspaceId(w)),
             Err(_) => return bad(&visitor, Key("consent.invalid_workspace")),
         },
     };

@@ -43,8 +43,8 @@ async fn issue_code(
     let workspace_id = match workspace {
         None => None,
         Some(raw) => {
-            let ws =
-                buckle_core::ids::parse_id(raw).ok_or_else(|| invalid_request("workspace_id"))?;
+            let ws = buckle_core::WorkspaceId::parse(raw)
+                .ok_or_else(|| invalid_request("workspace_id"))?;
             state
                 .store
                 .workspace(ws)
@@ -274,7 +274,7 @@ fn unavailable(e: buckle_store::StoreError) -> Refused {
 /// account and the address and refusing everything while they must wait.
 async fn pending_guarded(
     state: &AppState,
-    account_id: i64,
+    account_id: buckle_core::AccountId,
     address: IpAddr,
     typed: &str,
 ) -> Result<DeviceCode, Refused> {

@@ -90,12 +90,8 @@ pub async fn exchange(
     // Whose authorization the JWT asks for; None names no one (no grant is found).
     let (owner, in_org) = match &authority {
         Authority::Owner => match &app.org_id {
-            Some(org) => (OrgId::parse(org).map(GrantOwner::Organization), true),
-            None => (
-                app.owner_account_id
-                    .map(|a| GrantOwner::Account(AccountId(a))),
-                false,
-            ),
+            Some(org) => (Some(GrantOwner::Organization(org.clone())), true),
+            None => (app.owner_account_id.map(GrantOwner::Account), false),
         },
         Authority::Account(a) => (
             Some(GrantOwner::Account(

@@ -21,7 +21,7 @@ fn refuse(key: &'static str) -> Refusal {
 /// names, or even that an id exists.
 pub(super) async fn member_workspace(
     state: &AppState,
-    ws: i64,
+    ws: buckle_core::WorkspaceId,
     user: &Account,
 ) -> Result<buckle_store::Workspace, Refusal> {
     let caller = Caller::person(user.clone());
@@ -50,7 +50,7 @@ pub async fn grant(
     app: &OAuthApp,
     user: &Account,
     edition: Option<&str>,
-    pinned_workspace: Option<i64>,
+    pinned_workspace: Option<buckle_core::WorkspaceId>,
 ) -> Result<Grant, Refusal> {
     let caller = Caller::person(user.clone());
     grants::consent(state, &caller, app, edition, pinned_workspace)

@@ -85,16 +85,12 @@ pub async fn page(
     };
     let organizations = state
         .store
-        .organizations_of(buckle_core::AccountId(user.id))
+        .organizations_of(user.id)
         .await
         .unwrap_or_default()
         .into_iter()
         .filter(|o| o.role.is_admin())
-        .filter(|o| {
-            app.org_id
-                .as_deref()
-                .is_none_or(|owner| owner == o.id.as_str())
-        })
+        .filter(|o| app.org_id.as_ref().is_none_or(|owner| *owner == o.id))
         .map(|o| EditionChoice {
             id: o.id.into_string(),
             label: o.name,

@@ -40,7 +40,7 @@ pub async fn create(
     cred: Credential,
     Json(body): Json<CreateBot>,
 ) -> ApiResult<Created> {
-    let ws = id(&body.space_id, "space_id")?;
+    let ws = id(&body.space_id, "space_id").map(WorkspaceId)?;
     cred.require(&state, Need::Workspace("Bot.create", ws))
         .await?;
     let name = body.name.trim();
@@ -55,10 +55,10 @@ pub async fn create(
     let now = state.clock.now();
     let bot = Bot {
         id: BotId::random(),
-        workspace_id: WorkspaceId(ws),
+        workspace_id: ws,
         name: name.to_string(),
         description: body.description,
-        created_by: AccountId(cred.account_id.or(cred.created_by).unwrap_or_default()),
+        created_by: cred.account_id.or(cred.created_by).unwrap_or(AccountId(0)),
         created_at: now,
         updated_at: now,
     };
@@ -129,14 +129,11 @@ pub async fn list(
     cred: Credential,
     Query(q): Query<ListParams>,
 ) -> ApiResult<BotList> {
-    let ws = id(&q.workspace_id, "workspace_id")?;
+    let ws = id(&q.workspace_id, "workspace_id").map(WorkspaceId)?;
     cred.require(&state, Need::Workspace("Bot.list", ws))
         .await?;
     let page = Page::from_params(q.page_index.or(q.page_num), q.page_size)?;
-    let (bots, total) = state
-        .store
-        .bots_in(WorkspaceId(ws), page.offset, page.limit)
-        .await?;
+    let (bots, total) = state.store.bots_in(ws, page.offset, page.limit).await?;
     ok(BotList {
         items: bots.into_iter().map(Into::into).collect(),
         total,
@@ -157,16 +154,16 @@ pub async fn get(
     cred: Credential,
     Path(bot_id): Path<String>,
 ) -> ApiResult<BotOut> {
-    let bot_id = id(&bot_id, "bot_id")?;
+    let bot_id = id(&bot_id, "bot_id").map(BotId)?;
     if !cred.reach.points.contains("Bot.read") {
         return Err(buckle_core::Denial::MissingPoint("Bot.read".into()).into());
     }
     let bot = state
         .store
-        .bot(BotId(bot_id))
+        .bot(bot_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Bot not found."))?;
-    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id.get()))
+    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id))
         .await?;
     ok(bot.into())
 }

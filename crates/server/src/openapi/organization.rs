@@ -48,7 +48,7 @@ pub async fn members(State(state): State<AppState>, cred: Credential) -> ApiResu
         })
         .collect();
     ok(OrgMembers {
-        organization_id: org,
+        organization_id: org.into_string(),
         total_count: items.len(),
         items,
     })

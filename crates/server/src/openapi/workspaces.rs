@@ -5,8 +5,8 @@ use crate::error::Success;
 use crate::error::{ApiResult, ok};
 use crate::extract::{Page, Path, Query, id};
 use axum::extract::State;
-use buckle_core::WorkspaceRole;
 use buckle_core::reach::Subject;
+use buckle_core::{OrgId, WorkspaceRole};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa::ToSchema;
@@ -57,7 +57,7 @@ pub async fn list(
     cred.require(&state, Need::Credential("Workspace.list"))
         .await?;
     let page = Page::from_params(q.page_num, q.page_size)?;
-    let org = cred.org_id.as_deref();
+    let org = cred.org_id.as_ref();
     let reached: Vec<WorkspaceOut> = match (cred.reach.subject, cred.account_id, org) {
         (Subject::Person, Some(person), _) => state
             .store
@@ -75,7 +75,7 @@ pub async fn list(
                 } else {
                     "personal"
                 },
-                enterprise_id: w.org_id.unwrap_or_default(),
+                enterprise_id: w.org_id.map(OrgId::into_string).unwrap_or_default(),
             })
             .collect(),
         (_, _, Some(org)) => state
@@ -141,7 +141,7 @@ pub async fn members(
     Path(workspace_id): Path<String>,
     Query(q): Query<PageParams>,
 ) -> ApiResult<MemberList> {
-    let ws = id(&workspace_id, "workspace_id")?;
+    let ws = id(&workspace_id, "workspace_id").map(buckle_core::WorkspaceId)?;
     cred.require(&state, Need::Workspace("Workspace.listMembers", ws))
         .await?;
     let page = Page::from_params(q.page_num, q.page_size)?;

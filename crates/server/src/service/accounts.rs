@@ -48,7 +48,7 @@ pub async fn create(state: &AppState, req: NewAccountRequest<'_>) -> ServiceResu
         None => String::new(),
     };
     let a = NewAccount {
-        id: buckle_core::ids::new_id(),
+        id: buckle_core::AccountId::random(),
         user_name: user_name.to_string(),
         nick_name: nick,
         avatar_url: String::new(),
@@ -58,7 +58,7 @@ pub async fn create(state: &AppState, req: NewAccountRequest<'_>) -> ServiceResu
     };
     match state
         .store
-        .create_account(&a, buckle_core::ids::new_id())
+        .create_account(&a, buckle_core::WorkspaceId::random())
         .await
     {
         Err(StoreError::Conflict) => {

@@ -7,7 +7,7 @@ use crate::audit::AuditEvent;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::Made;
 use buckle_core::secret::{hash_secret, hint};
-use buckle_core::{AppType, ClientType, PermissionSet, Role, TokenKind};
+use buckle_core::{AppType, ClientType, OrgId, PermissionSet, Role, TokenKind};
 use buckle_store::{OAuthApp, StoreError};
 use rand::Rng;
 
@@ -109,7 +109,7 @@ pub async fn changeable(
 ) -> ServiceResult<(OAuthApp, Option<Role>)> {
     let (app, role) = managed(state, caller, client_id).await?;
     caller.may_change_app(
-        app.org_id.as_deref(),
+        app.org_id.as_ref(),
         &PermissionSet::decode(&app.permissions),
     )?;
     Ok((app, role))
@@ -119,7 +119,7 @@ pub async fn changeable(
 pub fn app_event(caller: &Caller, kind: AuditKind, app: &OAuthApp) -> AuditEvent {
     caller
         .audit(kind)
-        .in_org(app.org_id.as_deref())
+        .in_org(app.org_id.as_ref())
         .target(app.client_id.clone())
         .detail(serde_json::json!({"name": app.name, "client_type": app.client_type}))
 }
@@ -227,7 +227,12 @@ fn new_client_id() -> String {
 /// Creates an app: a personal one, or one of an organization the caller
 /// administers. A web app's client secret is returned here, once.
 pub async fn create(state: &AppState, caller: &Caller, req: NewApp) -> ServiceResult<WithSecret> {
-    if let Some(org) = &req.organization_id {
+    let org_id = req
+        .organization_id
+        .as_deref()
+        .map(super::organizations::org_of)
+        .transpose()?;
+    if let Some(org) = &org_id {
         let role = caller.role_in(state, org).await?;
         if !role.is_admin() {
             return Err(ServiceError::forbidden(
@@ -256,14 +261,14 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewApp) -> ServiceRe
         .then(|| TokenKind::ClientSecret.generate());
     let now = state.clock.now();
     let app = OAuthApp {
-        id: buckle_core::ids::new_id(),
+        id: buckle_core::AppId::random(),
         client_id: new_client_id(),
         name,
         description,
         app_type: req.app_type,
         client_type: req.client_type,
-        owner_account_id: req.organization_id.is_none().then_some(caller.account.id),
-        org_id: req.organization_id,
+        owner_account_id: org_id.is_none().then_some(caller.account.id),
+        org_id,
         created_by: caller.account.id,
         permissions: points.encode(),
         redirect_uris,
@@ -302,7 +307,7 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewApp) -> ServiceRe
 pub async fn list(
     state: &AppState,
     caller: &Caller,
-    organization_id: Option<&str>,
+    organization_id: Option<&OrgId>,
 ) -> ServiceResult<Vec<OAuthApp>> {
     if let Some(org) = organization_id {
         caller.role_in(state, org).await?;
@@ -330,7 +335,7 @@ pub async fn update(
         None => app.description.clone(),
     };
     let permissions = match &edit.permissions {
-        Some(p) => check_points(state, caller, p, app.org_id.as_deref())?.encode(),
+        Some(p) => check_points(state, caller, p, app.org_id.as_ref().map(OrgId::as_str))?.encode(),
         None => app.permissions.clone(),
     };
     let redirect_uris = match &edit.redirect_uris {

@@ -49,10 +49,11 @@ pub async fn events(
     let before_id = f
         .before_id
         .as_deref()
-        .map(|b| id_of(b, "before_id", "before_id"))
+        .map(|b| id_of(b, "before_id", "before_id", buckle_core::ids::parse_id))
         .transpose()?;
-    let (org_id, account_id) = match f.organization_id {
+    let (org_id, account_id) = match f.organization_id.as_deref() {
         Some(org) => {
+            let org = super::organizations::org_of(org)?;
             caller.require_org_admin(state, &org).await?;
             (Some(org), None)
         }

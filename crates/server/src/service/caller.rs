@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::audit::AuditEvent;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{self, Extent};
-use buckle_core::{PermissionSet, Role};
+use buckle_core::{OrgId, PermissionSet, Role};
 use buckle_store::Account;
 
 use super::{ServiceError, ServiceResult};
@@ -59,10 +59,12 @@ impl Caller {
     /// A token may change only an app of its own edition whose points it holds.
     pub fn may_change_app(
         &self,
-        edition: Option<&str>,
+        edition: Option<&OrgId>,
         points: &PermissionSet,
     ) -> ServiceResult<()> {
-        Ok(self.grantor(None).may_change_app(edition, points)?)
+        Ok(self
+            .grantor(None)
+            .may_change_app(edition.map(OrgId::as_str), points)?)
     }
 
     /// Sessions may do anything their account may; tokens also need the area's point.
@@ -87,7 +89,7 @@ impl Caller {
 
     /// The caller's role in an organization; non-members get "not found" so
     /// organizations they do not belong to stay invisible.
-    pub async fn role_in(&self, state: &AppState, org_id: &str) -> ServiceResult<Role> {
+    pub async fn role_in(&self, state: &AppState, org_id: &OrgId) -> ServiceResult<Role> {
         state
             .store
             .role_in(org_id, self.account.id)
@@ -95,7 +97,7 @@ impl Caller {
             .ok_or_else(|| ServiceError::not_found("Organization not found."))
     }
 
-    pub async fn require_org_admin(&self, state: &AppState, org_id: &str) -> ServiceResult<Role> {
+    pub async fn require_org_admin(&self, state: &AppState, org_id: &OrgId) -> ServiceResult<Role> {
         let role = self.role_in(state, org_id).await?;
         if role.is_admin() {
             Ok(role)

@@ -3,9 +3,10 @@
 use super::{ServiceError, ServiceResult};
 use crate::AppState;
 use buckle_core::reach::Workspaces;
+use buckle_core::{AccountId, OrgId, WorkspaceId};
 
 /// A stored grant's workspaces: all of its edition, or a list.
-pub fn workspaces_of(all: bool, ids: &[i64]) -> Workspaces {
+pub fn workspaces_of(all: bool, ids: &[WorkspaceId]) -> Workspaces {
     if all {
         Workspaces::All
     } else {
@@ -23,9 +24,9 @@ pub async fn edition_workspaces(
     state: &AppState,
     all_workspaces: bool,
     listed: &[String],
-    org: Option<&str>,
-    member: Option<i64>,
-) -> ServiceResult<Vec<i64>> {
+    org: Option<&OrgId>,
+    member: Option<AccountId>,
+) -> ServiceResult<Vec<WorkspaceId>> {
     const FIELD: &str = "workspace_ids";
     if all_workspaces && !listed.is_empty() {
         return Err(ServiceError::invalid(
@@ -41,19 +42,19 @@ pub async fn edition_workspaces(
     }
     let mut ids = Vec::with_capacity(listed.len());
     for raw in listed {
-        let ws = buckle_core::ids::parse_id(raw)
+        let ws = WorkspaceId::parse(raw)
             .ok_or_else(|| ServiceError::invalid(FIELD, "Invalid workspace id."))?;
         let reachable = match member {
             Some(account) => state
                 .store
                 .workspace_for(ws, account)
                 .await?
-                .is_some_and(|(w, is_member)| is_member && w.org_id.as_deref() == org),
+                .is_some_and(|(w, is_member)| is_member && w.org_id.as_ref() == org),
             None => state
                 .store
                 .workspace(ws)
                 .await?
-                .is_some_and(|w| w.org_id.as_deref() == org),
+                .is_some_and(|w| w.org_id.as_ref() == org),
         };
         if !reachable {
             return Err(ServiceError::invalid(
@@ -75,7 +76,11 @@ pub fn clean_name(raw: &str, field: &'static str, max: usize) -> ServiceResult<S
 }
 
 /// An id the caller wrote (a path segment): `field` to blame, `what` to name.
-pub fn id_of(raw: &str, field: &'static str, what: &str) -> ServiceResult<i64> {
-    buckle_core::ids::parse_id(raw)
-        .ok_or_else(|| ServiceError::invalid(field, format!("Invalid {what}.")))
+pub fn id_of<T>(
+    raw: &str,
+    field: &'static str,
+    what: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> ServiceResult<T> {
+    parse(raw).ok_or_else(|| ServiceError::invalid(field, format!("Invalid {what}.")))
 }

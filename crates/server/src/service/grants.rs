@@ -9,7 +9,7 @@ use crate::audit::AuditEvent;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{Extent, Made};
 use buckle_core::{
-    AccountId, ClientType, GrantKind, GrantOwner, InstallStatus, OrgId, PermissionSet, Role,
+    ClientType, GrantKind, GrantOwner, InstallStatus, OrgId, PermissionSet, Role, WorkspaceId,
 };
 use buckle_store::{Grant, GrantWithApp, OAuthApp};
 
@@ -37,16 +37,21 @@ fn grant_event(caller: &Caller, kind: AuditKind, app: &OAuthApp, g: &Grant) -> A
             "authorization_id": g.id.to_string(),
             "permissions": PermissionSet::decode(&g.permissions).names(),
             "all_workspaces": g.all_workspaces,
-            "workspace_ids": g.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "workspace_ids": g.workspace_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))
 }
 
 /// What a stored authorization reaches: it lasts until revoked.
-fn grant_extent(permissions: &str, all: bool, workspace_ids: &[i64], org: Option<&str>) -> Extent {
+fn grant_extent(
+    permissions: &str,
+    all: bool,
+    workspace_ids: &[WorkspaceId],
+    org: Option<&OrgId>,
+) -> Extent {
     Extent {
         points: PermissionSet::decode(permissions),
         workspaces: workspaces_of(all, workspace_ids),
-        edition: org.map(str::to_string),
+        edition: org.map(OrgId::to_string),
         expires_at: None,
     }
 }
@@ -76,14 +81,15 @@ pub async fn authorize_app(
     }
     let (org_id, role) = match &req.organization_id {
         Some(org) => {
-            if app.org_id.as_ref().is_some_and(|o| o != org) {
+            if app.org_id.as_ref().is_some_and(|o| o.as_str() != org) {
                 return Err(ServiceError::invalid(
                     "organization_id",
                     "An app of a team/enterprise can be authorized only in that team/enterprise.",
                 ));
             }
-            let role = caller.require_org_admin(state, org).await?;
-            (Some(org.clone()), Some(role))
+            let org = super::organizations::org_of(org)?;
+            let role = caller.require_org_admin(state, &org).await?;
+            (Some(org), Some(role))
         }
         None => {
             if app.org_id.is_some() {
@@ -105,14 +111,14 @@ pub async fn authorize_app(
     grantor.may_ask(
         &state.catalog,
         Made::Authorization,
-        org_id.as_deref(),
+        org_id.as_ref().map(OrgId::as_str),
         &points,
     )?;
     let ids = edition_workspaces(
         state,
         req.all_workspaces,
         &req.workspace_ids,
-        org_id.as_deref(),
+        org_id.as_ref(),
         org_id.is_none().then_some(caller.account.id),
     )
     .await?;
@@ -123,19 +129,19 @@ pub async fn authorize_app(
         &Extent {
             points: points.clone(),
             workspaces: workspaces_of(req.all_workspaces, &ids),
-            edition: org_id.clone(),
+            edition: org_id.as_ref().map(OrgId::to_string),
             expires_at: None,
         },
     )?;
     let now = state.clock.now();
-    let edition_id = org_id.as_deref().map(stored_org).transpose()?;
+    let edition_id = org_id.clone();
     let grant = Grant {
         id: buckle_core::ids::new_id(),
         app_id: app.id,
         kind: GrantKind::AppAuth,
         owner: match &edition_id {
             Some(org) => GrantOwner::Organization(org.clone()),
-            None => GrantOwner::Account(AccountId(caller.account.id)),
+            None => GrantOwner::Account(caller.account.id),
         },
         edition: edition_id.clone(),
         permissions: points.encode(),
@@ -333,7 +339,7 @@ impl From<buckle_store::StoreError> for ConsentRefusal {
 pub async fn member_workspace(
     state: &AppState,
     caller: &Caller,
-    ws: i64,
+    ws: WorkspaceId,
 ) -> Result<buckle_store::Workspace, ConsentRefusal> {
     match state.store.workspace_for(ws, caller.account.id).await? {
         Some((w, true)) => Ok(w),
@@ -349,12 +355,16 @@ pub async fn consent(
     caller: &Caller,
     app: &OAuthApp,
     edition: Option<&str>,
-    pinned_workspace: Option<i64>,
+    pinned_workspace: Option<WorkspaceId>,
 ) -> Result<Grant, ConsentRefusal> {
     let user = &caller.account;
     let edition = match pinned_workspace {
         Some(ws) => member_workspace(state, caller, ws).await?.org_id,
-        None => edition.filter(|e| !e.is_empty()).map(str::to_string),
+        // An id that could not name an organization has no members.
+        None => edition
+            .filter(|e| !e.is_empty())
+            .map(|e| OrgId::parse(e).ok_or(ConsentRefusal::NotAMemberOfOrganization))
+            .transpose()?,
     };
     let role: Option<Role> = match &edition {
         Some(org) => Some(
@@ -372,7 +382,7 @@ pub async fn consent(
         .may_ask(
             &state.catalog,
             Made::Authorization,
-            edition.as_deref(),
+            edition.as_ref().map(OrgId::as_str),
             &points,
         )
         .map_err(ConsentRefusal::Policy)?;
@@ -381,12 +391,8 @@ pub async fn consent(
         id: buckle_core::ids::new_id(),
         app_id: app.id,
         kind: GrantKind::Obo,
-        owner: GrantOwner::Account(AccountId(user.id)),
-        edition: edition
-            .as_deref()
-            .map(stored_org)
-            .transpose()
-            .map_err(ConsentRefusal::Service)?,
+        owner: GrantOwner::Account(user.id),
+        edition: edition.clone(),
         permissions: points.encode(),
         all_workspaces: pinned_workspace.is_none(),
         workspace_ids: pinned_workspace.into_iter().collect(),
@@ -395,7 +401,7 @@ pub async fn consent(
     };
     g.id = state.store.upsert_grant(&g).await?;
     if let Some(org) = &edition
-        && app.org_id.as_deref() != Some(org.as_str())
+        && app.org_id.as_ref() != Some(org)
     {
         let status = if role.is_some_and(Role::is_admin) {
             InstallStatus::Installed
@@ -411,11 +417,4 @@ pub async fn consent(
         .record(state)
         .await;
     Ok(g)
-}
-
-/// An organization id that already names an organization (it came from the
-/// store or was checked against it); a malformed one is the caller's mistake.
-fn stored_org(id: &str) -> Result<OrgId, ServiceError> {
-    OrgId::parse(id)
-        .ok_or_else(|| ServiceError::invalid("organization_id", "No such organization."))
 }

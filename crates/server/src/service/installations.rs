@@ -4,7 +4,7 @@
 use super::{Caller, ServiceError, ServiceResult};
 use crate::AppState;
 use buckle_core::audit::AuditKind;
-use buckle_core::{ClientType, InstallStatus, PermissionSet};
+use buckle_core::{ClientType, InstallStatus, OrgId, PermissionSet};
 use buckle_store::{Installation, OAuthApp};
 
 /// An organization's installations and install requests, grouped.
@@ -16,7 +16,11 @@ pub struct Installations {
 }
 
 /// An organization's installations (admins).
-pub async fn list(state: &AppState, caller: &Caller, org_id: &str) -> ServiceResult<Installations> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    org_id: &OrgId,
+) -> ServiceResult<Installations> {
     caller.require_org_admin(state, org_id).await?;
     let mut out = Installations::default();
     for i in state.store.installations_of(org_id).await? {
@@ -42,7 +46,7 @@ async fn app_of(state: &AppState, client_id: &str) -> ServiceResult<OAuthApp> {
 pub async fn install(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     client_id: &str,
 ) -> ServiceResult<Installation> {
     caller.require_org_admin(state, org_id).await?;
@@ -87,7 +91,7 @@ pub async fn install(
 pub async fn uninstall(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     client_id: &str,
 ) -> ServiceResult<()> {
     caller.require_org_admin(state, org_id).await?;

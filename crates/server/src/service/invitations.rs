@@ -5,7 +5,7 @@
 use super::organizations::{may_assign, parse_role};
 use super::{Caller, ServiceError, ServiceResult, id_of};
 use crate::AppState;
-use buckle_core::Role;
+use buckle_core::{OrgId, Role};
 use buckle_store::{Accepted, Account, Invitation};
 
 /// How long an invitation waits for its answer.
@@ -23,7 +23,7 @@ pub struct Sent {
 /// A membership just made by accepting.
 #[derive(Debug)]
 pub struct Joined {
-    pub organization_id: String,
+    pub organization_id: OrgId,
     pub role: String,
     pub joined_at: i64,
 }
@@ -37,7 +37,7 @@ fn not_found() -> ServiceError {
 pub async fn invite(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     user_name: &str,
     role: &str,
 ) -> ServiceResult<Sent> {
@@ -82,7 +82,7 @@ pub async fn invite(
 pub async fn of_organization(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
 ) -> ServiceResult<Vec<(Invitation, Option<Account>)>> {
     caller.require_org_admin(state, org_id).await?;
     let all = state
@@ -109,11 +109,16 @@ async fn with_inviters(
 pub async fn cancel(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     invitation_id: &str,
 ) -> ServiceResult<()> {
     let caller_role = caller.require_org_admin(state, org_id).await?;
-    let invitation_id = id_of(invitation_id, "invitation_id", "invitation id")?;
+    let invitation_id = id_of(
+        invitation_id,
+        "invitation_id",
+        "invitation id",
+        buckle_core::ids::parse_id,
+    )?;
     let pending = state
         .store
         .invitations_of_organization(org_id, state.clock.now())

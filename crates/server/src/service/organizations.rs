@@ -50,35 +50,33 @@ pub async fn create(
     };
     state
         .store
-        .create_organization(&org, AccountId(caller.account.id))
+        .create_organization(&org, caller.account.id)
         .await?;
     Ok(org)
 }
 
-/// An organization id the caller's role there was already found for; one that
-/// could not name an organization has no members, so it is not found.
-fn known_org(org_id: &str) -> ServiceResult<OrgId> {
-    OrgId::parse(org_id).ok_or_else(|| ServiceError::not_found("Organization not found."))
+/// An organization id as a caller wrote it (a path segment, a form or body
+/// field): one that could not name an organization has no members, so it is
+/// not found, as an organization the caller does not belong to is.
+pub fn org_of(raw: &str) -> ServiceResult<OrgId> {
+    OrgId::parse(raw).ok_or_else(|| ServiceError::not_found("Organization not found."))
 }
 
 /// The caller's teams and enterprises, with their role in each.
 pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<Membership>> {
-    Ok(state
-        .store
-        .organizations_of(AccountId(caller.account.id))
-        .await?)
+    Ok(state.store.organizations_of(caller.account.id).await?)
 }
 
 /// An organization the caller belongs to, with their role there.
 pub async fn get(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
 ) -> ServiceResult<(Organization, Role)> {
     let role = caller.role_in(state, org_id).await?;
     let o = state
         .store
-        .organization(&known_org(org_id)?)
+        .organization(org_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("Organization not found."))?;
     Ok((o, role))
@@ -89,7 +87,7 @@ pub async fn get(
 pub async fn set_token_policy(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     token_max_days: Option<Option<i64>>,
 ) -> ServiceResult<(Organization, Role)> {
     caller.require_org_admin(state, org_id).await?;
@@ -100,10 +98,7 @@ pub async fn set_token_policy(
                 "token_max_days must be between 1 and 365, or null for permanent tokens.",
             ));
         }
-        state
-            .store
-            .set_token_policy(&known_org(org_id)?, days)
-            .await?;
+        state.store.set_token_policy(org_id, days).await?;
     }
     get(state, caller, org_id).await
 }
@@ -112,7 +107,7 @@ pub async fn set_token_policy(
 pub async fn members(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
 ) -> ServiceResult<Vec<OrgMember>> {
     caller.role_in(state, org_id).await?;
     Ok(state.store.organization_members(org_id).await?)
@@ -137,7 +132,11 @@ pub fn may_assign(caller_role: Role, role: Role) -> ServiceResult<()> {
     Ok(())
 }
 
-async fn target_role(state: &AppState, org_id: &str, account_id: i64) -> ServiceResult<Role> {
+async fn target_role(
+    state: &AppState,
+    org_id: &OrgId,
+    account_id: AccountId,
+) -> ServiceResult<Role> {
     state
         .store
         .role_in(org_id, account_id)
@@ -146,7 +145,7 @@ async fn target_role(state: &AppState, org_id: &str, account_id: i64) -> Service
 }
 
 /// Refuses changes that would leave the organization without a super admin.
-async fn keep_a_super_admin(state: &AppState, org_id: &str, current: Role) -> ServiceResult<()> {
+async fn keep_a_super_admin(state: &AppState, org_id: &OrgId, current: Role) -> ServiceResult<()> {
     if current == Role::SuperAdmin && state.store.count_super_admins(org_id).await? <= 1 {
         return Err(ServiceError::bad(
             "The team/enterprise must keep at least one super admin.",
@@ -159,12 +158,12 @@ async fn keep_a_super_admin(state: &AppState, org_id: &str, current: Role) -> Se
 pub async fn set_role(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     account_id: &str,
     role: &str,
-) -> ServiceResult<(i64, Role)> {
+) -> ServiceResult<(AccountId, Role)> {
     let caller_role = caller.require_org_admin(state, org_id).await?;
-    let account_id = id_of(account_id, "account_id", "account_id")?;
+    let account_id = id_of(account_id, "account_id", "account_id", AccountId::parse)?;
     let role = parse_role(role)?;
     let current = target_role(state, org_id, account_id).await?;
     may_assign(caller_role, role)?;
@@ -184,8 +183,8 @@ pub async fn set_role(
 pub async fn remove_member(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
-    account_id: i64,
+    org_id: &OrgId,
+    account_id: AccountId,
 ) -> ServiceResult<()> {
     let caller_role = if account_id == caller.account.id {
         caller.role_in(state, org_id).await?

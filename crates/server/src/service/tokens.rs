@@ -8,7 +8,7 @@ use buckle_core::audit::AuditKind;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::policy::{Extent, Made};
 use buckle_core::secret::{hash_secret, hint};
-use buckle_core::{OrgId, PermissionSet, Role, TokenKind};
+use buckle_core::{OrgId, PermissionSet, Role, TokenKind, WorkspaceId};
 use buckle_store::{AccessToken, TokenChanges};
 
 /// What a credential grants, as asked for (workspace ids as the caller wrote them).
@@ -50,7 +50,7 @@ pub fn extent_of(t: &AccessToken) -> Extent {
     Extent {
         points: PermissionSet::decode(&t.permissions),
         workspaces: workspaces_of(t.all_workspaces, &t.workspace_ids),
-        edition: t.org_id.clone(),
+        edition: t.org_id.as_ref().map(OrgId::to_string),
         expires_at: t.expires_at,
     }
 }
@@ -59,14 +59,14 @@ pub fn extent_of(t: &AccessToken) -> Extent {
 fn audited(caller: &Caller, kind: AuditKind, t: &AccessToken) -> AuditEvent {
     caller
         .audit(kind)
-        .in_org(t.org_id.as_deref())
+        .in_org(t.org_id.as_ref())
         .target(t.id.to_string())
         .detail(serde_json::json!({
             "token_kind": t.kind.stored(),
             "name": t.name,
             "permissions": PermissionSet::decode(&t.permissions).names(),
             "all_workspaces": t.all_workspaces,
-            "workspace_ids": t.workspace_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "workspace_ids": t.workspace_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "expires_at": t.expires_at,
         }))
 }
@@ -86,15 +86,15 @@ async fn check_grant(
     state: &AppState,
     caller: &Caller,
     made: Made,
-    org: Option<&str>,
+    org: Option<&OrgId>,
     role: Option<Role>,
     g: &GrantAsk,
-) -> ServiceResult<(PermissionSet, bool, Vec<i64>)> {
+) -> ServiceResult<(PermissionSet, bool, Vec<WorkspaceId>)> {
     let points = parse_points(state, &g.permissions)?;
     // Refused before looking anything up: a token learns nothing of another edition.
     caller
         .grantor(role)
-        .may_ask(&state.catalog, made, org, &points)?;
+        .may_ask(&state.catalog, made, org.map(OrgId::as_str), &points)?;
     let member = (made == Made::PersonalToken).then_some(caller.account.id);
     let ids = edition_workspaces(state, g.all_workspaces, &g.workspace_ids, org, member).await?;
     Ok((points, g.all_workspaces, ids))
@@ -132,14 +132,14 @@ async fn issue(
     state: &AppState,
     caller: &Caller,
     made: Made,
-    org: Option<String>,
+    org: Option<OrgId>,
     role: Option<Role>,
     policy: ExpiryPolicy,
     name: String,
     req: NewToken,
 ) -> ServiceResult<Issued> {
     let (points, all, ids) =
-        check_grant(state, caller, made, org.as_deref(), role, &req.grant).await?;
+        check_grant(state, caller, made, org.as_ref(), role, &req.grant).await?;
     let now = state.clock.now();
     let expiry = read_expiry(req.expires_in.as_deref(), req.expires_at, policy, now)?;
     caller.grantor(role).decide(
@@ -148,7 +148,7 @@ async fn issue(
         &Extent {
             points: points.clone(),
             workspaces: workspaces_of(all, &ids),
-            edition: org.clone(),
+            edition: org.as_ref().map(OrgId::to_string),
             expires_at: expiry.to_stored(),
         },
     )?;
@@ -189,15 +189,16 @@ pub async fn create_personal(
     req: NewToken,
 ) -> ServiceResult<Issued> {
     let name = clean_name(&req.name, "name", 100)?;
+    let organization_id = organization_id
+        .as_deref()
+        .map(super::organizations::org_of)
+        .transpose()?;
     let (role, policy) = match &organization_id {
         Some(org_id) => {
             let role = caller.role_in(state, org_id).await?;
             let org = state
                 .store
-                .organization(
-                    &OrgId::parse(org_id)
-                        .ok_or_else(|| ServiceError::not_found("Organization not found."))?,
-                )
+                .organization(org_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("Organization not found."))?;
             (Some(role), ExpiryPolicy::organization(org.token_max_days))
@@ -228,9 +229,15 @@ pub async fn list_personal(
     caller: &Caller,
     organization_id: Option<&str>,
 ) -> ServiceResult<Vec<AccessToken>> {
+    let org = match organization_id.map(OrgId::parse) {
+        // Nothing is stored under an id that could not name an organization.
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(org)) => Some(org),
+        None => None,
+    };
     Ok(state
         .store
-        .personal_tokens_of(caller.account.id, organization_id)
+        .personal_tokens_of(caller.account.id, org.as_ref())
         .await?)
 }
 
@@ -280,18 +287,18 @@ async fn edit(
         workspace_ids: match &body.workspace_ids {
             Some(ids) => ids.clone(),
             None if body.all_workspaces == Some(true) => Vec::new(),
-            None => t.workspace_ids.iter().map(i64::to_string).collect(),
+            None => t.workspace_ids.iter().map(ToString::to_string).collect(),
         },
     };
     let (points, all, ids) =
-        check_grant(state, caller, made, t.org_id.as_deref(), role, &grant).await?;
+        check_grant(state, caller, made, t.org_id.as_ref(), role, &grant).await?;
     caller.grantor(role).decide(
         &state.catalog,
         made,
         &Extent {
             points: points.clone(),
             workspaces: workspaces_of(all, &ids),
-            edition: t.org_id.clone(),
+            edition: t.org_id.as_ref().map(OrgId::to_string),
             expires_at: t.expires_at,
         },
     )?;
@@ -351,7 +358,7 @@ pub async fn delete_personal(
 pub async fn create_service(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
     req: NewToken,
 ) -> ServiceResult<Issued> {
     let role = caller.require_org_admin(state, org_id).await?;
@@ -360,7 +367,7 @@ pub async fn create_service(
         state,
         caller,
         Made::ServiceToken,
-        Some(org_id.to_string()),
+        Some(org_id.clone()),
         Some(role),
         ExpiryPolicy::UNLIMITED,
         name,
@@ -373,7 +380,7 @@ pub async fn create_service(
 pub async fn list_service(
     state: &AppState,
     caller: &Caller,
-    org_id: &str,
+    org_id: &OrgId,
 ) -> ServiceResult<Vec<AccessToken>> {
     caller.require_org_admin(state, org_id).await?;
     Ok(state.store.service_tokens_of(org_id).await?)

@@ -2,7 +2,7 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
-use buckle_core::WorkspaceRole;
+use buckle_core::{AccountId, OrgId, WorkspaceId, WorkspaceRole};
 use buckle_store::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 
 /// A personal workspace, or (admins) an organization's; the caller owns it.
@@ -12,11 +12,15 @@ pub async fn create(
     name: &str,
     organization_id: Option<String>,
 ) -> ServiceResult<Workspace> {
+    let organization_id = organization_id
+        .as_deref()
+        .map(super::organizations::org_of)
+        .transpose()?;
     if let Some(org) = &organization_id {
         caller.require_org_admin(state, org).await?;
     }
     let w = Workspace {
-        id: buckle_core::ids::new_id(),
+        id: WorkspaceId::random(),
         name: clean_name(name, "name", 100)?,
         org_id: organization_id,
         owner_account_id: caller.account.id,
@@ -32,9 +36,15 @@ pub async fn list(
     caller: &Caller,
     organization_id: Option<&str>,
 ) -> ServiceResult<Vec<WorkspaceOfAccount>> {
+    let org = match organization_id.map(OrgId::parse) {
+        // Nothing belongs to an id that could not name an organization.
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(org)) => Some(org),
+        None => None,
+    };
     Ok(state
         .store
-        .workspaces_of(caller.account.id, organization_id)
+        .workspaces_of(caller.account.id, org.as_ref())
         .await?)
 }
 
@@ -60,7 +70,7 @@ impl Standing {
 pub async fn visible(
     state: &AppState,
     caller: &Caller,
-    ws_id: i64,
+    ws_id: WorkspaceId,
 ) -> ServiceResult<(Workspace, Standing)> {
     let not_found = || ServiceError::not_found("Workspace not found.");
     let w = state.store.workspace(ws_id).await?.ok_or_else(not_found)?;
@@ -100,7 +110,7 @@ async fn require_ws_admin(
 pub async fn members(
     state: &AppState,
     caller: &Caller,
-    ws_id: i64,
+    ws_id: WorkspaceId,
 ) -> ServiceResult<Vec<WorkspaceMember>> {
     let (w, _) = visible(state, caller, ws_id).await?;
     Ok(state.store.workspace_members(w.id).await?)
@@ -111,10 +121,10 @@ pub async fn members(
 pub async fn add_member(
     state: &AppState,
     caller: &Caller,
-    ws_id: i64,
+    ws_id: WorkspaceId,
     user_name: &str,
     role: &str,
-) -> ServiceResult<i64> {
+) -> ServiceResult<AccountId> {
     let (w, standing) = visible(state, caller, ws_id).await?;
     require_ws_admin(state, caller, &w, standing).await?;
     let Some(org) = &w.org_id else {
@@ -164,11 +174,11 @@ pub async fn add_member(
 pub async fn remove_member(
     state: &AppState,
     caller: &Caller,
-    ws_id: i64,
+    ws_id: WorkspaceId,
     account_id: &str,
 ) -> ServiceResult<()> {
     let (w, standing) = visible(state, caller, ws_id).await?;
-    let target = id_of(account_id, "account_id", "account_id")?;
+    let target = id_of(account_id, "account_id", "account_id", AccountId::parse)?;
     if target != caller.account.id {
         require_ws_admin(state, caller, &w, standing).await?;
     }

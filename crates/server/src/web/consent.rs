@@ -64,7 +64,7 @@ pub async fn app_view(
     } else {
         state
             .store
-            .organizations_of(buckle_core::AccountId(user.id))
+            .organizations_of(user.id)
             .await
             .unwrap_or_default()
             .into_iter()

@@ -34,7 +34,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
     invalid(
         s.create_account(
             &NewAccount {
-                id: buckle_core::ids::new_id(),
+                id: buckle_core::AccountId::random(),
                 user_name: "nul\0".into(),
                 nick_name: "n".into(),
                 avatar_url: String::new(),
@@ -42,14 +42,14 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
                 is_super_admin: false,
                 created_at: NOW,
             },
-            buckle_core::ids::new_id(),
+            buckle_core::WorkspaceId::random(),
         )
         .await,
     );
     invalid(s.update_profile(person, "\0", "").await);
     let org = fixtures::organization(s, person).await;
     invalid(
-        s.invite(1, org.as_str(), "x\0", Role::Member, person, NOW, NOW + 60)
+        s.invite(1, &org, "x\0", Role::Member, person, NOW, NOW + 60)
             .await,
     );
     let mut token = pat(person);
@@ -68,7 +68,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
     );
 }
 
-fn pat(person: i64) -> AccessToken {
+fn pat(person: buckle_core::AccountId) -> AccessToken {
     AccessToken {
         id: buckle_core::ids::new_id(),
         kind: TokenKind::Personal,

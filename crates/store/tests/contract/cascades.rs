@@ -78,7 +78,7 @@ async fn uninstalling_removes_the_apps_tokens_in_that_organization_only(db: Test
     let app = fixtures::app(s, maker, None, ClientType::Web).await;
     let in_org = fixtures::obo_grant(s, &app, member, Some(&org)).await;
     let personal = fixtures::obo_grant(s, &app, member, None).await;
-    s.upsert_installation(app.id, org.as_str(), InstallStatus::Installed, member, NOW)
+    s.upsert_installation(app.id, &org, InstallStatus::Installed, member, NOW)
         .await
         .unwrap();
     let org_tokens = fixtures::issued_tokens(s, &in_org).await;
@@ -93,21 +93,12 @@ async fn uninstalling_removes_the_apps_tokens_in_that_organization_only(db: Test
         Some(&org),
     )
     .await;
-    s.upsert_installation(
-        service.id,
-        org.as_str(),
-        InstallStatus::Installed,
-        member,
-        NOW,
-    )
-    .await
-    .unwrap();
+    s.upsert_installation(service.id, &org, InstallStatus::Installed, member, NOW)
+        .await
+        .unwrap();
 
-    assert!(s.uninstall(app.id, org.as_str()).await.unwrap());
-    assert_eq!(
-        s.installation_status(app.id, org.as_str()).await.unwrap(),
-        None
-    );
+    assert!(s.uninstall(app.id, &org).await.unwrap());
+    assert_eq!(s.installation_status(app.id, &org).await.unwrap(), None);
     assert!(s.grant(in_org.id).await.unwrap().is_none());
     assert_eq!(live(s, &org_tokens).await, (false, false));
     assert!(s.grant(personal.id).await.unwrap().is_some());
@@ -115,13 +106,11 @@ async fn uninstalling_removes_the_apps_tokens_in_that_organization_only(db: Test
     // Another app's installation there is untouched.
     assert!(s.grant(appauth.id).await.unwrap().is_some());
     assert_eq!(
-        s.installation_status(service.id, org.as_str())
-            .await
-            .unwrap(),
+        s.installation_status(service.id, &org).await.unwrap(),
         Some(InstallStatus::Installed)
     );
     assert!(
-        !s.uninstall(app.id, org.as_str()).await.unwrap(),
+        !s.uninstall(app.id, &org).await.unwrap(),
         "uninstalled once"
     );
 }
@@ -163,7 +152,7 @@ async fn deleting_a_grant_removes_its_codes_and_tokens_only(db: TestDb) {
     assert_eq!(live(s, &tb).await, (true, true));
 }
 
-fn pat(account: i64, org: Option<&str>) -> AccessToken {
+fn pat(account: buckle_core::AccountId, org: Option<&buckle_core::OrgId>) -> AccessToken {
     AccessToken {
         id: buckle_core::ids::new_id(),
         kind: TokenKind::Personal,
@@ -171,7 +160,7 @@ fn pat(account: i64, org: Option<&str>) -> AccessToken {
         hint: "hint".into(),
         name: "pat".into(),
         account_id: Some(account),
-        org_id: org.map(str::to_string),
+        org_id: org.cloned(),
         created_by: account,
         permissions: "Bot.list".into(),
         all_workspaces: true,
@@ -189,7 +178,7 @@ async fn removing_a_member_removes_their_credentials_there_only(db: TestDb) {
     let org = fixtures::organization(s, admin).await;
     s.invite(
         1,
-        org.as_str(),
+        &org,
         "x",
         buckle_core::Role::Member,
         admin,
@@ -204,7 +193,7 @@ async fn removing_a_member_removes_their_credentials_there_only(db: TestDb) {
         matches!(joined, buckle_store::Accepted::Joined { .. }),
         "{joined:?}"
     );
-    let org_pat = pat(member, Some(org.as_str()));
+    let org_pat = pat(member, Some(&org));
     let own_pat = pat(member, None);
     s.insert_token(&org_pat).await.unwrap();
     s.insert_token(&own_pat).await.unwrap();
@@ -223,12 +212,8 @@ async fn removing_a_member_removes_their_credentials_there_only(db: TestDb) {
     )
     .await;
 
-    assert!(
-        s.remove_organization_member(org.as_str(), member)
-            .await
-            .unwrap()
-    );
-    assert_eq!(s.role_in(org.as_str(), member).await.unwrap(), None);
+    assert!(s.remove_organization_member(&org, member).await.unwrap());
+    assert_eq!(s.role_in(&org, member).await.unwrap(), None);
     assert!(s.token_by_id(org_pat.id).await.unwrap().is_none());
     assert!(s.token_by_id(own_pat.id).await.unwrap().is_some());
     assert!(s.grant(in_org.id).await.unwrap().is_none());

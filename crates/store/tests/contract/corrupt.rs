@@ -3,7 +3,7 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{Engine, TestDb, on_both_engines};
-use buckle_core::{AccountId, ClientType, TokenKind};
+use buckle_core::{ClientType, TokenKind, WorkspaceId};
 use buckle_store::{AccessToken, StoreError};
 
 on_both_engines!(unknown_stored_words_are_corrupt);
@@ -96,7 +96,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
         id: buckle_core::ids::new_id(),
         token_hash: fixtures::digest(),
         all_workspaces: false,
-        workspace_ids: vec![7, 8],
+        workspace_ids: vec![WorkspaceId(7), WorkspaceId(8)],
         ..pat.clone()
     };
     s.insert_token(&listed).await.unwrap();
@@ -106,7 +106,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
             .unwrap()
             .unwrap()
             .workspace_ids,
-        vec![7, 8]
+        vec![WorkspaceId(7), WorkspaceId(8)]
     );
     let update = format!(
         "UPDATE access_tokens SET workspace_ids = '7 x8' WHERE id = {}",
@@ -145,7 +145,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
     let org = fixtures::organization(s, person).await;
     let update = format!(
         "UPDATE organization_members SET role = 'owner' WHERE org_id = '{}'",
-        org.as_str()
+        &org
     );
     write_past_checks(
         &db,
@@ -155,16 +155,45 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
     )
     .await;
     corrupt(
-        s.role_in(org.as_str(), person).await,
+        s.role_in(&org, person).await,
         "organization_members",
         "role",
         "owner",
     );
     corrupt(
-        s.organizations_of(AccountId(person)).await,
+        s.organizations_of(person).await,
         "organization_members",
         "role",
         "owner",
+    );
+}
+
+on_both_engines!(stored_organization_ids_are_read_strictly);
+
+/// An organization id column holding something that could not name an
+/// organization is corrupt: it is not handed on as an id.
+async fn stored_organization_ids_are_read_strictly(db: TestDb) {
+    let s = &db.store;
+    let query = buckle_store::AuditQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    db.raw(&[
+        "INSERT INTO audit_events (at, kind, org_id, target, detail) VALUES (1, 'sign_in', 'a/b', '', '{}')",
+    ])
+    .await;
+    corrupt(
+        s.audit_events(&query).await,
+        "audit_events",
+        "org_id",
+        "a/b",
+    );
+    db.raw(&["UPDATE audit_events SET org_id = '1234567890123456789'"])
+        .await;
+    let read = s.audit_events(&query).await.unwrap();
+    assert_eq!(
+        read[0].org_id.as_ref().map(|o| o.as_str()),
+        Some("1234567890123456789")
     );
 }
 
@@ -182,12 +211,12 @@ async fn stored_workspace_lists_are_read_strictly(db: TestDb) {
 
     // A listed grant reads back as written.
     grant.all_workspaces = false;
-    grant.workspace_ids = vec![7, 8];
+    grant.workspace_ids = vec![WorkspaceId(7), WorkspaceId(8)];
     s.upsert_grant(&grant).await.unwrap();
     let read = s.grant(grant.id).await.unwrap().unwrap();
     assert_eq!(
         (read.all_workspaces, read.workspace_ids),
-        (false, vec![7, 8])
+        (false, vec![WorkspaceId(7), WorkspaceId(8)])
     );
 
     let update = format!(
@@ -221,7 +250,10 @@ async fn stored_workspace_lists_are_read_strictly(db: TestDb) {
     );
     db.raw(&[&update]).await;
     let read = s.oauth_token_by_hash(hash).await.unwrap().unwrap();
-    assert_eq!(read.record.workspace_ids, vec![5, 6]);
+    assert_eq!(
+        read.record.workspace_ids,
+        vec![WorkspaceId(5), WorkspaceId(6)]
+    );
     let update =
         format!("UPDATE oauth_tokens SET workspace_ids = '5 six' WHERE token_hash = '{hash}'");
     db.raw(&[&update]).await;

@@ -2,7 +2,8 @@
 
 use buckle_core::ids::new_id;
 use buckle_core::{
-    AccountId, AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, OrgKind, TokenKind,
+    AccountId, AppId, AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, OrgKind,
+    TokenKind, WorkspaceId,
 };
 use buckle_store::{
     AuthCode, DeviceCode, Grant, NewAccount, NewOAuthToken, NewUserTokens, OAuthApp, Organization,
@@ -21,8 +22,8 @@ pub fn digest() -> String {
     )
 }
 
-pub async fn account(store: &Store) -> i64 {
-    let id = new_id();
+pub async fn account(store: &Store) -> AccountId {
+    let id = AccountId::random();
     store
         .create_account(
             &NewAccount {
@@ -34,14 +35,14 @@ pub async fn account(store: &Store) -> i64 {
                 is_super_admin: false,
                 created_at: NOW,
             },
-            new_id(),
+            WorkspaceId::random(),
         )
         .await
         .expect("create account");
     id
 }
 
-pub async fn organization(store: &Store, creator: i64) -> OrgId {
+pub async fn organization(store: &Store, creator: AccountId) -> OrgId {
     let id = OrgId::random();
     store
         .create_organization(
@@ -52,7 +53,7 @@ pub async fn organization(store: &Store, creator: i64) -> OrgId {
                 token_max_days: None,
                 created_at: NOW,
             },
-            AccountId(creator),
+            creator,
         )
         .await
         .expect("create organization");
@@ -60,8 +61,8 @@ pub async fn organization(store: &Store, creator: i64) -> OrgId {
 }
 
 /// An app as `create_app` wants it (owned by `owner`, or by `org`).
-pub fn new_app(owner: i64, org: Option<&OrgId>, client_type: ClientType) -> OAuthApp {
-    let id = new_id();
+pub fn new_app(owner: AccountId, org: Option<&OrgId>, client_type: ClientType) -> OAuthApp {
+    let id = AppId::random();
     OAuthApp {
         id,
         client_id: format!("{id}"),
@@ -70,7 +71,7 @@ pub fn new_app(owner: i64, org: Option<&OrgId>, client_type: ClientType) -> OAut
         app_type: AppType::Normal,
         client_type,
         owner_account_id: org.is_none().then_some(owner),
-        org_id: org.map(|o| o.as_str().to_string()),
+        org_id: org.cloned(),
         created_by: owner,
         permissions: "Bot.list".into(),
         redirect_uris: "https://example.com/cb".into(),
@@ -85,7 +86,7 @@ pub fn new_app(owner: i64, org: Option<&OrgId>, client_type: ClientType) -> OAut
 
 pub async fn app(
     store: &Store,
-    owner: i64,
+    owner: AccountId,
     org: Option<&OrgId>,
     client_type: ClientType,
 ) -> OAuthApp {
@@ -111,7 +112,7 @@ pub async fn grant(
         permissions: "Bot.list".into(),
         all_workspaces: true,
         workspace_ids: Vec::new(),
-        created_by: 1,
+        created_by: AccountId(1),
         created_at: NOW,
     };
     g.id = store.upsert_grant(&g).await.expect("upsert grant");
@@ -122,14 +123,14 @@ pub async fn grant(
 pub async fn obo_grant(
     store: &Store,
     app: &OAuthApp,
-    person: i64,
+    person: AccountId,
     edition: Option<&OrgId>,
 ) -> Grant {
     grant(
         store,
         app,
         GrantKind::Obo,
-        GrantOwner::Account(AccountId(person)),
+        GrantOwner::Account(person),
         edition,
     )
     .await
@@ -145,7 +146,7 @@ pub fn user_tokens(grant: &Grant, family: i64) -> NewUserTokens {
             app_id: grant.app_id,
             grant_id: grant.id,
             account_id: grant.account(),
-            org_id: grant.org().map(str::to_string),
+            org_id: grant.org().cloned(),
             permissions: grant.permissions.clone(),
             all_workspaces: true,
             workspace_ids: Vec::new(),
@@ -161,7 +162,7 @@ pub fn user_tokens(grant: &Grant, family: i64) -> NewUserTokens {
             family_id: family,
             app_id: grant.app_id,
             grant_id: grant.id,
-            account_id: grant.account().unwrap_or(1),
+            account_id: grant.account().unwrap_or(AccountId(1)),
             created_at: NOW,
             expires_at: LATER,
             used_at: None,
@@ -190,7 +191,7 @@ pub async fn code(store: &Store, grant: &Grant) -> AuthCode {
         code_hash: digest(),
         app_id: grant.app_id,
         grant_id: grant.id,
-        account_id: grant.account().unwrap_or(1),
+        account_id: grant.account().unwrap_or(AccountId(1)),
         redirect_uri: "https://example.com/cb".into(),
         code_challenge: None,
         challenge_method: None,

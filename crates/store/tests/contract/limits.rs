@@ -50,7 +50,7 @@ async fn an_organization_never_passes_the_app_limit(db: TestDb) {
         LIMIT,
         "{created:?}"
     );
-    let apps = db.store.apps_of(admin, Some(org.as_str())).await.unwrap();
+    let apps = db.store.apps_of(admin, Some(&org)).await.unwrap();
     assert_eq!(apps.len() as i64, LIMIT);
 }
 
