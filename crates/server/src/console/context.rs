@@ -32,9 +32,14 @@ pub enum Space {
 impl Space {
     /// The organization id, for services that take one (`None`: personal edition).
     pub fn org_id(&self) -> Option<&str> {
+        self.org().map(OrgId::as_str)
+    }
+
+    /// The organization (`None`: personal edition).
+    pub fn org(&self) -> Option<&OrgId> {
         match self {
             Space::Personal => None,
-            Space::Organization { id, .. } => Some(id.as_str()),
+            Space::Organization { id, .. } => Some(id),
         }
     }
 

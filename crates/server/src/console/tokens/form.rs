@@ -239,7 +239,7 @@ pub async fn edit(state: &AppState, console: Console, kind: Kind, raw_id: &str) 
     let form = TokenForm {
         name: t.name.clone(),
         workspaces: Some(if t.all_workspaces { "all" } else { "some" }.into()),
-        workspace_ids: t.workspace_ids.iter().map(i64::to_string).collect(),
+        workspace_ids: t.workspace_ids.iter().map(|w| w.to_string()).collect(),
         permissions: PermissionSet::decode(&t.permissions).names().to_vec(),
         ..TokenForm::default()
     };

@@ -80,8 +80,10 @@ impl Kind {
         state: &AppState,
         console: &Console,
     ) -> ServiceResult<Vec<AccessToken>> {
-        match (self, console.space.org_id()) {
-            (Kind::Personal, org) => tokens::list_personal(state, &console.caller, org).await,
+        match (self, console.space.org()) {
+            (Kind::Personal, _) => {
+                tokens::list_personal(state, &console.caller, console.space.org_id()).await
+            }
             (Kind::Service, Some(org)) => tokens::list_service(state, &console.caller, org).await,
             (Kind::Service, None) => Err(token_not_found()),
         }
@@ -99,7 +101,7 @@ impl Kind {
             Kind::Service => tokens::get_service(state, &console.caller, id).await?.0,
         };
         // A page of one space never shows another's token.
-        if t.org_id.as_deref() != console.space.org_id() {
+        if t.org_id.as_ref() != console.space.org() {
             return Err(token_not_found());
         }
         Ok(t)
@@ -111,10 +113,10 @@ impl Kind {
         console: &Console,
         req: NewToken,
     ) -> ServiceResult<Issued> {
-        let org = console.space.org_id();
-        match (self, org) {
-            (Kind::Personal, org) => {
-                tokens::create_personal(state, &console.caller, org.map(str::to_string), req).await
+        match (self, console.space.org()) {
+            (Kind::Personal, _) => {
+                let org = console.space.org_id().map(str::to_string);
+                tokens::create_personal(state, &console.caller, org, req).await
             }
             (Kind::Service, Some(org)) => {
                 tokens::create_service(state, &console.caller, org, req).await
