@@ -11,7 +11,7 @@ on_both_databases!(
 );
 
 /// Runs tests/sdk/cozepy_openapi.py and returns its one line of JSON.
-async fn cozepy(base: &str, token: &str, call: &str) -> Value {
+pub(crate) async fn cozepy(base: &str, token: &str, call: &str) -> Value {
     let python = std::env::var("BUCKLE_TEST_PYTHON").expect(
         "BUCKLE_TEST_PYTHON must name a Python with cozepy installed (bash .ci/run makes one)",
     );

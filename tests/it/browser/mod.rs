@@ -11,6 +11,7 @@ mod keyboard;
 mod language;
 mod share_link;
 mod sign_in;
+mod tokens;
 
 use crate::testkit::*;
 use serde_json::{Value, json};
