@@ -2,6 +2,11 @@
 //! [`context::Console`] (signed-in person, space, navigation), calls services and
 //! renders a template through `crate::web`.
 
+pub mod apps;
+pub mod apps_authorize;
+pub mod apps_create;
+pub mod apps_edit;
+pub mod apps_keys;
 pub mod context;
 pub mod home;
 pub mod login;
@@ -16,4 +21,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(home::show))
         .routes(routes!(login::show, login::submit))
         .routes(routes!(logout::submit))
+        // OAuth apps.
+        .routes(routes!(apps::list, apps_create::create))
+        .routes(routes!(apps_create::start, apps_create::basic))
+        .routes(routes!(apps_edit::show, apps_edit::update))
+        .routes(routes!(apps_edit::enable))
+        .routes(routes!(apps_edit::disable_confirm, apps_edit::disable))
+        .routes(routes!(apps_edit::delete_confirm, apps_edit::delete))
+        .routes(routes!(apps_edit::secret_confirm, apps_edit::reset_secret))
+        .routes(routes!(apps_keys::list, apps_keys::add))
+        .routes(routes!(apps_keys::delete_confirm, apps_keys::delete))
+        .routes(routes!(apps_authorize::authorize))
+        .routes(routes!(
+            apps_authorize::revoke_confirm,
+            apps_authorize::revoke
+        ))
 }
