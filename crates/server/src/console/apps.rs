@@ -113,15 +113,15 @@ pub struct PointGroup {
 /// The catalog grouped by level, `selected` checked. Operator points are for
 /// installation super admins only; an app may declare team/enterprise points
 /// anywhere (the refusal comes when a non-admin authorizes it).
-pub fn point_groups(
-    state: &AppState,
-    console: &Console,
-    selected: &[String],
-) -> Vec<PointGroup> {
+pub fn point_groups(state: &AppState, console: &Console, selected: &[String]) -> Vec<PointGroup> {
     let lang = console.lang;
     let operator = console.caller.account.is_super_admin;
     [
-        (Level::Account, "apps.level.account", "apps.level.account_hint"),
+        (
+            Level::Account,
+            "apps.level.account",
+            "apps.level.account_hint",
+        ),
         (
             Level::Workspace,
             "apps.level.workspace",
@@ -198,10 +198,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PointsForm<T> {
         let mut lists: [Vec<&[u8]>; 2] = [Vec::new(), Vec::new()];
         'pairs: for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             for (field, values) in LIST_FIELDS.iter().zip(lists.iter_mut()) {
-                if let Some(v) = pair
-                    .strip_prefix(*field)
-                    .and_then(|r| r.strip_prefix(b"="))
-                {
+                if let Some(v) = pair.strip_prefix(*field).and_then(|r| r.strip_prefix(b"=")) {
                     values.push(v);
                     continue 'pairs;
                 }
@@ -243,7 +240,11 @@ impl Errors {
     }
 
     pub fn of(errors: FieldErrors, shown: &[&str]) -> Errors {
-        let general = errors.general(shown).into_iter().map(str::to_string).collect();
+        let general = errors
+            .general(shown)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         Errors { errors, general }
     }
 

@@ -142,6 +142,7 @@ pub async fn auth_section(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppAuthorizeForm)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeAppForm {
     csrf: String,

@@ -30,6 +30,7 @@ const STEP1_FIELDS: [&str; 4] = ["name", "description", "app_type", "client_type
 
 /// Step 1's answers, as typed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = AppBasicForm)]
 #[serde(deny_unknown_fields)]
 pub struct BasicForm {
     csrf: String,
@@ -48,6 +49,7 @@ pub struct BasicForm {
 
 /// Step 1 carried along, plus step 2's configuration.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppCreateForm)]
 #[serde(deny_unknown_fields)]
 pub struct CreateForm {
     csrf: String,
@@ -237,10 +239,7 @@ pub async fn basic(
         return r;
     }
     if form.back.is_some() {
-        return render(
-            StatusCode::OK,
-            &basic_page(&console, &form, Errors::none()),
-        );
+        return render(StatusCode::OK, &basic_page(&console, &form, Errors::none()));
     }
     match check_basic(&console, &form) {
         Err(errors) => render(

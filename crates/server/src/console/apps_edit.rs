@@ -169,6 +169,7 @@ pub async fn show(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppEditForm)]
 #[serde(deny_unknown_fields)]
 pub struct EditForm {
     csrf: String,
@@ -251,6 +252,7 @@ pub async fn update(
 
 /// A form that only carries the CSRF token (confirmations, enable).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppCsrfForm)]
 #[serde(deny_unknown_fields)]
 pub struct CsrfForm {
     pub csrf: String,

@@ -90,7 +90,10 @@ async fn keys_page(
                 delete_href: app_href(
                     console,
                     &app.client_id,
-                    &format!("/keys/{}/delete", buckle_core::redirect::encode(&k.fingerprint)),
+                    &format!(
+                        "/keys/{}/delete",
+                        buckle_core::redirect::encode(&k.fingerprint)
+                    ),
                 ),
                 created: date(k.created_at),
                 fingerprint: k.fingerprint,
@@ -144,6 +147,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppKeyForm)]
 #[serde(deny_unknown_fields)]
 pub struct AddKeyForm {
     csrf: String,
@@ -181,7 +185,10 @@ pub async fn add(
         Ok(k) => see_other(app_href(
             &console,
             &app.client_id,
-            &format!("/keys?added={}", buckle_core::redirect::encode(&k.fingerprint)),
+            &format!(
+                "/keys?added={}",
+                buckle_core::redirect::encode(&k.fingerprint)
+            ),
         )),
         Err(e) => {
             let mut errors = FieldErrors::default();
@@ -189,9 +196,7 @@ pub async fn add(
                 ServiceError::Invalid {
                     field: Some("public_key"),
                     ..
-                } => {
-                    errors.add("public_key", console.t(Key("apps.keys.bad_pem")))
-                }
+                } => errors.add("public_key", console.t(Key("apps.keys.bad_pem"))),
                 ServiceError::Conflict(_) => {
                     errors.add("public_key", console.t(Key("apps.keys.duplicate")))
                 }
