@@ -5,7 +5,7 @@
 //! link an organization's admin opens to authorize the app there.
 
 use super::apps::{PointsForm, app_href, app_in_space, date, may_manage, see_other, split_lines};
-use super::apps_edit::{ConfirmPage, CsrfForm, show_page};
+use super::apps_edit::{ConfirmPage, CsrfForm, Outcome, show_page};
 use super::context::{Console, Section};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
@@ -194,17 +194,12 @@ pub async fn authorize(
         Err(e) => {
             let status = refusal::status_for(&e);
             let message = refusal::localized(&e, console.lang);
-            show_page(
-                &state,
-                &console,
-                &app,
-                role,
+            let outcome = Outcome {
                 status,
-                None,
-                super::apps::Errors::none(),
-                Some(message),
-            )
-            .await
+                auth_error: Some(message),
+                ..Outcome::plain()
+            };
+            show_page(&state, &console, &app, role, outcome).await
         }
     }
 }

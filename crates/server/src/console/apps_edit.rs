@@ -77,18 +77,40 @@ struct ShowPage {
     auth: Option<AuthSection>,
 }
 
-/// Renders an app's page with `status`; `values`/`errors` from a refused edit,
-/// `auth_error` from a refused authorization.
+/// How an app's page answers: plainly, or after a refused edit (what was typed,
+/// its errors) or a refused authorization.
+pub struct Outcome {
+    pub status: StatusCode,
+    pub values: Option<EditValues>,
+    pub errors: Errors,
+    pub auth_error: Option<String>,
+}
+
+impl Outcome {
+    pub fn plain() -> Outcome {
+        Outcome {
+            status: StatusCode::OK,
+            values: None,
+            errors: Errors::none(),
+            auth_error: None,
+        }
+    }
+}
+
+/// Renders an app's page.
 pub async fn show_page(
     state: &AppState,
     console: &Console,
     app: &OAuthApp,
     role: Option<Role>,
-    status: StatusCode,
-    values: Option<EditValues>,
-    errors: Errors,
-    auth_error: Option<String>,
+    outcome: Outcome,
 ) -> Response {
+    let Outcome {
+        status,
+        values,
+        errors,
+        auth_error,
+    } = outcome;
     let lang = console.lang;
     let manage = may_manage(role);
     let values = values.unwrap_or_else(|| EditValues::of(app));
@@ -155,17 +177,7 @@ pub async fn show(
         Ok(found) => found,
         Err(r) => return r,
     };
-    show_page(
-        &state,
-        &console,
-        &app,
-        role,
-        StatusCode::OK,
-        None,
-        Errors::none(),
-        None,
-    )
-    .await
+    show_page(&state, &console, &app, role, Outcome::plain()).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -235,17 +247,13 @@ pub async fn update(
                 points,
                 redirect_uris: form.redirect_uris.unwrap_or_default(),
             };
-            show_page(
-                &state,
-                &console,
-                &app,
-                role,
-                refusal::status_for(&e),
-                Some(values),
-                Errors::of(errors, &EDIT_FIELDS),
-                None,
-            )
-            .await
+            let outcome = Outcome {
+                status: refusal::status_for(&e),
+                values: Some(values),
+                errors: Errors::of(errors, &EDIT_FIELDS),
+                auth_error: None,
+            };
+            show_page(&state, &console, &app, role, outcome).await
         }
     }
 }
