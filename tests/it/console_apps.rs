@@ -315,6 +315,16 @@ async fn errors_stand_next_to_their_fields_in_both_languages() {
             .is_empty()
     );
 
+    // No permission point chosen: said next to the picker, with a summary on top.
+    let r = create(&b, &csrf, None, "Web", "web", &[], "https://example.com/cb").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "permissions-error").as_deref(),
+        Some(en["apps.points.choose"])
+    );
+    assert!(page.contains(en["apps.fix_below"]), "{page}");
+
     // A taken name goes back to step 1, next to the name, in the chosen language.
     let r = create(&b, &csrf, None, "Taken", "device", &["Bot.list"], "").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -225,6 +225,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PointsForm<T> {
     }
 }
 
+/// A refused app form's errors, each next to its field; an empty permission
+/// picker and a taken name said in the page's own words.
+pub fn app_form_errors(
+    e: &crate::service::ServiceError,
+    lang: Lang,
+    points: &[String],
+) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    match e {
+        crate::service::ServiceError::Conflict(_) => errors.add("name", lang.t("apps.name_taken")),
+        _ if e.field() == Some("permissions") && points.is_empty() => {
+            errors.add("permissions", lang.t("apps.points.choose"))
+        }
+        _ => return FieldErrors::from_service(e, lang),
+    }
+    errors
+}
+
 /// The errors of a form for the template: one per field, and the rest on top.
 pub struct Errors {
     pub errors: FieldErrors,
@@ -250,6 +268,11 @@ impl Errors {
 
     pub fn get(&self, field: &str) -> Option<&str> {
         self.errors.get(field)
+    }
+
+    /// Whether any field has an error (the page then says so above the form).
+    pub fn any(&self) -> bool {
+        !self.errors.is_empty()
     }
 }
 

@@ -5,8 +5,8 @@
 //! POST checks everything again. A web app's client secret is shown once.
 
 use super::apps::{
-    Errors, PointGroup, PointsForm, app_href, app_type_key, client_type_key, point_groups,
-    see_other, split_lines,
+    Errors, PointGroup, PointsForm, app_form_errors, app_href, app_type_key, client_type_key,
+    point_groups, see_other, split_lines,
 };
 use super::context::{Console, Section};
 use crate::AppState;
@@ -362,18 +362,13 @@ pub async fn create(
             let status = refusal::status_for(&e);
             let on_step1 = e.field().is_some_and(|f| STEP1_FIELDS.contains(&f))
                 || matches!(e, ServiceError::Conflict(_));
+            let errors = app_form_errors(&e, lang, &points);
             if on_step1 {
-                let mut errors = FieldErrors::default();
-                match e {
-                    ServiceError::Conflict(_) => errors.add("name", lang.t("apps.name_taken")),
-                    _ => errors = FieldErrors::from_service(&e, lang),
-                }
                 return render(
                     status,
                     &basic_page(&console, &basic, Errors::of(errors, &STEP1_FIELDS)),
                 );
             }
-            let errors = FieldErrors::from_service(&e, lang);
             render(
                 status,
                 &configure_page(

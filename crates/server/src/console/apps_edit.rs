@@ -4,8 +4,8 @@
 //! go) and a web app's new client secret (confirms, then shows it once).
 
 use super::apps::{
-    Errors, PointGroup, PointsForm, app_href, app_in_space, app_type_key, client_type_key, date,
-    may_manage, point_groups, see_other, split_lines,
+    Errors, PointGroup, PointsForm, app_form_errors, app_href, app_in_space, app_type_key,
+    client_type_key, date, may_manage, point_groups, see_other, split_lines,
 };
 use super::apps_authorize::{AuthSection, auth_section};
 use super::apps_create::SecretPage;
@@ -15,7 +15,7 @@ use crate::api_doc::PageAnswers;
 use crate::service::apps::{self, AppEdit};
 use crate::service::{ServiceError, keys};
 use crate::web::Key;
-use crate::web::form::{FieldErrors, PageForm};
+use crate::web::form::PageForm;
 use crate::web::page::render;
 use crate::web::refusal;
 use askama::Template;
@@ -236,11 +236,7 @@ pub async fn update(
     match apps::update(&state, &console.caller, &app.client_id, edit).await {
         Ok(app) => see_other(app_href(&console, &app.client_id, "")),
         Err(e) => {
-            let mut errors = FieldErrors::default();
-            match &e {
-                ServiceError::Conflict(_) => errors.add("name", console.t(Key("apps.name_taken"))),
-                _ => errors = FieldErrors::from_service(&e, console.lang),
-            }
+            let errors = app_form_errors(&e, console.lang, &points);
             let values = EditValues {
                 name: form.name,
                 description: form.description,
