@@ -730,3 +730,42 @@ async fn a_team_member_may_look_but_not_authorize_or_delete() {
             .starts_with("czs_")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_may_reach_only_the_chosen_workspaces() {
+    let s = Server::start(Db::Sqlite).await;
+    let alice = s.user("alice").await;
+    let (b, csrf) = signed_in(&s, &alice).await;
+    let id = service_app(&b, &csrf, None, "Narrow").await;
+    let (_, page) = open(&b, &format!("/console/apps/{id}")).await;
+    let ws = alice.personal_workspace.to_string();
+    assert!(page.contains(&format!("value=\"{ws}\"")), "{page}");
+    let r = b
+        .post_form(
+            &format!("/console/apps/{id}/authorize"),
+            &[("csrf", &csrf), ("scope", "some"), ("workspace_ids", &ws)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let app = s.state.store.app_by_client_id(&id).await.unwrap().unwrap();
+    let grants = s.state.store.grants_of_app(app.id).await.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert!(!grants[0].all_workspaces);
+    assert_eq!(grants[0].workspace_ids, vec![alice.personal_workspace]);
+    // A workspace that is not the person's is refused on the app's page.
+    let r = b
+        .post_form(
+            &format!("/console/apps/{id}/authorize"),
+            &[
+                ("csrf", &csrf),
+                ("scope", "some"),
+                ("workspace_ids", "12345"),
+            ],
+        )
+        .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"authorize-error\""), "{page}");
+    let grants = s.state.store.grants_of_app(app.id).await.unwrap();
+    assert_eq!(grants[0].workspace_ids, vec![alice.personal_workspace]);
+}
