@@ -11,6 +11,7 @@ pub mod context;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod tokens;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,7 +22,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(home::show))
         .routes(routes!(login::show, login::submit))
         .routes(routes!(logout::submit))
-        // OAuth apps.
+        .merge(token_routes())
+        .merge(app_routes())
+}
+
+fn token_routes() -> OpenApiRouter<AppState> {
+    use tokens::routes::*;
+    OpenApiRouter::new()
+        .routes(routes!(personal_list))
+        .routes(routes!(personal_new, personal_create))
+        .routes(routes!(personal_edit, personal_update))
+        .routes(routes!(personal_confirm_delete, personal_delete))
+        .routes(routes!(service_list))
+        .routes(routes!(service_new, service_create))
+        .routes(routes!(service_edit, service_update))
+        .routes(routes!(service_confirm_delete, service_delete))
+}
+
+/// The OAuth app pages.
+fn app_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(apps::list, apps_create::create))
         .routes(routes!(apps_create::start, apps_create::basic))
         .routes(routes!(apps_edit::show, apps_edit::update))
