@@ -78,7 +78,7 @@ async fn a_key_made_in_the_browser_signs_cozepys_jwts() {
     c.sign_in(&alice).await;
 
     c.goto("/console/apps").await;
-    c.wait_for_text("main", t("en", "apps.empty")).await;
+    c.wait_for_text("p.notice", t("en", "apps.empty")).await;
     c.screenshot_wide_and_narrow("apps-list-empty-en").await;
     c.click("a.button.primary").await;
     c.wait_for_path("/console/apps/new").await;
