@@ -8,6 +8,7 @@ mod audit;
 mod blind_spots;
 mod browser;
 mod cli;
+mod console_apps;
 mod console_tokens;
 mod crash;
 mod grant_limits;

@@ -2,6 +2,11 @@
 //! [`context::Console`] (signed-in person, space, navigation), calls services and
 //! renders a template through `crate::web`.
 
+pub mod apps;
+pub mod apps_authorize;
+pub mod apps_create;
+pub mod apps_edit;
+pub mod apps_keys;
 pub mod context;
 pub mod home;
 pub mod login;
@@ -18,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(login::show, login::submit))
         .routes(routes!(logout::submit))
         .merge(token_routes())
+        .merge(app_routes())
 }
 
 fn token_routes() -> OpenApiRouter<AppState> {
@@ -31,4 +37,23 @@ fn token_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(service_new, service_create))
         .routes(routes!(service_edit, service_update))
         .routes(routes!(service_confirm_delete, service_delete))
+}
+
+/// The OAuth app pages.
+fn app_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(apps::list, apps_create::create))
+        .routes(routes!(apps_create::start, apps_create::basic))
+        .routes(routes!(apps_edit::show, apps_edit::update))
+        .routes(routes!(apps_edit::enable))
+        .routes(routes!(apps_edit::disable_confirm, apps_edit::disable))
+        .routes(routes!(apps_edit::delete_confirm, apps_edit::delete))
+        .routes(routes!(apps_edit::secret_confirm, apps_edit::reset_secret))
+        .routes(routes!(apps_keys::list, apps_keys::add))
+        .routes(routes!(apps_keys::delete_confirm, apps_keys::delete))
+        .routes(routes!(apps_authorize::authorize))
+        .routes(routes!(
+            apps_authorize::revoke_confirm,
+            apps_authorize::revoke
+        ))
 }

@@ -1,0 +1,307 @@
+//! A service app's AppAuth authorizations on its page: who authorized it where,
+//! the button that authorizes it in the current space (the owner in their
+//! personal edition, so the JWT flow does not dead-end; an admin for the
+//! organization), revoking one (confirmed first: its tokens go), and the share
+//! link an organization's admin opens to authorize the app there.
+
+use super::apps::{PointsForm, app_href, app_in_space, date, may_manage, see_other, split_lines};
+use super::apps_edit::{ConfirmPage, CsrfForm, Outcome, show_page};
+use super::context::{Console, Section};
+use crate::AppState;
+use crate::api_doc::PageAnswers;
+use crate::service::grants::{self, AppAuthRequest};
+use crate::service::{ServiceResult, workspaces};
+use crate::web::Key;
+use crate::web::form::PageForm;
+use crate::web::page::render;
+use crate::web::refusal;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use buckle_core::{ClientType, Role};
+use buckle_store::OAuthApp;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// One authorization of the app.
+pub struct AuthRow {
+    pub place: String,
+    pub workspaces: String,
+    pub created: String,
+    pub revoke_href: Option<String>,
+}
+
+/// A workspace checkbox of the authorize form.
+pub struct WsChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// The authorizations part of a service app's page.
+pub struct AuthSection {
+    pub rows: Vec<AuthRow>,
+    /// The authorize form, when the person may authorize here.
+    pub authorize: Option<AuthorizeForm>,
+    /// Why there is no form (a member of an organization).
+    pub note: Option<&'static str>,
+    pub share_link: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The form that authorizes the app in the current space.
+pub struct AuthorizeForm {
+    pub action: String,
+    pub label: String,
+    pub authorized_here: bool,
+    pub workspaces: Vec<WsChoice>,
+}
+
+/// The section of `app`'s page, for service apps only.
+pub async fn auth_section(
+    state: &AppState,
+    console: &Console,
+    app: &OAuthApp,
+    role: Option<Role>,
+    error: Option<String>,
+) -> ServiceResult<Option<AuthSection>> {
+    if app.client_type != ClientType::Service {
+        return Ok(None);
+    }
+    let lang = console.lang;
+    if !may_manage(role) {
+        return Ok(Some(AuthSection {
+            rows: Vec::new(),
+            authorize: None,
+            note: Some(lang.t("apps.auth.admins_only")),
+            share_link: None,
+            error,
+        }));
+    }
+    let caller = &console.caller;
+    let (_, found) = grants::list_app_authorizations(state, caller, &app.client_id).await?;
+    let here = console.space.org_id();
+    let mut authorized_here = false;
+    let rows = found
+        .iter()
+        .map(|g| {
+            let mine_here = match g.org() {
+                None => here.is_none() && g.account() == Some(caller.account.id),
+                Some(org) => here == Some(org),
+            };
+            authorized_here |= mine_here;
+            AuthRow {
+                place: match g.org() {
+                    None => lang.t("apps.auth.personal").to_string(),
+                    Some(org) => lang.fill(Key("apps.auth.organization"), &[("id", org)]),
+                },
+                workspaces: if g.all_workspaces {
+                    lang.t("apps.auth.all_workspaces").to_string()
+                } else {
+                    lang.fill(
+                        Key("apps.auth.some_workspaces"),
+                        &[("n", &g.workspace_ids.len().to_string())],
+                    )
+                },
+                created: date(g.created_at),
+                revoke_href: mine_here.then(|| {
+                    app_href(
+                        console,
+                        &app.client_id,
+                        &format!("/authorizations/{}/delete", g.id),
+                    )
+                }),
+            }
+        })
+        .collect();
+    let workspaces = workspaces::list(state, caller, here)
+        .await?
+        .into_iter()
+        .map(|w| WsChoice {
+            id: w.id.to_string(),
+            name: w.name,
+        })
+        .collect();
+    let label = match &console.space {
+        super::context::Space::Personal => lang.t("apps.auth.authorize_personal").to_string(),
+        super::context::Space::Organization { name, .. } => {
+            lang.fill(Key("apps.auth.authorize_org"), &[("name", name)])
+        }
+    };
+    Ok(Some(AuthSection {
+        rows,
+        authorize: Some(AuthorizeForm {
+            action: app_href(console, &app.client_id, "/authorize"),
+            label,
+            authorized_here,
+            workspaces,
+        }),
+        note: None,
+        share_link: Some(grants::share_link(state, caller, &app.client_id).await?),
+        error,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AppAuthorizeForm)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeAppForm {
+    csrf: String,
+    /// `all` (every workspace, later ones too) or `some` (those checked).
+    #[serde(default)]
+    scope: String,
+    /// The chosen workspaces (repeated checkboxes) when `scope` is `some`.
+    #[serde(default)]
+    workspace_ids: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/console/apps/{client_id}/authorize",
+    summary = "Authorize a service app (AppAuth) in the current space",
+    params(
+        ("client_id" = String, Path, description = "The app's client id"),
+        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
+    ),
+    request_body(content = AuthorizeAppForm, content_type = "application/x-www-form-urlencoded"),
+    security(("session" = [])),
+    responses(PageAnswers)
+)]
+pub async fn authorize(
+    State(state): State<AppState>,
+    console: Console,
+    Path(client_id): Path<String>,
+    PointsForm(form): PointsForm<AuthorizeAppForm>,
+) -> Response {
+    if !console.csrf_ok(&form.csrf) {
+        return console.csrf_refused();
+    }
+    let (app, role) = match app_in_space(&state, &console, &client_id).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let all = form.scope != "some";
+    let req = AppAuthRequest {
+        organization_id: console.space.org_id().map(str::to_string),
+        all_workspaces: all,
+        workspace_ids: if all {
+            Vec::new()
+        } else {
+            split_lines(&form.workspace_ids)
+        },
+    };
+    match grants::authorize_app(&state, &console.caller, &app.client_id, req).await {
+        Ok(_) => see_other(app_href(&console, &app.client_id, "")),
+        Err(e) => {
+            let status = refusal::status_for(&e);
+            let message = refusal::localized(&e, console.lang);
+            let outcome = Outcome {
+                status,
+                auth_error: Some(message),
+                ..Outcome::plain()
+            };
+            show_page(&state, &console, &app, role, outcome).await
+        }
+    }
+}
+
+/// The authorization `raw_id` of the app, when the person may revoke it here.
+async fn revocable(
+    state: &AppState,
+    console: &Console,
+    client_id: &str,
+    raw_id: &str,
+) -> Result<OAuthApp, Response> {
+    let (app, _) = app_in_space(state, console, client_id).await?;
+    let lang = console.lang;
+    let (_, found) = grants::list_app_authorizations(state, &console.caller, &app.client_id)
+        .await
+        .map_err(|e| refusal::page(&e, lang))?;
+    let here = console.space.org_id();
+    let exists = found.iter().any(|g| {
+        g.id.to_string() == raw_id
+            && match g.org() {
+                None => here.is_none() && g.account() == Some(console.caller.account.id),
+                Some(org) => here == Some(org),
+            }
+    });
+    if !exists {
+        return Err(refusal::page(
+            &crate::service::ServiceError::not_found("Authorization not found."),
+            lang,
+        ));
+    }
+    Ok(app)
+}
+
+#[utoipa::path(
+    get,
+    path = "/console/apps/{client_id}/authorizations/{authorization_id}/delete",
+    summary = "Confirm revoking an AppAuth authorization (its tokens go)",
+    params(
+        ("client_id" = String, Path, description = "The app's client id"),
+        ("authorization_id" = String, Path, description = "The authorization"),
+        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
+    ),
+    security(("session" = [])),
+    responses(PageAnswers)
+)]
+pub async fn revoke_confirm(
+    State(state): State<AppState>,
+    console: Console,
+    Path((client_id, authorization_id)): Path<(String, String)>,
+) -> Response {
+    let app = match revocable(&state, &console, &client_id, &authorization_id).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    let lang = console.lang;
+    let page = ConfirmPage {
+        frame: console.frame(Key("apps.auth.revoke_title"), Section::Apps),
+        csrf: console.csrf.clone(),
+        question: lang.fill(Key("apps.auth.revoke_question"), &[("name", &app.name)]),
+        warning: lang.t("apps.auth.revoke_warning").to_string(),
+        action: app_href(
+            &console,
+            &app.client_id,
+            &format!("/authorizations/{authorization_id}/delete"),
+        ),
+        button: lang.t("apps.auth.revoke"),
+        cancel: app_href(&console, &app.client_id, ""),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[utoipa::path(
+    post,
+    path = "/console/apps/{client_id}/authorizations/{authorization_id}/delete",
+    summary = "Revoke an AppAuth authorization and every token it gave",
+    params(
+        ("client_id" = String, Path, description = "The app's client id"),
+        ("authorization_id" = String, Path, description = "The authorization"),
+        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
+    ),
+    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    security(("session" = [])),
+    responses(PageAnswers)
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    console: Console,
+    Path((client_id, authorization_id)): Path<(String, String)>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    if !console.csrf_ok(&form.csrf) {
+        return console.csrf_refused();
+    }
+    let app = match revocable(&state, &console, &client_id, &authorization_id).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    let Ok(id) = authorization_id.parse::<i64>() else {
+        return refusal::page(&crate::service::apps::app_not_found(), console.lang);
+    };
+    match grants::delete_app_authorization(&state, &console.caller, &app.client_id, id).await {
+        Ok(()) => see_other(app_href(&console, &app.client_id, "")),
+        Err(e) => refusal::page(&e, console.lang),
+    }
+}
