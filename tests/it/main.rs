@@ -7,6 +7,7 @@ mod apps;
 mod audit;
 mod blind_spots;
 mod cli;
+mod console_orgs;
 mod crash;
 mod grant_limits;
 mod grant_policy;

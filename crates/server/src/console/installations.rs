@@ -7,8 +7,8 @@ use super::context::{Console, Section};
 use super::orgs_common::{ButtonForm, Confirm, day, done, organization_only};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
-use crate::service::installations;
 use crate::service::ServiceError;
+use crate::service::installations;
 use crate::web::form::{FieldErrors, PageForm};
 use crate::web::page::{Frame, render};
 use crate::web::{Key, refusal};
@@ -135,7 +135,14 @@ async fn page(
     responses(PageAnswers)
 )]
 pub async fn show(State(state): State<AppState>, console: Console) -> Response {
-    page(&state, &console, StatusCode::OK, String::new(), FieldErrors::default()).await
+    page(
+        &state,
+        &console,
+        StatusCode::OK,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -165,7 +172,14 @@ pub async fn install(
             // Whatever is refused is about the app named in the one field.
             let mut errors = FieldErrors::default();
             errors.add("client_id", refusal::localized(&e, console.lang));
-            page(&state, &console, refusal::status_for(&e), form.client_id, errors).await
+            page(
+                &state,
+                &console,
+                refusal::status_for(&e),
+                form.client_id,
+                errors,
+            )
+            .await
         }
     }
 }

@@ -148,9 +148,8 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
     let pending = pending
         .into_iter()
         .map(|(i, by)| PendingRow {
-            cancel_href: may(i.role).then(|| {
-                console.href(&format!("/console/members/invitations/{}/cancel", i.id))
-            }),
+            cancel_href: may(i.role)
+                .then(|| console.href(&format!("/console/members/invitations/{}/cancel", i.id))),
             user_name: i.user_name,
             role: role_label(lang, i.role),
             invited_by: by.map(|a| a.user_name).unwrap_or_default(),
@@ -185,7 +184,6 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
         },
     )
 }
-
 
 #[utoipa::path(
     get,
@@ -223,7 +221,15 @@ pub async fn invite(
         Ok(_) => done(&console, "/console/members"),
         Err(e) => {
             let typed = Typed {
-                errors: field_errors(&e, console.lang, "user_name"),
+                errors: field_errors(
+                    &e,
+                    console.lang,
+                    "user_name",
+                    &[
+                        ("user_name", Key("orgs.field.user_name")),
+                        ("role", Key("orgs.field.role")),
+                    ],
+                ),
                 user_name: form.user_name,
                 role: form.role,
                 row_error: None,
@@ -308,7 +314,8 @@ pub async fn confirm_remove(
         Ok(m) => m,
         Err(e) => return refusal::page(&e, lang),
     };
-    let Some(m) = id_in_path(&account_id).and_then(|id| members.into_iter().find(|m| m.account_id == id))
+    let Some(m) =
+        id_in_path(&account_id).and_then(|id| members.into_iter().find(|m| m.account_id == id))
     else {
         return refusal::page(&not_a_member(), lang);
     };
@@ -316,7 +323,10 @@ pub async fn confirm_remove(
         &console,
         Key("orgs.remove_member_title"),
         Section::Members,
-        lang.fill(Key("orgs.remove_member_question"), &[("name", &m.user_name)]),
+        lang.fill(
+            Key("orgs.remove_member_question"),
+            &[("name", &m.user_name)],
+        ),
         Some(lang.t("orgs.remove_member_warning").to_string()),
         Key("orgs.remove"),
         (

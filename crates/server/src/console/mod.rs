@@ -36,7 +36,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::confirm_remove, workspaces::remove))
         .routes(routes!(installations::show, installations::install))
-        .routes(routes!(installations::confirm_uninstall, installations::uninstall))
+        .routes(routes!(
+            installations::confirm_uninstall,
+            installations::uninstall
+        ))
         .routes(routes!(authorized_apps::show))
-        .routes(routes!(authorized_apps::confirm_revoke, authorized_apps::revoke))
+        .routes(routes!(
+            authorized_apps::confirm_revoke,
+            authorized_apps::revoke
+        ))
 }

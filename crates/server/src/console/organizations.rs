@@ -169,7 +169,10 @@ pub async fn create(
     let id = form.id.as_deref().map(str::trim).filter(|i| !i.is_empty());
     let typed = (form.name.as_str(), kind_raw, id.unwrap_or(""));
     let result = match OrgKind::parse(kind_raw) {
-        Err(_) => Err(ServiceError::invalid("kind", "kind must be team or enterprise.")),
+        Err(_) => Err(ServiceError::invalid(
+            "kind",
+            "kind must be team or enterprise.",
+        )),
         Ok(kind) => {
             let req = NewOrganization {
                 name: form.name.clone(),
@@ -183,7 +186,12 @@ pub async fn create(
         Ok(_) => done(&console, "/console/organizations"),
         Err(e) => {
             let status = refusal::status_for(&e);
-            let errors = field_errors(&e, console.lang, "name");
+            let errors = field_errors(
+                &e,
+                console.lang,
+                "name",
+                &[("kind", Key("orgs.field.kind"))],
+            );
             page(&state, &console, status, typed, errors).await
         }
     }

@@ -4,15 +4,15 @@
 
 use super::context::{Console, Section};
 use crate::service::ServiceError;
+use crate::web::Key;
 use crate::web::form::FieldErrors;
 use crate::web::i18n::Lang;
-use crate::web::Key;
-use buckle_core::{Role, WorkspaceRole};
 use crate::web::page::{Frame, Notice, render};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
+use buckle_core::{Role, WorkspaceRole};
 
 /// The page that asks before a destructive action: what will happen, the
 /// warning, a red button posting to `action`, and a way back.
@@ -79,17 +79,21 @@ pub fn workspace_role_label(lang: Lang, role: WorkspaceRole) -> &'static str {
 }
 
 /// A refused service call next to its field; a refusal about no field in
-/// particular goes next to `fallback` (the field the person acted on), and the
-/// fields these pages word themselves use the orgs catalog.
-pub fn field_errors(e: &ServiceError, lang: Lang, fallback: &'static str) -> FieldErrors {
+/// particular goes next to `fallback` (the field the person acted on). `worded`
+/// names the fields whose every refusal the page words itself (a catalog key),
+/// so they read well in each language.
+pub fn field_errors(
+    e: &ServiceError,
+    lang: Lang,
+    fallback: &'static str,
+    worded: &[(&str, Key)],
+) -> FieldErrors {
     let mut errors = FieldErrors::default();
+    let own = e
+        .field()
+        .and_then(|f| worded.iter().find(|(w, _)| *w == f))
+        .map(|(_, key)| lang.t(key.0));
     let field = e.field().unwrap_or(fallback);
-    let own = match field {
-        "user_name" if e.field().is_some() => Some(lang.t("orgs.field.user_name")),
-        "role" if e.field().is_some() => Some(lang.t("orgs.field.role")),
-        "kind" if e.field().is_some() => Some(lang.t("orgs.field.kind")),
-        _ => None,
-    };
     match own {
         Some(text) => errors.add(field, text),
         None => errors.add(field, crate::web::refusal::localized(e, lang)),

@@ -4,11 +4,13 @@
 //! organization members to it and remove them, after a confirmation page.
 
 use super::context::{Console, Section};
-use super::orgs_common::{ButtonForm, Confirm, done, field_errors, id_in_path, workspace_role_label};
+use super::orgs_common::{
+    ButtonForm, Confirm, done, field_errors, id_in_path, workspace_role_label,
+};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
-use crate::service::workspaces::{self, Standing};
 use crate::service::ServiceError;
+use crate::service::workspaces::{self, Standing};
 use crate::web::form::{FieldErrors, PageForm};
 use crate::web::page::{Frame, render};
 use crate::web::{Key, refusal};
@@ -124,7 +126,14 @@ async fn list_page(
     responses(PageAnswers)
 )]
 pub async fn show(State(state): State<AppState>, console: Console) -> Response {
-    list_page(&state, &console, StatusCode::OK, String::new(), FieldErrors::default()).await
+    list_page(
+        &state,
+        &console,
+        StatusCode::OK,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -148,7 +157,7 @@ pub async fn create(
     match workspaces::create(&state, &console.caller, &form.name, org).await {
         Ok(_) => done(&console, "/console/workspaces"),
         Err(e) => {
-            let errors = field_errors(&e, console.lang, "name");
+            let errors = field_errors(&e, console.lang, "name", &[]);
             list_page(&state, &console, refusal::status_for(&e), form.name, errors).await
         }
     }
@@ -225,7 +234,11 @@ async fn members_page(
             in_organization,
             manages,
             user_name,
-            role: if role.is_empty() { "member".into() } else { role },
+            role: if role.is_empty() {
+                "member".into()
+            } else {
+                role
+            },
             errors,
         },
     )
@@ -283,13 +296,25 @@ pub async fn add_member(
         Ok((w, _)) => w,
         Err(e) => return refusal::page(&e, console.lang),
     };
-    match workspaces::add_member(&state, &console.caller, w.id, &form.user_name, &form.role).await
-    {
+    match workspaces::add_member(&state, &console.caller, w.id, &form.user_name, &form.role).await {
         Ok(_) => done(&console, &format!("/console/workspaces/{}", w.id)),
         Err(e) => {
-            let errors = field_errors(&e, console.lang, "user_name");
+            let errors = field_errors(
+                &e,
+                console.lang,
+                "user_name",
+                &[("role", Key("orgs.field.role"))],
+            );
             let status = refusal::status_for(&e);
-            members_page(&state, &console, &id, status, (form.user_name, form.role), errors).await
+            members_page(
+                &state,
+                &console,
+                &id,
+                status,
+                (form.user_name, form.role),
+                errors,
+            )
+            .await
         }
     }
 }
@@ -326,9 +351,13 @@ pub async fn confirm_remove(
         Ok(l) => l,
         Err(e) => return refusal::page(&e, lang),
     };
-    let Some(m) = id_in_path(&account_id).and_then(|a| list.into_iter().find(|m| m.account_id == a))
+    let Some(m) =
+        id_in_path(&account_id).and_then(|a| list.into_iter().find(|m| m.account_id == a))
     else {
-        return refusal::page(&ServiceError::not_found("That account is not a member."), lang);
+        return refusal::page(
+            &ServiceError::not_found("That account is not a member."),
+            lang,
+        );
     };
     Confirm::page(
         &console,
@@ -341,7 +370,10 @@ pub async fn confirm_remove(
         Some(lang.t("orgs.remove_ws_member_warning").to_string()),
         Key("orgs.remove"),
         (
-            &format!("/console/workspaces/{}/members/{}/delete", w.id, m.account_id),
+            &format!(
+                "/console/workspaces/{}/members/{}/delete",
+                w.id, m.account_id
+            ),
             &format!("/console/workspaces/{}", w.id),
         ),
     )
