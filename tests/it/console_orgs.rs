@@ -740,7 +740,7 @@ async fn installations_page_installs_and_uninstall_deletes_the_apps_tokens() {
             &ann_api.get(&installs_api).await.ok()["installed_obo"],
             "app_id"
         ),
-        [app_id.clone()]
+        [app_id.as_str()]
     );
     s.bearer(&token).get(&bots).await.ok();
     let html = page(&a, &here("/console/installations")).await;
