@@ -639,8 +639,18 @@ async fn workspaces_page_creates_workspaces_and_manages_their_members() {
 
 /// A third party's web app, asked for by `user` in the organization `org` (its
 /// consent there is the install request); the app and the user's token.
-pub(crate) async fn requested_app(s: &Server, org: &str, user: &User, name: &str) -> (String, String) {
-    let dev = s.login(&s.user(&format!("dev-{}", name.len())).await).await;
+pub(crate) async fn requested_app(
+    s: &Server,
+    org: &str,
+    user: &User,
+    name: &str,
+) -> (String, String) {
+    let dev = s
+        .login(
+            &s.user(&format!("dev-{}", name.to_lowercase().replace(' ', "-")))
+                .await,
+        )
+        .await;
     let web = app(&dev, name, "web", &["Account.readProfile", "Bot.list"]).await;
     let id = web["app_id"].as_str().unwrap().to_string();
     let b = Browser::new(&s.base);
