@@ -30,6 +30,7 @@ struct RoleChoice {
 
 struct MemberRow {
     account_id: i64,
+    is_me: bool,
     user_name: String,
     nick_name: String,
     role: &'static str,
@@ -137,6 +138,7 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
                     .filter(|(id, _)| *id == m.account_id)
                     .map(|(_, e)| e.clone()),
                 account_id: m.account_id,
+                is_me: m.account_id == me,
                 user_name: m.user_name,
                 nick_name: m.nick_name,
                 role: role_label(lang, m.role),
