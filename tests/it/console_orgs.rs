@@ -588,14 +588,10 @@ async fn workspaces_page_creates_workspaces_and_manages_their_members() {
     csrf_refused(&a, &ws_page, &[("user_name", "cy"), ("role", "member")]).await;
     let (status, html, _) = submit(&a, &ws_page, &[("user_name", "zed"), ("role", "member")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    error_at(
-        &html,
-        "user_name",
-        "No member of the workspace's team/enterprise has that user name.",
-    );
+    error_at(&html, "user_name", Lang::En.t("orgs.field.ws_user_name"));
     speak(&a, Lang::ZhCn).await;
     let (_, html, _) = submit(&a, &ws_page, &[("user_name", "zed"), ("role", "member")]).await;
-    error_at(&html, "user_name", Lang::ZhCn.t("refusal.invalid"));
+    error_at(&html, "user_name", Lang::ZhCn.t("orgs.field.ws_user_name"));
     speak(&a, Lang::En).await;
     let (status, _, _) = submit(&a, &ws_page, &[("user_name", "cy"), ("role", "admin")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);

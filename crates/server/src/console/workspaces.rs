@@ -303,7 +303,10 @@ pub async fn add_member(
                 &e,
                 console.lang,
                 "user_name",
-                &[("role", Key("orgs.field.role"))],
+                &[
+                    ("user_name", Key("orgs.field.ws_user_name")),
+                    ("role", Key("orgs.field.role")),
+                ],
             );
             let status = refusal::status_for(&e);
             members_page(
