@@ -110,11 +110,14 @@ fn overrides(c: &Common) -> Overrides {
 }
 
 fn init_logging() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("BUCKLE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("BUCKLE_LOG_FORMAT").is_ok_and(|v| v == "json");
+    // Colour only for a person watching a terminal: files and pipes get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();

@@ -10,19 +10,19 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_buckle");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_buckle");
 
 /// A running `buckle serve` child process.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     /// Everything printed to stdout up to the "listening" line.
     banner: Vec<String>,
     stderr_path: std::path::PathBuf,
 }
 
 impl Serve {
-    async fn start(data_dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Serve {
+    pub(crate) async fn start(data_dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Serve {
         let stderr_path = data_dir.with_extension(format!("stderr-{}", rand::random::<u32>()));
         let stderr = std::fs::File::create(&stderr_path).unwrap();
         let mut cmd = Command::new(BIN);
@@ -35,6 +35,8 @@ impl Serve {
             .env_remove("BUCKLE_PUBLIC_URL")
             .env_remove("BUCKLE_CONFIG")
             .env_remove("BUCKLE_DATA_DIR")
+            .env_remove("BUCKLE_LOG")
+            .env_remove("BUCKLE_LOG_FORMAT")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -72,7 +74,7 @@ impl Serve {
         }
     }
 
-    fn admin_password(&self) -> Option<String> {
+    pub(crate) fn admin_password(&self) -> Option<String> {
         self.banner.iter().find_map(|l| {
             l.trim()
                 .strip_prefix("password:")
@@ -80,7 +82,7 @@ impl Serve {
         })
     }
 
-    async fn stop(mut self) -> String {
+    pub(crate) async fn stop(mut self) -> String {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
@@ -431,6 +433,62 @@ async fn secrets_never_reach_logs_or_metrics() {
         !logs.contains("also-not-logged"),
         "query strings are not logged"
     );
+}
+
+/// The log lines (stderr) that carry a log id.
+fn lines_with<'a>(logs: &'a str, logid: &str) -> Vec<&'a str> {
+    logs.lines().filter(|l| l.contains(logid)).collect()
+}
+
+#[tokio::test]
+async fn one_plain_log_line_per_request_by_route_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The default level, written to a file: no terminal.
+    let srv = Serve::start(&data, &[], &[]).await;
+    let client = reqwest::Client::new();
+    let mut seen = Vec::new();
+    for (path, route, status) in [
+        ("/healthz", "/healthz", 200),
+        (
+            "/api/manage/personal_access_tokens/secret-in-the-path",
+            "/api/manage/personal_access_tokens/{token_id}",
+            401,
+        ),
+        ("/no/such/page-secret", "unmatched", 404),
+    ] {
+        let r = client
+            .get(format!("{}{path}?q=query-secret", srv.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let logid = r.headers()["x-tt-logid"].to_str().unwrap().to_string();
+        seen.push((logid, route, status));
+    }
+    let logs = srv.stop().await;
+    assert!(
+        !logs.contains("\x1b["),
+        "no colour codes in a file: {logs:?}"
+    );
+    for (logid, route, status) in seen {
+        let lines = lines_with(&logs, &logid);
+        assert_eq!(lines.len(), 1, "one line for {route}: {logs}");
+        let line = lines[0];
+        for part in [
+            " INFO ".to_string(),
+            "method=GET".to_string(),
+            format!("route={route}"),
+            format!("status={status}"),
+            "latency_ms=".to_string(),
+            format!("logid={logid}"),
+        ] {
+            assert!(line.contains(&part), "{part} in {line}");
+        }
+    }
+    for secret in ["secret-in-the-path", "page-secret", "query-secret"] {
+        assert!(!logs.contains(secret), "{secret} in logs: {logs}");
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 
 mod bearer;
 mod browser;
+mod chromium;
 mod org;
 mod reply;
 mod service_key;
@@ -13,6 +14,7 @@ mod session;
 
 pub use bearer::*;
 pub use browser::*;
+pub use chromium::*;
 pub use org::*;
 pub use reply::*;
 pub use service_key::*;

@@ -139,7 +139,7 @@ async fn each_page_speaks_one_language() {
             (
                 "home",
                 b.get("/").await.text().await.unwrap(),
-                vec!["home.title", "home.placeholder"],
+                vec!["home.title", "home.next", "nav.tokens", "home.tokens_text"],
             ),
             (
                 "consent",
@@ -180,7 +180,13 @@ async fn each_page_speaks_one_language() {
                     .text()
                     .await
                     .unwrap(),
-                vec!["share.title", "share.asks", "share.organization"],
+                // Alice owns the app: her personal edition is offered too.
+                vec![
+                    "share.title",
+                    "share.asks_owner",
+                    "share.edition",
+                    "share.personal",
+                ],
             ),
             (
                 "bad request",
@@ -231,15 +237,18 @@ async fn every_page_has_the_strict_csp_and_nothing_inline() {
         let h = r.headers();
         assert_eq!(h["content-security-policy"], CSP, "{what}");
         let page = r.text().await.unwrap();
-        for inline in [
-            "<style",
-            "style=",
-            "<script",
-            " onclick=",
-            " onload=",
-            " onsubmit=",
-        ] {
+        for inline in ["<style", "style=", " onclick=", " onload=", " onsubmit="] {
             assert!(!page.contains(inline), "{what} has {inline}: {page}");
+        }
+        // Scripts only as files of this origin, never with a body.
+        for (at, _) in page.match_indices("<script") {
+            let tag = &page[at..];
+            assert!(
+                tag.starts_with("<script src=\"/static/") && tag.contains("></script>"),
+                "{what} has an inline script: {page}"
+            );
+            let end = tag.find('>').unwrap();
+            assert!(tag[end..].starts_with("></script>"), "{what}: {page}");
         }
         let at = page.find("<link rel=\"stylesheet\" href=\"").unwrap() + 29;
         let href = &page[at..at + page[at..].find('"').unwrap()];
@@ -305,7 +314,7 @@ async fn hostile_names_are_escaped_on_the_consent_and_share_pages() {
         assert_eq!(r.status(), 200, "{what}");
         let page = r.text().await.unwrap();
         assert!(page.contains(escaped), "{what}: {page}");
-        assert!(!page.contains("<script"), "{what}: {page}");
+        assert!(!page.contains("<script>"), "{what}: {page}");
         assert!(!page.contains("<img"), "{what}: {page}");
         assert!(
             page.contains("&#60;img src=x onerror=alert(2)&#62;"),
@@ -369,4 +378,75 @@ async fn the_throttled_sign_in_page_says_so_with_retry_after_in_its_language() {
         "{page}"
     );
     assert!(!page.contains("Too many"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomer_signs_in_at_login_and_lands_on_the_console_home() {
+    let s = Server::start(Db::Sqlite).await;
+    let user = s.user("newcomer").await;
+    let b = Browser::new(&s.base);
+    // Signed out, the console home sends the visitor to the sign-in page.
+    let r = b.get("/").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).unwrap().starts_with("/login"), "{r:?}");
+    // `/login` is the sign-in page (HTML), also with a stale session cookie.
+    for cookie in [None, Some("buckle_session=ses_stale")] {
+        let mut req = b.client.get(format!("{}/login", s.base));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 200, "{cookie:?}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{cookie:?}"
+        );
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<form method=\"post\" action=\"/login\">"));
+        assert!(page.contains(en()["sign_in.user_name"]), "{page}");
+    }
+    let page = b.get("/login").await.text().await.unwrap();
+    let csrf = form_field(&page, "csrf").unwrap();
+    let typed = "Newcomer <the one>";
+    // A wrong password keeps what the person typed as user name, never the password.
+    let r = b
+        .post_form(
+            "/login",
+            &[
+                ("user_name", typed),
+                ("password", "wrong password 123"),
+                ("csrf", csrf.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(en()["sign_in.wrong"]), "{page}");
+    assert_eq!(form_field(&page, "user_name").as_deref(), Some(typed));
+    assert!(!page.contains("wrong password 123"), "{page}");
+    assert_eq!(form_field(&page, "password"), None, "{page}");
+    // The right password, from the form the failure showed: the console home.
+    let csrf = form_field(&page, "csrf").unwrap();
+    let next = form_field(&page, "next").unwrap();
+    assert_eq!(next, "/");
+    let r = b
+        .post_form(
+            "/login",
+            &[
+                ("user_name", user.name.as_str()),
+                ("password", user.password.as_str()),
+                ("next", next.as_str()),
+                ("csrf", csrf.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r).as_deref(), Some("/"));
+    let r = b.get("/").await;
+    assert_eq!(r.status(), 200);
+    let home = r.text().await.unwrap();
+    assert!(home.contains("newcomer"), "{home}");
 }

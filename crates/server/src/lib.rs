@@ -22,6 +22,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod password;
 pub mod peer;
+pub mod request_log;
 pub mod service;
 pub mod state;
 pub mod throttle;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(headers::set))
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(request_log::line))
         .layer(axum::middleware::from_fn(logid::assign))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)

@@ -39,7 +39,6 @@ pub async fn track(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let resp = next.run(req).await;
     let elapsed = start.elapsed();
-    tracing::debug!(%method, %route, status = resp.status().as_u16(), elapsed_us = elapsed.as_micros() as u64, "request");
     let status = resp.status().as_u16().to_string();
     metrics::counter!("buckle_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);

@@ -6,6 +6,7 @@ pub mod context;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod tokens;
 // Organizations, members, workspaces, installations, authorized apps.
 pub mod authorized_apps;
 pub mod installations;
@@ -24,7 +25,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(home::show))
         .routes(routes!(login::show, login::submit))
         .routes(routes!(logout::submit))
-        // Organizations, members, workspaces, installations, authorized apps.
+        .merge(token_routes())
+        .merge(orgs_routes())
+}
+
+fn token_routes() -> OpenApiRouter<AppState> {
+    use tokens::routes::*;
+    OpenApiRouter::new()
+        .routes(routes!(personal_list))
+        .routes(routes!(personal_new, personal_create))
+        .routes(routes!(personal_edit, personal_update))
+        .routes(routes!(personal_confirm_delete, personal_delete))
+        .routes(routes!(service_list))
+        .routes(routes!(service_new, service_create))
+        .routes(routes!(service_edit, service_update))
+        .routes(routes!(service_confirm_delete, service_delete))
+}
+
+/// Organizations, members, workspaces, installations, authorized apps.
+fn orgs_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(organizations::show, organizations::create))
         .routes(routes!(invitations::accept))
         .routes(routes!(invitations::decline))

@@ -586,11 +586,12 @@ pub struct ShareLink {
 }
 
 /// `GET /api/manage/apps/{app_id}/share_link`: the link an organization's admin
-/// opens to authorize the service app for the organization.
+/// opens to authorize the service app for the organization (and the owner of a
+/// personal app for their personal edition).
 #[utoipa::path(
     get,
     path = "/api/manage/apps/{app_id}/share_link",
-    summary = "The link an organization admin opens to authorize a service app",
+    summary = "The link an organization admin (or a personal app's owner) opens to authorize a service app",
     params(("app_id" = String, Path)),
     security(("session" = []), ("bearer" = [])),
     responses((status = 200, description = "Success: code 0 and data", body = Success<ShareLink>), EnvelopeErrors)

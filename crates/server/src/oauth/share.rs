@@ -1,5 +1,7 @@
 //! The shareable authorization link of a service app: an organization's super
-//! admin or admin opens it to authorize the app (AppAuth) for their organization.
+//! admin or admin opens it to authorize the app (AppAuth) for their organization,
+//! and the owner of a personal app also in their own personal edition (so the
+//! JWT flow's "owner's authorization" is one click from the link).
 
 use crate::AppState;
 use crate::api_doc::PageAnswers;
@@ -36,8 +38,16 @@ struct SharePage<'a> {
     permissions: Vec<PermissionLine>,
     client_id: &'a str,
     csrf: &'a str,
-    organizations: Vec<EditionChoice>,
+    /// The first is the owner's personal edition (empty id) when offered.
+    editions: Vec<EditionChoice>,
+    /// What the page asks, and the label of the edition picker: they name the
+    /// personal edition only when it is offered.
+    asks: &'static str,
+    where_label: &'static str,
 }
+
+/// The form's `organization_id` for the owner's personal edition.
+const PERSONAL: &str = "";
 
 fn not_found(visitor: &Visitor) -> Response {
     Notice::show(
@@ -52,7 +62,7 @@ fn not_found(visitor: &Visitor) -> Response {
 #[utoipa::path(
     get,
     path = "/oauth/authorize-app",
-    summary = "Shareable AppAuth authorization link for organization admins; client_id",
+    summary = "Shareable AppAuth authorization link for organization admins and, for a personal app, its owner; client_id",
     params(PageParams),
     security(()),
     responses(PageAnswers)
@@ -73,7 +83,7 @@ pub async fn page(
         Ok(Some(a)) if a.client_type == ClientType::Service => a,
         _ => return not_found(&visitor),
     };
-    let organizations: Vec<_> = state
+    let organizations = state
         .store
         .organizations_of(buckle_core::AccountId(user.id))
         .await
@@ -88,9 +98,15 @@ pub async fn page(
         .map(|o| EditionChoice {
             id: o.id.into_string(),
             label: o.name,
-        })
-        .collect();
-    if organizations.is_empty() {
+        });
+    // The owner of a personal app authorizes it in their own personal edition.
+    let owner = app.org_id.is_none() && app.owner_account_id == Some(user.id);
+    let personal = owner.then(|| EditionChoice {
+        id: PERSONAL.to_string(),
+        label: visitor.lang.t("share.personal").to_string(),
+    });
+    let editions: Vec<_> = personal.into_iter().chain(organizations).collect();
+    if editions.is_empty() {
         return Notice::show(
             StatusCode::FORBIDDEN,
             &visitor,
@@ -98,13 +114,20 @@ pub async fn page(
             Key("share.admins_only"),
         );
     }
+    let (asks, where_label) = if owner {
+        ("share.asks_owner", "share.edition")
+    } else {
+        ("share.asks", "share.organization")
+    };
     let page = SharePage {
         frame: Frame::new(&visitor, Key("share.title")),
         app_name: &app.name,
         permissions: permission_lines(&state, &app, visitor.lang),
         client_id: &app.client_id,
         csrf: &session.csrf_token,
-        organizations,
+        editions,
+        asks,
+        where_label,
     };
     render(StatusCode::OK, &page)
 }
@@ -113,6 +136,7 @@ pub async fn page(
 #[schema(as = AuthorizeAppForm)]
 pub struct DecisionForm {
     client_id: String,
+    /// Empty for the owner's personal edition.
     organization_id: String,
     csrf: String,
 }
@@ -143,18 +167,25 @@ pub async fn decide(
         );
     }
     let caller = Caller::person(session.account.clone());
+    let organization_id = (f.organization_id != PERSONAL).then_some(f.organization_id);
+    let done = if organization_id.is_some() {
+        Key("share.done_text")
+    } else {
+        Key("share.done_personal")
+    };
     let req = AppAuthRequest {
-        organization_id: Some(f.organization_id),
+        organization_id,
         all_workspaces: true,
         workspace_ids: Vec::new(),
     };
     let lang = visitor.lang;
+    // The service decides: only the owner may authorize in a personal edition.
     match grants::authorize_app(&state, &caller, &f.client_id, req).await {
         Ok((app, _)) => Notice::text(
             StatusCode::OK,
             lang,
             Key("share.done_title"),
-            lang.fill(Key("share.done_text"), &[("app", &app.name)]),
+            lang.fill(done, &[("app", &app.name)]),
         ),
         Err(e) => Notice::text(
             status_for(&e),

@@ -20,19 +20,42 @@ fn unreadable(headers: &HeaderMap) -> Response {
     )
 }
 
+/// The longest form body a page reads (a PEM key with a few fields fits many times).
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
 /// A URL-encoded form body (`Content-Type: application/x-www-form-urlencoded`).
+/// Read as HTML forms send it: a `Vec` field collects a repeated name (a group
+/// of checkboxes); any other field given twice is refused.
 pub struct PageForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Response> {
         let headers = req.headers().clone();
-        match axum::extract::Form::<T>::from_request(req, state).await {
-            Ok(axum::extract::Form(v)) => Ok(PageForm(v)),
-            Err(_) => Err(unreadable(&headers)),
+        let is_form = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            return Err(unreadable(&headers));
         }
+        let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await else {
+            return Err(unreadable(&headers));
+        };
+        parse_form(&body)
+            .map(PageForm)
+            .map_err(|_| unreadable(&headers))
     }
+}
+
+/// Reads a form body (see [`PageForm`]).
+pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_html_form::de::Error> {
+    serde_html_form::from_bytes(body)
 }
 
 /// The query string of a page.
@@ -86,5 +109,30 @@ impl FieldErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_form;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Picked {
+        name: String,
+        #[serde(default)]
+        points: Vec<String>,
+    }
+
+    #[test]
+    fn repeated_names_fill_a_list_and_nothing_else() {
+        let p: Picked = parse_form(b"name=a&points=X&points=Y").unwrap();
+        assert_eq!(p.points, ["X", "Y"]);
+        let p: Picked = parse_form(b"name=a").unwrap();
+        assert!(p.points.is_empty());
+        assert!(parse_form::<Picked>(b"name=a&name=b").is_err());
+        assert!(parse_form::<Picked>(b"name=a&other=1").is_err());
+        assert!(parse_form::<Picked>(b"points=X").is_err());
     }
 }

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod page;
 pub mod refusal;
 pub mod session;
+pub mod when;
 
 pub use i18n::{Key, Lang};
 pub use page::{Frame, Notice};

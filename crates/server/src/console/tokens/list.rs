@@ -1,0 +1,90 @@
+//! The list of a space's tokens: name, what it reaches, when it expires and was
+//! last used; never a secret (only its hint).
+
+use super::Kind;
+use crate::AppState;
+use crate::console::context::Console;
+use crate::web::page::render;
+use crate::web::when::moment;
+use crate::web::{Frame, Key, refusal};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use buckle_core::PermissionSet;
+
+pub struct Row {
+    pub name: String,
+    pub hint: String,
+    pub points: Vec<String>,
+    pub workspaces: String,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+    pub expired: bool,
+    pub edit_href: String,
+    pub delete_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/tokens_list.html")]
+struct ListPage {
+    frame: Frame,
+    intro: &'static str,
+    new_href: String,
+    rows: Vec<Row>,
+}
+
+pub async fn show(state: &AppState, console: Console, kind: Kind) -> Response {
+    if let Err(page) = kind.available_in(&console) {
+        return page;
+    }
+    let lang = console.lang;
+    let tokens = match kind.list(state, &console).await {
+        Ok(t) => t,
+        Err(e) => return refusal::page(&e, lang),
+    };
+    let now = state.clock.now();
+    let never = lang.t("console.never");
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let workspaces = if t.all_workspaces {
+                lang.t("tokens.all_workspaces").to_string()
+            } else {
+                lang.fill(
+                    Key("tokens.some_workspaces"),
+                    &[("n", &t.workspace_ids.len().to_string())],
+                )
+            };
+            let expires = match t.expires_at {
+                Some(at) => moment(at).unwrap_or_default(),
+                None => lang.t("console.permanent").to_string(),
+            };
+            let id = t.id.to_string();
+            Row {
+                points: PermissionSet::decode(&t.permissions).names().to_vec(),
+                workspaces,
+                created: moment(t.created_at).unwrap_or_default(),
+                expired: t.expires_at.is_some_and(|at| at <= now),
+                expires,
+                last_used: t
+                    .last_used_at
+                    .and_then(moment)
+                    .unwrap_or_else(|| never.to_string()),
+                edit_href: console.href(&format!("{}/{id}/edit", kind.base())),
+                delete_href: console.href(&format!("{}/{id}/delete", kind.base())),
+                name: t.name,
+                hint: t.hint,
+            }
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &ListPage {
+            frame: console.frame(kind.key("title"), kind.section()),
+            intro: lang.t(kind.key("intro").0),
+            new_href: console.href(&format!("{}/new", kind.base())),
+            rows,
+        },
+    )
+}
