@@ -42,7 +42,7 @@ async fn uninstall_an_app_in_an_organization() {
     let bots = format!("/v1/bots?workspace_id={}", acme.workspace("shared"));
     s.bearer(&token).get(&bots).await.ok();
 
-    let mut b = Chromium::start(&s, ENGLISH).await;
+    let b = Chromium::start(&s, ENGLISH).await;
     b.goto(&format!("/console/installations?org={org}")).await;
     b.sign_in(ann).await;
     b.wait_for_path("/console/installations").await;
