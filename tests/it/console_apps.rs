@@ -309,7 +309,7 @@ async fn errors_stand_next_to_their_fields_in_both_languages() {
     assert!(
         s.state
             .store
-            .apps_of(alice.id, None)
+            .apps_of(buckle_core::AccountId(alice.id), None)
             .await
             .unwrap()
             .is_empty()
@@ -342,7 +342,12 @@ async fn errors_stand_next_to_their_fields_in_both_languages() {
     // The edit form: an empty name is refused next to the name and nothing changes.
     let id = client_id_of(&format!(
         "/console/apps/{}",
-        s.state.store.apps_of(alice.id, None).await.unwrap()[0].client_id
+        s.state
+            .store
+            .apps_of(buckle_core::AccountId(alice.id), None)
+            .await
+            .unwrap()[0]
+            .client_id
     ));
     let r = b
         .post_form(
@@ -420,7 +425,7 @@ async fn forms_without_this_sessions_csrf_change_nothing() {
     assert!(
         s.state
             .store
-            .apps_of(alice.id, None)
+            .apps_of(buckle_core::AccountId(alice.id), None)
             .await
             .unwrap()
             .is_empty()
@@ -621,7 +626,12 @@ async fn keys_are_deleted_after_confirming_and_web_secrets_reset() {
     .await;
     let page = r.text().await.unwrap();
     let old = text_of(&page, "client-secret").unwrap();
-    let web = s.state.store.apps_of(alice.id, None).await.unwrap();
+    let web = s
+        .state
+        .store
+        .apps_of(buckle_core::AccountId(alice.id), None)
+        .await
+        .unwrap();
     let web = web.iter().find(|a| a.name == "Web").unwrap();
     let (status, _) = open(&b, &format!("/console/apps/{}/secret", web.client_id)).await;
     assert_eq!(status, StatusCode::OK);
@@ -751,7 +761,10 @@ async fn an_authorization_may_reach_only_the_chosen_workspaces() {
     let grants = s.state.store.grants_of_app(app.id).await.unwrap();
     assert_eq!(grants.len(), 1);
     assert!(!grants[0].all_workspaces);
-    assert_eq!(grants[0].workspace_ids, vec![alice.personal_workspace]);
+    assert_eq!(
+        grants[0].workspace_ids,
+        vec![buckle_core::WorkspaceId(alice.personal_workspace)]
+    );
     // A workspace that is not the person's is refused on the app's page.
     let r = b
         .post_form(
@@ -767,5 +780,8 @@ async fn an_authorization_may_reach_only_the_chosen_workspaces() {
     let page = r.text().await.unwrap();
     assert!(page.contains("id=\"authorize-error\""), "{page}");
     let grants = s.state.store.grants_of_app(app.id).await.unwrap();
-    assert_eq!(grants[0].workspace_ids, vec![alice.personal_workspace]);
+    assert_eq!(
+        grants[0].workspace_ids,
+        vec![buckle_core::WorkspaceId(alice.personal_workspace)]
+    );
 }

@@ -9,6 +9,8 @@ mod blind_spots;
 mod browser;
 mod cli;
 mod console_apps;
+mod console_orgs;
+mod console_orgs_browser;
 mod console_tokens;
 mod crash;
 mod grant_limits;

@@ -70,7 +70,7 @@ pub async fn app_in_space(
     let (app, role) = apps::visible(state, &console.caller, client_id)
         .await
         .map_err(|e| refusal::page(&e, console.lang))?;
-    if app.org_id.as_deref() != console.space.org_id() {
+    if app.org_id.as_ref() != console.space.org() {
         return Err(refusal::page(&apps::app_not_found(), console.lang));
     }
     Ok((app, role))
@@ -305,7 +305,7 @@ struct ListPage {
 )]
 pub async fn list(State(state): State<AppState>, console: Console) -> Response {
     let lang = console.lang;
-    let found = match apps::list(&state, &console.caller, console.space.org_id()).await {
+    let found = match apps::list(&state, &console.caller, console.space.org()).await {
         Ok(a) => a,
         Err(e) => return refusal::page(&e, lang),
     };

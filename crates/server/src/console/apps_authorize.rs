@@ -86,13 +86,13 @@ pub async fn auth_section(
         .map(|g| {
             let mine_here = match g.org() {
                 None => here.is_none() && g.account() == Some(caller.account.id),
-                Some(org) => here == Some(org),
+                Some(org) => here == Some(org.as_str()),
             };
             authorized_here |= mine_here;
             AuthRow {
                 place: match g.org() {
                     None => lang.t("apps.auth.personal").to_string(),
-                    Some(org) => lang.fill(Key("apps.auth.organization"), &[("id", org)]),
+                    Some(org) => lang.fill(Key("apps.auth.organization"), &[("id", org.as_str())]),
                 },
                 workspaces: if g.all_workspaces {
                     lang.t("apps.auth.all_workspaces").to_string()
@@ -221,7 +221,7 @@ async fn revocable(
         g.id.to_string() == raw_id
             && match g.org() {
                 None => here.is_none() && g.account() == Some(console.caller.account.id),
-                Some(org) => here == Some(org),
+                Some(org) => here == Some(org.as_str()),
             }
     });
     if !exists {

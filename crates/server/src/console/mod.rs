@@ -12,6 +12,14 @@ pub mod home;
 pub mod login;
 pub mod logout;
 pub mod tokens;
+// Organizations, members, workspaces, installations, authorized apps.
+pub mod authorized_apps;
+pub mod installations;
+pub mod invitations;
+pub mod members;
+pub mod organizations;
+pub mod orgs_common;
+pub mod workspaces;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout::submit))
         .merge(token_routes())
         .merge(app_routes())
+        .merge(orgs_routes())
 }
 
 fn token_routes() -> OpenApiRouter<AppState> {
@@ -55,5 +64,30 @@ fn app_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(
             apps_authorize::revoke_confirm,
             apps_authorize::revoke
+        ))
+}
+
+/// Organizations, members, workspaces, installations, authorized apps.
+fn orgs_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(organizations::show, organizations::create))
+        .routes(routes!(invitations::accept))
+        .routes(routes!(invitations::decline))
+        .routes(routes!(members::show, members::invite))
+        .routes(routes!(members::set_role))
+        .routes(routes!(members::confirm_remove, members::remove))
+        .routes(routes!(members::confirm_cancel, members::cancel))
+        .routes(routes!(workspaces::show, workspaces::create))
+        .routes(routes!(workspaces::members, workspaces::add_member))
+        .routes(routes!(workspaces::confirm_remove, workspaces::remove))
+        .routes(routes!(installations::show, installations::install))
+        .routes(routes!(
+            installations::confirm_uninstall,
+            installations::uninstall
+        ))
+        .routes(routes!(authorized_apps::show))
+        .routes(routes!(
+            authorized_apps::confirm_revoke,
+            authorized_apps::revoke
         ))
 }

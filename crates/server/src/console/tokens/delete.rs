@@ -25,7 +25,7 @@ struct ConfirmPage {
 
 /// `GET .../{token_id}/delete`.
 pub async fn confirm(state: &AppState, console: Console, kind: Kind, raw_id: &str) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     let found = match token_id(raw_id) {
@@ -62,7 +62,7 @@ pub async fn delete(
     raw_id: &str,
     form: DeleteForm,
 ) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     if !console.csrf_ok(&form.csrf) {

@@ -141,7 +141,7 @@ async fn form_page(
 
 /// `GET .../new`.
 pub async fn new(state: &AppState, console: Console, kind: Kind) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     let form = TokenForm {
@@ -172,7 +172,7 @@ struct CreatedPage {
 
 /// `POST .../new`: makes the token and shows its secret, once.
 pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenForm) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     if !console.csrf_ok(&form.csrf) {
@@ -225,7 +225,7 @@ pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenF
 
 /// `GET .../{token_id}/edit`.
 pub async fn edit(state: &AppState, console: Console, kind: Kind, raw_id: &str) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     let found = match token_id(raw_id) {
@@ -263,7 +263,7 @@ pub async fn update(
     raw_id: &str,
     form: TokenForm,
 ) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     if !console.csrf_ok(&form.csrf) {

@@ -35,7 +35,7 @@ struct ListPage {
 }
 
 pub async fn show(state: &AppState, console: Console, kind: Kind) -> Response {
-    if let Err(page) = kind.available_in(&console) {
+    if let Some(page) = kind.refusal_in(&console) {
         return page;
     }
     let lang = console.lang;
