@@ -82,7 +82,7 @@ pub struct NavLink {
     pub current: bool,
 }
 
-/// The console's header: the switcher, the navigation, the account menu.
+/// The console's header: the switcher, the navigation, the sign-out button.
 pub struct Nav {
     pub space_name: String,
     pub spaces: Vec<SpaceLink>,
@@ -103,7 +103,6 @@ pub enum Section {
     Members,
     Workspaces,
     Organizations,
-    Account,
 }
 
 #[derive(Deserialize)]
@@ -267,11 +266,6 @@ impl Console {
                 ));
             }
         }
-        links.push(NavLink {
-            href: "/console/account".to_string(),
-            label: lang.t("nav.account"),
-            current: section == Section::Account,
-        });
         Nav {
             space_name: match &self.space {
                 Space::Personal => personal_name,
