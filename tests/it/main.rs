@@ -8,6 +8,7 @@ mod audit;
 mod blind_spots;
 mod browser;
 mod cli;
+mod console_account;
 mod console_apps;
 mod console_orgs;
 mod console_orgs_browser;

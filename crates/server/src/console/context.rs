@@ -82,7 +82,7 @@ pub struct NavLink {
     pub current: bool,
 }
 
-/// The console's header: the switcher, the navigation, the sign-out button.
+/// The console's header: the switcher, the navigation, the account menu.
 pub struct Nav {
     pub space_name: String,
     pub spaces: Vec<SpaceLink>,
@@ -103,6 +103,7 @@ pub enum Section {
     Members,
     Workspaces,
     Organizations,
+    Account,
 }
 
 #[derive(Deserialize)]
@@ -266,6 +267,11 @@ impl Console {
                 ));
             }
         }
+        links.push(NavLink {
+            href: "/console/account".to_string(),
+            label: lang.t("nav.account"),
+            current: section == Section::Account,
+        });
         Nav {
             space_name: match &self.space {
                 Space::Personal => personal_name,

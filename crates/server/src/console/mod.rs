@@ -2,6 +2,7 @@
 //! [`context::Console`] (signed-in person, space, navigation), calls services and
 //! renders a template through `crate::web`.
 
+pub mod account;
 pub mod apps;
 pub mod apps_authorize;
 pub mod apps_create;
@@ -30,6 +31,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(home::show))
         .routes(routes!(login::show, login::submit))
         .routes(routes!(logout::submit))
+        .routes(routes!(account::show))
+        .routes(routes!(account::change_password))
         .merge(token_routes())
         .merge(app_routes())
         .merge(orgs_routes())
