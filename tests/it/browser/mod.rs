@@ -5,6 +5,7 @@
 //! narrow. SQLite only: these tests are about pages; the store is tested on both
 //! databases elsewhere.
 
+mod account;
 mod apps;
 mod consent;
 mod device;
