@@ -12,14 +12,13 @@ use crate::web::i18n::Lang;
 use crate::web::page::render;
 use crate::web::refusal;
 use askama::Template;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use buckle_core::catalog::{Grant, Level};
 use buckle_core::{AppType, ClientType, Role};
 use buckle_store::OAuthApp;
-use serde::de::DeserializeOwned;
 
 /// The words for a client type, as the Coze docs name them.
 pub fn client_type_key(c: ClientType) -> &'static str {
@@ -165,64 +164,6 @@ pub fn split_lines(raw: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-/// The fields a checkbox list repeats.
-const LIST_FIELDS: [&[u8]; 2] = [b"permissions", b"workspace_ids"];
-
-/// A form whose checkbox lists (`permissions`, `workspace_ids`) repeat their
-/// field: the repeats are joined into one value, one per line (names and ids
-/// hold no newline), and the rest is read like [`crate::web::form::PageForm`]
-/// (unknown or duplicate fields refused with the pages' 400 page).
-pub struct PointsForm<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PointsForm<T> {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let (parts, body) = req.into_parts();
-        let headers = parts.headers.clone();
-        let unreadable = || {
-            let lang = Lang::of(&headers);
-            crate::web::page::Notice::text(
-                StatusCode::BAD_REQUEST,
-                lang,
-                Key("bad_request.title"),
-                lang.t("bad_request.text").to_string(),
-            )
-        };
-        let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
-            return Err(unreadable());
-        };
-        let mut rest: Vec<&[u8]> = Vec::new();
-        let mut lists: [Vec<&[u8]>; 2] = [Vec::new(), Vec::new()];
-        'pairs: for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
-            for (field, values) in LIST_FIELDS.iter().zip(lists.iter_mut()) {
-                if let Some(v) = pair.strip_prefix(*field).and_then(|r| r.strip_prefix(b"=")) {
-                    values.push(v);
-                    continue 'pairs;
-                }
-            }
-            rest.push(pair);
-        }
-        let mut merged = rest.join(&b'&');
-        for (field, values) in LIST_FIELDS.iter().zip(lists.iter()) {
-            if values.is_empty() {
-                continue;
-            }
-            if !merged.is_empty() {
-                merged.push(b'&');
-            }
-            merged.extend_from_slice(field);
-            merged.push(b'=');
-            merged.extend_from_slice(&values.join(&b"%0A"[..]));
-        }
-        let req = Request::from_parts(parts, axum::body::Body::from(merged));
-        match axum::extract::Form::<T>::from_request(req, state).await {
-            Ok(axum::extract::Form(v)) => Ok(PointsForm(v)),
-            Err(_) => Err(unreadable()),
-        }
-    }
 }
 
 /// A refused app form's errors, each next to its field; an empty permission

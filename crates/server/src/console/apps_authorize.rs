@@ -4,7 +4,7 @@
 //! organization), revoking one (confirmed first: its tokens go), and the share
 //! link an organization's admin opens to authorize the app there.
 
-use super::apps::{PointsForm, app_href, app_in_space, date, may_manage, see_other, split_lines};
+use super::apps::{app_href, app_in_space, date, may_manage, see_other};
 use super::apps_edit::{ConfirmPage, CsrfForm, Outcome, show_page};
 use super::context::{Console, Section};
 use crate::AppState;
@@ -151,7 +151,7 @@ pub struct AuthorizeAppForm {
     scope: String,
     /// The chosen workspaces (repeated checkboxes) when `scope` is `some`.
     #[serde(default)]
-    workspace_ids: String,
+    workspace_ids: Vec<String>,
 }
 
 #[utoipa::path(
@@ -170,7 +170,7 @@ pub async fn authorize(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PointsForm(form): PointsForm<AuthorizeAppForm>,
+    PageForm(form): PageForm<AuthorizeAppForm>,
 ) -> Response {
     if !console.csrf_ok(&form.csrf) {
         return console.csrf_refused();
@@ -186,7 +186,7 @@ pub async fn authorize(
         workspace_ids: if all {
             Vec::new()
         } else {
-            split_lines(&form.workspace_ids)
+            form.workspace_ids.clone()
         },
     };
     match grants::authorize_app(&state, &console.caller, &app.client_id, req).await {

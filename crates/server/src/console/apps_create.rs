@@ -5,8 +5,8 @@
 //! POST checks everything again. A web app's client secret is shown once.
 
 use super::apps::{
-    Errors, PointGroup, PointsForm, app_form_errors, app_href, app_type_key, client_type_key,
-    point_groups, see_other, split_lines,
+    Errors, PointGroup, app_form_errors, app_href, app_type_key, client_type_key, point_groups,
+    see_other, split_lines,
 };
 use super::context::{Console, Section};
 use crate::AppState;
@@ -63,7 +63,7 @@ pub struct CreateForm {
     client_type: String,
     /// The chosen permission points (repeated checkboxes).
     #[serde(default)]
-    permissions: String,
+    permissions: Vec<String>,
     /// One redirect URI per line (web and PKCE apps).
     #[serde(default)]
     redirect_uris: String,
@@ -307,7 +307,7 @@ fn configure_page(
 pub async fn create(
     State(state): State<AppState>,
     console: Console,
-    PointsForm(form): PointsForm<CreateForm>,
+    PageForm(form): PageForm<CreateForm>,
 ) -> Response {
     if !console.csrf_ok(&form.csrf) {
         return console.csrf_refused();
@@ -333,7 +333,7 @@ pub async fn create(
             );
         }
     };
-    let points = split_lines(&form.permissions);
+    let points = form.permissions.clone();
     let redirect_uris = split_lines(&form.redirect_uris);
     let req = NewApp {
         name: form.name.clone(),

@@ -4,8 +4,8 @@
 //! go) and a web app's new client secret (confirms, then shows it once).
 
 use super::apps::{
-    Errors, PointGroup, PointsForm, app_form_errors, app_href, app_in_space, app_type_key,
-    client_type_key, date, may_manage, point_groups, see_other, split_lines,
+    Errors, PointGroup, app_form_errors, app_href, app_in_space, app_type_key, client_type_key,
+    date, may_manage, point_groups, see_other, split_lines,
 };
 use super::apps_authorize::{AuthSection, auth_section};
 use super::apps_create::SecretPage;
@@ -191,7 +191,7 @@ pub struct EditForm {
     description: String,
     /// The chosen permission points (repeated checkboxes).
     #[serde(default)]
-    permissions: String,
+    permissions: Vec<String>,
     /// One redirect URI per line (web and PKCE apps only).
     #[serde(default)]
     redirect_uris: Option<String>,
@@ -213,7 +213,7 @@ pub async fn update(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PointsForm(form): PointsForm<EditForm>,
+    PageForm(form): PageForm<EditForm>,
 ) -> Response {
     if !console.csrf_ok(&form.csrf) {
         return console.csrf_refused();
@@ -222,7 +222,7 @@ pub async fn update(
         Ok(found) => found,
         Err(r) => return r,
     };
-    let points = split_lines(&form.permissions);
+    let points = form.permissions.clone();
     let edit = AppEdit {
         name: Some(form.name.clone()),
         description: Some(form.description.clone()),
