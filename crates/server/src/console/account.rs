@@ -81,8 +81,8 @@ pub async fn change_password(
     headers: HeaderMap,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
+    if let Err(refused) = console.check_csrf(&form.csrf) {
+        return refused;
     }
     let lang = console.lang;
     if form.new_password != form.new_password_again {

@@ -2,21 +2,21 @@
 //! page shares: finding an app of this space, the words for its types, the
 //! permission picker, the forms whose checkboxes repeat a field, dates.
 
-use super::context::{Console, Section};
+use super::context::{Answer, Console, OrRefusal, Section};
+use super::permission_picker::{self, PointGroup};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
-use crate::service::apps;
+use crate::service::{ServiceError, apps};
 use crate::web::Key;
 use crate::web::form::FieldErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::render;
-use crate::web::refusal;
+use crate::web::when::moment;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
-use axum::response::{IntoResponse, Response};
-use buckle_core::catalog::{Grant, Level};
+use axum::response::Response;
+use buckle_core::catalog::Grant;
 use buckle_core::{AppType, ClientType, Role};
 use buckle_store::OAuthApp;
 
@@ -37,27 +37,6 @@ pub fn app_type_key(t: AppType) -> &'static str {
     }
 }
 
-/// `2026-11-30 22:40 UTC` from Unix seconds (the console shows UTC).
-pub fn date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
-}
-
 /// An app of the current space the person may see, with their role (`None`: a
 /// personal app, theirs). An app of another space is "not found" here: every
 /// page's address says which space it is in.
@@ -68,9 +47,9 @@ pub async fn app_in_space(
 ) -> Result<(OAuthApp, Option<Role>), Response> {
     let (app, role) = apps::visible(state, &console.caller, client_id)
         .await
-        .map_err(|e| refusal::page(&e, console.lang))?;
+        .or_refusal(console)?;
     if app.org_id.as_ref() != console.space.org() {
-        return Err(refusal::page(&apps::app_not_found(), console.lang));
+        return Err(console.refused(&apps::app_not_found()));
     }
     Ok((app, role))
 }
@@ -80,81 +59,41 @@ pub fn may_manage(role: Option<Role>) -> bool {
     role.is_none_or(Role::is_admin)
 }
 
-/// `/console/apps/{client_id}{rest}` in the console's space.
-pub fn app_href(console: &Console, client_id: &str, rest: &str) -> String {
-    console.href(&format!(
+/// The app, when the person may change it here (else the refusal page).
+pub async fn manageable_app(
+    state: &AppState,
+    console: &Console,
+    client_id: &str,
+) -> Result<OAuthApp, Response> {
+    let (app, role) = app_in_space(state, console, client_id).await?;
+    if !may_manage(role) {
+        return Err(console.refused(&ServiceError::forbidden(console.t(Key("apps.admins_only")))));
+    }
+    Ok(app)
+}
+
+/// `/console/apps/{client_id}{rest}`.
+pub fn app_path(client_id: &str, rest: &str) -> String {
+    format!(
         "/console/apps/{}{rest}",
         buckle_core::redirect::encode(client_id)
-    ))
+    )
 }
 
-/// A 303 to `to`.
-pub fn see_other(to: String) -> Response {
-    (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
+/// `/console/apps/{client_id}{rest}` in the console's space.
+pub fn app_href(console: &Console, client_id: &str, rest: &str) -> String {
+    console.href(&app_path(client_id, rest))
 }
 
-/// One checkbox of the permission picker.
-pub struct PointChoice {
-    pub name: String,
-    pub description: String,
-    pub checked: bool,
-    /// Why it cannot be chosen (then it is disabled), if so.
-    pub locked: Option<&'static str>,
-}
-
-/// The points of one level.
-pub struct PointGroup {
-    pub legend: &'static str,
-    pub hint: &'static str,
-    pub points: Vec<PointChoice>,
-}
-
-/// The catalog grouped by level, `selected` checked. Operator points are for
+/// The permission picker of an app's forms. Operator points are for
 /// installation super admins only; an app may declare team/enterprise points
 /// anywhere (the refusal comes when a non-admin authorizes it).
 pub fn point_groups(state: &AppState, console: &Console, selected: &[String]) -> Vec<PointGroup> {
-    let lang = console.lang;
     let operator = console.caller.account.is_super_admin;
-    [
-        (
-            Level::Account,
-            "apps.level.account",
-            "apps.level.account_hint",
-        ),
-        (
-            Level::Workspace,
-            "apps.level.workspace",
-            "apps.level.workspace_hint",
-        ),
-        (
-            Level::Organization,
-            "apps.level.organization",
-            "apps.level.organization_hint",
-        ),
-    ]
-    .into_iter()
-    .map(|(level, legend, hint)| PointGroup {
-        legend: lang.t(legend),
-        hint: lang.t(hint),
-        points: state
-            .catalog
-            .iter()
-            .filter(|p| p.level == level)
-            .map(|p| PointChoice {
-                name: p.name.clone(),
-                description: match lang {
-                    Lang::En => p.description.clone(),
-                    Lang::ZhCn if p.description_zh.is_empty() => p.description.clone(),
-                    Lang::ZhCn => p.description_zh.clone(),
-                },
-                checked: selected.contains(&p.name),
-                locked: (p.grant == Grant::Operator && !operator)
-                    .then(|| lang.t("apps.points.operator_only")),
-            })
-            .collect(),
+    let operator_only = console.t(Key("apps.points.operator_only"));
+    permission_picker::groups(state, console.lang, selected, |p| {
+        (p.grant == Grant::Operator && !operator).then_some(operator_only)
     })
-    .filter(|g| !g.points.is_empty())
-    .collect()
 }
 
 /// Permission names sent by the picker (one per line once merged).
@@ -244,12 +183,11 @@ struct ListPage {
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn list(State(state): State<AppState>, console: Console) -> Response {
+pub async fn list(State(state): State<AppState>, console: Console) -> Answer {
     let lang = console.lang;
-    let found = match apps::list(&state, &console.caller, console.space.org()).await {
-        Ok(a) => a,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let found = apps::list(&state, &console.caller, console.space.org())
+        .await
+        .or_refusal(&console)?;
     let apps = found
         .into_iter()
         .map(|a| AppRow {
@@ -257,12 +195,12 @@ pub async fn list(State(state): State<AppState>, console: Console) -> Response {
             client_type: lang.t(client_type_key(a.client_type)),
             app_type: lang.t(app_type_key(a.app_type)),
             enabled: a.enabled,
-            created: date(a.created_at),
+            created: moment(a.created_at),
             name: a.name,
             client_id: a.client_id,
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &ListPage {
             frame: console.frame(Key("apps.title"), Section::Apps),
@@ -270,18 +208,5 @@ pub async fn list(State(state): State<AppState>, console: Console) -> Response {
             may_create: console.space.is_admin(),
             new_href: console.href("/console/apps/new"),
         },
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::date;
-
-    #[test]
-    fn dates_are_utc_calendar_days() {
-        assert_eq!(date(0), "1970-01-01 00:00 UTC");
-        assert_eq!(date(951_782_400), "2000-02-29 00:00 UTC");
-        assert_eq!(date(1_796_071_200), "2026-11-30 20:40 UTC");
-        assert_eq!(date(-86_400), "1969-12-31 00:00 UTC");
-    }
+    ))
 }

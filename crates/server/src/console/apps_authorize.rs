@@ -4,19 +4,19 @@
 //! organization), revoking one (confirmed first: its tokens go), and the share
 //! link an organization's admin opens to authorize the app there.
 
-use super::apps::{app_href, app_in_space, date, may_manage, see_other};
-use super::apps_edit::{ConfirmPage, CsrfForm, Outcome, show_page};
-use super::context::{Console, Section};
+use super::apps::{app_href, app_in_space, app_path, may_manage};
+use super::apps_edit::{Outcome, show_page};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::grants::{self, AppAuthRequest};
 use crate::service::{ServiceResult, workspaces};
 use crate::web::Key;
 use crate::web::form::PageForm;
-use crate::web::page::render;
 use crate::web::refusal;
+use crate::web::when::moment;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use buckle_core::{ClientType, Role};
 use buckle_store::OAuthApp;
@@ -102,7 +102,7 @@ pub async fn auth_section(
                         &[("n", &g.workspace_ids.len().to_string())],
                     )
                 },
-                created: date(g.created_at),
+                created: moment(g.created_at),
                 revoke_href: mine_here.then(|| {
                     app_href(
                         console,
@@ -171,14 +171,9 @@ pub async fn authorize(
     console: Console,
     Path(client_id): Path<String>,
     PageForm(form): PageForm<AuthorizeAppForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let (app, role) = match app_in_space(&state, &console, &client_id).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let (app, role) = app_in_space(&state, &console, &client_id).await?;
     let all = form.scope != "some";
     let req = AppAuthRequest {
         organization_id: console.space.org_id().map(str::to_string),
@@ -190,7 +185,7 @@ pub async fn authorize(
         },
     };
     match grants::authorize_app(&state, &console.caller, &app.client_id, req).await {
-        Ok(_) => see_other(app_href(&console, &app.client_id, "")),
+        Ok(_) => Ok(console.see_other(&app_path(&app.client_id, ""))),
         Err(e) => {
             let status = refusal::status_for(&e);
             let message = refusal::localized(&e, console.lang);
@@ -212,10 +207,9 @@ async fn revocable(
     raw_id: &str,
 ) -> Result<OAuthApp, Response> {
     let (app, _) = app_in_space(state, console, client_id).await?;
-    let lang = console.lang;
     let (_, found) = grants::list_app_authorizations(state, &console.caller, &app.client_id)
         .await
-        .map_err(|e| refusal::page(&e, lang))?;
+        .or_refusal(console)?;
     let here = console.space.org_id();
     let exists = found.iter().any(|g| {
         g.id.to_string() == raw_id
@@ -225,10 +219,9 @@ async fn revocable(
             }
     });
     if !exists {
-        return Err(refusal::page(
-            &crate::service::ServiceError::not_found("Authorization not found."),
-            lang,
-        ));
+        return Err(console.refused(&crate::service::ServiceError::not_found(
+            "Authorization not found.",
+        )));
     }
     Ok(app)
 }
@@ -249,26 +242,25 @@ pub async fn revoke_confirm(
     State(state): State<AppState>,
     console: Console,
     Path((client_id, authorization_id)): Path<(String, String)>,
-) -> Response {
-    let app = match revocable(&state, &console, &client_id, &authorization_id).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let app = revocable(&state, &console, &client_id, &authorization_id).await?;
     let lang = console.lang;
-    let page = ConfirmPage {
-        frame: console.frame(Key("apps.auth.revoke_title"), Section::Apps),
-        csrf: console.csrf.clone(),
-        question: lang.fill(Key("apps.auth.revoke_question"), &[("name", &app.name)]),
-        warning: lang.t("apps.auth.revoke_warning").to_string(),
-        action: app_href(
-            &console,
-            &app.client_id,
-            &format!("/authorizations/{authorization_id}/delete"),
-        ),
-        button: lang.t("apps.auth.revoke"),
-        cancel: app_href(&console, &app.client_id, ""),
-    };
-    render(StatusCode::OK, &page)
+    Ok(confirm::page(
+        &console,
+        Ask {
+            title: Key("apps.auth.revoke_title"),
+            section: Section::Apps,
+            question: lang.fill(Key("apps.auth.revoke_question"), &[("name", &app.name)]),
+            warning: Some(lang.t("apps.auth.revoke_warning").to_string()),
+            undoable: false,
+            button: Key("apps.auth.revoke"),
+            action: app_path(
+                &app.client_id,
+                &format!("/authorizations/{authorization_id}/delete"),
+            ),
+            back: app_path(&app.client_id, ""),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -280,7 +272,7 @@ pub async fn revoke_confirm(
         ("authorization_id" = String, Path, description = "The authorization"),
         ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
     ),
-    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -288,20 +280,15 @@ pub async fn revoke(
     State(state): State<AppState>,
     console: Console,
     Path((client_id, authorization_id)): Path<(String, String)>,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let app = match revocable(&state, &console, &client_id, &authorization_id).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let app = revocable(&state, &console, &client_id, &authorization_id).await?;
     let Ok(id) = authorization_id.parse::<i64>() else {
-        return refusal::page(&crate::service::apps::app_not_found(), console.lang);
+        return Err(console.refused(&crate::service::apps::app_not_found()));
     };
-    match grants::delete_app_authorization(&state, &console.caller, &app.client_id, id).await {
-        Ok(()) => see_other(app_href(&console, &app.client_id, "")),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+    grants::delete_app_authorization(&state, &console.caller, &app.client_id, id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other(&app_path(&app.client_id, "")))
 }

@@ -5,10 +5,11 @@
 //! POST checks everything again. A web app's client secret is shown once.
 
 use super::apps::{
-    Errors, PointGroup, app_form_errors, app_href, app_type_key, client_type_key, point_groups,
-    see_other, split_lines,
+    Errors, app_form_errors, app_href, app_path, app_type_key, client_type_key, point_groups,
+    split_lines,
 };
-use super::context::{Console, Section};
+use super::context::{Answer, Console, Section};
+use super::permission_picker::PointGroup;
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::apps::{self, NewApp};
@@ -191,13 +192,13 @@ fn check_basic(console: &Console, form: &BasicForm) -> Result<(AppType, ClientTy
     }
 }
 
-fn refuse_not_admin(console: &Console) -> Option<Response> {
-    (!console.space.is_admin()).then(|| {
-        refusal::page(
-            &ServiceError::forbidden(console.t(Key("apps.admins_only"))),
-            console.lang,
-        )
-    })
+/// Only the space's admins create apps (everyone in their personal edition).
+fn require_admin(console: &Console) -> Result<(), Response> {
+    if console.space.is_admin() {
+        Ok(())
+    } else {
+        Err(console.refused(&ServiceError::forbidden(console.t(Key("apps.admins_only")))))
+    }
 }
 
 #[utoipa::path(
@@ -208,14 +209,12 @@ fn refuse_not_admin(console: &Console) -> Option<Response> {
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn start(console: Console) -> Response {
-    if let Some(r) = refuse_not_admin(&console) {
-        return r;
-    }
-    render(
+pub async fn start(console: Console) -> Answer {
+    require_admin(&console)?;
+    Ok(render(
         StatusCode::OK,
         &basic_page(&console, &BasicForm::default(), Errors::none()),
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -231,17 +230,16 @@ pub async fn basic(
     State(state): State<AppState>,
     console: Console,
     PageForm(form): PageForm<BasicForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    if let Some(r) = refuse_not_admin(&console) {
-        return r;
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    require_admin(&console)?;
     if form.back.is_some() {
-        return render(StatusCode::OK, &basic_page(&console, &form, Errors::none()));
+        return Ok(render(
+            StatusCode::OK,
+            &basic_page(&console, &form, Errors::none()),
+        ));
     }
-    match check_basic(&console, &form) {
+    Ok(match check_basic(&console, &form) {
         Err(errors) => render(
             StatusCode::BAD_REQUEST,
             &basic_page(&console, &form, Errors::of(errors, &STEP1_FIELDS)),
@@ -260,7 +258,7 @@ pub async fn basic(
                 Errors::none(),
             ),
         ),
-    }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -308,13 +306,9 @@ pub async fn create(
     State(state): State<AppState>,
     console: Console,
     PageForm(form): PageForm<CreateForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    if let Some(r) = refuse_not_admin(&console) {
-        return r;
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    require_admin(&console)?;
     let lang = console.lang;
     let basic = BasicForm {
         csrf: form.csrf.clone(),
@@ -327,10 +321,10 @@ pub async fn create(
     let (app_type, client_type) = match check_basic(&console, &basic) {
         Ok(types) => types,
         Err(errors) => {
-            return render(
+            return Ok(render(
                 StatusCode::BAD_REQUEST,
                 &basic_page(&console, &basic, Errors::of(errors, &STEP1_FIELDS)),
-            );
+            ));
         }
     };
     let points = form.permissions.clone();
@@ -344,7 +338,7 @@ pub async fn create(
         permissions: points.clone(),
         redirect_uris,
     };
-    match apps::create(&state, &console.caller, req).await {
+    Ok(match apps::create(&state, &console.caller, req).await {
         Ok(made) => match made.client_secret {
             Some(secret) => render(
                 StatusCode::OK,
@@ -356,7 +350,7 @@ pub async fn create(
                     secret,
                 },
             ),
-            None => see_other(app_href(&console, &made.app.client_id, "")),
+            None => console.see_other(&app_path(&made.app.client_id, "")),
         },
         Err(e) => {
             let status = refusal::status_for(&e);
@@ -364,10 +358,10 @@ pub async fn create(
                 || matches!(e, ServiceError::Conflict(_));
             let errors = app_form_errors(&e, lang, &points);
             if on_step1 {
-                return render(
+                return Ok(render(
                     status,
                     &basic_page(&console, &basic, Errors::of(errors, &STEP1_FIELDS)),
-                );
+                ));
             }
             render(
                 status,
@@ -384,5 +378,5 @@ pub async fn create(
                 ),
             )
         }
-    }
+    })
 }

@@ -4,12 +4,14 @@
 //! go) and a web app's new client secret (confirms, then shows it once).
 
 use super::apps::{
-    Errors, PointGroup, app_form_errors, app_href, app_in_space, app_type_key, client_type_key,
-    date, may_manage, point_groups, see_other, split_lines,
+    Errors, app_form_errors, app_href, app_in_space, app_path, app_type_key, client_type_key,
+    manageable_app, may_manage, point_groups, split_lines,
 };
 use super::apps_authorize::{AuthSection, auth_section};
 use super::apps_create::SecretPage;
-use super::context::{Console, Section};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section};
+use super::permission_picker::PointGroup;
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::apps::{self, AppEdit};
@@ -18,10 +20,10 @@ use crate::web::Key;
 use crate::web::form::PageForm;
 use crate::web::page::render;
 use crate::web::refusal;
+use crate::web::when::moment;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_core::{ClientType, PermissionSet, Role};
 use buckle_store::OAuthApp;
 use serde::Deserialize;
@@ -104,7 +106,7 @@ pub async fn show_page(
     app: &OAuthApp,
     role: Option<Role>,
     outcome: Outcome,
-) -> Response {
+) -> Answer {
     let Outcome {
         status,
         values,
@@ -115,16 +117,12 @@ pub async fn show_page(
     let manage = may_manage(role);
     let values = values.unwrap_or_else(|| EditValues::of(app));
     let key_count = match app.client_type {
-        ClientType::Service => match keys::of_app(state, app).await {
-            Ok(k) => Some(k.len()),
-            Err(e) => return refusal::page(&e, lang),
-        },
+        ClientType::Service => Some(keys::of_app(state, app).await.or_refusal(console)?.len()),
         _ => None,
     };
-    let auth = match auth_section(state, console, app, role, auth_error).await {
-        Ok(a) => a,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let auth = auth_section(state, console, app, role, auth_error)
+        .await
+        .or_refusal(console)?;
     let page = ShowPage {
         frame: console.frame(Key("apps.app_title"), Section::Apps),
         csrf: console.csrf.clone(),
@@ -132,7 +130,7 @@ pub async fn show_page(
         app_type: lang.t(app_type_key(app.app_type)),
         client_type: lang.t(client_type_key(app.client_type)),
         enabled: app.enabled,
-        created: date(app.created_at),
+        created: moment(app.created_at),
         secret_hint: app
             .client_type
             .has_secret()
@@ -154,7 +152,7 @@ pub async fn show_page(
         errors,
         auth,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 #[utoipa::path(
@@ -172,11 +170,8 @@ pub async fn show(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-) -> Response {
-    let (app, role) = match app_in_space(&state, &console, &client_id).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (app, role) = app_in_space(&state, &console, &client_id).await?;
     show_page(&state, &console, &app, role, Outcome::plain()).await
 }
 
@@ -214,14 +209,9 @@ pub async fn update(
     console: Console,
     Path(client_id): Path<String>,
     PageForm(form): PageForm<EditForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let (app, role) = match app_in_space(&state, &console, &client_id).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let (app, role) = app_in_space(&state, &console, &client_id).await?;
     let points = form.permissions.clone();
     let edit = AppEdit {
         name: Some(form.name.clone()),
@@ -234,7 +224,7 @@ pub async fn update(
             .map(split_lines),
     };
     match apps::update(&state, &console.caller, &app.client_id, edit).await {
-        Ok(app) => see_other(app_href(&console, &app.client_id, "")),
+        Ok(app) => Ok(console.see_other(&app_path(&app.client_id, ""))),
         Err(e) => {
             let errors = app_form_errors(&e, console.lang, &points);
             let values = EditValues {
@@ -254,65 +244,61 @@ pub async fn update(
     }
 }
 
-/// A form that only carries the CSRF token (confirmations, enable).
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = AppCsrfForm)]
-#[serde(deny_unknown_fields)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
-#[derive(Template)]
-#[template(path = "console/apps_confirm.html")]
-pub struct ConfirmPage {
-    pub frame: crate::web::Frame,
-    pub csrf: String,
-    pub question: String,
-    pub warning: String,
-    pub action: String,
-    pub button: &'static str,
-    pub cancel: String,
-}
-
-/// The confirmation page of a destructive action on `app`.
-pub fn confirm(
-    console: &Console,
-    app: &OAuthApp,
+/// What one of an app's confirmation pages says (catalog keys; each takes the
+/// app's `name`) and where its button posts (`rest`, a path under the app).
+struct AppAsk {
     title: Key,
     question: Key,
     warning: Key,
-    rest: &str,
     button: Key,
-) -> Response {
-    let lang = console.lang;
-    render(
-        StatusCode::OK,
-        &ConfirmPage {
-            frame: console.frame(title, Section::Apps),
-            csrf: console.csrf.clone(),
-            question: lang.fill(question, &[("name", &app.name)]),
-            warning: lang.fill(warning, &[("name", &app.name)]),
-            action: app_href(console, &app.client_id, rest),
-            button: lang.t(button.0),
-            cancel: app_href(console, &app.client_id, ""),
-        },
-    )
+    rest: &'static str,
+    undoable: bool,
 }
 
-/// The app, when the person may change it (else the refusal page).
-async fn changeable(
-    state: &AppState,
-    console: &Console,
-    client_id: &str,
-) -> Result<OAuthApp, Response> {
-    let (app, role) = app_in_space(state, console, client_id).await?;
-    if !may_manage(role) {
-        return Err(refusal::page(
-            &ServiceError::forbidden(console.t(Key("apps.admins_only"))),
-            console.lang,
-        ));
-    }
-    Ok(app)
+const DISABLE: AppAsk = AppAsk {
+    title: Key("apps.disable_title"),
+    question: Key("apps.disable_question"),
+    warning: Key("apps.disable_warning"),
+    button: Key("apps.disable"),
+    rest: "/disable",
+    undoable: true,
+};
+
+const DELETE: AppAsk = AppAsk {
+    title: Key("apps.delete_title"),
+    question: Key("apps.delete_question"),
+    warning: Key("apps.delete_warning"),
+    button: Key("console.delete"),
+    rest: "/delete",
+    undoable: false,
+};
+
+const NEW_SECRET: AppAsk = AppAsk {
+    title: Key("apps.secret_title"),
+    question: Key("apps.secret_question"),
+    warning: Key("apps.secret_warning"),
+    button: Key("apps.secret_reset"),
+    rest: "/secret",
+    undoable: false,
+};
+
+/// The confirmation page of an action on an app the person may change.
+async fn ask(state: &AppState, console: &Console, client_id: &str, ask: AppAsk) -> Answer {
+    let app = manageable_app(state, console, client_id).await?;
+    let name = [("name", app.name.as_str())];
+    Ok(confirm::page(
+        console,
+        Ask {
+            title: ask.title,
+            section: Section::Apps,
+            question: console.lang.fill(ask.question, &name),
+            warning: Some(console.lang.fill(ask.warning, &name)),
+            undoable: ask.undoable,
+            button: ask.button,
+            action: app_path(&app.client_id, ask.rest),
+            back: app_path(&app.client_id, ""),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -330,19 +316,8 @@ pub async fn disable_confirm(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-) -> Response {
-    match changeable(&state, &console, &client_id).await {
-        Ok(app) => confirm(
-            &console,
-            &app,
-            Key("apps.disable_title"),
-            Key("apps.disable_question"),
-            Key("apps.disable_warning"),
-            "/disable",
-            Key("apps.disable"),
-        ),
-        Err(r) => r,
-    }
+) -> Answer {
+    ask(&state, &console, &client_id, DISABLE).await
 }
 
 #[utoipa::path(
@@ -360,19 +335,8 @@ pub async fn delete_confirm(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-) -> Response {
-    match changeable(&state, &console, &client_id).await {
-        Ok(app) => confirm(
-            &console,
-            &app,
-            Key("apps.delete_title"),
-            Key("apps.delete_question"),
-            Key("apps.delete_warning"),
-            "/delete",
-            Key("console.delete"),
-        ),
-        Err(r) => r,
-    }
+) -> Answer {
+    ask(&state, &console, &client_id, DELETE).await
 }
 
 #[utoipa::path(
@@ -390,19 +354,8 @@ pub async fn secret_confirm(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-) -> Response {
-    match changeable(&state, &console, &client_id).await {
-        Ok(app) => confirm(
-            &console,
-            &app,
-            Key("apps.secret_title"),
-            Key("apps.secret_question"),
-            Key("apps.secret_warning"),
-            "/secret",
-            Key("apps.secret_reset"),
-        ),
-        Err(r) => r,
-    }
+) -> Answer {
+    ask(&state, &console, &client_id, NEW_SECRET).await
 }
 
 #[utoipa::path(
@@ -413,17 +366,17 @@ pub async fn secret_confirm(
         ("client_id" = String, Path, description = "The app's client id"),
         ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
     ),
-    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
 pub async fn disable(
-    state: State<AppState>,
+    State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Response {
-    set_enabled(state, console, client_id, form, false).await
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    set_enabled(&state, &console, &client_id, form, false).await
 }
 
 #[utoipa::path(
@@ -434,37 +387,32 @@ pub async fn disable(
         ("client_id" = String, Path, description = "The app's client id"),
         ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
     ),
-    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
 pub async fn enable(
-    state: State<AppState>,
+    State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Response {
-    set_enabled(state, console, client_id, form, true).await
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    set_enabled(&state, &console, &client_id, form, true).await
 }
 
 async fn set_enabled(
-    State(state): State<AppState>,
-    console: Console,
-    client_id: String,
-    form: CsrfForm,
+    state: &AppState,
+    console: &Console,
+    client_id: &str,
+    form: ButtonForm,
     enabled: bool,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let app = match changeable(&state, &console, &client_id).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
-    match apps::set_enabled(&state, &console.caller, &app.client_id, enabled).await {
-        Ok(app) => see_other(app_href(&console, &app.client_id, "")),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let app = manageable_app(state, console, client_id).await?;
+    let app = apps::set_enabled(state, &console.caller, &app.client_id, enabled)
+        .await
+        .or_refusal(console)?;
+    Ok(console.see_other(&app_path(&app.client_id, "")))
 }
 
 #[utoipa::path(
@@ -475,7 +423,7 @@ async fn set_enabled(
         ("client_id" = String, Path, description = "The app's client id"),
         ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
     ),
-    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -483,19 +431,14 @@ pub async fn delete(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let app = match changeable(&state, &console, &client_id).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
-    match apps::delete(&state, &console.caller, &app.client_id).await {
-        Ok(()) => see_other(console.href("/console/apps")),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let app = manageable_app(&state, &console, &client_id).await?;
+    apps::delete(&state, &console.caller, &app.client_id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other("/console/apps"))
 }
 
 #[utoipa::path(
@@ -506,7 +449,7 @@ pub async fn delete(
         ("client_id" = String, Path, description = "The app's client id"),
         ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
     ),
-    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -514,30 +457,25 @@ pub async fn reset_secret(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let app = match changeable(&state, &console, &client_id).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let app = manageable_app(&state, &console, &client_id).await?;
     let lang = console.lang;
-    match apps::reset_secret(&state, &console.caller, &app.client_id).await {
-        Ok(made) => match made.client_secret {
-            Some(secret) => render(
-                StatusCode::OK,
-                &SecretPage {
-                    frame: console.frame(Key("apps.secret_title"), Section::Apps),
-                    intro: lang.fill(Key("apps.secret_made"), &[("name", &made.app.name)]),
-                    app_href: app_href(&console, &made.app.client_id, ""),
-                    client_id: made.app.client_id,
-                    secret,
-                },
-            ),
-            None => refusal::page(&ServiceError::Internal, lang),
+    let made = apps::reset_secret(&state, &console.caller, &app.client_id)
+        .await
+        .or_refusal(&console)?;
+    let Some(secret) = made.client_secret else {
+        return Err(console.refused(&ServiceError::Internal));
+    };
+    Ok(render(
+        StatusCode::OK,
+        &SecretPage {
+            frame: console.frame(Key("apps.secret_title"), Section::Apps),
+            intro: lang.fill(Key("apps.secret_made"), &[("name", &made.app.name)]),
+            app_href: app_href(&console, &made.app.client_id, ""),
+            client_id: made.app.client_id,
+            secret,
         },
-        Err(e) => refusal::page(&e, lang),
-    }
+    ))
 }

@@ -4,9 +4,9 @@
 //! key never reaches the server), uploading a PEM public key without script, and
 //! deleting a key after a confirmation.
 
-use super::apps::{app_href, app_in_space, date, may_manage, see_other};
-use super::apps_edit::{ConfirmPage, CsrfForm};
-use super::context::{Console, Section};
+use super::apps::{app_href, app_in_space, app_path, manageable_app, may_manage};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::{ServiceError, keys};
@@ -14,6 +14,7 @@ use crate::web::Key;
 use crate::web::form::{FieldErrors, PageForm, PageQuery};
 use crate::web::page::render;
 use crate::web::refusal;
+use crate::web::when::moment;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -95,7 +96,7 @@ async fn keys_page(
                         buckle_core::redirect::encode(&k.fingerprint)
                     ),
                 ),
-                created: date(k.created_at),
+                created: moment(k.created_at),
                 fingerprint: k.fingerprint,
             })
             .collect(),
@@ -127,13 +128,10 @@ pub async fn list(
     console: Console,
     Path(client_id): Path<String>,
     PageQuery(q): PageQuery<KeysQuery>,
-) -> Response {
+) -> Answer {
     let _ = q.org;
-    let (app, role) = match app_in_space(&state, &console, &client_id).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    keys_page(
+    let (app, role) = app_in_space(&state, &console, &client_id).await?;
+    Ok(keys_page(
         &state,
         &console,
         &app,
@@ -143,7 +141,7 @@ pub async fn list(
         String::new(),
         FieldErrors::default(),
     )
-    .await
+    .await)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -173,23 +171,17 @@ pub async fn add(
     console: Console,
     Path(client_id): Path<String>,
     PageForm(form): PageForm<AddKeyForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let (app, role) = match app_in_space(&state, &console, &client_id).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let (app, role) = app_in_space(&state, &console, &client_id).await?;
     match keys::add(&state, &console.caller, &app.client_id, &form.public_key).await {
-        Ok(k) => see_other(app_href(
-            &console,
+        Ok(k) => Ok(console.see_other(&app_path(
             &app.client_id,
             &format!(
                 "/keys?added={}",
                 buckle_core::redirect::encode(&k.fingerprint)
             ),
-        )),
+        ))),
         Err(e) => {
             let mut errors = FieldErrors::default();
             match &e {
@@ -203,7 +195,7 @@ pub async fn add(
                 _ => errors = FieldErrors::from_service(&e, console.lang),
             }
             // A private key pasted by mistake is not shown back.
-            keys_page(
+            Ok(keys_page(
                 &state,
                 &console,
                 &app,
@@ -213,7 +205,7 @@ pub async fn add(
                 String::new(),
                 errors,
             )
-            .await
+            .await)
         }
     }
 }
@@ -225,22 +217,12 @@ async fn deletable(
     client_id: &str,
     fingerprint: &str,
 ) -> Result<OAuthApp, Response> {
-    let (app, role) = app_in_space(state, console, client_id).await?;
-    let lang = console.lang;
-    if !may_manage(role) {
-        return Err(refusal::page(
-            &ServiceError::forbidden(console.t(Key("apps.admins_only"))),
-            lang,
-        ));
-    }
+    let app = manageable_app(state, console, client_id).await?;
     let found = keys::list(state, &console.caller, &app.client_id)
         .await
-        .map_err(|e| refusal::page(&e, lang))?;
+        .or_refusal(console)?;
     if !found.iter().any(|k| k.fingerprint == fingerprint) {
-        return Err(refusal::page(
-            &ServiceError::not_found("Key not found."),
-            lang,
-        ));
+        return Err(console.refused(&ServiceError::not_found("Key not found.")));
     }
     Ok(app)
 }
@@ -261,31 +243,29 @@ pub async fn delete_confirm(
     State(state): State<AppState>,
     console: Console,
     Path((client_id, fingerprint)): Path<(String, String)>,
-) -> Response {
-    let app = match deletable(&state, &console, &client_id, &fingerprint).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let app = deletable(&state, &console, &client_id, &fingerprint).await?;
     let lang = console.lang;
     let rest = format!(
         "/keys/{}/delete",
         buckle_core::redirect::encode(&fingerprint)
     );
-    render(
-        StatusCode::OK,
-        &ConfirmPage {
-            frame: console.frame(Key("apps.keys.delete_title"), Section::Apps),
-            csrf: console.csrf.clone(),
+    Ok(confirm::page(
+        &console,
+        Ask {
+            title: Key("apps.keys.delete_title"),
+            section: Section::Apps,
             question: lang.fill(
                 Key("apps.keys.delete_question"),
                 &[("key", &fingerprint), ("name", &app.name)],
             ),
-            warning: lang.t("apps.keys.delete_warning").to_string(),
-            action: app_href(&console, &app.client_id, &rest),
-            button: lang.t("console.delete"),
-            cancel: app_href(&console, &app.client_id, "/keys"),
+            warning: Some(lang.t("apps.keys.delete_warning").to_string()),
+            undoable: false,
+            button: Key("console.delete"),
+            action: app_path(&app.client_id, &rest),
+            back: app_path(&app.client_id, "/keys"),
         },
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -297,7 +277,7 @@ pub async fn delete_confirm(
         ("fingerprint" = String, Path, description = "The key id"),
         ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
     ),
-    request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -305,17 +285,12 @@ pub async fn delete(
     State(state): State<AppState>,
     console: Console,
     Path((client_id, fingerprint)): Path<(String, String)>,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let app = match deletable(&state, &console, &client_id, &fingerprint).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
-    match keys::delete(&state, &console.caller, &app.client_id, &fingerprint).await {
-        Ok(()) => see_other(app_href(&console, &app.client_id, "/keys")),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let app = deletable(&state, &console, &client_id, &fingerprint).await?;
+    keys::delete(&state, &console.caller, &app.client_id, &fingerprint)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other(&app_path(&app.client_id, "/keys")))
 }

@@ -2,18 +2,18 @@
 //! them (OBO consents), one row per app with the editions it reaches, and
 //! revoking one after a confirmation page warning that its tokens go too.
 
-use super::context::{Console, Section};
-use super::orgs_common::{ButtonForm, Confirm, day, done};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::{ServiceError, grants, organizations};
+use crate::web::Key;
 use crate::web::form::PageForm;
 use crate::web::page::{Frame, render};
-use crate::web::{Key, refusal};
+use crate::web::when::day;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_store::GrantWithApp;
 use std::collections::BTreeMap;
 
@@ -74,12 +74,9 @@ async fn by_app(
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn show(State(state): State<AppState>, console: Console) -> Response {
-    let list = match by_app(&state, &console).await {
-        Ok(l) => l,
-        Err(e) => return refusal::page(&e, console.lang),
-    };
-    render(
+pub async fn show(State(state): State<AppState>, console: Console) -> Answer {
+    let list = by_app(&state, &console).await.or_refusal(&console)?;
+    Ok(render(
         StatusCode::OK,
         &AuthorizedAppsPage {
             frame: console.frame(Key("orgs.authorized_title"), Section::AuthorizedApps),
@@ -97,7 +94,7 @@ pub async fn show(State(state): State<AppState>, console: Console) -> Response {
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 fn not_authorized() -> ServiceError {
@@ -119,30 +116,28 @@ pub async fn confirm_revoke(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let list = match by_app(&state, &console).await {
-        Ok(l) => l,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let list = by_app(&state, &console).await.or_refusal(&console)?;
     let Some((client_id, name, _, _)) = list.into_iter().find(|a| a.0 == client_id) else {
-        return refusal::page(&not_authorized(), lang);
+        return Err(console.refused(&not_authorized()));
     };
-    Confirm::page(
+    Ok(confirm::page(
         &console,
-        Key("orgs.revoke_title"),
-        Section::AuthorizedApps,
-        lang.fill(Key("orgs.revoke_question"), &[("app", &name)]),
-        Some(lang.t("orgs.revoke_warning").to_string()),
-        Key("orgs.revoke"),
-        (
-            &format!(
+        Ask {
+            title: Key("orgs.revoke_title"),
+            section: Section::AuthorizedApps,
+            question: lang.fill(Key("orgs.revoke_question"), &[("app", &name)]),
+            warning: Some(lang.t("orgs.revoke_warning").to_string()),
+            undoable: false,
+            button: Key("orgs.revoke"),
+            action: format!(
                 "/console/authorized-apps/{}/delete",
                 buckle_core::redirect::encode(&client_id)
             ),
-            "/console/authorized-apps",
-        ),
-    )
+            back: "/console/authorized-apps".to_string(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -162,12 +157,10 @@ pub async fn revoke(
     console: Console,
     Path(client_id): Path<String>,
     PageForm(form): PageForm<ButtonForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    match grants::revoke_authorized_app(&state, &console.caller, &client_id).await {
-        Ok(()) => done(&console, "/console/authorized-apps"),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    grants::revoke_authorized_app(&state, &console.caller, &client_id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other("/console/authorized-apps"))
 }

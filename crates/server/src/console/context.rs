@@ -4,15 +4,16 @@
 //! to, and the navigation for that space.
 
 use crate::AppState;
-use crate::service::{Caller, organizations};
+use crate::service::{Caller, ServiceError, organizations};
 use crate::web::i18n::{Key, Lang};
 use crate::web::page::{Frame, Notice, redirect_to_login};
 use crate::web::refusal;
 use crate::web::session::Visitor;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::StatusCode;
+use axum::http::header::LOCATION;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use buckle_core::secret::constant_time_eq;
 use buckle_core::{OrgId, OrgKind, Role};
 use serde::Deserialize;
@@ -176,20 +177,57 @@ impl FromRequestParts<AppState> for Console {
     }
 }
 
+/// What a console handler answers: its page, or the page that refuses (so a
+/// handler reads as its steps, each refusal leaving with `?`).
+pub type Answer = Result<Response, Response>;
+
+/// A refused service call becomes the page that tells it.
+pub trait OrRefusal<T> {
+    fn or_refusal(self, console: &Console) -> Result<T, Response>;
+}
+
+impl<T> OrRefusal<T> for Result<T, ServiceError> {
+    fn or_refusal(self, console: &Console) -> Result<T, Response> {
+        self.map_err(|e| console.refused(&e))
+    }
+}
+
 impl Console {
-    /// Whether a form's CSRF token is this session's.
-    pub fn csrf_ok(&self, sent: &str) -> bool {
-        constant_time_eq(sent, &self.csrf)
+    /// Refuses a form without this session's CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+        if constant_time_eq(sent, &self.csrf) {
+            Ok(())
+        } else {
+            Err(Notice::text(
+                StatusCode::FORBIDDEN,
+                self.lang,
+                Key("console.csrf_title"),
+                self.lang.t("console.csrf").to_string(),
+            ))
+        }
     }
 
-    /// The page answered to a form without this session's CSRF token.
-    pub fn csrf_refused(&self) -> Response {
-        Notice::text(
-            StatusCode::FORBIDDEN,
-            self.lang,
-            Key("console.csrf_title"),
-            self.lang.t("console.csrf").to_string(),
-        )
+    /// The organization a page of organizations works in; the personal edition
+    /// has no such page (404).
+    pub fn require_org(&self) -> Result<&OrgId, Response> {
+        self.space.org().ok_or_else(|| {
+            Notice::text(
+                StatusCode::NOT_FOUND,
+                self.lang,
+                Key("orgs.org_only_title"),
+                self.t(Key("orgs.org_only")).to_string(),
+            )
+        })
+    }
+
+    /// The page that tells a refused service call, in the page's language.
+    pub fn refused(&self, e: &ServiceError) -> Response {
+        refusal::page(e, self.lang)
+    }
+
+    /// After a done action: on to `path` in the current space.
+    pub fn see_other(&self, path: &str) -> Response {
+        (StatusCode::SEE_OTHER, [(LOCATION, self.href(path))]).into_response()
     }
 
     /// `path` in the current space.

@@ -3,19 +3,19 @@
 //! client id or from a request, and uninstall one after a confirmation page
 //! warning that the app's tokens in the organization will be deleted.
 
-use super::context::{Console, Section};
-use super::orgs_common::{ButtonForm, Confirm, day, done, organization_only};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::ServiceError;
 use crate::service::installations;
 use crate::web::form::{FieldErrors, PageForm};
 use crate::web::page::{Frame, render};
+use crate::web::when::day;
 use crate::web::{Key, refusal};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_core::ClientType;
 use buckle_store::Installation;
 use serde::Deserialize;
@@ -87,20 +87,17 @@ async fn page(
     status: StatusCode,
     client_id: String,
     errors: FieldErrors,
-) -> Response {
-    let Some(org) = console.space.org() else {
-        return organization_only(console);
-    };
+) -> Answer {
+    let org = console.require_org()?;
     let is_admin = console.space.is_admin();
     let lists = if is_admin {
-        match installations::list(state, &console.caller, org).await {
-            Ok(l) => l,
-            Err(e) => return refusal::page(&e, console.lang),
-        }
+        installations::list(state, &console.caller, org)
+            .await
+            .or_refusal(console)?
     } else {
         installations::Installations::default()
     };
-    render(
+    Ok(render(
         status,
         &InstallationsPage {
             frame: console.frame(Key("orgs.installations_title"), Section::Installations),
@@ -123,7 +120,7 @@ async fn page(
             client_id,
             errors,
         },
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -134,7 +131,7 @@ async fn page(
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn show(State(state): State<AppState>, console: Console) -> Response {
+pub async fn show(State(state): State<AppState>, console: Console) -> Answer {
     page(
         &state,
         &console,
@@ -158,16 +155,12 @@ pub async fn install(
     State(state): State<AppState>,
     console: Console,
     PageForm(form): PageForm<InstallForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
     let client_id = form.client_id.trim();
     match installations::install(&state, &console.caller, org, client_id).await {
-        Ok(_) => done(&console, "/console/installations"),
+        Ok(_) => Ok(console.see_other("/console/installations")),
         Err(e) => {
             // Whatever is refused is about the app named in the one field.
             let mut errors = FieldErrors::default();
@@ -203,15 +196,12 @@ pub async fn confirm_uninstall(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
-    let lists = match installations::list(&state, &console.caller, org).await {
-        Ok(l) => l,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let org = console.require_org()?;
+    let lists = installations::list(&state, &console.caller, org)
+        .await
+        .or_refusal(&console)?;
     let Some(i) = lists
         .installed_appauth
         .into_iter()
@@ -219,23 +209,24 @@ pub async fn confirm_uninstall(
         .chain(lists.not_installed_obo)
         .find(|i| i.client_id == client_id)
     else {
-        return refusal::page(&not_installed(), lang);
+        return Err(console.refused(&not_installed()));
     };
-    Confirm::page(
+    Ok(confirm::page(
         &console,
-        Key("orgs.uninstall_title"),
-        Section::Installations,
-        lang.fill(Key("orgs.uninstall_question"), &[("app", &i.app_name)]),
-        Some(lang.t("orgs.uninstall_warning").to_string()),
-        Key("orgs.uninstall"),
-        (
-            &format!(
+        Ask {
+            title: Key("orgs.uninstall_title"),
+            section: Section::Installations,
+            question: lang.fill(Key("orgs.uninstall_question"), &[("app", &i.app_name)]),
+            warning: Some(lang.t("orgs.uninstall_warning").to_string()),
+            undoable: false,
+            button: Key("orgs.uninstall"),
+            action: format!(
                 "/console/installations/{}/delete",
                 buckle_core::redirect::encode(&i.client_id)
             ),
-            "/console/installations",
-        ),
-    )
+            back: "/console/installations".to_string(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -255,15 +246,11 @@ pub async fn uninstall(
     console: Console,
     Path(client_id): Path<String>,
     PageForm(form): PageForm<ButtonForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
-    match installations::uninstall(&state, &console.caller, org, &client_id).await {
-        Ok(()) => done(&console, "/console/installations"),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
+    installations::uninstall(&state, &console.caller, org, &client_id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other("/console/installations"))
 }

@@ -36,8 +36,8 @@ pub async fn submit(
     headers: HeaderMap,
     PageForm(form): PageForm<SignOutForm>,
 ) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
+    if let Err(refused) = console.check_csrf(&form.csrf) {
+        return refused;
     }
     if let Some(s) = cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = state.store.delete_session(&hash_secret(s)).await {

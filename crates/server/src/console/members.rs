@@ -3,21 +3,20 @@
 //! `service::organizations::may_assign`), remove members and cancel pending
 //! invitations, each removal after a confirmation page. Members read the list.
 
-use super::context::{Console, Section, Space};
-use super::orgs_common::{
-    ButtonForm, Confirm, day, done, field_errors, id_in_path, organization_only, role_label,
-};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section, Space};
+use super::orgs_common::{field_errors, id_in_path, role_label};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::organizations::may_assign;
 use crate::service::{ServiceError, invitations, organizations};
 use crate::web::form::{FieldErrors, PageForm};
 use crate::web::page::{Frame, render};
+use crate::web::when::day;
 use crate::web::{Key, refusal};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_core::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -103,21 +102,20 @@ fn caller_role(console: &Console) -> Option<Role> {
     }
 }
 
-async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Typed) -> Response {
+async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Typed) -> Answer {
     let lang = console.lang;
-    let (Some(org), Some(mine)) = (console.space.org(), caller_role(console)) else {
-        return organization_only(console);
+    let org = console.require_org()?;
+    let Some(mine) = caller_role(console) else {
+        return Err(console.refused(&ServiceError::Internal));
     };
     let is_admin = mine.is_admin();
-    let list = match organizations::members(state, &console.caller, org).await {
-        Ok(m) => m,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let list = organizations::members(state, &console.caller, org)
+        .await
+        .or_refusal(console)?;
     let pending = if is_admin {
-        match invitations::of_organization(state, &console.caller, org).await {
-            Ok(p) => p,
-            Err(e) => return refusal::page(&e, lang),
-        }
+        invitations::of_organization(state, &console.caller, org)
+            .await
+            .or_refusal(console)?
     } else {
         Vec::new()
     };
@@ -166,7 +164,7 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
             label: role_label(lang, r),
         })
         .collect();
-    render(
+    Ok(render(
         status,
         &MembersPage {
             frame: console.frame(Key("orgs.members_title"), Section::Members),
@@ -184,7 +182,7 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
             },
             errors: typed.errors,
         },
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -195,7 +193,7 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn show(State(state): State<AppState>, console: Console) -> Response {
+pub async fn show(State(state): State<AppState>, console: Console) -> Answer {
     page(&state, &console, StatusCode::OK, Typed::default()).await
 }
 
@@ -212,15 +210,11 @@ pub async fn invite(
     State(state): State<AppState>,
     console: Console,
     PageForm(form): PageForm<InviteForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
     match invitations::invite(&state, &console.caller, org, &form.user_name, &form.role).await {
-        Ok(_) => done(&console, "/console/members"),
+        Ok(_) => Ok(console.see_other("/console/members")),
         Err(e) => {
             let typed = Typed {
                 errors: field_errors(
@@ -258,18 +252,14 @@ pub async fn set_role(
     console: Console,
     Path(account_id): Path<String>,
     PageForm(form): PageForm<RoleForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
     match organizations::set_role(&state, &console.caller, org, &account_id, &form.role).await {
-        Ok(_) => done(&console, "/console/members"),
+        Ok(_) => Ok(console.see_other("/console/members")),
         Err(e) => {
             let Some(id) = id_in_path(&account_id) else {
-                return refusal::page(&e, console.lang);
+                return Err(console.refused(&e));
             };
             let typed = Typed {
                 row_error: Some((id, refusal::localized(&e, console.lang))),
@@ -299,43 +289,38 @@ pub async fn confirm_remove(
     State(state): State<AppState>,
     console: Console,
     Path(account_id): Path<String>,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
+    let org = console.require_org()?;
     if !console.space.is_admin() {
-        return refusal::page(
-            &ServiceError::forbidden(
-                "Only a super admin or admin of the team/enterprise may do this.",
-            ),
-            lang,
-        );
+        return Err(console.refused(&ServiceError::forbidden(
+            "Only a super admin or admin of the team/enterprise may do this.",
+        )));
     }
-    let members = match organizations::members(&state, &console.caller, org).await {
-        Ok(m) => m,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let members = organizations::members(&state, &console.caller, org)
+        .await
+        .or_refusal(&console)?;
     let Some(m) = id_in_path(&account_id)
         .and_then(|id| members.into_iter().find(|m| m.account_id.get() == id))
     else {
-        return refusal::page(&not_a_member(), lang);
+        return Err(console.refused(&not_a_member()));
     };
-    Confirm::page(
+    Ok(confirm::page(
         &console,
-        Key("orgs.remove_member_title"),
-        Section::Members,
-        lang.fill(
-            Key("orgs.remove_member_question"),
-            &[("name", &m.user_name)],
-        ),
-        Some(lang.t("orgs.remove_member_warning").to_string()),
-        Key("orgs.remove"),
-        (
-            &format!("/console/members/{}/delete", m.account_id),
-            "/console/members",
-        ),
-    )
+        Ask {
+            title: Key("orgs.remove_member_title"),
+            section: Section::Members,
+            question: lang.fill(
+                Key("orgs.remove_member_question"),
+                &[("name", &m.user_name)],
+            ),
+            warning: Some(lang.t("orgs.remove_member_warning").to_string()),
+            undoable: false,
+            button: Key("orgs.remove"),
+            action: format!("/console/members/{}/delete", m.account_id),
+            back: "/console/members".to_string(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -355,21 +340,17 @@ pub async fn remove(
     console: Console,
     Path(account_id): Path<String>,
     PageForm(form): PageForm<ButtonForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
     let Some(id) = id_in_path(&account_id) else {
-        return refusal::page(&not_a_member(), console.lang);
+        return Err(console.refused(&not_a_member()));
     };
     match organizations::remove_member(&state, &console.caller, org, buckle_core::AccountId(id))
         .await
     {
-        Ok(()) => done(&console, "/console/members"),
-        Err(e) => refusal::page(&e, console.lang),
+        Ok(()) => Ok(console.see_other("/console/members")),
+        Err(e) => Err(console.refused(&e)),
     }
 }
 
@@ -392,34 +373,32 @@ pub async fn confirm_cancel(
     State(state): State<AppState>,
     console: Console,
     Path(id): Path<String>,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
-    let pending = match invitations::of_organization(&state, &console.caller, org).await {
-        Ok(p) => p,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let org = console.require_org()?;
+    let pending = invitations::of_organization(&state, &console.caller, org)
+        .await
+        .or_refusal(&console)?;
     let Some((i, _)) = id_in_path(&id).and_then(|id| pending.into_iter().find(|(i, _)| i.id == id))
     else {
-        return refusal::page(&no_such_invitation(), lang);
+        return Err(console.refused(&no_such_invitation()));
     };
-    Confirm::page(
+    Ok(confirm::page(
         &console,
-        Key("orgs.cancel_invitation_title"),
-        Section::Members,
-        lang.fill(
-            Key("orgs.cancel_invitation_question"),
-            &[("name", &i.user_name)],
-        ),
-        None,
-        Key("orgs.cancel_invitation"),
-        (
-            &format!("/console/members/invitations/{}/cancel", i.id),
-            "/console/members",
-        ),
-    )
+        Ask {
+            title: Key("orgs.cancel_invitation_title"),
+            section: Section::Members,
+            question: lang.fill(
+                Key("orgs.cancel_invitation_question"),
+                &[("name", &i.user_name)],
+            ),
+            warning: None,
+            undoable: false,
+            button: Key("orgs.cancel_invitation"),
+            action: format!("/console/members/invitations/{}/cancel", i.id),
+            back: "/console/members".to_string(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -439,15 +418,11 @@ pub async fn cancel(
     console: Console,
     Path(id): Path<String>,
     PageForm(form): PageForm<ButtonForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let Some(org) = console.space.org() else {
-        return organization_only(&console);
-    };
-    match invitations::cancel(&state, &console.caller, org, &id).await {
-        Ok(()) => done(&console, "/console/members"),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
+    invitations::cancel(&state, &console.caller, org, &id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other("/console/members"))
 }

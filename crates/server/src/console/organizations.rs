@@ -2,8 +2,8 @@
 //! with their role and a way into each, creating a team (an enterprise too, for
 //! the installation's super admins), and the invitations waiting for an answer.
 
-use super::context::{Console, Section};
-use super::orgs_common::{day, done, field_errors, role_label};
+use super::context::{Answer, Console, OrRefusal, Section};
+use super::orgs_common::{field_errors, role_label};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::organizations::{self, NewOrganization};
@@ -11,11 +11,11 @@ use crate::service::{ServiceError, invitations};
 use crate::web::form::{FieldErrors, PageForm};
 use crate::web::i18n::Lang;
 use crate::web::page::{Frame, render};
+use crate::web::when::day;
 use crate::web::{Key, refusal};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_core::OrgKind;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -82,18 +82,16 @@ async fn page(
     status: StatusCode,
     form: (&str, &str, &str),
     errors: FieldErrors,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let orgs = match organizations::list(state, &console.caller).await {
-        Ok(o) => o,
-        Err(e) => return refusal::page(&e, lang),
-    };
-    let pending = match invitations::mine(state, &console.caller).await {
-        Ok(i) => i,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let orgs = organizations::list(state, &console.caller)
+        .await
+        .or_refusal(console)?;
+    let pending = invitations::mine(state, &console.caller)
+        .await
+        .or_refusal(console)?;
     let (name, kind, id) = form;
-    render(
+    Ok(render(
         status,
         &OrganizationsPage {
             frame: console.frame(Key("orgs.title"), Section::Organizations),
@@ -126,7 +124,7 @@ async fn page(
             id: id.to_string(),
             errors,
         },
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -137,7 +135,7 @@ async fn page(
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn show(State(state): State<AppState>, console: Console) -> Response {
+pub async fn show(State(state): State<AppState>, console: Console) -> Answer {
     page(
         &state,
         &console,
@@ -161,10 +159,8 @@ pub async fn create(
     State(state): State<AppState>,
     console: Console,
     PageForm(form): PageForm<CreateOrganizationForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
     let kind_raw = form.kind.as_deref().unwrap_or("team");
     let id = form.id.as_deref().map(str::trim).filter(|i| !i.is_empty());
     let typed = (form.name.as_str(), kind_raw, id.unwrap_or(""));
@@ -183,7 +179,7 @@ pub async fn create(
         }
     };
     match result {
-        Ok(_) => done(&console, "/console/organizations"),
+        Ok(_) => Ok(console.see_other("/console/organizations")),
         Err(e) => {
             let status = refusal::status_for(&e);
             let errors = field_errors(

@@ -3,10 +3,9 @@
 //! workspace's managers (its owner and admins, and the organization's admins) add
 //! organization members to it and remove them, after a confirmation page.
 
-use super::context::{Console, Section};
-use super::orgs_common::{
-    ButtonForm, Confirm, done, field_errors, id_in_path, workspace_role_label,
-};
+use super::confirm::{self, Ask, ButtonForm};
+use super::context::{Answer, Console, OrRefusal, Section};
+use super::orgs_common::{field_errors, id_in_path, workspace_role_label};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::ServiceError;
@@ -17,7 +16,6 @@ use crate::web::{Key, refusal};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_core::WorkspaceRole;
 use buckle_store::Workspace;
 use serde::Deserialize;
@@ -88,14 +86,13 @@ async fn list_page(
     status: StatusCode,
     name: String,
     errors: FieldErrors,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
     let org = console.space.org_id();
-    let list = match workspaces::list(state, &console.caller, org).await {
-        Ok(l) => l,
-        Err(e) => return refusal::page(&e, lang),
-    };
-    render(
+    let list = workspaces::list(state, &console.caller, org)
+        .await
+        .or_refusal(console)?;
+    Ok(render(
         status,
         &WorkspacesPage {
             frame: console.frame(Key("orgs.workspaces_title"), Section::Workspaces),
@@ -114,7 +111,7 @@ async fn list_page(
             name,
             errors,
         },
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -125,7 +122,7 @@ async fn list_page(
     security(("session" = [])),
     responses(PageAnswers)
 )]
-pub async fn show(State(state): State<AppState>, console: Console) -> Response {
+pub async fn show(State(state): State<AppState>, console: Console) -> Answer {
     list_page(
         &state,
         &console,
@@ -149,13 +146,11 @@ pub async fn create(
     State(state): State<AppState>,
     console: Console,
     PageForm(form): PageForm<CreateWorkspaceForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
     let org = console.space.org_id().map(str::to_string);
     match workspaces::create(&state, &console.caller, &form.name, org).await {
-        Ok(_) => done(&console, "/console/workspaces"),
+        Ok(_) => Ok(console.see_other("/console/workspaces")),
         Err(e) => {
             let errors = field_errors(&e, console.lang, "name", &[]);
             list_page(&state, &console, refusal::status_for(&e), form.name, errors).await
@@ -194,21 +189,19 @@ async fn members_page(
     status: StatusCode,
     typed: (String, String),
     errors: FieldErrors,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let (w, standing) = match workspace_here(state, console, raw_id).await {
-        Ok(found) => found,
-        Err(e) => return refusal::page(&e, lang),
-    };
-    let list = match workspaces::members(state, &console.caller, w.id).await {
-        Ok(l) => l,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let (w, standing) = workspace_here(state, console, raw_id)
+        .await
+        .or_refusal(console)?;
+    let list = workspaces::members(state, &console.caller, w.id)
+        .await
+        .or_refusal(console)?;
     let manages = manages(standing);
     let in_organization = w.org_id.is_some();
     let me = console.caller.account.id;
     let (user_name, role) = typed;
-    render(
+    Ok(render(
         status,
         &WorkspaceMembersPage {
             frame: console.frame(Key("orgs.workspace_members_title"), Section::Workspaces),
@@ -242,7 +235,7 @@ async fn members_page(
             },
             errors,
         },
-    )
+    ))
 }
 
 #[utoipa::path(
@@ -260,7 +253,7 @@ pub async fn members(
     State(state): State<AppState>,
     console: Console,
     Path(id): Path<String>,
-) -> Response {
+) -> Answer {
     members_page(
         &state,
         &console,
@@ -289,16 +282,13 @@ pub async fn add_member(
     console: Console,
     Path(id): Path<String>,
     PageForm(form): PageForm<AddMemberForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let w = match workspace_here(&state, &console, &id).await {
-        Ok((w, _)) => w,
-        Err(e) => return refusal::page(&e, console.lang),
-    };
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let (w, _) = workspace_here(&state, &console, &id)
+        .await
+        .or_refusal(&console)?;
     match workspaces::add_member(&state, &console.caller, w.id, &form.user_name, &form.role).await {
-        Ok(_) => done(&console, &format!("/console/workspaces/{}", w.id)),
+        Ok(_) => Ok(console.see_other(&format!("/console/workspaces/{}", w.id))),
         Err(e) => {
             let errors = field_errors(
                 &e,
@@ -339,48 +329,43 @@ pub async fn confirm_remove(
     State(state): State<AppState>,
     console: Console,
     Path((id, account_id)): Path<(String, String)>,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
-    let (w, standing) = match workspace_here(&state, &console, &id).await {
-        Ok(found) => found,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let (w, standing) = workspace_here(&state, &console, &id)
+        .await
+        .or_refusal(&console)?;
     if !manages(standing) {
-        return refusal::page(
-            &ServiceError::forbidden("Only the workspace's owner or admins may do this."),
-            lang,
-        );
+        return Err(console.refused(&ServiceError::forbidden(
+            "Only the workspace's owner or admins may do this.",
+        )));
     }
-    let list = match workspaces::members(&state, &console.caller, w.id).await {
-        Ok(l) => l,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let list = workspaces::members(&state, &console.caller, w.id)
+        .await
+        .or_refusal(&console)?;
     let Some(m) =
         id_in_path(&account_id).and_then(|a| list.into_iter().find(|m| m.account_id.get() == a))
     else {
-        return refusal::page(
-            &ServiceError::not_found("That account is not a member."),
-            lang,
-        );
+        return Err(console.refused(&ServiceError::not_found("That account is not a member.")));
     };
-    Confirm::page(
+    Ok(confirm::page(
         &console,
-        Key("orgs.remove_ws_member_title"),
-        Section::Workspaces,
-        lang.fill(
-            Key("orgs.remove_ws_member_question"),
-            &[("name", &m.user_name), ("workspace", &w.name)],
-        ),
-        Some(lang.t("orgs.remove_ws_member_warning").to_string()),
-        Key("orgs.remove"),
-        (
-            &format!(
+        Ask {
+            title: Key("orgs.remove_ws_member_title"),
+            section: Section::Workspaces,
+            question: lang.fill(
+                Key("orgs.remove_ws_member_question"),
+                &[("name", &m.user_name), ("workspace", &w.name)],
+            ),
+            warning: Some(lang.t("orgs.remove_ws_member_warning").to_string()),
+            undoable: false,
+            button: Key("orgs.remove"),
+            action: format!(
                 "/console/workspaces/{}/members/{}/delete",
                 w.id, m.account_id
             ),
-            &format!("/console/workspaces/{}", w.id),
-        ),
-    )
+            back: format!("/console/workspaces/{}", w.id),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -401,16 +386,13 @@ pub async fn remove(
     console: Console,
     Path((id, account_id)): Path<(String, String)>,
     PageForm(form): PageForm<ButtonForm>,
-) -> Response {
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let w = match workspace_here(&state, &console, &id).await {
-        Ok((w, _)) => w,
-        Err(e) => return refusal::page(&e, console.lang),
-    };
-    match workspaces::remove_member(&state, &console.caller, w.id, &account_id).await {
-        Ok(()) => done(&console, &format!("/console/workspaces/{}", w.id)),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let (w, _) = workspace_here(&state, &console, &id)
+        .await
+        .or_refusal(&console)?;
+    workspaces::remove_member(&state, &console.caller, w.id, &account_id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other(&format!("/console/workspaces/{}", w.id)))
 }

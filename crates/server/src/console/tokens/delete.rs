@@ -2,56 +2,32 @@
 
 use super::{Kind, token_id};
 use crate::AppState;
-use crate::console::context::Console;
-use crate::web::page::render;
-use crate::web::{Frame, Key, refusal};
-use askama::Template;
-use axum::http::StatusCode;
-use axum::http::header::LOCATION;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use utoipa::ToSchema;
-
-#[derive(Template)]
-#[template(path = "console/tokens_delete.html")]
-struct ConfirmPage {
-    frame: Frame,
-    name: String,
-    hint: String,
-    action: String,
-    back: String,
-    csrf: String,
-}
+use crate::console::confirm::{self, Ask, ButtonForm};
+use crate::console::context::{Answer, Console, OrRefusal};
+use crate::web::Key;
 
 /// `GET .../{token_id}/delete`.
-pub async fn confirm(state: &AppState, console: Console, kind: Kind, raw_id: &str) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
-    let found = match token_id(raw_id) {
-        Ok(id) => kind.get(state, &console, id).await,
-        Err(e) => Err(e),
-    };
-    match found {
-        Ok(t) => render(
-            StatusCode::OK,
-            &ConfirmPage {
-                frame: console.frame(Key("tokens.delete_title"), kind.section()),
-                action: console.href(&format!("{}/{}/delete", kind.base(), t.id)),
-                back: console.href(kind.base()),
-                csrf: console.csrf.clone(),
-                name: t.name,
-                hint: t.hint,
-            },
-        ),
-        Err(e) => refusal::page(&e, console.lang),
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeleteForm {
-    csrf: String,
+pub async fn confirm(state: &AppState, console: Console, kind: Kind, raw_id: &str) -> Answer {
+    kind.check_space(&console)?;
+    let id = token_id(raw_id).or_refusal(&console)?;
+    let t = kind.get(state, &console, id).await.or_refusal(&console)?;
+    let lang = console.lang;
+    Ok(confirm::page(
+        &console,
+        Ask {
+            title: Key("tokens.delete_title"),
+            section: kind.section(),
+            question: lang.fill(
+                Key("tokens.delete_question"),
+                &[("name", &t.name), ("hint", &t.hint)],
+            ),
+            warning: Some(lang.t("tokens.delete_warning").to_string()),
+            undoable: false,
+            button: Key("console.delete"),
+            action: format!("{}/{}/delete", kind.base(), t.id),
+            back: kind.base().to_string(),
+        },
+    ))
 }
 
 /// `POST .../{token_id}/delete`: the token stops working at once.
@@ -60,24 +36,13 @@ pub async fn delete(
     console: Console,
     kind: Kind,
     raw_id: &str,
-    form: DeleteForm,
-) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let done = match token_id(raw_id) {
-        Ok(id) => kind.delete(state, &console, id).await,
-        Err(e) => Err(e),
-    };
-    match done {
-        Ok(()) => (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, console.href(kind.base()))],
-        )
-            .into_response(),
-        Err(e) => refusal::page(&e, console.lang),
-    }
+    form: ButtonForm,
+) -> Answer {
+    kind.check_space(&console)?;
+    console.check_csrf(&form.csrf)?;
+    let id = token_id(raw_id).or_refusal(&console)?;
+    kind.delete(state, &console, id)
+        .await
+        .or_refusal(&console)?;
+    Ok(console.see_other(kind.base()))
 }

@@ -1,10 +1,11 @@
 //! Making and editing a token: one form (name, lifetime when made, workspaces,
 //! permission points), errors next to their fields, the secret shown once.
 
-use super::picker::{self, Group, Lifetime, WorkspaceChoice};
+use super::picker::{self, Lifetime, WorkspaceChoice};
 use super::{Kind, token_id};
 use crate::AppState;
-use crate::console::context::Console;
+use crate::console::context::{Answer, Console, OrRefusal};
+use crate::console::permission_picker::PointGroup;
 use crate::service::tokens::{GrantAsk, NewToken, TokenEdit};
 use crate::service::workspaces;
 use crate::web::form::FieldErrors;
@@ -13,8 +14,6 @@ use crate::web::when::moment;
 use crate::web::{Frame, Key, refusal};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
-use axum::response::{IntoResponse, Response};
 use buckle_core::PermissionSet;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -69,7 +68,7 @@ struct FormPage {
     lifetimes: Vec<Lifetime>,
     all_workspaces: bool,
     workspaces: Vec<WorkspaceChoice>,
-    groups: Vec<Group>,
+    groups: Vec<PointGroup>,
     errors: FieldErrors,
     general: Vec<String>,
     submit: &'static str,
@@ -90,7 +89,7 @@ async fn form_page(
     form: &TokenForm,
     errors: FieldErrors,
     status: StatusCode,
-) -> Response {
+) -> Answer {
     let lang = console.lang;
     let workspace_list = workspaces::list(state, &console.caller, console.space.org_id())
         .await
@@ -120,7 +119,7 @@ async fn form_page(
         .into_iter()
         .map(str::to_string)
         .collect();
-    render(
+    Ok(render(
         status,
         &FormPage {
             frame: console.frame(title, kind.section()),
@@ -136,14 +135,12 @@ async fn form_page(
             general,
             submit,
         },
-    )
+    ))
 }
 
 /// `GET .../new`.
-pub async fn new(state: &AppState, console: Console, kind: Kind) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
+pub async fn new(state: &AppState, console: Console, kind: Kind) -> Answer {
+    kind.check_space(&console)?;
     let form = TokenForm {
         workspaces: Some("all".into()),
         ..TokenForm::default()
@@ -171,13 +168,9 @@ struct CreatedPage {
 }
 
 /// `POST .../new`: makes the token and shows its secret, once.
-pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenForm) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
+pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenForm) -> Answer {
+    kind.check_space(&console)?;
+    console.check_csrf(&form.csrf)?;
     let lang = console.lang;
     let mut errors = FieldErrors::default();
     if form.expires_in.as_deref().is_none_or(str::is_empty) {
@@ -202,19 +195,19 @@ pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenF
         expires_at: None,
     };
     match kind.create(state, &console, req).await {
-        Ok(issued) => render(
+        Ok(issued) => Ok(render(
             StatusCode::OK,
             &CreatedPage {
                 frame: console.frame(Key("tokens.created_title"), kind.section()),
                 name: issued.token.name.clone(),
                 expires: match issued.token.expires_at {
-                    Some(at) => moment(at).unwrap_or_default(),
+                    Some(at) => moment(at),
                     None => lang.t("console.permanent").to_string(),
                 },
                 secret: issued.secret,
                 back: console.href(kind.base()),
             },
-        ),
+        )),
         Err(e) => {
             let status = refusal::status_for(&e);
             let errors = FieldErrors::from_service(&e, lang);
@@ -224,18 +217,13 @@ pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenF
 }
 
 /// `GET .../{token_id}/edit`.
-pub async fn edit(state: &AppState, console: Console, kind: Kind, raw_id: &str) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
+pub async fn edit(state: &AppState, console: Console, kind: Kind, raw_id: &str) -> Answer {
+    kind.check_space(&console)?;
     let found = match token_id(raw_id) {
         Ok(id) => kind.get(state, &console, id).await,
         Err(e) => Err(e),
     };
-    let t = match found {
-        Ok(t) => t,
-        Err(e) => return refusal::page(&e, console.lang),
-    };
+    let t = found.or_refusal(&console)?;
     let form = TokenForm {
         name: t.name.clone(),
         workspaces: Some(if t.all_workspaces { "all" } else { "some" }.into()),
@@ -262,17 +250,10 @@ pub async fn update(
     kind: Kind,
     raw_id: &str,
     form: TokenForm,
-) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
-    if !console.csrf_ok(&form.csrf) {
-        return console.csrf_refused();
-    }
-    let id = match token_id(raw_id) {
-        Ok(id) => id,
-        Err(e) => return refusal::page(&e, console.lang),
-    };
+) -> Answer {
+    kind.check_space(&console)?;
+    console.check_csrf(&form.csrf)?;
+    let id = token_id(raw_id).or_refusal(&console)?;
     if form.expires_in.is_some() {
         let mut errors = FieldErrors::default();
         errors.add("", console.lang.t("tokens.lifetime_fixed"));
@@ -295,14 +276,8 @@ pub async fn update(
         workspace_ids: (!grant.all_workspaces).then_some(grant.workspace_ids),
     };
     match kind.update(state, &console, id, edit).await {
-        Ok(_) => (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, console.href(kind.base()))],
-        )
-            .into_response(),
-        Err(e) if refusal::status_for(&e) == StatusCode::NOT_FOUND => {
-            refusal::page(&e, console.lang)
-        }
+        Ok(_) => Ok(console.see_other(kind.base())),
+        Err(e) if refusal::status_for(&e) == StatusCode::NOT_FOUND => Err(console.refused(&e)),
         Err(e) => {
             let status = refusal::status_for(&e);
             let errors = FieldErrors::from_service(&e, console.lang);

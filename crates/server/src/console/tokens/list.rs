@@ -3,13 +3,12 @@
 
 use super::Kind;
 use crate::AppState;
-use crate::console::context::Console;
+use crate::console::context::{Answer, Console, OrRefusal};
 use crate::web::page::render;
 use crate::web::when::moment;
-use crate::web::{Frame, Key, refusal};
+use crate::web::{Frame, Key};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::Response;
 use buckle_core::PermissionSet;
 
 pub struct Row {
@@ -34,15 +33,10 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-pub async fn show(state: &AppState, console: Console, kind: Kind) -> Response {
-    if let Some(page) = kind.refusal_in(&console) {
-        return page;
-    }
+pub async fn show(state: &AppState, console: Console, kind: Kind) -> Answer {
+    kind.check_space(&console)?;
     let lang = console.lang;
-    let tokens = match kind.list(state, &console).await {
-        Ok(t) => t,
-        Err(e) => return refusal::page(&e, lang),
-    };
+    let tokens = kind.list(state, &console).await.or_refusal(&console)?;
     let now = state.clock.now();
     let never = lang.t("console.never");
     let rows = tokens
@@ -57,20 +51,17 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Response {
                 )
             };
             let expires = match t.expires_at {
-                Some(at) => moment(at).unwrap_or_default(),
+                Some(at) => moment(at),
                 None => lang.t("console.permanent").to_string(),
             };
             let id = t.id.to_string();
             Row {
                 points: PermissionSet::decode(&t.permissions).names().to_vec(),
                 workspaces,
-                created: moment(t.created_at).unwrap_or_default(),
+                created: moment(t.created_at),
                 expired: t.expires_at.is_some_and(|at| at <= now),
                 expires,
-                last_used: t
-                    .last_used_at
-                    .and_then(moment)
-                    .unwrap_or_else(|| never.to_string()),
+                last_used: t.last_used_at.map_or_else(|| never.to_string(), moment),
                 edit_href: console.href(&format!("{}/{id}/edit", kind.base())),
                 delete_href: console.href(&format!("{}/{id}/delete", kind.base())),
                 name: t.name,
@@ -78,7 +69,7 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Response {
             }
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &ListPage {
             frame: console.frame(kind.key("title"), kind.section()),
@@ -86,5 +77,5 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Response {
             new_href: console.href(&format!("{}/new", kind.base())),
             rows,
         },
-    )
+    ))
 }

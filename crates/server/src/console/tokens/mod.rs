@@ -55,19 +55,19 @@ impl Kind {
     }
 
     /// Service tokens exist only in an organization, for its admins: elsewhere
-    /// their pages answer with the page this returns, saying so.
-    pub fn refusal_in(self, console: &Console) -> Option<Response> {
+    /// their pages answer with the page this refuses with, saying so.
+    pub fn check_space(self, console: &Console) -> Result<(), Response> {
         if self == Kind::Personal {
-            return None;
+            return Ok(());
         }
         let (status, text) = if console.space.is_personal() {
             (StatusCode::NOT_FOUND, "sat.only_in_org")
         } else if !console.space.is_admin() {
             (StatusCode::FORBIDDEN, "sat.only_admins")
         } else {
-            return None;
+            return Ok(());
         };
-        Some(Notice::text(
+        Err(Notice::text(
             status,
             console.lang,
             Key("sat.title"),

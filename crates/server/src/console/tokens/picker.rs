@@ -4,28 +4,13 @@
 
 use super::Kind;
 use crate::AppState;
-use crate::console::context::Console;
+use crate::console::context::{Console, Space};
+use crate::console::permission_picker::{self, PointGroup};
 use crate::web::i18n::Lang;
-use buckle_core::catalog::Level;
 use buckle_core::expiry::{DAY, ExpiryPolicy};
 use buckle_core::policy::{Made, Refusal};
 use buckle_core::{PermissionSet, Role};
 use buckle_store::WorkspaceOfAccount;
-
-/// One permission point of the picker.
-pub struct Point {
-    pub name: String,
-    pub description: String,
-    pub checked: bool,
-    /// Why the person may not grant it (`None`: they may).
-    pub disabled: Option<&'static str>,
-}
-
-/// The points of one level.
-pub struct Group {
-    pub title: &'static str,
-    pub points: Vec<Point>,
-}
 
 /// One lifetime a token may be given.
 pub struct Lifetime {
@@ -117,51 +102,31 @@ fn reason_key(r: &Refusal) -> &'static str {
     }
 }
 
-/// The catalog's points by level, each checked if in `checked`, each disabled
-/// (with the reason) when the grant policy would refuse it to this person here.
-pub fn groups(state: &AppState, console: &Console, kind: Kind, checked: &[String]) -> Vec<Group> {
+/// The permission picker: each point the grant policy would refuse this person
+/// here is disabled, with the reason.
+pub fn groups(
+    state: &AppState,
+    console: &Console,
+    kind: Kind,
+    checked: &[String],
+) -> Vec<PointGroup> {
     let lang = console.lang;
     let role: Option<Role> = match &console.space {
-        crate::console::context::Space::Organization { role, .. } => Some(*role),
-        crate::console::context::Space::Personal => None,
+        Space::Organization { role, .. } => Some(*role),
+        Space::Personal => None,
     };
     let made = match kind {
         Kind::Personal => Made::PersonalToken,
         Kind::Service => Made::ServiceToken,
     };
     let grantor = console.caller.grantor(role);
-    [
-        (Level::Account, "tokens.level.account"),
-        (Level::Workspace, "tokens.level.workspace"),
-        (Level::Organization, "tokens.level.organization"),
-    ]
-    .into_iter()
-    .map(|(level, title)| Group {
-        title: lang.t(title),
-        points: state
-            .catalog
-            .iter()
-            .filter(|p| p.level == level)
-            .map(|p| {
-                let alone = PermissionSet::from_names(vec![p.name.clone()]);
-                let disabled = grantor
-                    .may_ask(&state.catalog, made, console.space.org_id(), &alone)
-                    .err()
-                    .map(|r| lang.t(reason_key(&r)));
-                Point {
-                    name: p.name.clone(),
-                    description: match lang {
-                        Lang::ZhCn if !p.description_zh.is_empty() => p.description_zh.clone(),
-                        _ => p.description.clone(),
-                    },
-                    checked: checked.contains(&p.name),
-                    disabled,
-                }
-            })
-            .collect(),
+    permission_picker::groups(state, lang, checked, |p| {
+        let alone = PermissionSet::from_names(vec![p.name.clone()]);
+        grantor
+            .may_ask(&state.catalog, made, console.space.org_id(), &alone)
+            .err()
+            .map(|r| lang.t(reason_key(&r)))
     })
-    .filter(|g| !g.points.is_empty())
-    .collect()
 }
 
 /// The workspaces a token of this space may reach, `checked` ones ticked.

@@ -1,27 +1,27 @@
 //! The token pages' handlers, one per path and method (each documented in the
 //! OpenAPI document); the work is in `list`, `form` and `delete`, shared by both kinds.
 
-use super::delete::{self, DeleteForm};
+use super::delete;
 use super::form::{self, TokenForm};
 use super::{Kind, list};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
-use crate::console::context::Console;
+use crate::console::confirm::ButtonForm;
+use crate::console::context::{Answer, Console};
 use crate::web::form::PageForm;
 use axum::extract::{Path, State};
-use axum::response::Response;
 
 #[utoipa::path(get, path = "/console/tokens", summary = "Console: the personal access tokens of the space",
     params(("org" = Option<String>, Query, description = "Team or enterprise; absent: personal edition")),
     security(("session" = [])), responses(PageAnswers))]
-pub async fn personal_list(State(state): State<AppState>, console: Console) -> Response {
+pub async fn personal_list(State(state): State<AppState>, console: Console) -> Answer {
     list::show(&state, console, Kind::Personal).await
 }
 
 #[utoipa::path(get, path = "/console/tokens/new", summary = "Console: the form making a personal access token",
     params(("org" = Option<String>, Query, description = "Team or enterprise; absent: personal edition")),
     security(("session" = [])), responses(PageAnswers))]
-pub async fn personal_new(State(state): State<AppState>, console: Console) -> Response {
+pub async fn personal_new(State(state): State<AppState>, console: Console) -> Answer {
     form::new(&state, console, Kind::Personal).await
 }
 
@@ -33,7 +33,7 @@ pub async fn personal_create(
     State(state): State<AppState>,
     console: Console,
     PageForm(f): PageForm<TokenForm>,
-) -> Response {
+) -> Answer {
     form::create(&state, console, Kind::Personal, f).await
 }
 
@@ -45,7 +45,7 @@ pub async fn personal_edit(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-) -> Response {
+) -> Answer {
     form::edit(&state, console, Kind::Personal, &token_id).await
 }
 
@@ -59,7 +59,7 @@ pub async fn personal_update(
     console: Console,
     Path(token_id): Path<String>,
     PageForm(f): PageForm<TokenForm>,
-) -> Response {
+) -> Answer {
     form::update(&state, console, Kind::Personal, &token_id, f).await
 }
 
@@ -71,35 +71,35 @@ pub async fn personal_confirm_delete(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-) -> Response {
+) -> Answer {
     delete::confirm(&state, console, Kind::Personal, &token_id).await
 }
 
 #[utoipa::path(post, path = "/console/tokens/{token_id}/delete", summary = "Console: delete a personal access token",
     params(("token_id" = String, Path, description = "Token id"),
         ("org" = Option<String>, Query, description = "Team or enterprise; absent: personal edition")),
-    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])), responses(PageAnswers))]
 pub async fn personal_delete(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-    PageForm(f): PageForm<DeleteForm>,
-) -> Response {
+    PageForm(f): PageForm<ButtonForm>,
+) -> Answer {
     delete::delete(&state, console, Kind::Personal, &token_id, f).await
 }
 
 #[utoipa::path(get, path = "/console/service-tokens", summary = "Console: the service access tokens of the space",
     params(("org" = Option<String>, Query, description = "Team or enterprise; absent: personal edition")),
     security(("session" = [])), responses(PageAnswers))]
-pub async fn service_list(State(state): State<AppState>, console: Console) -> Response {
+pub async fn service_list(State(state): State<AppState>, console: Console) -> Answer {
     list::show(&state, console, Kind::Service).await
 }
 
 #[utoipa::path(get, path = "/console/service-tokens/new", summary = "Console: the form making a service access token",
     params(("org" = Option<String>, Query, description = "Team or enterprise; absent: personal edition")),
     security(("session" = [])), responses(PageAnswers))]
-pub async fn service_new(State(state): State<AppState>, console: Console) -> Response {
+pub async fn service_new(State(state): State<AppState>, console: Console) -> Answer {
     form::new(&state, console, Kind::Service).await
 }
 
@@ -111,7 +111,7 @@ pub async fn service_create(
     State(state): State<AppState>,
     console: Console,
     PageForm(f): PageForm<TokenForm>,
-) -> Response {
+) -> Answer {
     form::create(&state, console, Kind::Service, f).await
 }
 
@@ -123,7 +123,7 @@ pub async fn service_edit(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-) -> Response {
+) -> Answer {
     form::edit(&state, console, Kind::Service, &token_id).await
 }
 
@@ -137,7 +137,7 @@ pub async fn service_update(
     console: Console,
     Path(token_id): Path<String>,
     PageForm(f): PageForm<TokenForm>,
-) -> Response {
+) -> Answer {
     form::update(&state, console, Kind::Service, &token_id, f).await
 }
 
@@ -149,20 +149,20 @@ pub async fn service_confirm_delete(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-) -> Response {
+) -> Answer {
     delete::confirm(&state, console, Kind::Service, &token_id).await
 }
 
 #[utoipa::path(post, path = "/console/service-tokens/{token_id}/delete", summary = "Console: delete a service access token",
     params(("token_id" = String, Path, description = "Token id"),
         ("org" = Option<String>, Query, description = "Team or enterprise; absent: personal edition")),
-    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])), responses(PageAnswers))]
 pub async fn service_delete(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-    PageForm(f): PageForm<DeleteForm>,
-) -> Response {
+    PageForm(f): PageForm<ButtonForm>,
+) -> Answer {
     delete::delete(&state, console, Kind::Service, &token_id, f).await
 }
