@@ -40,6 +40,8 @@ pub struct FileSettings {
     /// Lets apps register plain-http redirect URIs on hosts other than loopback.
     #[serde(default)]
     pub allow_insecure_redirect_uris: bool,
+    /// Lets anyone make their own account on the sign-up page.
+    pub allow_sign_up: Option<bool>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over defaults.
@@ -59,6 +61,7 @@ pub struct Settings {
     pub permission_catalogs: Vec<PathBuf>,
     pub audit_retention_days: i64,
     pub allow_insecure_redirect_uris: bool,
+    pub allow_sign_up: bool,
     /// True when no public URL was configured and it was derived from `listen`.
     pub public_url_derived: bool,
 }
@@ -74,6 +77,7 @@ pub struct Overrides {
     pub session_ttl_seconds: Option<i64>,
     pub user_token_ttl_seconds: Option<i64>,
     pub refresh_token_ttl_seconds: Option<i64>,
+    pub allow_sign_up: Option<bool>,
 }
 
 /// A lifetime setting within its bounds, or a clear startup error.
@@ -177,6 +181,7 @@ impl Settings {
             permission_catalogs: file.permission_catalogs,
             audit_retention_days,
             allow_insecure_redirect_uris: file.allow_insecure_redirect_uris,
+            allow_sign_up: o.allow_sign_up.or(file.allow_sign_up).unwrap_or(false),
             public_url_derived,
         })
     }
@@ -309,6 +314,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     config.extra_audiences = s.extra_audiences.clone();
     config.audit_retention = s.audit_retention_days * buckle_core::expiry::DAY;
     config.allow_insecure_redirect_uris = s.allow_insecure_redirect_uris;
+    config.allow_sign_up = s.allow_sign_up;
     Ok(AppState::new(
         store,
         catalog,
@@ -475,6 +481,22 @@ mod tests {
         assert!(!Settings::resolve(o).unwrap().allow_insecure_redirect_uris);
         let (_dir, o) = with_file("allow_insecure_redirect_uris = true\n");
         assert!(Settings::resolve(o).unwrap().allow_insecure_redirect_uris);
+    }
+
+    #[test]
+    fn sign_up_is_off_unless_the_file_or_a_flag_turns_it_on() {
+        let o = Overrides {
+            data_dir: Some(tempfile::tempdir().unwrap().keep()),
+            ..Overrides::default()
+        };
+        assert!(!Settings::resolve(o).unwrap().allow_sign_up);
+        let (_dir, o) = with_file("allow_sign_up = true\n");
+        assert!(Settings::resolve(o.clone()).unwrap().allow_sign_up);
+        let flag_off = Overrides {
+            allow_sign_up: Some(false),
+            ..o
+        };
+        assert!(!Settings::resolve(flag_off).unwrap().allow_sign_up);
     }
 
     #[test]

@@ -55,6 +55,9 @@ enum Command {
         /// Refresh token lifetime, seconds (default 2592000).
         #[arg(long, env = "BUCKLE_REFRESH_TOKEN_TTL")]
         refresh_token_ttl: Option<i64>,
+        /// Let anyone make their own account at /signup (default false).
+        #[arg(long, env = "BUCKLE_ALLOW_SIGN_UP", num_args = 0..=1, default_missing_value = "true")]
+        allow_sign_up: Option<bool>,
     },
     /// Operator commands that work directly on the data directory or database.
     Admin {
@@ -139,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
             session_ttl,
             user_token_ttl,
             refresh_token_ttl,
+            allow_sign_up,
         } => {
             let mut settings = Settings::resolve(Overrides {
                 listen,
@@ -146,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
                 session_ttl_seconds: session_ttl,
                 user_token_ttl_seconds: user_token_ttl,
                 refresh_token_ttl_seconds: refresh_token_ttl,
+                allow_sign_up,
                 ..overrides(&common)
             })?;
             let listener = tokio::net::TcpListener::bind(settings.listen)

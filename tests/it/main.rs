@@ -12,6 +12,7 @@ mod console_account;
 mod console_apps;
 mod console_orgs;
 mod console_orgs_browser;
+mod console_sign_up;
 mod console_tokens;
 mod crash;
 mod grant_limits;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub enum AuditKind {
     SignIn,
     SignInFailed,
+    /// Someone made their own account on the sign-up page.
+    SignedUp,
     SignOut,
     PasswordChanged,
     TokenCreated,
@@ -29,9 +31,10 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 20] = [
+    pub const ALL: [AuditKind; 21] = [
         AuditKind::SignIn,
         AuditKind::SignInFailed,
+        AuditKind::SignedUp,
         AuditKind::SignOut,
         AuditKind::PasswordChanged,
         AuditKind::TokenCreated,
@@ -56,6 +59,7 @@ impl AuditKind {
         match self {
             AuditKind::SignIn => "sign_in",
             AuditKind::SignInFailed => "sign_in_failed",
+            AuditKind::SignedUp => "signed_up",
             AuditKind::SignOut => "sign_out",
             AuditKind::PasswordChanged => "password_changed",
             AuditKind::TokenCreated => "token_created",

@@ -71,6 +71,15 @@ pub const USER_CODE_ADDRESS: Policy = Policy {
     forget_after: FORGET_AFTER,
 };
 
+/// Accounts made on the sign-up page from one client address: a few are free
+/// (a household, an office behind NAT), then each waits longer.
+pub const SIGN_UP_ADDRESS: Policy = Policy {
+    free_failures: 5,
+    first_delay: 60,
+    max_delay: MAX_DELAY,
+    forget_after: FORGET_AFTER,
+};
+
 impl Policy {
     /// Seconds a key with `failures` failures must wait after the last one.
     pub fn delay_after(&self, failures: u32) -> i64 {

@@ -22,6 +22,9 @@ pub struct Config {
     pub audit_retention: i64,
     /// Lets apps register plain-http redirect URIs on hosts other than loopback.
     pub allow_insecure_redirect_uris: bool,
+    /// Lets anyone make their own account on the sign-up page (off: only super
+    /// admins and the CLI make accounts).
+    pub allow_sign_up: bool,
 }
 
 impl Config {
@@ -37,6 +40,7 @@ impl Config {
             extra_audiences: Vec::new(),
             audit_retention: 365 * 86_400,
             allow_insecure_redirect_uris: false,
+            allow_sign_up: false,
         }
     }
 

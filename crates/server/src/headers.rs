@@ -10,7 +10,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// Path prefixes whose responses are never stored by a cache.
-const UNCACHED: &[&str] = &["/api/manage/", "/api/permission/", "/oauth/", "/login"];
+const UNCACHED: &[&str] = &[
+    "/api/manage/",
+    "/api/permission/",
+    "/oauth/",
+    "/login",
+    "/signup",
+];
 
 fn uncached(path: &str) -> bool {
     UNCACHED.iter().any(|p| path.starts_with(p))
@@ -48,6 +54,7 @@ mod tests {
             "/oauth/device",
             "/oauth/authorize-app",
             "/login",
+            "/signup",
         ] {
             assert!(super::uncached(p), "{p}");
         }

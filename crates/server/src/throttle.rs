@@ -240,4 +240,34 @@ impl Throttle {
         )
         .await
     }
+
+    /// Seconds before `address` may make another account on the sign-up page.
+    pub async fn sign_up_wait(
+        &self,
+        store: &Store,
+        address: IpAddr,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let c = self
+            .counter(store, ThrottleScope::SignUpAddress, &address_key(address))
+            .await?;
+        Ok(throttle::SIGN_UP_ADDRESS.wait(c, now))
+    }
+
+    /// Counts an account made from `address` on the sign-up page.
+    pub async fn signed_up(
+        &self,
+        store: &Store,
+        address: IpAddr,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.fail(
+            store,
+            ThrottleScope::SignUpAddress,
+            &address_key(address),
+            throttle::SIGN_UP_ADDRESS,
+            now,
+        )
+        .await
+    }
 }

@@ -20,6 +20,8 @@ pub enum ThrottleScope {
     UserCodeAccount,
     /// Wrong device user codes per client address.
     UserCodeAddress,
+    /// Accounts made on the sign-up page per client address.
+    SignUpAddress,
 }
 
 impl ThrottleScope {
@@ -30,6 +32,7 @@ impl ThrottleScope {
             ThrottleScope::SignInDevice => "sign_in_device",
             ThrottleScope::UserCodeAccount => "user_code_account",
             ThrottleScope::UserCodeAddress => "user_code_address",
+            ThrottleScope::SignUpAddress => "sign_up_address",
         }
     }
 }

@@ -13,6 +13,7 @@ mod keyboard;
 mod language;
 mod share_link;
 mod sign_in;
+mod sign_up;
 mod tokens;
 
 use crate::testkit::*;

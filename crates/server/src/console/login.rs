@@ -9,20 +9,16 @@ use crate::service::ServiceError;
 use crate::service::sessions;
 use crate::web::form::{PageForm, PageQuery};
 use crate::web::page::{Frame, render, safe_next};
+use crate::web::pre_session_csrf::{PreSessionCsrf, SIGN_IN};
 use crate::web::{Key, Visitor};
 use askama::Template;
 use axum::extract::State;
 use axum::http::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use buckle_core::TokenKind;
-use buckle_core::secret::constant_time_eq;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
-
-/// Double-submit cookie against login CSRF (signing a victim into another account).
-const LOGIN_CSRF_COOKIE: &str = "buckle_login";
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -33,6 +29,8 @@ struct SignInPage<'a> {
     /// What the person typed, kept after a failure.
     user_name: &'a str,
     error: Option<String>,
+    /// Where a person without an account makes one, when the operator allows it.
+    sign_up: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -49,7 +47,7 @@ fn page(
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
-    let csrf = TokenKind::Session.generate();
+    let csrf = PreSessionCsrf::token();
     let mut resp = render(
         status,
         &SignInPage {
@@ -58,20 +56,23 @@ fn page(
             csrf: &csrf,
             user_name,
             error,
+            sign_up: state
+                .config
+                .allow_sign_up
+                .then(|| with_next("/signup", next)),
         },
     );
-    let c = format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if state.config.secure_cookies() {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    if let Ok(v) = c.parse() {
-        resp.headers_mut().append(SET_COOKIE, v);
-    }
+    SIGN_IN.set(state, &mut resp, &csrf);
     resp
+}
+
+/// `path` carrying `next` along, unless it is the console home.
+pub fn with_next(path: &str, next: &str) -> String {
+    if next == "/" {
+        path.to_string()
+    } else {
+        format!("{path}?next={}", buckle_core::redirect::encode(next))
+    }
 }
 
 /// `GET /login`.
@@ -119,8 +120,7 @@ pub async fn submit(
 ) -> Response {
     let lang = visitor.lang;
     let next = safe_next(f.next.as_deref());
-    let sent = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if sent.is_empty() || !constant_time_eq(sent, &f.csrf) {
+    if !SIGN_IN.matches(&headers, &f.csrf) {
         let msg = lang.t("sign_in.expired").to_string();
         return page(
             &state,

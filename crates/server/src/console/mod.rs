@@ -18,6 +18,7 @@ pub mod context;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod sign_up;
 pub mod tokens;
 // Organizations, members, workspaces, installations, authorized apps.
 pub mod authorized_apps;
@@ -38,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(home::show))
         .routes(routes!(login::show, login::submit))
         .routes(routes!(logout::submit))
+        .routes(routes!(sign_up::show, sign_up::submit))
         .routes(routes!(account::show))
         .routes(routes!(account::change_password))
         .merge(token_routes())

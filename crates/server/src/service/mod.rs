@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod keys;
 pub mod organizations;
 pub mod sessions;
+pub mod sign_up;
 pub mod tokens;
 pub mod workspaces;
 

@@ -116,16 +116,7 @@ pub async fn sign_in(
     } else {
         Some(crate::known_device::remember(state, account.id).await?)
     };
-    let session = TokenKind::Session.generate();
-    state
-        .store
-        .create_session(
-            &hash_secret(&session),
-            account.id,
-            now,
-            now + state.config.session_ttl,
-        )
-        .await?;
+    let session = open_session(state, account.id, now).await?;
     AuditEvent::new(AuditKind::SignIn)
         .by(account.id, None)
         .from_addr(address)
@@ -137,6 +128,25 @@ pub async fn sign_in(
         account,
         known_device_cookie,
     })
+}
+
+/// Opens a console session for `account`; its secret is the cookie's value.
+pub(crate) async fn open_session(
+    state: &AppState,
+    account: buckle_core::AccountId,
+    now: i64,
+) -> ServiceResult<String> {
+    let session = TokenKind::Session.generate();
+    state
+        .store
+        .create_session(
+            &hash_secret(&session),
+            account,
+            now,
+            now + state.config.session_ttl,
+        )
+        .await?;
+    Ok(session)
 }
 
 /// Changes the caller's password and ends every session of the account. Only a

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod form;
 pub mod i18n;
 pub mod page;
+pub mod pre_session_csrf;
 pub mod refusal;
 pub mod session;
 pub mod when;
