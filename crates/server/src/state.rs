@@ -1,5 +1,6 @@
 use crate::Config;
 use crate::clock::Clock;
+use crate::credential_cache::CredentialCache;
 use crate::throttle::Throttle;
 use buckle_core::Catalog;
 use buckle_store::Store;
@@ -18,6 +19,9 @@ pub struct AppState {
     /// cannot exhaust memory or threads.
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub clock: Clock,
+    /// Verified credentials and account profiles, so the token check reads no
+    /// database while a token is in use.
+    pub credentials: Arc<CredentialCache>,
 }
 
 impl AppState {
@@ -27,6 +31,7 @@ impl AppState {
         config: Config,
         metrics: Option<PrometheusHandle>,
     ) -> AppState {
+        let credentials = Arc::new(CredentialCache::new(config.credential_cache));
         AppState {
             store,
             catalog: Arc::new(catalog),
@@ -37,6 +42,7 @@ impl AppState {
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             clock: Clock::default(),
+            credentials,
         }
     }
 }
