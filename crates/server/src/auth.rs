@@ -164,7 +164,11 @@ impl Credential {
         let cached = state
             .credentials
             .lookup(hash, async {
-                Ok(state.store.oauth_token_by_hash(hash).await?.map(Stored::OAuth))
+                Ok(state
+                    .store
+                    .oauth_token_by_hash(hash)
+                    .await?
+                    .map(Stored::OAuth))
             })
             .await?;
         let Some(found) = cached.as_ref().and_then(|c| match &c.stored {

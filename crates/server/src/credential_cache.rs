@@ -318,3 +318,162 @@ impl CredentialCache {
         (self.unknown.entry_count(), self.unknown.weighted_size())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use buckle_core::TokenKind;
+    use std::sync::atomic::AtomicUsize;
+
+    fn pat(id: i64, account: i64) -> Stored {
+        Stored::Access(AccessToken {
+            id,
+            kind: TokenKind::Personal,
+            token_hash: format!("{id:064}"),
+            hint: "pat_abc".into(),
+            name: "a token".into(),
+            account_id: Some(AccountId(account)),
+            org_id: None,
+            created_by: AccountId(account),
+            permissions: "Account.readProfile Bot.list".into(),
+            all_workspaces: true,
+            workspace_ids: Vec::new(),
+            created_at: 0,
+            expires_at: None,
+            last_used_at: None,
+        })
+    }
+
+    fn cache(max_bytes: u64) -> CredentialCache {
+        CredentialCache::new(CacheLimits {
+            ttl: Duration::from_secs(60),
+            max_bytes,
+        })
+    }
+
+    /// Looks `hash` up, counting how often the "database" is read.
+    async fn look(
+        c: &CredentialCache,
+        hash: &str,
+        row: Option<Stored>,
+        reads: &AtomicUsize,
+    ) -> bool {
+        c.lookup(hash, async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok(row)
+        })
+        .await
+        .unwrap()
+        .is_some()
+    }
+
+    #[tokio::test]
+    async fn known_and_unknown_tokens_stay_within_their_bounds() {
+        let max = 256 * 1024;
+        let c = cache(max);
+        let reads = AtomicUsize::new(0);
+        for i in 0..10_000 {
+            assert!(look(&c, &format!("{i:064}"), Some(pat(i, 1)), &reads).await);
+            assert!(!look(&c, &format!("u{i:063}"), None, &reads).await);
+        }
+        let (known, known_bytes) = c.known_size();
+        let (unknown, unknown_bytes) = c.unknown_size();
+        assert!(known_bytes <= max / 8 * 6, "{known_bytes}");
+        assert!(unknown_bytes <= max / 8, "{unknown_bytes}");
+        assert!(known > 0 && known < 10_000, "{known}");
+        assert!(unknown > 0 && unknown < 10_000, "{unknown}");
+    }
+
+    #[tokio::test]
+    async fn a_hit_reads_nothing_and_a_forget_reads_again() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let (h1, h2) = ("1".repeat(64), "2".repeat(64));
+        look(&c, &h1, Some(pat(1, 10)), &reads).await;
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        look(&c, &h1, Some(pat(1, 10)), &reads).await;
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        c.forget(CredentialChange::AccessToken { id: 1 });
+        look(&c, &h1, Some(pat(1, 10)), &reads).await;
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            3,
+            "only token 1 is read again"
+        );
+        c.forget(CredentialChange::Account {
+            account_id: AccountId(20),
+        });
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            4,
+            "token 2 acts for account 20"
+        );
+    }
+
+    /// A change forgotten while a lookup was reading must not leave the
+    /// lookup's (possibly older) row in the cache.
+    #[tokio::test]
+    async fn a_lookup_overlapping_a_forget_keeps_nothing() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let h = "3".repeat(64);
+        let found = c
+            .lookup(&h, async {
+                reads.fetch_add(1, Ordering::SeqCst);
+                c.forget(CredentialChange::AccessToken { id: 3 });
+                Ok(Some(pat(3, 1)))
+            })
+            .await
+            .unwrap();
+        assert!(found.is_some());
+        look(&c, &h, Some(pat(3, 1)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_hash_issued_later_is_looked_up_again() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let h = "4".repeat(64);
+        assert!(!look(&c, &h, None, &reads).await);
+        assert!(!look(&c, &h, None, &reads).await);
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            1,
+            "the second refusal is from memory"
+        );
+        c.issued(&h);
+        assert!(look(&c, &h, Some(pat(4, 1)), &reads).await);
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_zero_ttl_turns_the_cache_off() {
+        let c = CredentialCache::new(CacheLimits {
+            ttl: Duration::ZERO,
+            max_bytes: DEFAULT_MAX_BYTES,
+        });
+        let reads = AtomicUsize::new(0);
+        let h = "5".repeat(64);
+        look(&c, &h, Some(pat(5, 1)), &reads).await;
+        look(&c, &h, Some(pat(5, 1)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn one_caller_per_period_records_use() {
+        let Stored::Access(mut t) = pat(6, 1) else {
+            unreachable!()
+        };
+        t.last_used_at = Some(1_000);
+        let c = Cached::new(Stored::Access(t));
+        assert!(!c.claim_touch(1_030, 60));
+        assert!(c.claim_touch(1_060, 60));
+        assert!(!c.claim_touch(1_060, 60));
+        assert!(!c.claim_touch(1_100, 60));
+        assert!(c.claim_touch(1_120, 60));
+    }
+}

@@ -22,11 +22,17 @@ pub enum CredentialChange {
     /// An authorization (grant) was deleted, and its OAuth tokens with it.
     Grant { grant_id: i64 },
     /// A person revoked their authorizations of an app: the app's tokens for them.
-    AppForAccount { app_id: AppId, account_id: AccountId },
+    AppForAccount {
+        app_id: AppId,
+        account_id: AccountId,
+    },
     /// A refresh-token family was revoked (a replayed code or refresh token).
     Family { family_id: i64 },
     /// A person left or was removed from an organization: every token of theirs there.
-    Member { org_id: OrgId, account_id: AccountId },
+    Member {
+        org_id: OrgId,
+        account_id: AccountId,
+    },
     /// An account changed (profile, password): its profile and every token acting for it.
     Account { account_id: AccountId },
 }

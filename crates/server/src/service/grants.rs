@@ -163,10 +163,12 @@ pub async fn authorize_app(
                 now,
             )
             .await?;
-        state.credentials.forget(CredentialChange::AppInOrganization {
-            app_id: app.id,
-            org_id: org.clone(),
-        });
+        state
+            .credentials
+            .forget(CredentialChange::AppInOrganization {
+                app_id: app.id,
+                org_id: org.clone(),
+            });
     }
     let g = state
         .store
@@ -239,10 +241,12 @@ pub async fn delete_app_authorization(
             // the installation row, so the app no longer shows as installed.
             state.store.delete_grant(g.id).await?;
             state.store.uninstall(app.id, org).await?;
-            state.credentials.forget(CredentialChange::AppInOrganization {
-                app_id: app.id,
-                org_id: org.clone(),
-            });
+            state
+                .credentials
+                .forget(CredentialChange::AppInOrganization {
+                    app_id: app.id,
+                    org_id: org.clone(),
+                });
         }
         None => {
             if g.account() != Some(caller.account.id) {
@@ -428,10 +432,12 @@ pub async fn consent(
             .store
             .upsert_installation(app.id, org, status, user.id, now)
             .await?;
-        state.credentials.forget(CredentialChange::AppInOrganization {
-            app_id: app.id,
-            org_id: org.clone(),
-        });
+        state
+            .credentials
+            .forget(CredentialChange::AppInOrganization {
+                app_id: app.id,
+                org_id: org.clone(),
+            });
     }
     grant_event(caller, AuditKind::AuthorizationGranted, app, &g)
         .record(state)

@@ -70,10 +70,12 @@ pub async fn install(
             state.clock.now(),
         )
         .await?;
-    state.credentials.forget(CredentialChange::AppInOrganization {
-        app_id: app.id,
-        org_id: org_id.clone(),
-    });
+    state
+        .credentials
+        .forget(CredentialChange::AppInOrganization {
+            app_id: app.id,
+            org_id: org_id.clone(),
+        });
     let row = state
         .store
         .installations_of(org_id)
@@ -107,10 +109,12 @@ pub async fn uninstall(
             "The app is not installed in this team/enterprise.",
         ));
     }
-    state.credentials.forget(CredentialChange::AppInOrganization {
-        app_id: app.id,
-        org_id: org_id.clone(),
-    });
+    state
+        .credentials
+        .forget(CredentialChange::AppInOrganization {
+            app_id: app.id,
+            org_id: org_id.clone(),
+        });
     caller
         .audit(AuditKind::AppUninstalled)
         .in_org(Some(org_id))
