@@ -7,8 +7,19 @@ use buckle_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
+/// What every handler reaches. One `Arc`, so the clone axum makes per request
+/// and per middleware layer is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub store: Store,
     pub catalog: Arc<Catalog>,
     pub config: Arc<Config>,
@@ -32,7 +43,7 @@ impl AppState {
         metrics: Option<PrometheusHandle>,
     ) -> AppState {
         let credentials = Arc::new(CredentialCache::new(config.credential_cache));
-        AppState {
+        AppState(Arc::new(SharedState {
             store,
             catalog: Arc::new(catalog),
             config: Arc::new(config),
@@ -43,6 +54,6 @@ impl AppState {
             )),
             clock: Clock::default(),
             credentials,
-        }
+        }))
     }
 }
