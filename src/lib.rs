@@ -42,6 +42,10 @@ pub struct FileSettings {
     pub allow_insecure_redirect_uris: bool,
     /// Lets anyone make their own account on the sign-up page.
     pub allow_sign_up: Option<bool>,
+    /// How long a verified token stays in memory, seconds (0: no cache).
+    pub credential_cache_ttl_seconds: Option<u64>,
+    /// How much memory the credential cache may take, MiB.
+    pub credential_cache_max_mib: Option<u64>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over defaults.
@@ -62,6 +66,10 @@ pub struct Settings {
     pub audit_retention_days: i64,
     pub allow_insecure_redirect_uris: bool,
     pub allow_sign_up: bool,
+    /// How long a verified token stays in memory, seconds (0: no cache).
+    pub credential_cache_ttl_seconds: u64,
+    /// How much memory the credential cache may take, MiB.
+    pub credential_cache_max_mib: u64,
     /// True when no public URL was configured and it was derived from `listen`.
     pub public_url_derived: bool,
 }
@@ -133,6 +141,18 @@ impl Settings {
         if !(1..=3650).contains(&audit_retention_days) {
             anyhow::bail!("audit_retention_days must be between 1 and 3650");
         }
+        let credential_cache_ttl_seconds = file
+            .credential_cache_ttl_seconds
+            .unwrap_or(buckle_server::credential_cache::DEFAULT_TTL_SECONDS);
+        if credential_cache_ttl_seconds > 300 {
+            anyhow::bail!("credential_cache_ttl_seconds must be between 0 and 300");
+        }
+        let credential_cache_max_mib = file
+            .credential_cache_max_mib
+            .unwrap_or(buckle_server::credential_cache::DEFAULT_MAX_BYTES >> 20);
+        if !(1..=16_384).contains(&credential_cache_max_mib) {
+            anyhow::bail!("credential_cache_max_mib must be between 1 and 16384");
+        }
         let personal_token_max_days = file.personal_token_max_days.unwrap_or(30);
         if !(1..=30).contains(&personal_token_max_days) {
             anyhow::bail!("personal_token_max_days must be between 1 and 30");
@@ -182,6 +202,8 @@ impl Settings {
             audit_retention_days,
             allow_insecure_redirect_uris: file.allow_insecure_redirect_uris,
             allow_sign_up: o.allow_sign_up.or(file.allow_sign_up).unwrap_or(false),
+            credential_cache_ttl_seconds,
+            credential_cache_max_mib,
             public_url_derived,
         })
     }
@@ -315,6 +337,10 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     config.audit_retention = s.audit_retention_days * buckle_core::expiry::DAY;
     config.allow_insecure_redirect_uris = s.allow_insecure_redirect_uris;
     config.allow_sign_up = s.allow_sign_up;
+    config.credential_cache = buckle_server::credential_cache::CacheLimits {
+        ttl: std::time::Duration::from_secs(s.credential_cache_ttl_seconds),
+        max_bytes: s.credential_cache_max_mib << 20,
+    };
     Ok(AppState::new(
         store,
         catalog,

@@ -15,6 +15,7 @@ mod console_orgs_browser;
 mod console_sign_up;
 mod console_tokens;
 mod crash;
+mod credential_cache;
 mod grant_limits;
 mod grant_policy;
 mod hardening;

@@ -1,6 +1,8 @@
-//! Bearer credentials on the OpenAPI: token -> stored credential -> expiry -> reach.
+//! Bearer credentials on the OpenAPI: token -> stored credential (through the
+//! in-process cache) -> expiry -> reach.
 
 use crate::AppState;
+use crate::credential_cache::Stored;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -10,7 +12,7 @@ use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId};
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
-/// hot path read-only for busy tokens.
+/// hot path read-only for busy tokens. (Counted per cached token in this process.)
 const TOUCH_EVERY_SECS: i64 = 60;
 
 /// A verified access token of any kind, reduced to what enforcement needs.
@@ -87,7 +89,16 @@ impl Credential {
         hash: &str,
         now: i64,
     ) -> Result<Credential, ApiError> {
-        let Some(row) = state.store.token_by_hash(hash).await? else {
+        let found = state
+            .credentials
+            .lookup(hash, async {
+                Ok(state.store.token_by_hash(hash).await?.map(Stored::Access))
+            })
+            .await?;
+        let Some((cached, row)) = found.as_ref().and_then(|c| match &c.stored {
+            Stored::Access(row) => Some((c, row)),
+            Stored::OAuth(_) => None,
+        }) else {
             return Err(reject(
                 "unknown",
                 "The access token is invalid or has been revoked.",
@@ -105,7 +116,7 @@ impl Credential {
         if row.expires_at.is_some_and(|t| t <= now) {
             return Err(reject("expired", "The access token has expired."));
         }
-        if row.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_SECS) {
+        if cached.claim_touch(now, TOUCH_EVERY_SECS) {
             let store = state.store.clone();
             let id = row.id;
             tokio::spawn(async move {
@@ -133,9 +144,9 @@ impl Credential {
             id: row.id,
             kind,
             account_id: row.account_id,
-            org_id: row.org_id,
+            org_id: row.org_id.clone(),
             created_by: Some(row.created_by),
-            name: row.name,
+            name: row.name.clone(),
             reach,
             created_at: row.created_at,
             expires_at: row.expires_at,
@@ -150,13 +161,26 @@ impl Credential {
         hash: &str,
         now: i64,
     ) -> Result<Credential, ApiError> {
-        let Some(found) = state.store.oauth_token_by_hash(hash).await? else {
+        let cached = state
+            .credentials
+            .lookup(hash, async {
+                Ok(state
+                    .store
+                    .oauth_token_by_hash(hash)
+                    .await?
+                    .map(Stored::OAuth))
+            })
+            .await?;
+        let Some(found) = cached.as_ref().and_then(|c| match &c.stored {
+            Stored::OAuth(found) => Some(found),
+            Stored::Access(_) => None,
+        }) else {
             return Err(reject(
                 "unknown",
                 "The access token is invalid or has been revoked.",
             ));
         };
-        let row = found.record;
+        let row = &found.record;
         let kind_ok =
             kind == row.kind && matches!(kind, TokenKind::UserOauth | TokenKind::AppOauth);
         if !constant_time_eq(hash, &row.token_hash) || !kind_ok {
@@ -203,18 +227,18 @@ impl Credential {
             id: row.id,
             kind,
             account_id: row.account_id,
-            org_id: row.org_id,
+            org_id: row.org_id.clone(),
             created_by: None,
-            name: found.app_name,
+            name: found.app_name.clone(),
             reach,
             created_at: row.created_at,
             expires_at: Some(row.expires_at),
             oauth: Some(OAuthContext {
                 app_id: row.app_id,
-                client_id: found.client_id,
-                session_name: row.session_name,
-                device_id: row.device_id,
-                custom_consumer: row.custom_consumer,
+                client_id: found.client_id.clone(),
+                session_name: row.session_name.clone(),
+                device_id: row.device_id.clone(),
+                custom_consumer: row.custom_consumer.clone(),
             }),
             not_installed,
         })

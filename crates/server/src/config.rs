@@ -25,6 +25,8 @@ pub struct Config {
     /// Lets anyone make their own account on the sign-up page (off: only super
     /// admins and the CLI make accounts).
     pub allow_sign_up: bool,
+    /// How long and how much the token check keeps in memory.
+    pub credential_cache: crate::credential_cache::CacheLimits,
 }
 
 impl Config {
@@ -41,6 +43,7 @@ impl Config {
             audit_retention: 365 * 86_400,
             allow_insecure_redirect_uris: false,
             allow_sign_up: false,
+            credential_cache: crate::credential_cache::CacheLimits::default(),
         }
     }
 

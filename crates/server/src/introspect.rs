@@ -89,8 +89,8 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         && match caller.account_id {
             // A person's grant holds only while they are still a super admin.
             Some(person) => state
-                .store
-                .account_by_id(person)
+                .credentials
+                .profile(&state.store, person)
                 .await
                 .ok()
                 .flatten()
@@ -134,12 +134,12 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     };
     let username = match cred.account_id {
         Some(id) => state
-            .store
-            .account_by_id(id)
+            .credentials
+            .profile(&state.store, id)
             .await
             .ok()
             .flatten()
-            .map(|a| a.user_name),
+            .map(|a| a.user_name.clone()),
         None => Some(cred.name.clone()),
     };
     let all = matches!(cred.reach.workspaces, Workspaces::All);

@@ -2,7 +2,8 @@
 //! OAuth endpoints in `oauth/`, the `/v1` OpenAPI in `openapi/`, the pages in
 //! `console/` and `web/`) parses its input, calls `service/` (which applies
 //! `buckle-core`'s pure rules and the store), and maps the outcome in its own format.
-//! The token check on every `/v1` call (`auth.rs`) goes straight to the store.
+//! The token check on every `/v1` call (`auth.rs`) reads the store through the
+//! in-process credential cache (`credential_cache.rs`).
 
 pub mod api_doc;
 pub mod audit;
@@ -10,6 +11,8 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod credential_cache;
+pub mod credential_change;
 pub mod error;
 pub mod extract;
 pub mod headers;

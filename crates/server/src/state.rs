@@ -1,13 +1,25 @@
 use crate::Config;
 use crate::clock::Clock;
+use crate::credential_cache::CredentialCache;
 use crate::throttle::Throttle;
 use buckle_core::Catalog;
 use buckle_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
+/// What every handler reaches. One `Arc`, so the clone axum makes per request
+/// and per middleware layer is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub store: Store,
     pub catalog: Arc<Catalog>,
     pub config: Arc<Config>,
@@ -18,6 +30,9 @@ pub struct AppState {
     /// cannot exhaust memory or threads.
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub clock: Clock,
+    /// Verified credentials and account profiles, so the token check reads no
+    /// database while a token is in use.
+    pub credentials: Arc<CredentialCache>,
 }
 
 impl AppState {
@@ -27,7 +42,8 @@ impl AppState {
         config: Config,
         metrics: Option<PrometheusHandle>,
     ) -> AppState {
-        AppState {
+        let credentials = Arc::new(CredentialCache::new(config.credential_cache));
+        AppState(Arc::new(SharedState {
             store,
             catalog: Arc::new(catalog),
             config: Arc::new(config),
@@ -37,6 +53,7 @@ impl AppState {
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             clock: Clock::default(),
-        }
+            credentials,
+        }))
     }
 }

@@ -69,7 +69,7 @@ pub async fn exchange(
         Verdict::Redeem => {}
         Verdict::RevokeFamily => {
             // The code's own client presented it twice: it was stolen or replayed.
-            state.store.revoke_family(stored.family_id, now).await?;
+            super::family::revoke(state, stored.family_id, now).await?;
             return Err(invalid_grant(REPLAYED));
         }
         Verdict::Refuse(why) => return Err(refusal(why)),
@@ -81,10 +81,13 @@ pub async fn exchange(
         .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
     let minted = mint_user_tokens(state, &app, &grant, stored.family_id, now).await?;
     match state.store.redeem_code(&hash, now, &minted.rows).await? {
-        Redeemed::Issued => Ok(minted.issued),
+        Redeemed::Issued => {
+            state.credentials.issued(&minted.rows.access.token_hash);
+            Ok(minted.issued)
+        }
         Redeemed::AlreadyUsed => {
             // A concurrent request used it first; its tokens are stored by now.
-            state.store.revoke_family(stored.family_id, now).await?;
+            super::family::revoke(state, stored.family_id, now).await?;
             Err(invalid_grant(REPLAYED))
         }
         Redeemed::FamilyRevoked => Err(invalid_grant(REPLAYED)),

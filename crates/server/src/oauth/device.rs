@@ -199,7 +199,10 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
                 .redeem_device_code(&hash, now, &minted.rows)
                 .await?
             {
-                Redeemed::Issued => Ok(minted.issued),
+                Redeemed::Issued => {
+                    state.credentials.issued(&minted.rows.access.token_hash);
+                    Ok(minted.issued)
+                }
                 Redeemed::AlreadyUsed | Redeemed::FamilyRevoked => {
                     Err(invalid_grant("the device code was already used"))
                 }

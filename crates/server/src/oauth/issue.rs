@@ -140,12 +140,13 @@ pub async fn app_token(
     now: i64,
 ) -> Result<Issued, OAuthError> {
     let access = TokenKind::AppOauth.generate();
+    let token_hash = hash_secret(&access);
     let expires_at = now + req.duration;
     state
         .store
         .insert_oauth_token(&NewOAuthToken {
             id: buckle_core::ids::new_id(),
-            token_hash: hash_secret(&access),
+            token_hash: token_hash.clone(),
             kind: TokenKind::AppOauth,
             app_id: app.id,
             grant_id: grant.id,
@@ -162,6 +163,7 @@ pub async fn app_token(
             expires_at,
         })
         .await?;
+    state.credentials.issued(&token_hash);
     Ok(Issued {
         access_token: access,
         expires_in: expires_at,

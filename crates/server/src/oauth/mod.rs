@@ -7,6 +7,7 @@ mod client;
 mod code;
 mod device;
 mod errors;
+mod family;
 mod issue;
 mod jwt_grant;
 mod obo;

@@ -55,7 +55,7 @@ pub async fn exchange(
     match redemption::judge(&issued, &presented, now) {
         Verdict::Redeem => {}
         Verdict::RevokeFamily => {
-            state.store.revoke_family(stored.family_id, now).await?;
+            super::family::revoke(state, stored.family_id, now).await?;
             return Err(invalid_grant(REPLAYED));
         }
         Verdict::Refuse(Refusal::Expired) => {
@@ -76,10 +76,13 @@ pub async fn exchange(
         .redeem_refresh_token(&hash, now, &minted.rows)
         .await?
     {
-        Redeemed::Issued => Ok(minted.issued),
+        Redeemed::Issued => {
+            state.credentials.issued(&minted.rows.access.token_hash);
+            Ok(minted.issued)
+        }
         Redeemed::AlreadyUsed => {
             // A concurrent request used it first; its tokens are stored by now.
-            state.store.revoke_family(stored.family_id, now).await?;
+            super::family::revoke(state, stored.family_id, now).await?;
             Err(invalid_grant(REPLAYED))
         }
         Redeemed::FamilyRevoked => Err(invalid_grant(REPLAYED)),

@@ -28,14 +28,15 @@ pub async fn me(State(state): State<AppState>, cred: Credential) -> ApiResult<Me
         .await?;
     let id = cred.account_id.ok_or_else(ApiError::internal)?;
     // Tokens cascade with their account, so a missing account means it went mid-call.
-    let a =
-        state.store.account_by_id(id).await?.ok_or_else(|| {
-            ApiError::unauthenticated("The access token's account no longer exists.")
-        })?;
+    let a = state
+        .credentials
+        .profile(&state.store, id)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("The access token's account no longer exists."))?;
     ok(Me {
         user_id: a.id.to_string(),
-        user_name: a.user_name,
-        nick_name: a.nick_name,
-        avatar_url: a.avatar_url,
+        user_name: a.user_name.clone(),
+        nick_name: a.nick_name.clone(),
+        avatar_url: a.avatar_url.clone(),
     })
 }

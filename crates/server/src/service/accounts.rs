@@ -2,6 +2,7 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name};
 use crate::AppState;
+use crate::credential_change::CredentialChange;
 use buckle_store::{Account, NewAccount, StoreError};
 
 /// The shape of a user name: 1 to 64 letters, digits, '_', '-' or '.'.
@@ -128,6 +129,9 @@ pub async fn update_profile(
         .store
         .update_profile(caller.account.id, &nick, &avatar)
         .await?;
+    state.credentials.forget(CredentialChange::Account {
+        account_id: caller.account.id,
+    });
     state
         .store
         .account_by_id(caller.account.id)

@@ -4,6 +4,7 @@
 use super::{Caller, ServiceError, ServiceResult, clean_name};
 use crate::AppState;
 use crate::audit::AuditEvent;
+use crate::credential_change::CredentialChange;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::Made;
 use buckle_core::secret::{hash_secret, hint};
@@ -358,6 +359,10 @@ pub async fn update(
     {
         return Err(app_not_found());
     }
+    // Its tokens hold its name and points (within the app's).
+    state
+        .credentials
+        .forget(CredentialChange::App { app_id: app.id });
     let app = state.store.app(app.id).await?.ok_or_else(app_not_found)?;
     app_event(caller, AuditKind::AppEdited, &app)
         .record(state)
@@ -380,6 +385,9 @@ pub async fn set_enabled(
     {
         return Err(app_not_found());
     }
+    state
+        .credentials
+        .forget(CredentialChange::App { app_id: app.id });
     let app = state.store.app(app.id).await?.ok_or_else(app_not_found)?;
     let kind = if enabled {
         AuditKind::AppEnabled
@@ -396,6 +404,9 @@ pub async fn delete(state: &AppState, caller: &Caller, client_id: &str) -> Servi
     if !state.store.delete_app(app.id).await? {
         return Err(app_not_found());
     }
+    state
+        .credentials
+        .forget(CredentialChange::App { app_id: app.id });
     app_event(caller, AuditKind::AppDeleted, &app)
         .record(state)
         .await;

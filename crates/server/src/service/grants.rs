@@ -6,6 +6,7 @@ use super::apps::{app_event, app_not_found, by_client_id, managed, require_servi
 use super::{Caller, ServiceError, ServiceResult, edition_workspaces, workspaces_of};
 use crate::AppState;
 use crate::audit::AuditEvent;
+use crate::credential_change::CredentialChange;
 use buckle_core::audit::AuditKind;
 use buckle_core::policy::{Extent, Made};
 use buckle_core::{
@@ -162,6 +163,12 @@ pub async fn authorize_app(
                 now,
             )
             .await?;
+        state
+            .credentials
+            .forget(CredentialChange::AppInOrganization {
+                app_id: app.id,
+                org_id: org.clone(),
+            });
     }
     let g = state
         .store
@@ -234,6 +241,12 @@ pub async fn delete_app_authorization(
             // the installation row, so the app no longer shows as installed.
             state.store.delete_grant(g.id).await?;
             state.store.uninstall(app.id, org).await?;
+            state
+                .credentials
+                .forget(CredentialChange::AppInOrganization {
+                    app_id: app.id,
+                    org_id: org.clone(),
+                });
         }
         None => {
             if g.account() != Some(caller.account.id) {
@@ -242,6 +255,9 @@ pub async fn delete_app_authorization(
             state.store.delete_grant(g.id).await?;
         }
     }
+    state
+        .credentials
+        .forget(CredentialChange::Grant { grant_id: g.id });
     grant_event(caller, AuditKind::AuthorizationRevoked, &app, &g)
         .record(state)
         .await;
@@ -309,6 +325,10 @@ pub async fn revoke_authorized_app(
     {
         return Err(not_found());
     }
+    state.credentials.forget(CredentialChange::AppForAccount {
+        app_id: app.id,
+        account_id: caller.account.id,
+    });
     app_event(caller, AuditKind::AuthorizationRevoked, &app)
         .detail(serde_json::json!({"name": app.name, "kind": GrantKind::Obo.as_str()}))
         .record(state)
@@ -412,6 +432,12 @@ pub async fn consent(
             .store
             .upsert_installation(app.id, org, status, user.id, now)
             .await?;
+        state
+            .credentials
+            .forget(CredentialChange::AppInOrganization {
+                app_id: app.id,
+                org_id: org.clone(),
+            });
     }
     grant_event(caller, AuditKind::AuthorizationGranted, app, &g)
         .record(state)

@@ -3,6 +3,7 @@
 
 use super::{Caller, ServiceError, ServiceResult};
 use crate::AppState;
+use crate::credential_change::CredentialChange;
 use buckle_core::audit::AuditKind;
 use buckle_core::{ClientType, InstallStatus, OrgId, PermissionSet};
 use buckle_store::{Installation, OAuthApp};
@@ -69,6 +70,12 @@ pub async fn install(
             state.clock.now(),
         )
         .await?;
+    state
+        .credentials
+        .forget(CredentialChange::AppInOrganization {
+            app_id: app.id,
+            org_id: org_id.clone(),
+        });
     let row = state
         .store
         .installations_of(org_id)
@@ -102,6 +109,12 @@ pub async fn uninstall(
             "The app is not installed in this team/enterprise.",
         ));
     }
+    state
+        .credentials
+        .forget(CredentialChange::AppInOrganization {
+            app_id: app.id,
+            org_id: org_id.clone(),
+        });
     caller
         .audit(AuditKind::AppUninstalled)
         .in_org(Some(org_id))

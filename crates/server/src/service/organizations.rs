@@ -4,6 +4,7 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
+use crate::credential_change::CredentialChange;
 use buckle_core::expiry::ORGANIZATION_MAX_DAYS;
 use buckle_core::{AccountId, OrgId, OrgKind, Role};
 use buckle_store::{Membership, OrgMember, Organization};
@@ -200,5 +201,10 @@ pub async fn remove_member(
         .store
         .remove_organization_member(org_id, account_id)
         .await?;
+    // Their tokens made there, and their authorizations there, are gone.
+    state.credentials.forget(CredentialChange::Member {
+        org_id: org_id.clone(),
+        account_id,
+    });
     Ok(())
 }

@@ -4,6 +4,7 @@
 use super::{Caller, ServiceError, ServiceResult, clean_name, edition_workspaces, workspaces_of};
 use crate::AppState;
 use crate::audit::AuditEvent;
+use crate::credential_change::CredentialChange;
 use buckle_core::audit::AuditKind;
 use buckle_core::expiry::{Expiry, ExpiryPolicy, parse_duration};
 use buckle_core::policy::{Extent, Made};
@@ -174,6 +175,7 @@ async fn issue(
         last_used_at: None,
     };
     state.store.insert_token(&t).await?;
+    state.credentials.issued(&t.token_hash);
     audited(caller, AuditKind::TokenCreated, &t)
         .record(state)
         .await;
@@ -308,6 +310,9 @@ async fn edit(
         workspaces: ws_changed.then_some((all, ids)),
     };
     state.store.update_token(t.id, &changes).await?;
+    state
+        .credentials
+        .forget(CredentialChange::AccessToken { id: t.id });
     let t = state
         .store
         .token_by_id(t.id)
@@ -338,6 +343,9 @@ pub async fn update_personal(
 async fn delete(state: &AppState, caller: &Caller, t: &AccessToken) -> ServiceResult<()> {
     caller.may_change(&extent_of(t))?;
     state.store.delete_token(t.id).await?;
+    state
+        .credentials
+        .forget(CredentialChange::AccessToken { id: t.id });
     audited(caller, AuditKind::TokenDeleted, t)
         .record(state)
         .await;

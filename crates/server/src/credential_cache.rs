@@ -1,0 +1,479 @@
+//! Verified credentials kept in process, so the token check on every API call
+//! reads no database while a token stays in use.
+//!
+//! - **Known tokens**: the stored row a token hash found (a PAT/SAT, or an OAuth
+//!   token joined with its app and installation), bounded by an estimate of its
+//!   bytes. Expiry is still decided at every call against the clock, from the
+//!   row, so a cached token that expires is refused at once.
+//! - **Unknown tokens**: hashes that found nothing, in a separate, smaller bound,
+//!   so a flood of random tokens can neither grow memory nor push out known ones.
+//!   A hash becomes known only when a token with it is issued, and issuing
+//!   forgets it here ([`CredentialCache::issued`]); a token's secret is shown
+//!   only after that, so no one can present it earlier.
+//! - **Account profiles**: what `users.me` and introspection read of an account.
+//!
+//! Every entry lives at most `ttl`. Changes made through this process are
+//! forgotten at once ([`CredentialCache::forget`], with a [`CredentialChange`]);
+//! `ttl` bounds how long a change made elsewhere (another process on the same
+//! database, an operator's SQL) can go unseen.
+//!
+//! Invalidation is by predicate over the cached rows (moka's
+//! `invalidate_entries_if`, which lookups honour at once), so an app, an
+//! organization member or a family is forgotten without an index of hashes.
+//! Such events are rare (people acting in the console), so their cost, one
+//! predicate check per entry until the sweep ends, is not on the hot path.
+
+use crate::credential_change::CredentialChange;
+use buckle_core::{AccountId, OrgId};
+use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
+use moka::sync::Cache;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A stored token as the token check read it.
+#[derive(Debug)]
+pub enum Stored {
+    Access(AccessToken),
+    OAuth(OAuthToken),
+}
+
+impl Stored {
+    pub fn account_id(&self) -> Option<AccountId> {
+        match self {
+            Stored::Access(t) => t.account_id,
+            Stored::OAuth(t) => t.record.account_id,
+        }
+    }
+
+    pub fn org_id(&self) -> Option<&OrgId> {
+        match self {
+            Stored::Access(t) => t.org_id.as_ref(),
+            Stored::OAuth(t) => t.record.org_id.as_ref(),
+        }
+    }
+
+    /// About what it takes in memory: the texts plus a fixed share for the
+    /// structure and the cache's own bookkeeping.
+    fn weight(&self) -> usize {
+        const FIXED: usize = 400;
+        FIXED
+            + match self {
+                Stored::Access(t) => {
+                    t.token_hash.len()
+                        + t.hint.len()
+                        + t.name.len()
+                        + t.permissions.len()
+                        + 8 * t.workspace_ids.len()
+                }
+                Stored::OAuth(t) => {
+                    let r = &t.record;
+                    r.token_hash.len()
+                        + r.permissions.len()
+                        + 8 * r.workspace_ids.len()
+                        + r.session_name.as_ref().map_or(0, String::len)
+                        + r.device_id.as_ref().map_or(0, String::len)
+                        + r.custom_consumer.as_ref().map_or(0, String::len)
+                        + t.app_name.len()
+                        + t.app_permissions.len()
+                        + t.client_id.len()
+                }
+            }
+    }
+}
+
+/// A cached token: its row, and when this process last recorded its use.
+#[derive(Debug)]
+pub struct Cached {
+    pub stored: Stored,
+    last_touched: AtomicI64,
+}
+
+impl Cached {
+    fn new(stored: Stored) -> Cached {
+        let last = match &stored {
+            Stored::Access(t) => t.last_used_at.unwrap_or(i64::MIN),
+            Stored::OAuth(_) => i64::MIN,
+        };
+        Cached {
+            stored,
+            last_touched: AtomicI64::new(last),
+        }
+    }
+
+    /// True for exactly one caller per `every` seconds: that one records the use,
+    /// so concurrent calls of a busy token write `last_used_at` once, not each.
+    pub fn claim_touch(&self, now: i64, every: i64) -> bool {
+        let last = self.last_touched.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= every
+            && self
+                .last_touched
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+/// What `users.me` and introspection read of an account (never its password hash).
+#[derive(Debug, Clone)]
+pub struct AccountProfile {
+    pub id: AccountId,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub is_super_admin: bool,
+}
+
+impl From<Account> for AccountProfile {
+    fn from(a: Account) -> AccountProfile {
+        AccountProfile {
+            id: a.id,
+            user_name: a.user_name,
+            nick_name: a.nick_name,
+            avatar_url: a.avatar_url,
+            is_super_admin: a.is_super_admin,
+        }
+    }
+}
+
+/// How big and how fresh the cache is.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheLimits {
+    /// The longest an entry lives; zero turns the cache off.
+    pub ttl: Duration,
+    /// About how many bytes all entries may take together.
+    pub max_bytes: u64,
+}
+
+impl Default for CacheLimits {
+    fn default() -> CacheLimits {
+        CacheLimits {
+            ttl: Duration::from_secs(DEFAULT_TTL_SECONDS),
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// Ten seconds: any token called more than once in ten seconds is checked from
+/// memory, while a change that reaches this process by no event (another
+/// process's, an operator's SQL) is seen within ten seconds.
+pub const DEFAULT_TTL_SECONDS: u64 = 10;
+/// 64 MiB: above 100,000 tokens in use at once.
+pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// A key (64 hex digits) and the cache's bookkeeping, for an unknown hash.
+const UNKNOWN_WEIGHT: u32 = 200;
+/// An account profile, about.
+const PROFILE_WEIGHT: usize = 300;
+
+pub struct CredentialCache {
+    known: Cache<String, Arc<Cached>>,
+    unknown: Cache<String, ()>,
+    profiles: Cache<AccountId, Arc<AccountProfile>>,
+    enabled: bool,
+    /// Bumped by every [`forget`](Self::forget): a lookup that overlapped one does
+    /// not keep what it read, which may predate the change.
+    forgets: AtomicU64,
+    /// Bumped by every [`issued`](Self::issued), for the same reason on the
+    /// unknown side.
+    issues: AtomicU64,
+}
+
+impl CredentialCache {
+    /// Known tokens get three quarters of `max_bytes`, unknown hashes and
+    /// profiles an eighth each.
+    pub fn new(limits: CacheLimits) -> CredentialCache {
+        let share = |eighths: u64| (limits.max_bytes / 8 * eighths).max(1);
+        let ttl = limits.ttl.max(Duration::from_millis(1));
+        let weight = |w: usize| u32::try_from(w).unwrap_or(u32::MAX);
+        CredentialCache {
+            known: Cache::builder()
+                .max_capacity(share(6))
+                .weigher(move |k: &String, v: &Arc<Cached>| weight(k.len() + v.stored.weight()))
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+            unknown: Cache::builder()
+                .max_capacity(share(1))
+                .weigher(|_: &String, _: &()| UNKNOWN_WEIGHT)
+                .time_to_live(ttl)
+                .build(),
+            profiles: Cache::builder()
+                .max_capacity(share(1))
+                .weigher(move |_: &AccountId, p: &Arc<AccountProfile>| {
+                    weight(
+                        PROFILE_WEIGHT + p.user_name.len() + p.nick_name.len() + p.avatar_url.len(),
+                    )
+                })
+                .time_to_live(ttl)
+                .build(),
+            enabled: !limits.ttl.is_zero(),
+            forgets: AtomicU64::new(0),
+            issues: AtomicU64::new(0),
+        }
+    }
+
+    /// The stored token with this hash: from memory, or read with `load` and
+    /// remembered (found or not).
+    pub async fn lookup<F>(&self, hash: &str, load: F) -> Result<Option<Arc<Cached>>, StoreError>
+    where
+        F: Future<Output = Result<Option<Stored>, StoreError>>,
+    {
+        if !self.enabled {
+            return Ok(load.await?.map(|s| Arc::new(Cached::new(s))));
+        }
+        if let Some(c) = self.known.get(hash) {
+            metrics::counter!("buckle_credential_cache_total", "result" => "hit").increment(1);
+            return Ok(Some(c));
+        }
+        if self.unknown.contains_key(hash) {
+            metrics::counter!("buckle_credential_cache_total", "result" => "unknown_hit")
+                .increment(1);
+            return Ok(None);
+        }
+        metrics::counter!("buckle_credential_cache_total", "result" => "miss").increment(1);
+        let forgets = self.forgets.load(Ordering::SeqCst);
+        let issues = self.issues.load(Ordering::SeqCst);
+        match load.await? {
+            Some(stored) => {
+                let c = Arc::new(Cached::new(stored));
+                self.known.insert(hash.to_string(), c.clone());
+                // A change committed while we read may have been forgotten before
+                // our insert: drop what we read rather than keep it for `ttl`.
+                if self.forgets.load(Ordering::SeqCst) != forgets {
+                    self.known.invalidate(hash);
+                }
+                Ok(Some(c))
+            }
+            None => {
+                self.unknown.insert(hash.to_string(), ());
+                if self.issues.load(Ordering::SeqCst) != issues {
+                    self.unknown.invalidate(hash);
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// An account's profile: from memory, or read from the store and remembered.
+    pub async fn profile(
+        &self,
+        store: &Store,
+        id: AccountId,
+    ) -> Result<Option<Arc<AccountProfile>>, StoreError> {
+        if self.enabled
+            && let Some(p) = self.profiles.get(&id)
+        {
+            return Ok(Some(p));
+        }
+        let forgets = self.forgets.load(Ordering::SeqCst);
+        let Some(a) = store.account_by_id(id).await? else {
+            return Ok(None);
+        };
+        let p = Arc::new(AccountProfile::from(a));
+        if self.enabled {
+            self.profiles.insert(id, p.clone());
+            if self.forgets.load(Ordering::SeqCst) != forgets {
+                self.profiles.invalidate(&id);
+            }
+        }
+        Ok(Some(p))
+    }
+
+    /// Forgets what `change` may have made stale. Call it after the change is
+    /// committed, so that no lookup can read the old state once it returns.
+    pub fn forget(&self, change: CredentialChange) {
+        self.forgets.fetch_add(1, Ordering::SeqCst);
+        if let Some(id) = change.profile() {
+            self.profiles.invalidate(&id);
+        }
+        let registered = {
+            let change = change.clone();
+            self.known
+                .invalidate_entries_if(move |_, c| change.concerns(&c.stored))
+        };
+        if registered.is_err() {
+            // Cannot happen (the cache supports closures); forgetting all is still right.
+            self.known.invalidate_all();
+        }
+        tracing::debug!(?change, "forgot cached credentials");
+    }
+
+    /// A token with this hash was just stored: it is no longer unknown.
+    /// Local only: no other process can have seen its secret yet.
+    pub fn issued(&self, hash: &str) {
+        self.issues.fetch_add(1, Ordering::SeqCst);
+        self.unknown.invalidate(hash);
+    }
+
+    /// Runs the cache's pending housekeeping and reports (entries, weighted size)
+    /// of known tokens; for tests and metrics.
+    pub fn known_size(&self) -> (u64, u64) {
+        self.known.run_pending_tasks();
+        (self.known.entry_count(), self.known.weighted_size())
+    }
+
+    /// The same for unknown hashes.
+    pub fn unknown_size(&self) -> (u64, u64) {
+        self.unknown.run_pending_tasks();
+        (self.unknown.entry_count(), self.unknown.weighted_size())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use buckle_core::TokenKind;
+    use std::sync::atomic::AtomicUsize;
+
+    fn pat(id: i64, account: i64) -> Stored {
+        Stored::Access(AccessToken {
+            id,
+            kind: TokenKind::Personal,
+            token_hash: format!("{id:064}"),
+            hint: "pat_abc".into(),
+            name: "a token".into(),
+            account_id: Some(AccountId(account)),
+            org_id: None,
+            created_by: AccountId(account),
+            permissions: "Account.readProfile Bot.list".into(),
+            all_workspaces: true,
+            workspace_ids: Vec::new(),
+            created_at: 0,
+            expires_at: None,
+            last_used_at: None,
+        })
+    }
+
+    fn cache(max_bytes: u64) -> CredentialCache {
+        CredentialCache::new(CacheLimits {
+            ttl: Duration::from_secs(60),
+            max_bytes,
+        })
+    }
+
+    /// Looks `hash` up, counting how often the "database" is read.
+    async fn look(
+        c: &CredentialCache,
+        hash: &str,
+        row: Option<Stored>,
+        reads: &AtomicUsize,
+    ) -> bool {
+        c.lookup(hash, async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok(row)
+        })
+        .await
+        .unwrap()
+        .is_some()
+    }
+
+    #[tokio::test]
+    async fn known_and_unknown_tokens_stay_within_their_bounds() {
+        let max = 256 * 1024;
+        let c = cache(max);
+        let reads = AtomicUsize::new(0);
+        for i in 0..10_000 {
+            assert!(look(&c, &format!("{i:064}"), Some(pat(i, 1)), &reads).await);
+            assert!(!look(&c, &format!("u{i:063}"), None, &reads).await);
+        }
+        let (known, known_bytes) = c.known_size();
+        let (unknown, unknown_bytes) = c.unknown_size();
+        assert!(known_bytes <= max / 8 * 6, "{known_bytes}");
+        assert!(unknown_bytes <= max / 8, "{unknown_bytes}");
+        assert!(known > 0 && known < 10_000, "{known}");
+        assert!(unknown > 0 && unknown < 10_000, "{unknown}");
+    }
+
+    #[tokio::test]
+    async fn a_hit_reads_nothing_and_a_forget_reads_again() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let (h1, h2) = ("1".repeat(64), "2".repeat(64));
+        look(&c, &h1, Some(pat(1, 10)), &reads).await;
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        look(&c, &h1, Some(pat(1, 10)), &reads).await;
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        c.forget(CredentialChange::AccessToken { id: 1 });
+        look(&c, &h1, Some(pat(1, 10)), &reads).await;
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            3,
+            "only token 1 is read again"
+        );
+        c.forget(CredentialChange::Account {
+            account_id: AccountId(20),
+        });
+        look(&c, &h2, Some(pat(2, 20)), &reads).await;
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            4,
+            "token 2 acts for account 20"
+        );
+    }
+
+    /// A change forgotten while a lookup was reading must not leave the
+    /// lookup's (possibly older) row in the cache.
+    #[tokio::test]
+    async fn a_lookup_overlapping_a_forget_keeps_nothing() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let h = "3".repeat(64);
+        let found = c
+            .lookup(&h, async {
+                reads.fetch_add(1, Ordering::SeqCst);
+                c.forget(CredentialChange::AccessToken { id: 3 });
+                Ok(Some(pat(3, 1)))
+            })
+            .await
+            .unwrap();
+        assert!(found.is_some());
+        look(&c, &h, Some(pat(3, 1)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_hash_issued_later_is_looked_up_again() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let h = "4".repeat(64);
+        assert!(!look(&c, &h, None, &reads).await);
+        assert!(!look(&c, &h, None, &reads).await);
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            1,
+            "the second refusal is from memory"
+        );
+        c.issued(&h);
+        assert!(look(&c, &h, Some(pat(4, 1)), &reads).await);
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_zero_ttl_turns_the_cache_off() {
+        let c = CredentialCache::new(CacheLimits {
+            ttl: Duration::ZERO,
+            max_bytes: DEFAULT_MAX_BYTES,
+        });
+        let reads = AtomicUsize::new(0);
+        let h = "5".repeat(64);
+        look(&c, &h, Some(pat(5, 1)), &reads).await;
+        look(&c, &h, Some(pat(5, 1)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn one_caller_per_period_records_use() {
+        let Stored::Access(mut t) = pat(6, 1) else {
+            unreachable!()
+        };
+        t.last_used_at = Some(1_000);
+        let c = Cached::new(Stored::Access(t));
+        assert!(!c.claim_touch(1_030, 60));
+        assert!(c.claim_touch(1_060, 60));
+        assert!(!c.claim_touch(1_060, 60));
+        assert!(!c.claim_touch(1_100, 60));
+        assert!(c.claim_touch(1_120, 60));
+    }
+}
