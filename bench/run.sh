@@ -8,7 +8,7 @@
 #   bash bench/run.sh [sqlite|postgres|both]        # default: sqlite
 #
 # Knobs (environment):
-#   DURATION=10s  THREADS=2  CONNECTIONS=64  GRANT_CONNECTIONS=32
+#   DURATION=10s  WARMUP=3s  THREADS=2  CONNECTIONS=64  GRANT_CONNECTIONS=32
 #   ACCOUNTS=100000  APPS=10000  TOKENS=1000000
 #   SAMPLE=10000       distinct tokens the token-check scenarios rotate through
 #   SINGLE_USE=30000   codes, refresh tokens and device codes seeded (each)
@@ -31,6 +31,7 @@ case "$DATABASES" in
     *) echo "usage: bash bench/run.sh [sqlite|postgres|both]" >&2; exit 2 ;;
 esac
 DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 GRANT_CONNECTIONS=${GRANT_CONNECTIONS:-32}
@@ -163,6 +164,12 @@ bench_database() {
     bare_rps=$(field rps "$bare")
     echo "$bare"
 
+    # Warm-up, not reported: uses every sampled token once, so the first use's
+    # last_used_at write (at most one a minute per token) falls outside the timed
+    # runs, as it would in a server that has been up a while.
+    echo "== $db: warm-up ($WARMUP of GET /v1/users/me)"
+    DURATION=$WARMUP run_wrk "$PORT" "$CONNECTIONS" "$R/users_me.txt" GET /v1/users/me "" 200 0
+
     local form=application/x-www-form-urlencoded json=application/json
     local token_path=/api/permission/oauth2/token
     local -a rows=("bare axum route, same bytes as users/me (-c$CONNECTIONS)|$bare")
@@ -193,6 +200,8 @@ bench_database() {
     local hwm_kb
     hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
     stop_buckle
+    # Buckle's warnings and errors during the run, kept next to the table.
+    cp "$WORK/server.log" "$ROOT/target/bench/$db-$stamp.server.log"
     local load_after
     load_after=$(uptime)
 
@@ -220,6 +229,13 @@ bench_database() {
         echo "- seeding: ${seed_s} s"
         echo "- load before: ${load_before#*load average: }; after: ${load_after#*load average: } (load average)"
         echo "- errors: answers other than 200 (401 for the unknown token), and socket errors/timeouts"
+        for r in "${rows[@]}"; do
+            line=${r#*|}
+            if [ "$(field errors "$line")" != 0 ]; then
+                echo "  - ${r%%|*}: $(field detail "$line")"
+            fi
+        done
+        echo "- Buckle's log (warnings and errors): target/bench/$db-$stamp.server.log"
     } >"$md"
     echo
     cat "$md"

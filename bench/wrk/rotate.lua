@@ -44,6 +44,8 @@ local requests_of = {}
 local next_index = 1
 -- Read by done() through thread:get.
 unexpected = 0
+-- Unexpected answers by status, e.g. { [500] = 3 }.
+unexpected_by_status = {}
 answered = 0
 first_sent_at = 0
 last_answer_at = 0
@@ -94,6 +96,7 @@ if expect ~= 200 or single_use then
   function response(status, headers, body)
     if status ~= expect then
       unexpected = unexpected + 1
+      unexpected_by_status[status] = (unexpected_by_status[status] or 0) + 1
     end
     answered = answered + 1
     last_answer_at = now()
@@ -103,13 +106,29 @@ end
 function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout
+  local by_status = {}
   if expect ~= 200 or single_use then
     for _, t in ipairs(threads) do
       errors = errors + t:get("unexpected")
+      for status, n in pairs(t:get("unexpected_by_status")) do
+        by_status[status] = (by_status[status] or 0) + n
+      end
     end
   else
     errors = errors + summary.errors.status
+    if summary.errors.status > 0 then by_status["non-2xx"] = summary.errors.status end
   end
+  -- What the errors were: statuses, then socket errors and timeouts.
+  local detail = {}
+  for status, n in pairs(by_status) do
+    table.insert(detail, status .. ":" .. n)
+  end
+  for _, kind in ipairs({ "connect", "read", "write", "timeout" }) do
+    if summary.errors[kind] > 0 then
+      table.insert(detail, kind .. ":" .. summary.errors[kind])
+    end
+  end
+  table.sort(detail)
   local count = summary.requests
   local seconds = summary.duration / 1e6
   if single_use then
@@ -124,7 +143,8 @@ function done(summary, latency, requests)
     if last > first then seconds = last - first end
   end
   io.write(string.format(
-    "BENCH_RESULT requests=%d seconds=%.2f rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d\n",
+    "BENCH_RESULT requests=%d seconds=%.2f rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d detail=%s\n",
     count, seconds, count / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors,
+    #detail > 0 and table.concat(detail, ",") or "-"))
 end

@@ -77,3 +77,25 @@ pub async fn serve(a: BareArgs) -> Result<()> {
     axum::serve(listener, app).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_response_keeps_status_headers_and_body_but_not_framing() {
+        let raw = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-tt-logid: 42\r\ncontent-length: 11\r\ndate: Tue, 01 Dec 2026 02:00:00 GMT\r\n\r\n{\"code\":0}\n";
+        let r = parse(raw).unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert_eq!(r.headers["x-tt-logid"], "42");
+        assert!(r.headers.get("content-length").is_none() && r.headers.get("date").is_none());
+        assert_eq!(&r.body[..], b"{\"code\":0}\n");
+    }
+
+    #[test]
+    fn a_response_without_headers_end_is_refused() {
+        assert!(parse(b"HTTP/1.1 200 OK\r\ncontent-type: x").is_err());
+        assert!(parse(b"garbage\r\n\r\n").is_err());
+    }
+}

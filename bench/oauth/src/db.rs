@@ -226,3 +226,46 @@ pub async fn pg_drop(server_url: &str, name: &str) -> Result<()> {
     pool.close().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_positional_on_sqlite_and_numbered_on_postgres() {
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2, true),
+            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
+        );
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2, false),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+    }
+
+    #[test]
+    fn scratch_names_are_plain_identifiers() {
+        assert!(checked_name("buckle_bench_1_2").is_ok());
+        for bad in [
+            "",
+            "x; DROP DATABASE postgres",
+            "Bench",
+            "a-b",
+            &"a".repeat(64),
+        ] {
+            assert!(checked_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_database_url_keeps_server_and_credentials() {
+        assert_eq!(
+            with_database(
+                "postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable",
+                "b1"
+            )
+            .unwrap(),
+            "postgres://u:p@127.0.0.1:5432/b1?sslmode=disable"
+        );
+    }
+}

@@ -697,3 +697,7 @@ async fn timed(what: &str, rows: usize, work: impl Future<Output = Result<()>>) 
     println!("  {what}: {rows} rows, {:.1} s", t.elapsed().as_secs_f64());
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "seed_tests.rs"]
+mod tests;
