@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TOKENS=${TOKENS:-1000}
 APPS=${APPS:-100}
 RUNS=${RUNS:-30}
-PORT=${PORT:-17071}
+PORT=${PORT:-17072}
 BASE="http://127.0.0.1:$PORT"
 
 for tool in curl jq; do
