@@ -785,3 +785,29 @@ async fn an_authorization_may_reach_only_the_chosen_workspaces() {
         vec![buckle_core::WorkspaceId(alice.personal_workspace)]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizations_name_their_team_not_its_id() {
+    let s = Server::start(Db::Sqlite).await;
+    let acme = Org::build(&s, "Acme Robotics")
+        .owner("alice")
+        .create()
+        .await;
+    let (alice, alice_api) = acme.member("alice");
+    let (b, csrf) = signed_in(&s, alice).await;
+    let id = service_app(&b, &csrf, None, "Nightly report").await;
+    alice_api
+        .post(
+            &format!("/api/manage/apps/{id}/authorizations"),
+            json!({"organization_id": acme.id, "all_workspaces": true}),
+        )
+        .await
+        .ok();
+    let (status, page) = open(&b, &format!("/console/apps/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Team/enterprise “Acme Robotics”"), "{page}");
+    assert!(
+        !page.contains(&format!("Team/enterprise {}", acme.id)),
+        "{page}"
+    );
+}

@@ -834,3 +834,57 @@ async fn authorized_apps_page_revokes_after_confirmation_and_the_tokens_go() {
         &json!([])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_leaves_after_confirming_and_the_last_super_admin_cannot() {
+    let s = Server::start(Db::Sqlite).await;
+    let acme = Org::build(&s, "acme")
+        .owner("ann")
+        .member("bob")
+        .create()
+        .await;
+    let ((ann, _), (bob, _)) = (acme.member("ann"), acme.member("bob"));
+    let org = acme.id.clone();
+    let team_token = acme.pat("bob", &["Account.readProfile"]).await;
+    assert_eq!(
+        s.bearer(&team_token).get("/v1/users/me").await.status,
+        StatusCode::OK
+    );
+
+    let b = console(&s, bob).await;
+    let html = page(&b, &format!("/console/members?org={org}")).await;
+    assert!(
+        html.contains(&format!("/console/members/leave?org={org}")),
+        "{html}"
+    );
+    let confirm = page(&b, &format!("/console/members/leave?org={org}")).await;
+    assert!(
+        confirm.contains(&escaped(Lang::En.t("orgs.leave_warning"))),
+        "{confirm}"
+    );
+    assert!(confirm.contains("class=\"danger\""));
+    csrf_refused(&b, &format!("/console/members/leave?org={org}"), &[]).await;
+    assert_eq!(
+        s.bearer(&team_token).get("/v1/users/me").await.status,
+        StatusCode::OK,
+        "a refused form changed nothing"
+    );
+
+    let (status, _, to) = submit(&b, &format!("/console/members/leave?org={org}"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(to.as_deref(), Some("/console/organizations"));
+    // Out of the team: its pages are not theirs, its tokens are gone.
+    let (status, _) = open(&b, &format!("/console/members?org={org}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    s.bearer(&team_token)
+        .get("/v1/users/me")
+        .await
+        .fails(401, 4100);
+
+    // The last super admin stays: the team would have no one to run it.
+    let a = console(&s, ann).await;
+    let (status, html, _) = submit(&a, &format!("/console/members/leave?org={org}"), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("must keep at least one super admin"), "{html}");
+    page(&a, &format!("/console/members?org={org}")).await;
+}

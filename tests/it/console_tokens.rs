@@ -329,3 +329,73 @@ async fn members_see_team_points_disabled_and_only_admins_make_service_tokens() 
         .unwrap();
     assert!(!personal.contains(">ci<"), "{personal}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_may_last_until_a_chosen_day_within_the_editions_limit() {
+    let s = Server::start(Db::Sqlite).await;
+    let alice = s.user("alice").await;
+    let b = console(&s, &alice, None).await;
+    let form = b.get("/console/tokens/new").await.text().await.unwrap();
+    assert!(form.contains("value=\"custom\""), "{form}");
+    assert!(form.contains("type=\"date\""), "{form}");
+    let csrf = csrf_of(&form);
+    let now = s.state.clock.now();
+    let day = buckle_server::web::when::day;
+    let make = |date: String| {
+        let b = &b;
+        let csrf = csrf.clone();
+        async move {
+            b.post_form(
+                "/console/tokens/new",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "until a day"),
+                    ("expires_in", "custom"),
+                    ("expires_on", &date),
+                    ("workspaces", "all"),
+                    ("permissions", "Account.readProfile"),
+                ],
+            )
+            .await
+        }
+    };
+    // No date, a date that is not one, and a day past the personal edition's 30
+    // days: each refused under the date field, nothing made.
+    for (date, status) in [
+        (String::new(), StatusCode::BAD_REQUEST),
+        ("2026-02-30".to_string(), StatusCode::BAD_REQUEST),
+        (day(now + 40 * 86_400), StatusCode::BAD_REQUEST),
+    ] {
+        let r = make(date.clone()).await;
+        assert_eq!(r.status(), status, "{date}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"expires_on-error\""), "{date}: {page}");
+    }
+    assert!(
+        s.state
+            .store
+            .personal_tokens_of(buckle_core::AccountId(alice.id), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Ten days on: the token works through the end of that day, UTC.
+    let chosen = day(now + 10 * 86_400);
+    let r = make(chosen.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let secret = shown_secret(&r.text().await.unwrap());
+    assert_eq!(
+        s.bearer(&secret).get("/v1/users/me").await.status,
+        StatusCode::OK
+    );
+    let made = s
+        .state
+        .store
+        .personal_tokens_of(buckle_core::AccountId(alice.id), None)
+        .await
+        .unwrap();
+    let expires = made[0].expires_at.expect("an expiry");
+    assert_eq!(day(expires - 1), chosen);
+    assert_eq!(expires % 86_400, 0, "midnight UTC");
+}

@@ -80,6 +80,23 @@ pub async fn auth_section(
     let caller = &console.caller;
     let (_, found) = grants::list_app_authorizations(state, caller, &app.client_id).await?;
     let here = console.space.org_id();
+    // Organizations by name: the person's own from the switcher, others (an app
+    // owner sees where admins authorized it) from the store; an id if it is gone.
+    let mut names = std::collections::HashMap::new();
+    for org in found.iter().filter_map(|g| g.org()) {
+        if names.contains_key(org) {
+            continue;
+        }
+        let name = match console.org_name(org) {
+            Some(n) => n.to_string(),
+            None => state
+                .store
+                .organization(org)
+                .await?
+                .map_or_else(|| org.to_string(), |o| o.name),
+        };
+        names.insert(org.clone(), name);
+    }
     let mut authorized_here = false;
     let rows = found
         .iter()
@@ -92,7 +109,10 @@ pub async fn auth_section(
             AuthRow {
                 place: match g.org() {
                     None => lang.t("apps.auth.personal").to_string(),
-                    Some(org) => lang.fill(Key("apps.auth.organization"), &[("id", org.as_str())]),
+                    Some(org) => lang.fill(
+                        Key("apps.auth.organization"),
+                        &[("name", names.get(org).map_or(org.as_str(), String::as_str))],
+                    ),
                 },
                 workspaces: if g.all_workspaces {
                     lang.t("apps.auth.all_workspaces").to_string()

@@ -225,9 +225,23 @@ impl Console {
         refusal::page(e, self.lang)
     }
 
+    /// After a done action that takes the person out of the current space: on
+    /// to `path` in their personal edition.
+    pub fn see_other_outside(&self, path: &str) -> Response {
+        (StatusCode::SEE_OTHER, [(LOCATION, path.to_string())]).into_response()
+    }
+
     /// After a done action: on to `path` in the current space.
     pub fn see_other(&self, path: &str) -> Response {
         (StatusCode::SEE_OTHER, [(LOCATION, self.href(path))]).into_response()
+    }
+
+    /// The name of an organization the person belongs to.
+    pub fn org_name(&self, id: &OrgId) -> Option<&str> {
+        self.memberships
+            .iter()
+            .find(|(m, _)| m == id)
+            .map(|(_, name)| name.as_str())
     }
 
     /// `path` in the current space.

@@ -64,6 +64,8 @@ struct MembersPage {
     user_name: String,
     role: String,
     errors: FieldErrors,
+    /// The confirmation page of leaving the organization.
+    leave_href: String,
 }
 
 /// Inviting a user name with a role.
@@ -181,6 +183,7 @@ async fn page(state: &AppState, console: &Console, status: StatusCode, typed: Ty
                 typed.role
             },
             errors: typed.errors,
+            leave_href: console.href("/console/members/leave"),
         },
     ))
 }
@@ -425,4 +428,57 @@ pub async fn cancel(
         .await
         .or_refusal(&console)?;
     Ok(console.see_other("/console/members"))
+}
+
+#[utoipa::path(
+    get,
+    path = "/console/members/leave",
+    summary = "Confirm leaving the organization (the tokens made there are deleted)",
+    params(("org" = Option<String>, Query, description = "The team or enterprise to leave")),
+    security(("session" = [])),
+    responses(PageAnswers)
+)]
+pub async fn confirm_leave(console: Console) -> Answer {
+    console.require_org()?;
+    let lang = console.lang;
+    let name = match &console.space {
+        Space::Organization { name, .. } => name.as_str(),
+        Space::Personal => "",
+    };
+    Ok(confirm::page(
+        &console,
+        Ask {
+            title: Key("orgs.leave_title"),
+            section: Section::Members,
+            question: lang.fill(Key("orgs.leave_question"), &[("name", name)]),
+            warning: Some(lang.t("orgs.leave_warning").to_string()),
+            undoable: false,
+            button: Key("orgs.leave"),
+            action: "/console/members/leave".to_string(),
+            back: "/console/members".to_string(),
+        },
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/console/members/leave",
+    summary = "Leave the organization (its last super admin cannot)",
+    params(("org" = Option<String>, Query, description = "The team or enterprise to leave")),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    security(("session" = [])),
+    responses(PageAnswers)
+)]
+pub async fn leave(
+    State(state): State<AppState>,
+    console: Console,
+    PageForm(form): PageForm<ButtonForm>,
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?;
+    organizations::remove_member(&state, &console.caller, org, console.caller.account.id)
+        .await
+        .or_refusal(&console)?;
+    // The organization is no longer theirs to be in: back to the personal edition.
+    Ok(console.see_other_outside("/console/organizations"))
 }

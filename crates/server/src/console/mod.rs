@@ -87,6 +87,7 @@ fn orgs_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::decline))
         .routes(routes!(members::show, members::invite))
         .routes(routes!(members::set_role))
+        .routes(routes!(members::confirm_leave, members::leave))
         .routes(routes!(members::confirm_remove, members::remove))
         .routes(routes!(members::confirm_cancel, members::cancel))
         .routes(routes!(workspaces::show, workspaces::create))

@@ -34,7 +34,10 @@ pub struct PageParams {
 #[template(path = "share.html")]
 struct SharePage<'a> {
     frame: Frame,
+    /// Who is signed in (the page acts for them).
+    user_name: &'a str,
     app_name: &'a str,
+    app_description: &'a str,
     permissions: Vec<PermissionLine>,
     client_id: &'a str,
     csrf: &'a str,
@@ -117,7 +120,9 @@ pub async fn page(
     };
     let page = SharePage {
         frame: Frame::new(&visitor, Key("share.title")),
+        user_name: &user.user_name,
         app_name: &app.name,
+        app_description: &app.description,
         permissions: permission_lines(&state, &app, visitor.lang),
         client_id: &app.client_id,
         csrf: &session.csrf_token,

@@ -26,9 +26,34 @@ pub fn day(unix_seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The first moment after the UTC day `yyyy-mm-dd` (a date picker's value), in
+/// Unix seconds: a token "expiring on" that day works through all of it.
+pub fn end_of_day(date: &str) -> Option<i64> {
+    let d = time::Date::parse(date.trim(), format_description!("[year]-[month]-[day]")).ok()?;
+    let next = d.next_day()?;
+    Some(next.midnight().assume_utc().unix_timestamp())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{day, moment};
+    use super::{day, end_of_day, moment};
+
+    #[test]
+    fn a_day_ends_at_the_next_midnight_utc() {
+        assert_eq!(end_of_day("1970-01-01"), Some(86_400));
+        assert_eq!(end_of_day("2000-02-28"), Some(951_782_400));
+        assert_eq!(day(end_of_day("2026-12-31").unwrap() - 1), "2026-12-31");
+        for bad in [
+            "",
+            "2026-02-30",
+            "2026-13-01",
+            "31/12/2026",
+            "2026-1-1x",
+            "9999999-01-01",
+        ] {
+            assert_eq!(end_of_day(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn days_are_utc_calendar_days() {

@@ -1,6 +1,7 @@
 //! Making and editing a token: one form (name, lifetime when made, workspaces,
 //! permission points), errors next to their fields, the secret shown once.
 
+use super::picker::CUSTOM;
 use super::picker::{self, Lifetime, WorkspaceChoice};
 use super::{Kind, token_id};
 use crate::AppState;
@@ -10,11 +11,12 @@ use crate::service::tokens::{GrantAsk, NewToken, TokenEdit};
 use crate::service::workspaces;
 use crate::web::form::FieldErrors;
 use crate::web::page::render;
-use crate::web::when::moment;
+use crate::web::when::{day, end_of_day, moment};
 use crate::web::{Frame, Key, refusal};
 use askama::Template;
 use axum::http::StatusCode;
 use buckle_core::PermissionSet;
+use buckle_core::expiry::DAY;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -24,8 +26,10 @@ use utoipa::ToSchema;
 pub struct TokenForm {
     pub csrf: String,
     pub name: String,
-    /// `1h`, `1d`, `7d`, `30d`, ... or `permanent` (making only).
+    /// `1h`, `1d`, `7d`, `30d`, ..., `permanent`, or `custom` (making only).
     pub expires_in: Option<String>,
+    /// With `custom`: the last day the token works, `yyyy-mm-dd` (UTC).
+    pub expires_on: Option<String>,
     /// `all` or `some`.
     pub workspaces: Option<String>,
     #[serde(default)]
@@ -54,7 +58,13 @@ impl TokenForm {
 }
 
 /// The fields the form shows (errors about others go above it).
-const FIELDS: [&str; 4] = ["name", "expires_in", "workspace_ids", "permissions"];
+const FIELDS: [&str; 5] = [
+    "name",
+    "expires_in",
+    "expires_on",
+    "workspace_ids",
+    "permissions",
+];
 
 #[derive(Template)]
 #[template(path = "console/tokens_form.html")]
@@ -66,6 +76,10 @@ struct FormPage {
     name: String,
     /// Empty when editing: a token's lifetime is set once.
     lifetimes: Vec<Lifetime>,
+    /// The custom date as typed, and the days the picker offers (UTC).
+    expires_on: String,
+    first_day: String,
+    last_day: Option<String>,
     all_workspaces: bool,
     workspaces: Vec<WorkspaceChoice>,
     groups: Vec<PointGroup>,
@@ -94,14 +108,12 @@ async fn form_page(
     let workspace_list = workspaces::list(state, &console.caller, console.space.org_id())
         .await
         .unwrap_or_default();
+    let policy = picker::policy_of(state, console, kind).await;
     let lifetimes = match editing {
         Some(_) => Vec::new(),
-        None => picker::lifetimes(
-            lang,
-            picker::policy_of(state, console, kind).await,
-            form.expires_in.as_deref(),
-        ),
+        None => picker::lifetimes(lang, policy, form.expires_in.as_deref()),
     };
+    let now = state.clock.now();
     let (title, action, submit) = match editing {
         Some(id) => (
             Key("tokens.edit_title"),
@@ -128,6 +140,10 @@ async fn form_page(
             csrf: console.csrf.clone(),
             name: form.name.clone(),
             lifetimes,
+            expires_on: form.expires_on.clone().unwrap_or_default(),
+            first_day: day(now),
+            // The last whole day within the edition's longest lifetime.
+            last_day: policy.max_seconds.map(|max| day(now + max - DAY)),
             all_workspaces: form.all_workspaces(),
             workspaces: picker::workspaces(workspace_list, &form.workspace_ids),
             groups: picker::groups(state, console, kind, &form.permissions),
@@ -173,9 +189,21 @@ pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenF
     console.check_csrf(&form.csrf)?;
     let lang = console.lang;
     let mut errors = FieldErrors::default();
-    if form.expires_in.as_deref().is_none_or(str::is_empty) {
-        errors.add("expires_in", lang.t("tokens.choose_lifetime"));
-    }
+    // A custom date is the last day the token works; the rest are durations.
+    let (expires_in, expires_at) = match form.expires_in.as_deref() {
+        None | Some("") => {
+            errors.add("expires_in", lang.t("tokens.choose_lifetime"));
+            (None, None)
+        }
+        Some(CUSTOM) => match form.expires_on.as_deref().and_then(end_of_day) {
+            Some(at) => (None, Some(at)),
+            None => {
+                errors.add("expires_on", lang.t("tokens.choose_date"));
+                (None, None)
+            }
+        },
+        Some(d) => (Some(d.to_string()), None),
+    };
     if !errors.is_empty() {
         return form_page(
             state,
@@ -191,8 +219,8 @@ pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenF
     let req = NewToken {
         name: form.name.clone(),
         grant: form.grant(),
-        expires_in: form.expires_in.clone(),
-        expires_at: None,
+        expires_in,
+        expires_at,
     };
     match kind.create(state, &console, req).await {
         Ok(issued) => Ok(render(
@@ -210,7 +238,14 @@ pub async fn create(state: &AppState, console: Console, kind: Kind, form: TokenF
         )),
         Err(e) => {
             let status = refusal::status_for(&e);
-            let errors = FieldErrors::from_service(&e, lang);
+            let errors = if e.field() == Some("expires_at") {
+                // The service's word for the date picker's field.
+                let mut errors = FieldErrors::default();
+                errors.add("expires_on", refusal::localized(&e, lang));
+                errors
+            } else {
+                FieldErrors::from_service(&e, lang)
+            };
             form_page(state, &console, kind, None, &form, errors, status).await
         }
     }
@@ -254,7 +289,7 @@ pub async fn update(
     kind.check_space(&console)?;
     console.check_csrf(&form.csrf)?;
     let id = token_id(raw_id).or_refusal(&console)?;
-    if form.expires_in.is_some() {
+    if form.expires_in.is_some() || form.expires_on.as_deref().is_some_and(|d| !d.is_empty()) {
         let mut errors = FieldErrors::default();
         errors.add("", console.lang.t("tokens.lifetime_fixed"));
         return form_page(

@@ -38,7 +38,11 @@ const LIFETIMES: [(&str, i64, &str); 7] = [
     ("365d", 365 * DAY, "tokens.lifetime.365d"),
 ];
 
-/// The lifetimes `policy` allows, with `chosen` (or the longest finite one) selected.
+/// The lifetime choice that reads the date picker instead.
+pub const CUSTOM: &str = "custom";
+
+/// The lifetimes `policy` allows (then a custom date, then "permanent" where it
+/// is allowed), with `chosen` (or the longest finite one) selected.
 pub fn lifetimes(lang: Lang, policy: ExpiryPolicy, chosen: Option<&str>) -> Vec<Lifetime> {
     let mut out: Vec<Lifetime> = LIFETIMES
         .iter()
@@ -49,6 +53,11 @@ pub fn lifetimes(lang: Lang, policy: ExpiryPolicy, chosen: Option<&str>) -> Vec<
             selected: false,
         })
         .collect();
+    out.push(Lifetime {
+        value: CUSTOM,
+        label: lang.t("tokens.lifetime.custom"),
+        selected: false,
+    });
     if policy.max_seconds.is_none() {
         out.push(Lifetime {
             value: "permanent",
@@ -61,7 +70,7 @@ pub fn lifetimes(lang: Lang, policy: ExpiryPolicy, chosen: Option<&str>) -> Vec<
         .map(str::to_string)
         .or_else(|| {
             out.iter()
-                .rfind(|l| l.value != "permanent")
+                .rfind(|l| l.value != "permanent" && l.value != CUSTOM)
                 .map(|l| l.value.to_string())
         });
     for l in &mut out {
@@ -157,7 +166,7 @@ mod tests {
             None,
         );
         let values: Vec<_> = personal.iter().map(|l| l.value).collect();
-        assert_eq!(values, ["1h", "1d", "7d", "30d"]);
+        assert_eq!(values, ["1h", "1d", "7d", "30d", CUSTOM]);
         assert!(
             personal
                 .iter()
