@@ -885,6 +885,9 @@ async fn a_member_leaves_after_confirming_and_the_last_super_admin_cannot() {
     let a = console(&s, ann).await;
     let (status, html, _) = submit(&a, &format!("/console/members/leave?org={org}"), &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
-    assert!(html.contains("must keep at least one super admin"), "{html}");
+    assert!(
+        html.contains("must keep at least one super admin"),
+        "{html}"
+    );
     page(&a, &format!("/console/members?org={org}")).await;
 }

@@ -59,6 +59,24 @@ pub fn may_manage(role: Option<Role>) -> bool {
     role.is_none_or(Role::is_admin)
 }
 
+/// The app an app page is about, for the OpenAPI document.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AppInPath {
+    /// The app's client id
+    #[allow(dead_code)]
+    client_id: String,
+}
+
+/// The space a console page works in, for the OpenAPI document.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SpaceQuery {
+    /// The team or enterprise; absent: the personal edition
+    #[allow(dead_code)]
+    org: Option<String>,
+}
+
 /// The app, when the person may change it here (else the refusal page).
 pub async fn manageable_app(
     state: &AppState,
@@ -179,7 +197,7 @@ struct ListPage {
     get,
     path = "/console/apps",
     summary = "OAuth apps of the current space",
-    params(("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")),
+    params(SpaceQuery),
     security(("session" = [])),
     responses(PageAnswers)
 )]

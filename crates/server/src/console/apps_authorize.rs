@@ -4,6 +4,7 @@
 //! organization), revoking one (confirmed first: its tokens go), and the share
 //! link an organization's admin opens to authorize the app there.
 
+use super::apps::{AppInPath, SpaceQuery};
 use super::apps::{app_href, app_in_space, app_path, may_manage};
 use super::apps_edit::{Outcome, show_page};
 use super::confirm::{self, Ask, ButtonForm};
@@ -178,10 +179,7 @@ pub struct AuthorizeAppForm {
     post,
     path = "/console/apps/{client_id}/authorize",
     summary = "Authorize a service app (AppAuth) in the current space",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = AuthorizeAppForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)

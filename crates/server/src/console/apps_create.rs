@@ -4,6 +4,7 @@
 //! travels to step 2 in hidden fields (no state on the server) and the final
 //! POST checks everything again. A web app's client secret is shown once.
 
+use super::apps::SpaceQuery;
 use super::apps::{
     Errors, app_form_errors, app_href, app_path, app_type_key, client_type_key, point_groups,
     split_lines,
@@ -205,7 +206,7 @@ fn require_admin(console: &Console) -> Result<(), Response> {
     get,
     path = "/console/apps/new",
     summary = "Create an OAuth app, step 1: basic information",
-    params(("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")),
+    params(SpaceQuery),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -221,7 +222,7 @@ pub async fn start(console: Console) -> Answer {
     post,
     path = "/console/apps/new",
     summary = "Create an OAuth app: step 1 sent, step 2 (configuration) shown",
-    params(("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")),
+    params(SpaceQuery),
     request_body(content = BasicForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
@@ -297,7 +298,7 @@ fn configure_page(
     post,
     path = "/console/apps",
     summary = "Create an OAuth app (both steps' fields); a web app's secret is shown once",
-    params(("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")),
+    params(SpaceQuery),
     request_body(content = CreateForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)

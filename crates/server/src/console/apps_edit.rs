@@ -3,6 +3,7 @@
 //! tokens stop working), deletion (confirms first: its tokens and authorizations
 //! go) and a web app's new client secret (confirms, then shows it once).
 
+use super::apps::{AppInPath, SpaceQuery};
 use super::apps::{
     Errors, app_form_errors, app_href, app_in_space, app_path, app_type_key, client_type_key,
     manageable_app, may_manage, point_groups, split_lines,
@@ -159,10 +160,7 @@ pub async fn show_page(
     get,
     path = "/console/apps/{client_id}",
     summary = "An OAuth app: details, edit form, state, keys, authorizations",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -196,10 +194,7 @@ pub struct EditForm {
     post,
     path = "/console/apps/{client_id}",
     summary = "Edit an OAuth app (name, description, permission points, redirect URIs)",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = EditForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
@@ -305,10 +300,7 @@ async fn ask(state: &AppState, console: &Console, client_id: &str, ask: AppAsk) 
     get,
     path = "/console/apps/{client_id}/disable",
     summary = "Confirm disabling an OAuth app (its tokens stop working)",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -324,10 +316,7 @@ pub async fn disable_confirm(
     get,
     path = "/console/apps/{client_id}/delete",
     summary = "Confirm deleting an OAuth app (its tokens and authorizations go)",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -343,10 +332,7 @@ pub async fn delete_confirm(
     get,
     path = "/console/apps/{client_id}/secret",
     summary = "Confirm making a new client secret for a web app",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -362,10 +348,7 @@ pub async fn secret_confirm(
     post,
     path = "/console/apps/{client_id}/disable",
     summary = "Disable an OAuth app: every token of it is suspended",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
@@ -383,10 +366,7 @@ pub async fn disable(
     post,
     path = "/console/apps/{client_id}/enable",
     summary = "Enable an OAuth app: its unexpired tokens work again",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
@@ -419,10 +399,7 @@ async fn set_enabled(
     post,
     path = "/console/apps/{client_id}/delete",
     summary = "Delete an OAuth app with every authorization and token of it",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
@@ -445,10 +422,7 @@ pub async fn delete(
     post,
     path = "/console/apps/{client_id}/secret",
     summary = "Make a new client secret for a web app (shown once; the old one stops working)",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)

@@ -4,6 +4,7 @@
 //! key never reaches the server), uploading a PEM public key without script, and
 //! deleting a key after a confirmation.
 
+use super::apps::{AppInPath, SpaceQuery};
 use super::apps::{app_href, app_in_space, app_path, manageable_app, may_manage};
 use super::confirm::{self, Ask, ButtonForm};
 use super::context::{Answer, Console, OrRefusal, Section};
@@ -158,10 +159,7 @@ pub struct AddKeyForm {
     post,
     path = "/console/apps/{client_id}/keys",
     summary = "Add a public key to a service app (made in the browser or pasted)",
-    params(
-        ("client_id" = String, Path, description = "The app's client id"),
-        ("org" = Option<String>, Query, description = "The team or enterprise; absent: the personal edition")
-    ),
+    params(AppInPath, SpaceQuery),
     request_body(content = AddKeyForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
