@@ -1,6 +1,6 @@
 //! Accounts: people who sign in. Creating one also creates its personal workspace.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::{AccountId, WorkspaceId};
 
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl Store {
         personal_workspace_id: WorkspaceId,
     ) -> Result<()> {
         crate::text::storable(&[&a.user_name, &a.nick_name, &a.avatar_url])?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO accounts (id, user_name, nick_name, avatar_url, password_hash, is_super_admin, created_at)
@@ -144,7 +144,7 @@ impl Store {
     }
 
     pub async fn set_password(&self, id: AccountId, password_hash: &str) -> Result<bool> {
-        let r = with_pool!(self, |p| sqlx::query(
+        let r = with_writer!(self, |p| sqlx::query(
             "UPDATE accounts SET password_hash = $1 WHERE id = $2"
         )
         .bind(password_hash)
@@ -162,7 +162,7 @@ impl Store {
         avatar_url: &str,
     ) -> Result<bool> {
         crate::text::storable(&[nick_name, avatar_url])?;
-        let r = with_pool!(self, |p| sqlx::query(
+        let r = with_writer!(self, |p| sqlx::query(
             "UPDATE accounts SET nick_name = $1, avatar_url = $2 WHERE id = $3"
         )
         .bind(nick_name)

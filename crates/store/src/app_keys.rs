@@ -1,6 +1,6 @@
 //! The public keys a service app signs its JWTs with, limited per app.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::AppId;
 
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ impl From<AppKeyRow> for AppKey {
 impl Store {
     /// Adds a public key unless the app has `limit` already; false when full.
     pub async fn add_app_key(&self, k: &AppKey, limit: i64) -> Result<bool> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             // Serialize key additions per app, as create_app does per owner.
             sqlx::query("UPDATE oauth_apps SET updated_at = updated_at WHERE id = $1")
@@ -90,7 +90,7 @@ impl Store {
     }
 
     pub async fn delete_app_key(&self, app_id: AppId, fingerprint: &str) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "DELETE FROM oauth_app_keys WHERE app_id = $1 AND fingerprint = $2"
         )
         .bind(app_id.get())

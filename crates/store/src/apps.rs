@@ -3,7 +3,7 @@
 //! creations cannot pass it.
 
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, AppType, ClientType, OrgId};
 
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ impl Store {
             &a.permissions,
             &a.redirect_uris,
         ])?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             // Lock the owner first (a no-op update: a row lock on PostgreSQL, the write
             // lock on SQLite), so concurrent creations cannot both pass the count.
@@ -208,7 +208,7 @@ impl Store {
         now: i64,
     ) -> Result<bool> {
         crate::text::storable(&[name, description, permissions, redirect_uris])?;
-        let n = with_pool!(self, |p| {
+        let n = with_writer!(self, |p| {
             sqlx::query(
             "UPDATE oauth_apps SET name = $1, description = $2, permissions = $3, redirect_uris = $4, updated_at = $5 WHERE id = $6"
         )
@@ -226,7 +226,7 @@ impl Store {
     }
 
     pub async fn set_app_enabled(&self, id: AppId, enabled: bool, now: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "UPDATE oauth_apps SET enabled = $1, updated_at = $2 WHERE id = $3"
         )
         .bind(enabled)
@@ -245,7 +245,7 @@ impl Store {
         hint: &str,
         now: i64,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| {
+        let n = with_writer!(self, |p| {
             sqlx::query(
             "UPDATE oauth_apps SET secret_hash = $1, secret_hint = $2, updated_at = $3 WHERE id = $4"
         )
@@ -262,7 +262,7 @@ impl Store {
 
     /// Deletes an app and, through the foreign keys, everything it ever issued.
     pub async fn delete_app(&self, id: AppId) -> Result<bool> {
-        let n = with_pool!(self, |p| {
+        let n = with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM oauth_jtis WHERE app_id = $1")
                 .bind(id.get())

@@ -1,7 +1,7 @@
 //! The audit log's rows: appended by the server, read by the management API,
 //! dropped after the retention period.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId};
 
 /// One recorded security event.
@@ -78,7 +78,7 @@ macro_rules! columns {
 impl Store {
     /// Appends an event; `id` of `e` is ignored (the database assigns it).
     pub async fn record_audit(&self, e: &AuditRecord) -> Result<()> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO audit_events (at, kind, actor_account_id, via_token_id, subject_account_id, org_id, target, client_addr, detail)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -127,7 +127,7 @@ impl Store {
 
     /// Drops events recorded before `before` (the retention period).
     pub async fn purge_audit(&self, before: i64) -> Result<u64> {
-        Ok(with_pool!(self, |p| sqlx::query(
+        Ok(with_writer!(self, |p| sqlx::query(
             "DELETE FROM audit_events WHERE at < $1"
         )
         .bind(before)

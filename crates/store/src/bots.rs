@@ -1,6 +1,6 @@
 //! Bots, each in one workspace.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::{AccountId, BotId, WorkspaceId};
 
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl From<BotRow> for Bot {
 impl Store {
     pub async fn create_bot(&self, b: &Bot) -> Result<()> {
         crate::text::storable(&[&b.name, &b.description])?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO bots (id, workspace_id, name, description, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)"

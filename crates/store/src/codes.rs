@@ -1,7 +1,7 @@
 //! Authorization codes: single use, redeemed in the same transaction that stores
 //! the tokens they are exchanged for (see `families`).
 
-use crate::{NewUserTokens, Redeemed, Result, Store, with_pool};
+use crate::{NewUserTokens, Redeemed, Result, Store, with_pool, with_writer};
 use buckle_core::{AccountId, AppId};
 
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl Store {
             c.code_challenge.as_deref().unwrap_or_default(),
             c.challenge_method.as_deref().unwrap_or_default(),
         ])?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO oauth_codes (code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)"

@@ -2,7 +2,7 @@
 //! once by the device (see `families`).
 
 use crate::typed::{self, word};
-use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool};
+use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, DeviceStatus, WorkspaceId};
 
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ macro_rules! device_columns {
 
 impl Store {
     pub async fn insert_device_code(&self, d: &DeviceCode) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(concat!(
+        with_writer!(self, |p| sqlx::query(concat!(
             "INSERT INTO oauth_device_codes (",
             device_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
@@ -133,7 +133,7 @@ impl Store {
         if DeviceStatus::Pending.decide(status == DeviceStatus::Approved) != Ok(status) {
             return Err(StoreError::InvalidInput);
         }
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "UPDATE oauth_device_codes SET status = $1, grant_id = $2, account_id = $3
              WHERE user_code = $4 AND status = 'pending' AND expires_at > $5"
         )
@@ -149,7 +149,7 @@ impl Store {
     }
 
     pub async fn record_device_poll(&self, hash: &str, now_ms: i64) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "UPDATE oauth_device_codes SET last_poll_at_ms = $1 WHERE device_code_hash = $2"
         )
         .bind(now_ms)

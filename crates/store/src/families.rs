@@ -6,7 +6,7 @@
 
 use crate::oauth_tokens::{insert_oauth_token, stored_kind};
 use crate::refresh_tokens::insert_refresh_token;
-use crate::{NewOAuthToken, RefreshToken, Result, Store, with_pool};
+use crate::{NewOAuthToken, RefreshToken, Result, Store, with_writer};
 
 /// What redeeming a code, refresh token or device code for new tokens did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Store {
         let (access, refresh) = (&tokens.access, &tokens.refresh);
         debug_assert_eq!(access.family_id, Some(refresh.family_id));
         let kind = stored_kind(access.kind)?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             // A write first: the family's row lock on PostgreSQL, the write lock on SQLite.
             let (revoked_at,): (Option<i64>,) = sqlx::query_as(
@@ -91,7 +91,7 @@ impl Store {
     /// has. Marking it first waits for an issuance into it in progress (see `redeem`),
     /// whose tokens the deletes then see.
     pub async fn revoke_family(&self, family_id: i64, now: i64) -> Result<()> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO oauth_families (family_id, revoked_at) VALUES ($1, $2)

@@ -4,7 +4,7 @@
 //! for "none" (so its uniqueness constraint holds); only this file sees them.
 
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, ClientType, GrantKind, GrantOwner, OrgId, WorkspaceId};
 
 /// An authorization of an app.
@@ -184,7 +184,7 @@ impl Store {
     /// (app, kind, account, organization); returns its id.
     pub async fn upsert_grant(&self, g: &Grant) -> Result<i64> {
         let (account_id, org_id) = owner_columns(&g.owner, g.edition.as_ref())?;
-        let (id,): (i64,) = with_pool!(self, |p| {
+        let (id,): (i64,) = with_writer!(self, |p| {
             sqlx::query_as(
             "INSERT INTO oauth_grants (id, app_id, kind, account_id, org_id, permissions, all_workspaces, workspace_ids, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -277,7 +277,7 @@ impl Store {
 
     /// Deletes a grant and, through the foreign keys, its codes and tokens.
     pub async fn delete_grant(&self, id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "DELETE FROM oauth_grants WHERE id = $1"
         )
         .bind(id)
@@ -289,7 +289,7 @@ impl Store {
 
     /// Deletes a person's OBO grants for an app (revoking all its tokens for them).
     pub async fn delete_obo_grants(&self, app_id: AppId, account_id: AccountId) -> Result<u64> {
-        Ok(with_pool!(self, |p| sqlx::query(
+        Ok(with_writer!(self, |p| sqlx::query(
             "DELETE FROM oauth_grants WHERE app_id = $1 AND kind = 'obo' AND account_id = $2"
         )
         .bind(app_id.get())

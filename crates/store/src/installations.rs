@@ -2,7 +2,7 @@
 //! installed by an admin. Uninstalling removes the app's grants (so its tokens) there.
 
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, ClientType, InstallStatus, OrgId};
 
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ impl Store {
         by: AccountId,
         now: i64,
     ) -> Result<()> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO oauth_installations (app_id, org_id, status, requested_by, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (app_id, org_id) DO UPDATE SET
@@ -122,7 +122,7 @@ impl Store {
     /// Uninstalls: removes the installation and every grant (so every token) the
     /// app holds in the organization.
     pub async fn uninstall(&self, app_id: AppId, org_id: &OrgId) -> Result<bool> {
-        let n = with_pool!(self, |p| {
+        let n = with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM oauth_grants WHERE app_id = $1 AND org_id = $2")
                 .bind(app_id.get())

@@ -1,7 +1,7 @@
 //! Invitations to join an organization, used up when accepted.
 
 use crate::typed;
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, OrgKind, Role};
 
 /// A pending invitation to join an organization, with the organization's name.
@@ -86,7 +86,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<i64> {
         crate::text::storable(&[user_name])?;
-        let r: (i64,) = with_pool!(self, |p| {
+        let r: (i64,) = with_writer!(self, |p| {
             sqlx::query_as(
             "INSERT INTO organization_invitations (id, org_id, user_name, role, invited_by, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -159,7 +159,7 @@ impl Store {
         org_id: Option<&OrgId>,
         user_name: Option<&str>,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "DELETE FROM organization_invitations WHERE id = $1
              AND ($2 IS NULL OR org_id = $2) AND ($3 IS NULL OR user_name = $3)"
         )
@@ -181,7 +181,7 @@ impl Store {
         account_id: AccountId,
         now: i64,
     ) -> Result<Accepted> {
-        let r = with_pool!(self, |p| async {
+        let r = with_writer!(self, |p| async {
             let mut tx = p.begin().await?;
             let claimed: Option<(String, String)> = sqlx::query_as(
                 "DELETE FROM organization_invitations

@@ -1,7 +1,7 @@
 //! Devices that signed in to an account before (their cookie only as a digest):
 //! a known device is not throttled by failures from elsewhere.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::AccountId;
 
 impl Store {
@@ -15,7 +15,7 @@ impl Store {
         expires_at: i64,
         keep: i64,
     ) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "INSERT INTO known_devices (token_hash, account_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4)"
         )
@@ -27,7 +27,7 @@ impl Store {
         .await
         .map(|_| ()))?;
         // The newest first; the one just added wins ties within its second.
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "DELETE FROM known_devices WHERE account_id = $1 AND token_hash NOT IN (
                  SELECT token_hash FROM known_devices WHERE account_id = $1
                  ORDER BY created_at DESC, CASE WHEN token_hash = $2 THEN 0 ELSE 1 END
@@ -59,7 +59,7 @@ impl Store {
     }
 
     pub async fn purge_expired_known_devices(&self, now: i64) -> Result<u64> {
-        Ok(with_pool!(self, |p| sqlx::query(
+        Ok(with_writer!(self, |p| sqlx::query(
             "DELETE FROM known_devices WHERE expires_at <= $1"
         )
         .bind(now)

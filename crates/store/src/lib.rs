@@ -91,23 +91,40 @@ impl From<sqlx::Error> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// SQLite has one writer at a time: writes go to a pool of one connection, where
+/// they queue in order instead of several connections spinning on the busy
+/// handler (and a read-then-write transaction never fails to upgrade its lock).
+/// Reads use read-only connections, which WAL lets run beside the writer; a write
+/// sent to them by mistake fails loudly instead of contending.
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
 }
 
-/// Runs the same statement code on whichever engine backs the store.
+/// Runs the same read-only statement code on whichever engine backs the store.
 /// `$p` is bound to the engine's pool; the body is type-checked once per engine.
 macro_rules! with_pool {
     ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
-            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Sqlite { read: $p, .. } => $body,
             $crate::Pool::Postgres($p) => $body,
         }
     };
 }
 pub(crate) use with_pool;
+
+/// As [`with_pool`], for statements that write (or transactions that may):
+/// on SQLite, the single writer connection.
+macro_rules! with_writer {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite { write: $p, .. } => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_writer;
 
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -133,13 +150,23 @@ impl Store {
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            Pool::Sqlite(
+            // The writer first: it creates the file the readers open.
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone())
+                .await?;
+            let read = if url.contains(":memory:") {
+                // Every connection to :memory: is a database of its own.
+                write.clone()
+            } else {
                 SqlitePoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts)
-                    .await?,
-            )
+                    .connect_with(opts.read_only(true))
+                    .await?
+            };
+            Pool::Sqlite { read, write }
         } else {
             return Err(StoreError::Db(sqlx::Error::Configuration(
                 "database URL must start with sqlite: or postgres://".into(),
@@ -152,7 +179,7 @@ impl Store {
 
     async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -160,7 +187,7 @@ impl Store {
 
     pub fn dialect(&self) -> &'static str {
         match self.pool {
-            Pool::Sqlite(_) => "sqlite",
+            Pool::Sqlite { .. } => "sqlite",
             Pool::Postgres(_) => "postgres",
         }
     }
@@ -175,7 +202,13 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, |p| p.close().await)
+        match &self.pool {
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! Dropping OAuth rows that can no longer be used: expired codes, device codes,
 //! tokens and JWT ids, and families nothing refers to.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_writer};
 
 impl Store {
     /// Drops what can no longer be used: expired codes, device codes, tokens, jtis.
     pub async fn purge_expired_oauth(&self, now: i64) -> Result<()> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             for q in [
                 "DELETE FROM oauth_codes WHERE expires_at <= $1",
                 "DELETE FROM oauth_device_codes WHERE expires_at <= $1",

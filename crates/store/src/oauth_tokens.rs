@@ -2,7 +2,7 @@
 //! hashes; the token check reads one joined with its app's state.
 
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
@@ -162,7 +162,7 @@ impl TryFrom<OAuthTokenRow> for OAuthToken {
 impl Store {
     pub async fn insert_oauth_token(&self, t: &NewOAuthToken) -> Result<()> {
         let kind = stored_kind(t.kind)?;
-        with_pool!(self, |p| insert_oauth_token!(t, kind)
+        with_writer!(self, |p| insert_oauth_token!(t, kind)
             .execute(p)
             .await
             .map(|_| ()))?;

@@ -2,7 +2,7 @@
 //! what they held there (workspace memberships, PATs, OBO grants).
 
 use crate::typed;
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, Role};
 
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ impl Store {
         account_id: AccountId,
         role: Role,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "UPDATE organization_members SET role = $1 WHERE org_id = $2 AND account_id = $3"
         )
         .bind(role.as_str())
@@ -90,7 +90,7 @@ impl Store {
         org_id: &OrgId,
         account_id: AccountId,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| {
+        let n = with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
                 "DELETE FROM organization_members WHERE org_id = $1 AND account_id = $2",

@@ -1,7 +1,7 @@
 //! Organizations (teams and enterprises) and the editions their members see.
 
 use crate::typed;
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, OrgKind, Role};
 
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ impl Store {
     /// Creates an organization with its creator as super admin.
     pub async fn create_organization(&self, org: &Organization, creator: AccountId) -> Result<()> {
         crate::text::storable(&[&org.name])?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO organizations (id, kind, name, token_max_days, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -124,7 +124,7 @@ impl Store {
         org_id: &OrgId,
         token_max_days: Option<i64>,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "UPDATE organizations SET token_max_days = $1 WHERE id = $2"
         )
         .bind(token_max_days)

@@ -1,7 +1,7 @@
 //! Refresh tokens: single use, rotated in the same transaction that stores their
 //! successors (see `families`).
 
-use crate::{NewUserTokens, Redeemed, Result, Store, with_pool};
+use crate::{NewUserTokens, Redeemed, Result, Store, with_pool, with_writer};
 use buckle_core::{AccountId, AppId};
 
 /// The INSERT of an unused `RefreshToken`, bound, for a pool or a transaction.
@@ -64,7 +64,7 @@ impl From<RefreshTokenRow> for RefreshToken {
 
 impl Store {
     pub async fn insert_refresh_token(&self, r: &RefreshToken) -> Result<()> {
-        with_pool!(self, |p| insert_refresh_token!(r)
+        with_writer!(self, |p| insert_refresh_token!(r)
             .execute(p)
             .await
             .map(|_| ()))?;

@@ -1,7 +1,7 @@
 //! Console sessions, stored as hashes of their cookie.
 
 use crate::accounts::AccountRow;
-use crate::{Account, Result, Store, with_pool};
+use crate::{Account, Result, Store, with_pool, with_writer};
 use buckle_core::AccountId;
 
 impl Store {
@@ -12,7 +12,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO console_sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
         )
@@ -44,7 +44,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "DELETE FROM console_sessions WHERE token_hash = $1"
         )
         .bind(token_hash)
@@ -56,7 +56,7 @@ impl Store {
 
     /// Ends every session of an account (after a password change).
     pub async fn delete_sessions_of(&self, account_id: AccountId) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "DELETE FROM console_sessions WHERE account_id = $1"
         )
         .bind(account_id.get())
@@ -67,7 +67,7 @@ impl Store {
     }
 
     pub async fn purge_expired_sessions(&self, now: i64) -> Result<u64> {
-        Ok(with_pool!(self, |p| sqlx::query(
+        Ok(with_writer!(self, |p| sqlx::query(
             "DELETE FROM console_sessions WHERE expires_at <= $1"
         )
         .bind(now)

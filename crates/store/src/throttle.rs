@@ -1,7 +1,7 @@
 //! Throttling counters, in the database so that every Buckle process on it counts
 //! the same failures.
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::throttle::Counter;
 
 /// The key of a scope's shared overflow counter (real keys are hex digests).
@@ -101,7 +101,7 @@ impl Store {
         } else {
             OVERFLOW_KEY
         };
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "INSERT INTO throttle_counters (scope, key_hash, failures, last_failure_at)
              VALUES ($1, $2, 1, $3)
              ON CONFLICT (scope, key_hash) DO UPDATE SET
@@ -133,7 +133,7 @@ impl Store {
 
     /// Forgets the failures of one key (after it proved the right password).
     pub async fn clear_throttle_counter(&self, scope: ThrottleScope, key_hash: &str) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "DELETE FROM throttle_counters WHERE scope = $1 AND key_hash = $2"
         )
         .bind(scope.as_str())
@@ -146,7 +146,7 @@ impl Store {
 
     /// Removes counters whose last failure is at or before `forgotten_up_to`.
     pub async fn purge_forgotten_throttle_counters(&self, forgotten_up_to: i64) -> Result<u64> {
-        Ok(with_pool!(self, |p| sqlx::query(
+        Ok(with_writer!(self, |p| sqlx::query(
             "DELETE FROM throttle_counters WHERE last_failure_at <= $1"
         )
         .bind(forgotten_up_to)

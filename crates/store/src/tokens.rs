@@ -1,7 +1,7 @@
 //! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
 use crate::typed;
-use crate::{Result, Store, StoreError, encode_ids, with_pool};
+use crate::{Result, Store, StoreError, encode_ids, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
@@ -102,7 +102,7 @@ impl Store {
         crate::text::storable(&[&t.name, &t.permissions])?;
         let ids = encode_ids(&t.workspace_ids);
         let kind = stored_kind(t.kind)?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO access_tokens (id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL)"
@@ -189,7 +189,7 @@ impl Store {
             Some((all, ids)) => (true, *all, encode_ids(ids)),
             None => (false, false, String::new()),
         };
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "UPDATE access_tokens SET
                 name = COALESCE($1, name),
                 permissions = COALESCE($2, permissions),
@@ -210,7 +210,7 @@ impl Store {
     }
 
     pub async fn delete_token(&self, id: i64) -> Result<bool> {
-        let n = with_pool!(self, |p| sqlx::query(
+        let n = with_writer!(self, |p| sqlx::query(
             "DELETE FROM access_tokens WHERE id = $1"
         )
         .bind(id)
@@ -222,7 +222,7 @@ impl Store {
 
     /// Records use. Callers throttle this so the hot path is mostly read-only.
     pub async fn touch_token(&self, id: i64, now: i64) -> Result<()> {
-        with_pool!(self, |p| sqlx::query(
+        with_writer!(self, |p| sqlx::query(
             "UPDATE access_tokens SET last_used_at = $1 WHERE id = $2"
         )
         .bind(now)

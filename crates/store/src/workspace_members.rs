@@ -1,7 +1,7 @@
 //! Members of a workspace and their roles; the owner cannot be removed.
 
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, WorkspaceId, WorkspaceRole};
 
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ impl Store {
         role: WorkspaceRole,
         now: i64,
     ) -> Result<()> {
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             sqlx::query(
             "INSERT INTO workspace_members (workspace_id, account_id, role, joined_at) VALUES ($1, $2, $3, $4)"
         )
@@ -92,7 +92,7 @@ impl Store {
         id: WorkspaceId,
         account_id: AccountId,
     ) -> Result<bool> {
-        let n = with_pool!(self, |p| {
+        let n = with_writer!(self, |p| {
             sqlx::query(
             "DELETE FROM workspace_members WHERE workspace_id = $1 AND account_id = $2 AND role <> 'owner'"
         )

@@ -1,7 +1,7 @@
 //! Workspaces: a person's personal one and an organization's.
 
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, WorkspaceId, WorkspaceRole};
 
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl TryFrom<WorkspaceRow> for Workspace {
 impl Store {
     pub async fn create_workspace(&self, w: &Workspace) -> Result<()> {
         crate::text::storable(&[&w.name])?;
-        with_pool!(self, |p| {
+        with_writer!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO workspaces (id, name, org_id, owner_account_id, created_at) VALUES ($1, $2, $3, $4, $5)",
