@@ -13,9 +13,11 @@
 //! - **Account profiles**: what `users.me` and introspection read of an account.
 //!
 //! Every entry lives at most `ttl`. Changes made through this process are
-//! forgotten at once ([`CredentialCache::forget`], with a [`CredentialChange`]);
-//! `ttl` bounds how long a change made elsewhere (another process on the same
-//! database, an operator's SQL) can go unseen.
+//! forgotten at once ([`CredentialCache::forget`], with a [`CredentialChange`]),
+//! and on PostgreSQL also told to every other process on the database, which
+//! forget them within about a second (`credential_broadcast.rs`). `ttl` bounds
+//! how long a change that reaches a process by no event (an operator's SQL, a
+//! notification missed while its listener was reconnecting) can go unseen.
 //!
 //! Invalidation is by predicate over the cached rows (moka's
 //! `invalidate_entries_if`, which lookups honour at once), so an app, an
@@ -28,9 +30,10 @@ use buckle_core::{AccountId, OrgId};
 use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
 use moka::sync::Cache;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// A stored token as the token check read it.
 #[derive(Debug)]
@@ -176,6 +179,9 @@ pub struct CredentialCache {
     /// Bumped by every [`issued`](Self::issued), for the same reason on the
     /// unknown side.
     issues: AtomicU64,
+    /// Where [`forget`](Self::forget) sends changes to be told to other
+    /// processes; set while the server runs on PostgreSQL.
+    publisher: Mutex<Option<mpsc::Sender<CredentialChange>>>,
 }
 
 impl CredentialCache {
@@ -209,6 +215,7 @@ impl CredentialCache {
             enabled: !limits.ttl.is_zero(),
             forgets: AtomicU64::new(0),
             issues: AtomicU64::new(0),
+            publisher: Mutex::new(None),
         }
     }
 
@@ -279,9 +286,37 @@ impl CredentialCache {
         Ok(Some(p))
     }
 
-    /// Forgets what `change` may have made stale. Call it after the change is
-    /// committed, so that no lookup can read the old state once it returns.
+    /// Forgets what `change` may have made stale, here and (through the
+    /// publisher, if any) in every other process on the database. Call it after
+    /// the change is committed, so that no lookup can read the old state once
+    /// it returns.
     pub fn forget(&self, change: CredentialChange) {
+        self.forget_here(&change);
+        let publisher = self
+            .publisher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(publisher) = publisher {
+            match publisher.try_send(change) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(change)) => {
+                    // Only a burst of thousands of changes fills the queue; the
+                    // other processes then see this one within `ttl`.
+                    metrics::counter!("buckle_credential_broadcast_dropped_total").increment(1);
+                    tracing::warn!(
+                        ?change,
+                        "credential change queue full: not told to other nodes"
+                    );
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+
+    /// Forgets what `change` may have made stale in this process only: for a
+    /// change another process made and told.
+    pub fn forget_here(&self, change: &CredentialChange) {
         self.forgets.fetch_add(1, Ordering::SeqCst);
         if let Some(id) = change.profile() {
             self.profiles.invalidate(&id);
@@ -298,8 +333,28 @@ impl CredentialCache {
         tracing::debug!(?change, "forgot cached credentials");
     }
 
+    /// Forgets everything: for when changes may have been missed.
+    pub fn forget_everything(&self) {
+        self.forgets.fetch_add(1, Ordering::SeqCst);
+        self.issues.fetch_add(1, Ordering::SeqCst);
+        self.known.invalidate_all();
+        self.unknown.invalidate_all();
+        self.profiles.invalidate_all();
+    }
+
+    /// From now on [`forget`](Self::forget) also sends every change to
+    /// `publisher`, replacing any earlier one.
+    pub fn publish_to(&self, publisher: mpsc::Sender<CredentialChange>) {
+        *self
+            .publisher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(publisher);
+    }
+
     /// A token with this hash was just stored: it is no longer unknown.
-    /// Local only: no other process can have seen its secret yet.
+    /// Local only, not told to other processes: another process holds this hash
+    /// as unknown only if someone presented it there before it was issued, which
+    /// takes guessing a random 256-bit secret; and such an entry ends in `ttl`.
     pub fn issued(&self, hash: &str) {
         self.issues.fetch_add(1, Ordering::SeqCst);
         self.unknown.invalidate(hash);

@@ -1,6 +1,7 @@
 //! What happened to stored credentials, told to the credential cache so that it
 //! forgets what it holds about them. One small vocabulary, so that the same
-//! events can later travel to other nodes (PostgreSQL `LISTEN/NOTIFY`) as well.
+//! events travel to other nodes on one PostgreSQL (`credential_broadcast.rs`),
+//! written as a short line of ids ([`CredentialChange::encode`]); never a secret.
 //!
 //! Only facts the cache holds need an event: a token's row (PAT/SAT, or OAuth
 //! token joined with its app and its app's installation) and an account's
@@ -63,11 +64,144 @@ impl CredentialChange {
         }
     }
 
+    /// One line: a word naming the event, then its ids, space-separated (no id
+    /// holds a space: row ids and account and app ids are numbers, organization
+    /// ids letters, digits, `_` and `-`).
+    pub fn encode(&self) -> String {
+        match self {
+            CredentialChange::AccessToken { id } => format!("token {id}"),
+            CredentialChange::App { app_id } => format!("app {app_id}"),
+            CredentialChange::AppInOrganization { app_id, org_id } => {
+                format!("app_in_org {app_id} {org_id}")
+            }
+            CredentialChange::Grant { grant_id } => format!("grant {grant_id}"),
+            CredentialChange::AppForAccount { app_id, account_id } => {
+                format!("app_for_account {app_id} {account_id}")
+            }
+            CredentialChange::Family { family_id } => format!("family {family_id}"),
+            CredentialChange::Member { org_id, account_id } => {
+                format!("member {org_id} {account_id}")
+            }
+            CredentialChange::Account { account_id } => format!("account {account_id}"),
+        }
+    }
+
+    /// The change [`encode`](Self::encode) wrote; `None` for anything else.
+    pub fn decode(line: &str) -> Option<CredentialChange> {
+        let words: Vec<&str> = line.split(' ').collect();
+        let number = |i: usize| words.get(i)?.parse::<i64>().ok();
+        let org = |i: usize| OrgId::parse(words.get(i)?);
+        let (change, len) = match words[0] {
+            "token" => (CredentialChange::AccessToken { id: number(1)? }, 2),
+            "app" => (
+                CredentialChange::App {
+                    app_id: AppId(number(1)?),
+                },
+                2,
+            ),
+            "app_in_org" => (
+                CredentialChange::AppInOrganization {
+                    app_id: AppId(number(1)?),
+                    org_id: org(2)?,
+                },
+                3,
+            ),
+            "grant" => (
+                CredentialChange::Grant {
+                    grant_id: number(1)?,
+                },
+                2,
+            ),
+            "app_for_account" => (
+                CredentialChange::AppForAccount {
+                    app_id: AppId(number(1)?),
+                    account_id: AccountId(number(2)?),
+                },
+                3,
+            ),
+            "family" => (
+                CredentialChange::Family {
+                    family_id: number(1)?,
+                },
+                2,
+            ),
+            "member" => (
+                CredentialChange::Member {
+                    org_id: org(1)?,
+                    account_id: AccountId(number(2)?),
+                },
+                3,
+            ),
+            "account" => (
+                CredentialChange::Account {
+                    account_id: AccountId(number(1)?),
+                },
+                2,
+            ),
+            _ => return None,
+        };
+        (words.len() == len).then_some(change)
+    }
+
     /// The account whose cached profile the change makes stale, if any.
     pub fn profile(&self) -> Option<AccountId> {
         match self {
             CredentialChange::Account { account_id } => Some(*account_id),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_change_reads_back_as_written() {
+        let org = OrgId::parse("volcano_2105850123").unwrap();
+        let all = [
+            CredentialChange::AccessToken { id: 7 },
+            CredentialChange::App {
+                app_id: AppId(1_234_567_890_123_456_789),
+            },
+            CredentialChange::AppInOrganization {
+                app_id: AppId(5),
+                org_id: org.clone(),
+            },
+            CredentialChange::Grant { grant_id: 9 },
+            CredentialChange::AppForAccount {
+                app_id: AppId(5),
+                account_id: AccountId(6),
+            },
+            CredentialChange::Family { family_id: 11 },
+            CredentialChange::Member {
+                org_id: OrgId::random(),
+                account_id: AccountId(6),
+            },
+            CredentialChange::Account {
+                account_id: AccountId(i64::MAX),
+            },
+        ];
+        for change in all {
+            let line = change.encode();
+            assert_eq!(CredentialChange::decode(&line), Some(change), "{line}");
+        }
+    }
+
+    #[test]
+    fn anything_else_reads_as_nothing() {
+        for line in [
+            "",
+            "token",
+            "token x",
+            "token 1 2",
+            "app_in_org 1",
+            "app_in_org 1 not/an/org",
+            "member 1",
+            "revoke_everything 1",
+            "token  1",
+        ] {
+            assert_eq!(CredentialChange::decode(line), None, "{line:?}");
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `console/` and `web/`) parses its input, calls `service/` (which applies
 //! `buckle-core`'s pure rules and the store), and maps the outcome in its own format.
 //! The token check on every `/v1` call (`auth.rs`) reads the store through the
-//! in-process credential cache (`credential_cache.rs`).
+//! in-process credential cache (`credential_cache.rs`), which processes sharing
+//! one PostgreSQL keep in step (`credential_broadcast.rs`).
 
 pub mod api_doc;
 pub mod audit;
@@ -11,6 +12,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod credential_broadcast;
 pub mod credential_cache;
 pub mod credential_change;
 pub mod error;
@@ -121,6 +123,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Held until serving ends, which stops its tasks.
+    let _broadcast = credential_broadcast::start(&state.store, &state.credentials);
     let hk_state = state.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -1,0 +1,130 @@
+//! Several processes on one PostgreSQL keep their credential caches as one:
+//! every change this process forgets is published with `NOTIFY` on
+//! [`CHANNEL`], and a `LISTEN` task forgets what other processes publish.
+//! A change reaches the other processes' caches within milliseconds; should a
+//! notification be lost anyway, the cache's lifetime bounds how long it goes
+//! unseen. On SQLite nothing runs: one process owns the database file.
+//!
+//! A payload is `<node> <change>`: the publishing process's random id (so that
+//! it skips its own changes, which it forgot already) and
+//! [`CredentialChange::encode`], ids only, never a secret.
+
+use crate::credential_cache::CredentialCache;
+use crate::credential_change::CredentialChange;
+use buckle_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// The one `LISTEN/NOTIFY` channel of credential changes.
+pub const CHANNEL: &str = "buckle_credentials";
+/// Changes waiting to be published; people make them in the console, so this
+/// is only reached by a burst far beyond that.
+const QUEUE: usize = 4096;
+/// The first wait before listening again after a failure, doubled per failure
+/// up to [`LAST_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_millis(200);
+const LAST_RETRY: Duration = Duration::from_secs(10);
+
+/// The publishing and listening tasks; dropping it stops both.
+pub struct Broadcast {
+    publisher: JoinHandle<()>,
+    listener: JoinHandle<()>,
+}
+
+impl Drop for Broadcast {
+    fn drop(&mut self) {
+        self.publisher.abort();
+        self.listener.abort();
+    }
+}
+
+/// Starts publishing and listening, on PostgreSQL; `None` on SQLite.
+pub fn start(store: &Store, cache: &Arc<CredentialCache>) -> Option<Broadcast> {
+    if !store.is_shared() {
+        return None;
+    }
+    let node = format!("{:016x}", rand::random::<u64>());
+    let (tx, rx) = mpsc::channel(QUEUE);
+    cache.publish_to(tx);
+    Some(Broadcast {
+        publisher: tokio::spawn(publish(store.clone(), node.clone(), rx)),
+        listener: tokio::spawn(listen(store.clone(), cache.clone(), node)),
+    })
+}
+
+/// Publishes each change, in order. The service forgot it after its commit, so
+/// no other process can read the old state once the notification arrives.
+async fn publish(store: Store, node: String, mut changes: mpsc::Receiver<CredentialChange>) {
+    while let Some(change) = changes.recv().await {
+        let payload = format!("{node} {}", change.encode());
+        if let Err(e) = store.notify(CHANNEL, &payload).await {
+            metrics::counter!("buckle_credential_broadcast_failed_total").increment(1);
+            tracing::warn!(error = %e, ?change,
+                "could not tell other nodes of a credential change; they see it when their cached copies expire");
+        }
+    }
+}
+
+/// Listens until aborted, listening again after any failure.
+async fn listen(store: Store, cache: Arc<CredentialCache>, node: String) {
+    let mut retry = FIRST_RETRY;
+    loop {
+        match store.listen(CHANNEL).await {
+            Ok(Some(mut listener)) => {
+                // Notifications sent while no connection listened are lost for
+                // good, and a change may have been made meanwhile: nothing
+                // cached before this point can be trusted.
+                cache.forget_everything();
+                retry = FIRST_RETRY;
+                tracing::debug!("listening for credential changes of other nodes");
+                loop {
+                    match listener.recv().await {
+                        Ok(Some(payload)) => apply(&cache, &node, &payload),
+                        Ok(None) => {
+                            tracing::warn!("lost the connection listening for credential changes");
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "listening for credential changes failed");
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for credential changes of other nodes");
+            }
+        }
+        tokio::time::sleep(retry).await;
+        retry = (retry * 2).min(LAST_RETRY);
+    }
+}
+
+/// Forgets the change another process published.
+fn apply(cache: &CredentialCache, node: &str, payload: &str) {
+    let Some((from, line)) = payload.split_once(' ') else {
+        tracing::warn!(payload, "unreadable credential change notification");
+        return;
+    };
+    if from == node {
+        return;
+    }
+    match CredentialChange::decode(line) {
+        Some(change) => {
+            metrics::counter!("buckle_credential_broadcast_received_total").increment(1);
+            cache.forget_here(&change);
+        }
+        None => {
+            // A newer process may publish events this one does not know: it
+            // cannot tell what they concern, so it forgets everything.
+            tracing::warn!(
+                payload,
+                "unknown credential change: forgetting every cached credential"
+            );
+            cache.forget_everything();
+        }
+    }
+}
