@@ -22,6 +22,7 @@ mod hardening;
 mod introspect;
 mod invitations;
 mod manage;
+mod multi_node;
 mod oauth;
 mod oauth_app_state;
 mod oauth_binding;

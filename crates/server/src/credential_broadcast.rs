@@ -11,7 +11,7 @@
 
 use crate::credential_cache::CredentialCache;
 use crate::credential_change::CredentialChange;
-use buckle_store::Store;
+use buckle_store::{Listener, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -40,17 +40,24 @@ impl Drop for Broadcast {
     }
 }
 
-/// Starts publishing and listening, on PostgreSQL; `None` on SQLite.
-pub fn start(store: &Store, cache: &Arc<CredentialCache>) -> Option<Broadcast> {
-    if !store.is_shared() {
-        return None;
-    }
+/// Starts publishing and listening, on PostgreSQL; `None` on SQLite. Call it
+/// before serving: it returns once this process listens (or failed to, and
+/// keeps trying), so no change made after the first request is missed.
+pub async fn start(store: &Store, cache: &Arc<CredentialCache>) -> Option<Broadcast> {
+    let first = match store.listen(CHANNEL).await {
+        Ok(Some(listener)) => Some(listener),
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for credential changes of other nodes yet");
+            None
+        }
+    };
     let node = format!("{:016x}", rand::random::<u64>());
     let (tx, rx) = mpsc::channel(QUEUE);
     cache.publish_to(tx);
     Some(Broadcast {
         publisher: tokio::spawn(publish(store.clone(), node.clone(), rx)),
-        listener: tokio::spawn(listen(store.clone(), cache.clone(), node)),
+        listener: tokio::spawn(listen(store.clone(), cache.clone(), node, first)),
     })
 }
 
@@ -67,39 +74,44 @@ async fn publish(store: Store, node: String, mut changes: mpsc::Receiver<Credent
     }
 }
 
-/// Listens until aborted, listening again after any failure.
-async fn listen(store: Store, cache: Arc<CredentialCache>, node: String) {
+/// Listens until aborted, on `first` and then on a new connection after any
+/// failure.
+async fn listen(store: Store, cache: Arc<CredentialCache>, node: String, first: Option<Listener>) {
+    let mut listener = first;
     let mut retry = FIRST_RETRY;
     loop {
+        if let Some(mut l) = listener.take() {
+            loop {
+                match l.recv().await {
+                    Ok(Some(payload)) => apply(&cache, &node, &payload),
+                    Ok(None) => {
+                        tracing::warn!("lost the connection listening for credential changes");
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "listening for credential changes failed");
+                        break;
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(retry).await;
         match store.listen(CHANNEL).await {
-            Ok(Some(mut listener)) => {
+            Ok(Some(l)) => {
                 // Notifications sent while no connection listened are lost for
                 // good, and a change may have been made meanwhile: nothing
                 // cached before this point can be trusted.
                 cache.forget_everything();
+                tracing::info!("listening for credential changes of other nodes again");
+                listener = Some(l);
                 retry = FIRST_RETRY;
-                tracing::debug!("listening for credential changes of other nodes");
-                loop {
-                    match listener.recv().await {
-                        Ok(Some(payload)) => apply(&cache, &node, &payload),
-                        Ok(None) => {
-                            tracing::warn!("lost the connection listening for credential changes");
-                            break;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "listening for credential changes failed");
-                            break;
-                        }
-                    }
-                }
             }
             Ok(None) => return,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for credential changes of other nodes");
+                retry = (retry * 2).min(LAST_RETRY);
             }
         }
-        tokio::time::sleep(retry).await;
-        retry = (retry * 2).min(LAST_RETRY);
     }
 }
 

@@ -124,7 +124,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Held until serving ends, which stops its tasks.
-    let _broadcast = credential_broadcast::start(&state.store, &state.credentials);
+    let _broadcast = credential_broadcast::start(&state.store, &state.credentials).await;
     let hk_state = state.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
