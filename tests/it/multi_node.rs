@@ -159,12 +159,18 @@ async fn a_node_whose_listener_was_cut_still_sees_changes() {
                      "all_workspaces": true, "expires_in": "1d"}))
         .await;
     used_on_both(&b, &c, &token, "/v1/users/me").await;
-    a.sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&a.database_url)
+        .await
+        .unwrap();
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
          WHERE datname = current_database() AND query LIKE 'LISTEN %' \
          AND pid <> pg_backend_pid()",
     )
-    .await;
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(cut, 3, "each node listens on a connection of its own");
     // Made while the nodes may not listen yet: each either hears it or, on
     // listening again, forgets everything.
     session

@@ -505,6 +505,42 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 2);
     }
 
+    /// What this process forgets is also published; what another process
+    /// published is forgotten here without being published again.
+    #[tokio::test]
+    async fn forget_publishes_and_forget_here_does_not() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let (tx, mut rx) = mpsc::channel(8);
+        c.publish_to(tx);
+        let reads = AtomicUsize::new(0);
+        let h = "6".repeat(64);
+        look(&c, &h, Some(pat(6, 1)), &reads).await;
+        c.forget_here(&CredentialChange::AccessToken { id: 6 });
+        assert!(rx.try_recv().is_err());
+        look(&c, &h, Some(pat(6, 1)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        c.forget(CredentialChange::AccessToken { id: 6 });
+        assert_eq!(
+            rx.try_recv().ok(),
+            Some(CredentialChange::AccessToken { id: 6 })
+        );
+        look(&c, &h, Some(pat(6, 1)), &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn forget_everything_forgets_known_and_unknown_tokens() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        let (known, unknown) = ("7".repeat(64), "8".repeat(64));
+        look(&c, &known, Some(pat(7, 1)), &reads).await;
+        look(&c, &unknown, None, &reads).await;
+        c.forget_everything();
+        look(&c, &known, Some(pat(7, 1)), &reads).await;
+        look(&c, &unknown, None, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 4);
+    }
+
     #[tokio::test]
     async fn a_zero_ttl_turns_the_cache_off() {
         let c = CredentialCache::new(CacheLimits {
