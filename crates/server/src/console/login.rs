@@ -66,6 +66,29 @@ fn page(
     resp
 }
 
+/// On to `next`, signed in with the new `session` (and any other cookie).
+pub fn signed_in(
+    state: &AppState,
+    next: String,
+    session: &str,
+    other_cookie: Option<String>,
+) -> Response {
+    let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, next)]).into_response();
+    for c in std::iter::once(crate::manage::session_cookie(state, session)).chain(other_cookie) {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// A throttled form's page says when to try again in `Retry-After` too.
+pub fn tell_retry_after(resp: &mut Response, seconds: i64) {
+    if let Ok(v) = seconds.to_string().parse() {
+        resp.headers_mut().insert(RETRY_AFTER, v);
+    }
+}
+
 /// `path` carrying `next` along, unless it is the console home.
 pub fn with_next(path: &str, next: &str) -> String {
     if next == "/" {
@@ -133,17 +156,7 @@ pub async fn submit(
     }
     let known_device = cookie(&headers, crate::known_device::KNOWN_DEVICE_COOKIE);
     match sessions::sign_in(&state, &f.user_name, &f.password, address, known_device).await {
-        Ok(signed) => {
-            let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, next)]).into_response();
-            for c in std::iter::once(crate::manage::session_cookie(&state, &signed.session))
-                .chain(signed.known_device_cookie)
-            {
-                if let Ok(v) = c.parse() {
-                    resp.headers_mut().append(SET_COOKIE, v);
-                }
-            }
-            resp
-        }
+        Ok(signed) => signed_in(&state, next, &signed.session, signed.known_device_cookie),
         Err(ServiceError::Throttled { retry_after, .. }) => {
             let wait = lang.seconds(retry_after);
             let msg = lang.fill(Key("sign_in.throttled"), &[("wait", &wait)]);
@@ -155,9 +168,7 @@ pub async fn submit(
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(msg),
             );
-            if let Ok(v) = retry_after.to_string().parse() {
-                resp.headers_mut().insert(RETRY_AFTER, v);
-            }
+            tell_retry_after(&mut resp, retry_after);
             resp
         }
         Err(ServiceError::Unauthenticated(_)) => page(

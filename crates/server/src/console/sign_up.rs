@@ -2,7 +2,7 @@
 //! picks a user name and password, the account is made and signed in, and they
 //! land on the console home. Where sign-up is off, the page does not exist (404).
 
-use super::login::with_next;
+use super::login::{signed_in, tell_retry_after, with_next};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::peer::PeerAddress;
@@ -14,9 +14,8 @@ use crate::web::pre_session_csrf::{PreSessionCsrf, SIGN_UP};
 use crate::web::{Key, Visitor, refusal};
 use askama::Template;
 use axum::extract::State;
-use axum::http::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -149,13 +148,7 @@ pub async fn submit(
         return refuse(StatusCode::BAD_REQUEST, errors);
     }
     match sign_up(&state, &f.user_name, &f.password, address).await {
-        Ok(made) => {
-            let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, next.clone())]).into_response();
-            if let Ok(v) = crate::manage::session_cookie(&state, &made.session).parse() {
-                resp.headers_mut().append(SET_COOKIE, v);
-            }
-            resp
-        }
+        Ok(made) => signed_in(&state, next.clone(), &made.session, None),
         Err(e) => {
             let mut errors = FieldErrors::default();
             match &e {
@@ -167,10 +160,8 @@ pub async fn submit(
                 _ => errors = FieldErrors::from_service(&e, lang),
             }
             let mut resp = refuse(refusal::status_for(&e), errors);
-            if let ServiceError::Throttled { retry_after, .. } = e
-                && let Ok(v) = retry_after.to_string().parse()
-            {
-                resp.headers_mut().insert(RETRY_AFTER, v);
+            if let ServiceError::Throttled { retry_after, .. } = e {
+                tell_retry_after(&mut resp, retry_after);
             }
             resp
         }
