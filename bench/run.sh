@@ -14,6 +14,10 @@
 #   SINGLE_USE=30000   codes, refresh tokens and device codes seeded (each)
 #   JWTS=20000         pre-signed JWTs for the JWT bearer grant
 #   PORT=17070  BARE_PORT=17071
+#   ONLY=regex         run only the scenarios whose label matches (grep -E)
+#   PERF=1             record each scenario with `perf record -g` (apt-get install
+#                      linux-perf) into target/bench/<db>-<stamp>-<n>.perf.data; read
+#                      one with `perf report -i FILE --no-children`
 #   BUCKLE_BENCH_POSTGRES_URL (or BUCKLE_TEST_POSTGRES_URL): a PostgreSQL server on
 #     which a scratch database is created and dropped again.
 # A single-use scenario ends early when its seeded secrets run out.
@@ -109,6 +113,15 @@ run_wrk() {
         "http://127.0.0.1:$1" | grep '^BENCH_RESULT'
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+# Buckle's CPU time (user + system) in clock ticks, from /proc.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU microseconds Buckle spent per request since `cpu_ticks` read $2: a figure
+# that other load on the machine changes far less than requests/s.
+cpu_us_per_request() {
+    local ticks=$(($(cpu_ticks "$1") - $2)) hz
+    hz=$(getconf CLK_TCK)
+    awk -v t="$ticks" -v hz="$hz" -v n="$3" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'
+}
 
 bench_database() {
     local db=$1 stamp
@@ -156,7 +169,10 @@ bench_database() {
     BARE_PID=$!
     "$TOOL" wait-ready --url "http://127.0.0.1:$BARE_PORT/healthz"
     local bare
+    local bare_cpu
+    bare_cpu=$(cpu_ticks "$BARE_PID")
     bare=$(run_wrk "$BARE_PORT" "$CONNECTIONS" "$R/users_me.txt" GET /v1/users/me "" 200 0)
+    bare="$bare cpu_us=$(cpu_us_per_request "$BARE_PID" "$bare_cpu" "$(field requests "$bare")")"
     kill "$BARE_PID"
     wait "$BARE_PID" 2>/dev/null || true
     BARE_PID=""
@@ -173,12 +189,30 @@ bench_database() {
     local form=application/x-www-form-urlencoded json=application/json
     local token_path=/api/permission/oauth2/token
     local -a rows=("bare axum route, same bytes as users/me (-c$CONNECTIONS)|$bare")
+    local n=0
     scenario() {
         local label=$1
         shift
+        n=$((n + 1))
+        if [ -n "${ONLY:-}" ] && ! grep -qE "$ONLY" <<<"$label"; then
+            return 0
+        fi
         echo "== $db: $label"
-        local line
+        local line perf_pid=""
+        if [ "${PERF:-0}" = 1 ]; then
+            perf record -q -g -p "$SERVER_PID" -o "$ROOT/target/bench/$db-$stamp-$n.perf.data" \
+                >/dev/null 2>&1 &
+            perf_pid=$!
+        fi
+        local cpu_before
+        cpu_before=$(cpu_ticks "$SERVER_PID")
         line=$(run_wrk "$PORT" "$@")
+        line="$line cpu_us=$(cpu_us_per_request "$SERVER_PID" "$cpu_before" "$(field requests "$line")")"
+        if [ -n "$perf_pid" ]; then
+            kill -INT "$perf_pid"
+            wait "$perf_pid" 2>/dev/null || true
+            echo "profile: target/bench/$db-$stamp-$n.perf.data"
+        fi
         echo "$line"
         rows+=("$label|$line")
     }
@@ -212,16 +246,17 @@ bench_database() {
         echo "$(nproc) cores, $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); wrk -t$THREADS, $DURATION per scenario;" \
             "seeded $TOKENS tokens, $APPS apps, $ACCOUNTS accounts in ${seed_s} s; sample of $SAMPLE tokens."
         echo
-        echo "| scenario | requests/s | p50 ms | p99 ms | errors | requests | ratio to bare |"
-        echo "|---|---:|---:|---:|---:|---:|---:|"
+        echo "| scenario | requests/s | p50 ms | p99 ms | errors | requests | ratio to bare | Buckle CPU µs/request |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
         local r label line rps
         for r in "${rows[@]}"; do
             label=${r%%|*}
             line=${r#*|}
             rps=$(field rps "$line")
-            printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" \
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" \
                 "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field errors "$line")" \
-                "$(field requests "$line")" "$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+                "$(field requests "$line")" "$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" \
+                "$(field cpu_us "$line")"
         done
         echo
         echo "- peak RSS (VmHWM): $((hwm_kb / 1024)) MB"

@@ -1,7 +1,7 @@
 //! The JWT of the JWT bearer grant (service apps): RS256 only, parsed strictly,
 //! claims checked against the app, Buckle's audiences and the clock.
 
-use crate::rsa_key::RsaPublicKey;
+use crate::rsa_key::VerifiesRs256;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -153,7 +153,7 @@ impl Unverified<'_> {
     /// Checks the signature, then the claims. `audiences` are the names Buckle answers to.
     pub fn verify(
         self,
-        key: &RsaPublicKey,
+        key: &impl VerifiesRs256,
         app_id: &str,
         audiences: &[String],
         now: i64,
@@ -201,6 +201,7 @@ impl Unverified<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rsa_key::RsaPublicKey;
     use crate::rsa_key::tests::{key_pair, sign};
     use proptest::prelude::*;
     use serde_json::json;

@@ -2,7 +2,7 @@
 //! RFC 7638 JWK thumbprint (the JWT `kid`) and RS256 verification out. Buckle only
 //! ever holds public keys.
 
-use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
@@ -120,6 +120,35 @@ fn parse_spki(der: &[u8]) -> Result<RsaPublicKey, KeyError> {
     }
 }
 
+/// Something that checks RS256 signatures.
+pub trait VerifiesRs256 {
+    fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool;
+}
+
+impl VerifiesRs256 for RsaPublicKey {
+    fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        RsaPublicKey::verify_rs256(self, message, signature)
+    }
+}
+
+/// A public key parsed once for RS256 verification: parsing it (with the
+/// library's key checks) costs about as much as verifying a signature, so a
+/// key that verifies many JWTs is kept in this form.
+#[derive(Clone)]
+pub struct Rs256Verifier(ParsedPublicKey);
+
+impl std::fmt::Debug for Rs256Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rs256Verifier")
+    }
+}
+
+impl VerifiesRs256 for Rs256Verifier {
+    fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.0.verify_sig(message, signature).is_ok()
+    }
+}
+
 impl RsaPublicKey {
     pub fn from_pem(pem: &str) -> Result<RsaPublicKey, KeyError> {
         let pem = pem.trim();
@@ -153,6 +182,14 @@ impl RsaPublicKey {
         }
         .verify(&RSA_PKCS1_2048_8192_SHA256, message, signature)
         .is_ok()
+    }
+
+    /// The key made ready for many verifications.
+    pub fn verifier(&self) -> Result<Rs256Verifier, KeyError> {
+        let pkcs1 = der_seq(&[der_int(&self.n), der_int(&self.e)]);
+        ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pkcs1)
+            .map(Rs256Verifier)
+            .map_err(|_| KeyError::NotRsa)
     }
 
     /// The key as a SubjectPublicKeyInfo PEM, for display and download.
@@ -241,6 +278,19 @@ pub(crate) mod tests {
         )
         .unwrap();
         sig
+    }
+
+    #[test]
+    fn a_parsed_verifier_agrees_with_the_key() {
+        let (kp, pem) = key_pair();
+        let key = RsaPublicKey::from_pem(&pem).unwrap();
+        let verifier = key.verifier().unwrap();
+        let sig = sign(&kp, b"message");
+        assert!(VerifiesRs256::verify_rs256(&verifier, b"message", &sig));
+        assert!(!VerifiesRs256::verify_rs256(&verifier, b"massage", &sig));
+        let (_, other) = key_pair();
+        let other = RsaPublicKey::from_pem(&other).unwrap().verifier().unwrap();
+        assert!(!VerifiesRs256::verify_rs256(&other, b"message", &sig));
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! predicate check per entry until the sweep ends, is not on the hot path.
 
 use crate::credential_change::CredentialChange;
+use crate::jwt_issuers::IssuerCache;
 use buckle_core::{AccountId, OrgId};
 use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
 use moka::sync::Cache;
@@ -182,6 +183,8 @@ pub struct CredentialCache {
     /// Where [`forget`](Self::forget) sends changes to be told to other
     /// processes; set while the server runs on PostgreSQL.
     publisher: Mutex<Option<mpsc::Sender<CredentialChange>>>,
+    /// JWT signers (apps with their parsed keys), forgotten with the apps.
+    pub issuers: IssuerCache,
 }
 
 impl CredentialCache {
@@ -216,6 +219,11 @@ impl CredentialCache {
             forgets: AtomicU64::new(0),
             issues: AtomicU64::new(0),
             publisher: Mutex::new(None),
+            issuers: IssuerCache::new(if limits.ttl.is_zero() {
+                Duration::ZERO
+            } else {
+                ttl
+            }),
         }
     }
 
@@ -321,6 +329,9 @@ impl CredentialCache {
         if let Some(id) = change.profile() {
             self.profiles.invalidate(&id);
         }
+        if let CredentialChange::App { app_id } = change {
+            self.issuers.forget_app(*app_id);
+        }
         let registered = {
             let change = change.clone();
             self.known
@@ -340,6 +351,7 @@ impl CredentialCache {
         self.known.invalidate_all();
         self.unknown.invalidate_all();
         self.profiles.invalidate_all();
+        self.issuers.forget_everything();
     }
 
     /// From now on [`forget`](Self::forget) also sends every change to

@@ -19,6 +19,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod introspect;
+pub mod jwt_issuers;
 pub mod known_device;
 pub mod logid;
 pub mod manage;

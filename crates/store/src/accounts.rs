@@ -1,5 +1,6 @@
 //! Accounts: people who sign in. Creating one also creates its personal workspace.
 
+use crate::lite::fetch_optional;
 use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::{AccountId, WorkspaceId};
 
@@ -25,6 +26,16 @@ pub(crate) struct AccountRow {
     is_super_admin: bool,
     created_at: i64,
 }
+
+crate::lite::lite_row!(AccountRow {
+    id,
+    user_name,
+    nick_name,
+    avatar_url,
+    password_hash,
+    is_super_admin,
+    created_at
+});
 
 impl From<AccountRow> for Account {
     fn from(r: AccountRow) -> Account {
@@ -104,11 +115,7 @@ impl Store {
 
     pub async fn account_by_id(&self, id: AccountId) -> Result<Option<Account>> {
         let q = concat!("SELECT ", columns!(), " FROM accounts WHERE id = $1");
-        Ok(with_pool!(self, |p| sqlx::query_as::<_, AccountRow>(q)
-            .bind(id.get())
-            .fetch_optional(p)
-            .await)?
-        .map(Account::from))
+        Ok(fetch_optional!(self, AccountRow, q, id.get())?.map(Account::from))
     }
 
     pub async fn account_by_name(&self, user_name: &str) -> Result<Option<Account>> {

@@ -1,5 +1,6 @@
 //! The public keys a service app signs its JWTs with, limited per app.
 
+use crate::lite::fetch_optional;
 use crate::{Result, Store, with_pool, with_writer};
 use buckle_core::AppId;
 
@@ -18,6 +19,13 @@ struct AppKeyRow {
     public_pem: String,
     created_at: i64,
 }
+
+crate::lite::lite_row!(AppKeyRow {
+    app_id,
+    fingerprint,
+    public_pem,
+    created_at
+});
 
 impl From<AppKeyRow> for AppKey {
     fn from(r: AppKeyRow) -> AppKey {
@@ -77,15 +85,7 @@ impl Store {
     }
 
     pub async fn app_key(&self, app_id: AppId, fingerprint: &str) -> Result<Option<AppKey>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, AppKeyRow>(
-            "SELECT app_id, fingerprint, public_pem, created_at FROM oauth_app_keys WHERE app_id = $1 AND fingerprint = $2"
-        )
-        .bind(app_id.get())
-        .bind(fingerprint)
-        .fetch_optional(p)
-        .await
-        })?
+        Ok(fetch_optional!(self, AppKeyRow, "SELECT app_id, fingerprint, public_pem, created_at FROM oauth_app_keys WHERE app_id = $1 AND fingerprint = $2", app_id.get(), fingerprint)?
         .map(AppKey::from))
     }
 

@@ -2,6 +2,7 @@
 //! counted against the owner's limit under the owner's lock, so concurrent
 //! creations cannot pass it.
 
+use crate::lite::fetch_optional;
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, AppType, ClientType, OrgId};
@@ -56,6 +57,26 @@ struct AppRow {
     created_at: i64,
     updated_at: i64,
 }
+
+crate::lite::lite_row!(AppRow {
+    id,
+    client_id,
+    name,
+    description,
+    app_type,
+    client_type,
+    owner_account_id,
+    org_id,
+    created_by,
+    permissions,
+    redirect_uris,
+    secret_hash,
+    secret_hint,
+    enabled,
+    connector_id,
+    created_at,
+    updated_at
+});
 
 impl TryFrom<AppRow> for OAuthApp {
     type Error = StoreError;
@@ -157,25 +178,25 @@ impl Store {
     }
 
     pub async fn app(&self, id: AppId) -> Result<Option<OAuthApp>> {
-        typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
-            "SELECT ",
-            app_columns!(),
-            " FROM oauth_apps WHERE id = $1"
-        ))
-        .bind(id.get())
-        .fetch_optional(p)
-        .await)?)
+        typed::one(fetch_optional!(
+            self,
+            AppRow,
+            concat!("SELECT ", app_columns!(), " FROM oauth_apps WHERE id = $1"),
+            id.get()
+        )?)
     }
 
     pub async fn app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
-        typed::one(with_pool!(self, |p| sqlx::query_as::<_, AppRow>(concat!(
-            "SELECT ",
-            app_columns!(),
-            " FROM oauth_apps WHERE client_id = $1"
-        ))
-        .bind(client_id)
-        .fetch_optional(p)
-        .await)?)
+        typed::one(fetch_optional!(
+            self,
+            AppRow,
+            concat!(
+                "SELECT ",
+                app_columns!(),
+                " FROM oauth_apps WHERE client_id = $1"
+            ),
+            client_id
+        )?)
     }
 
     /// A person's own apps (`org_id` None) or an organization's apps.

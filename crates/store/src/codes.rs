@@ -1,7 +1,8 @@
 //! Authorization codes: single use, redeemed in the same transaction that stores
 //! the tokens they are exchanged for (see `families`).
 
-use crate::{NewUserTokens, Redeemed, Result, Store, with_pool, with_writer};
+use crate::lite::fetch_optional;
+use crate::{NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
 
 #[derive(Debug, Clone)]
@@ -33,6 +34,20 @@ struct AuthCodeRow {
     expires_at: i64,
     used_at: Option<i64>,
 }
+
+crate::lite::lite_row!(AuthCodeRow {
+    code_hash,
+    app_id,
+    grant_id,
+    account_id,
+    redirect_uri,
+    code_challenge,
+    challenge_method,
+    family_id,
+    created_at,
+    expires_at,
+    used_at
+});
 
 impl From<AuthCodeRow> for AuthCode {
     fn from(r: AuthCodeRow) -> AuthCode {
@@ -83,15 +98,8 @@ impl Store {
 
     /// A code by the hash of its secret, used or not; reads only.
     pub async fn code(&self, code_hash: &str) -> Result<Option<AuthCode>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, AuthCodeRow>(
-            "SELECT code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at
-             FROM oauth_codes WHERE code_hash = $1"
-        )
-        .bind(code_hash)
-        .fetch_optional(p)
-        .await
-        })?
+        Ok(fetch_optional!(self, AuthCodeRow, "SELECT code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at
+             FROM oauth_codes WHERE code_hash = $1", code_hash)?
         .map(AuthCode::from))
     }
 

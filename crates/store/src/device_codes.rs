@@ -1,6 +1,7 @@
 //! Device codes (RFC 8628): created pending, decided once by a person, redeemed
 //! once by the device (see `families`).
 
+use crate::lite::fetch_optional;
 use crate::typed::{self, word};
 use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, DeviceStatus, WorkspaceId};
@@ -37,6 +38,21 @@ struct DeviceCodeRow {
     expires_at: i64,
     used_at: Option<i64>,
 }
+
+crate::lite::lite_row!(DeviceCodeRow {
+    device_code_hash,
+    user_code,
+    app_id,
+    workspace_id,
+    status,
+    grant_id,
+    account_id,
+    poll_interval,
+    last_poll_at_ms,
+    created_at,
+    expires_at,
+    used_at
+});
 
 impl TryFrom<DeviceCodeRow> for DeviceCode {
     type Error = StoreError;
@@ -108,16 +124,16 @@ impl Store {
     }
 
     pub async fn device_code(&self, hash: &str) -> Result<Option<DeviceCode>> {
-        typed::one(with_pool!(self, |p| sqlx::query_as::<_, DeviceCodeRow>(
+        typed::one(fetch_optional!(
+            self,
+            DeviceCodeRow,
             concat!(
                 "SELECT ",
                 device_columns!(),
                 " FROM oauth_device_codes WHERE device_code_hash = $1"
-            )
-        )
-        .bind(hash)
-        .fetch_optional(p)
-        .await)?)
+            ),
+            hash
+        )?)
     }
 
     /// Approves or denies (`status`, the decision) a pending, unexpired device code;
@@ -149,14 +165,21 @@ impl Store {
     }
 
     pub async fn record_device_poll(&self, hash: &str, now_ms: i64) -> Result<()> {
-        with_writer!(self, |p| sqlx::query(
-            "UPDATE oauth_device_codes SET last_poll_at_ms = $1 WHERE device_code_hash = $2"
-        )
-        .bind(now_ms)
-        .bind(hash)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        const RECORD: &str =
+            "UPDATE oauth_device_codes SET last_poll_at_ms = $1 WHERE device_code_hash = $2";
+        if let Some(lite) = &self.lite {
+            let hash = hash.to_string();
+            return lite
+                .write(move |c| Ok(crate::lite::execute(c, RECORD, &[&now_ms, &hash])?))
+                .await
+                .map(|_| ());
+        }
+        with_writer!(self, |p| sqlx::query(RECORD)
+            .bind(now_ms)
+            .bind(hash)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! code and token issued under it. The table keeps `account_id` 0 and `org_id` ''
 //! for "none" (so its uniqueness constraint holds); only this file sees them.
 
+use crate::lite::fetch_optional;
 use crate::typed::{self, word};
 use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, ClientType, GrantKind, GrantOwner, OrgId, WorkspaceId};
@@ -110,6 +111,19 @@ struct GrantRow {
     created_at: i64,
 }
 
+crate::lite::lite_row!(GrantRow {
+    id,
+    app_id,
+    kind,
+    account_id,
+    org_id,
+    permissions,
+    all_workspaces,
+    workspace_ids,
+    created_by,
+    created_at
+});
+
 impl TryFrom<GrantRow> for Grant {
     type Error = StoreError;
     fn try_from(r: GrantRow) -> Result<Grant> {
@@ -212,16 +226,16 @@ impl Store {
     }
 
     pub async fn grant(&self, id: i64) -> Result<Option<Grant>> {
-        typed::one(with_pool!(self, |p| sqlx::query_as::<_, GrantRow>(
+        typed::one(fetch_optional!(
+            self,
+            GrantRow,
             concat!(
                 "SELECT ",
                 grant_columns!(),
                 " FROM oauth_grants WHERE id = $1"
-            )
-        )
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+            ),
+            id
+        )?)
     }
 
     pub async fn find_grant(
@@ -232,19 +246,19 @@ impl Store {
         edition: Option<&OrgId>,
     ) -> Result<Option<Grant>> {
         let (account_id, org_id) = owner_columns(owner, edition)?;
-        typed::one(with_pool!(self, |p| {
-            sqlx::query_as::<_, GrantRow>(concat!(
-            "SELECT ",
-            grant_columns!(),
-            " FROM oauth_grants WHERE app_id = $1 AND kind = $2 AND account_id = $3 AND org_id = $4"
-        ))
-        .bind(app_id.get())
-        .bind(kind.as_str())
-        .bind(account_id)
-        .bind(&org_id)
-        .fetch_optional(p)
-        .await
-        })?)
+        typed::one(fetch_optional!(
+            self,
+            GrantRow,
+            concat!(
+                "SELECT ",
+                grant_columns!(),
+                " FROM oauth_grants WHERE app_id = $1 AND kind = $2 AND account_id = $3 AND org_id = $4"
+            ),
+            app_id.get(),
+            kind.as_str(),
+            account_id,
+            &org_id
+        )?)
     }
 
     pub async fn grants_of_app(&self, app_id: AppId) -> Result<Vec<Grant>> {

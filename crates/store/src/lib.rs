@@ -10,10 +10,12 @@ mod codes;
 mod device_codes;
 mod families;
 mod grants;
+mod group_commit;
 mod installations;
 mod invitations;
 mod jtis;
 mod known_devices;
+mod lite;
 mod notifications;
 mod oauth_purge;
 mod oauth_tokens;
@@ -39,6 +41,7 @@ pub use families::{NewUserTokens, Redeemed};
 pub use grants::{Grant, GrantWithApp};
 pub use installations::Installation;
 pub use invitations::{Accepted, Invitation};
+pub use jtis::JtiRedeemed;
 pub use notifications::Listener;
 pub use oauth_tokens::{NewOAuthToken, OAuthToken};
 pub use organization_members::OrgMember;
@@ -52,6 +55,7 @@ pub use workspaces::{Workspace, WorkspaceOfAccount};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +77,9 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Db(#[source] sqlx::Error),
+    /// From a statement run on SQLite directly (`lite.rs`).
+    #[error("database error: {0}")]
+    Sqlite(#[source] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -100,7 +107,12 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// sent to them by mistake fails loudly instead of contending.
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        /// Taken for every write, which the direct writer (`lite.rs`) shares.
+        turn: lite::WriteTurn,
+    },
     Postgres(PgPool),
 }
 
@@ -121,7 +133,12 @@ pub(crate) use with_pool;
 macro_rules! with_writer {
     ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
-            $crate::Pool::Sqlite { write: $p, .. } => $body,
+            $crate::Pool::Sqlite {
+                write: $p, turn, ..
+            } => {
+                let _turn = turn.lock().await;
+                $body
+            }
             $crate::Pool::Postgres($p) => $body,
         }
     };
@@ -131,11 +148,17 @@ pub(crate) use with_writer;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Where grants' writes are queued to share transactions.
+    grouped: group_commit::GroupCommit,
+    /// A SQLite file used directly on the hot paths; `None` on PostgreSQL and
+    /// for an in-memory SQLite database (which only sqlx's connections share).
+    lite: Option<Arc<lite::Lite>>,
 }
 
 impl Store {
     /// Connects to `sqlite://...` or `postgres://...` and applies pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        let mut sqlite_file = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             Pool::Postgres(
@@ -158,7 +181,8 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts.clone())
                 .await?;
-            let read = if url.contains(":memory:") {
+            let path = (!url.contains(":memory:")).then(|| opts.get_filename().to_path_buf());
+            let read = if path.is_none() {
                 // Every connection to :memory: is a database of its own.
                 write.clone()
             } else {
@@ -168,14 +192,32 @@ impl Store {
                     .connect_with(opts.read_only(true))
                     .await?
             };
-            Pool::Sqlite { read, write }
+            sqlite_file = path;
+            Pool::Sqlite {
+                read,
+                write,
+                turn: lite::WriteTurn::default(),
+            }
         } else {
             return Err(StoreError::Db(sqlx::Error::Configuration(
                 "database URL must start with sqlite: or postgres://".into(),
             )));
         };
-        let store = Store { pool };
+        let grouped = match &pool {
+            Pool::Sqlite { write, .. } => group_commit::GroupCommit::sqlite(write.clone()),
+            Pool::Postgres(p) => {
+                group_commit::GroupCommit::postgres(p.clone(), (max_connections / 4) as usize)
+            }
+        };
+        let mut store = Store {
+            pool,
+            grouped,
+            lite: None,
+        };
         store.migrate().await?;
+        if let (Pool::Sqlite { turn, .. }, Some(path)) = (&store.pool, sqlite_file) {
+            store.lite = Some(Arc::new(lite::Lite::open(path, turn.clone())?));
+        }
         Ok(store)
     }
 
@@ -205,7 +247,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite { read, write } => {
+            Pool::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

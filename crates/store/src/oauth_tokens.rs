@@ -1,8 +1,9 @@
 //! OAuth access tokens (`czu_` for a person, `czs_` for an app as itself), as
 //! hashes; the token check reads one joined with its app's state.
 
+use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_pool, with_writer};
+use crate::{Result, Store, StoreError, with_writer};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
@@ -23,30 +24,60 @@ fn read_kind(s: &str) -> Result<TokenKind> {
 
 /// The INSERT of a `NewOAuthToken` whose kind is stored as `$kind` (see
 /// `stored_kind`), bound, for a pool or a transaction.
+pub(crate) const INSERT: &str = "INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+
+/// [`INSERT`] of `t` on a SQLite connection used directly (`lite.rs`).
+pub(crate) fn insert_lite(
+    c: &rusqlite::Connection,
+    t: &NewOAuthToken,
+    kind: &'static str,
+) -> rusqlite::Result<usize> {
+    crate::lite::execute(
+        c,
+        INSERT,
+        &[
+            &t.id,
+            &t.token_hash,
+            &kind,
+            &t.app_id.get(),
+            &t.grant_id,
+            &t.account_id.map(AccountId::get),
+            &t.org_id.as_ref().map(OrgId::as_str),
+            &t.permissions,
+            &t.all_workspaces,
+            &crate::encode_ids(&t.workspace_ids),
+            &t.session_name,
+            &t.device_id,
+            &t.custom_consumer,
+            &t.family_id,
+            &t.created_at,
+            &t.expires_at,
+        ],
+    )
+}
+
 macro_rules! insert_oauth_token {
     ($t:expr, $kind:expr) => {{
         let t: &NewOAuthToken = $t;
         let kind: &'static str = $kind;
-        sqlx::query(
-            "INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(t.id)
-        .bind(&t.token_hash)
-        .bind(kind)
-        .bind(t.app_id.get())
-        .bind(t.grant_id)
-        .bind(t.account_id.map(buckle_core::AccountId::get))
-        .bind(t.org_id.as_ref().map(buckle_core::OrgId::as_str))
-        .bind(&t.permissions)
-        .bind(t.all_workspaces)
-        .bind($crate::encode_ids(&t.workspace_ids))
-        .bind(&t.session_name)
-        .bind(&t.device_id)
-        .bind(&t.custom_consumer)
-        .bind(t.family_id)
-        .bind(t.created_at)
-        .bind(t.expires_at)
+        sqlx::query($crate::oauth_tokens::INSERT)
+            .bind(t.id)
+            .bind(&t.token_hash)
+            .bind(kind)
+            .bind(t.app_id.get())
+            .bind(t.grant_id)
+            .bind(t.account_id.map(buckle_core::AccountId::get))
+            .bind(t.org_id.as_ref().map(buckle_core::OrgId::as_str))
+            .bind(&t.permissions)
+            .bind(t.all_workspaces)
+            .bind($crate::encode_ids(&t.workspace_ids))
+            .bind(&t.session_name)
+            .bind(&t.device_id)
+            .bind(&t.custom_consumer)
+            .bind(t.family_id)
+            .bind(t.created_at)
+            .bind(t.expires_at)
     }};
 }
 pub(crate) use insert_oauth_token;
@@ -112,6 +143,31 @@ struct OAuthTokenRow {
     installation: Option<String>,
 }
 
+crate::lite::lite_row!(OAuthTokenRow {
+    id,
+    token_hash,
+    kind,
+    app_id,
+    grant_id,
+    account_id,
+    org_id,
+    permissions,
+    all_workspaces,
+    workspace_ids,
+    session_name,
+    device_id,
+    custom_consumer,
+    family_id,
+    created_at,
+    expires_at,
+    app_enabled,
+    app_name,
+    app_permissions,
+    client_id,
+    app_org_id,
+    installation
+});
+
 impl TryFrom<OAuthTokenRow> for OAuthToken {
     type Error = StoreError;
     fn try_from(r: OAuthTokenRow) -> Result<OAuthToken> {
@@ -171,19 +227,12 @@ impl Store {
 
     /// The hot path for OAuth tokens: one indexed read joined with the app's state.
     pub async fn oauth_token_by_hash(&self, token_hash: &str) -> Result<Option<OAuthToken>> {
-        typed::one(with_pool!(self, |p| {
-            sqlx::query_as::<_, OAuthTokenRow>(
-            "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
+        typed::one(fetch_optional!(self, OAuthTokenRow, "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
                     t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
                     a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation
              FROM oauth_tokens t
              JOIN oauth_apps a ON a.id = t.app_id
              LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id
-             WHERE t.token_hash = $1"
-        )
-        .bind(token_hash)
-        .fetch_optional(p)
-        .await
-        })?)
+             WHERE t.token_hash = $1", token_hash)?)
     }
 }

@@ -1,6 +1,7 @@
 //! Members of an organization and their roles. Removing a member also removes
 //! what they held there (workspace memberships, PATs, OBO grants).
 
+use crate::lite::fetch_optional;
 use crate::typed;
 use crate::{Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, Role};
@@ -42,13 +43,13 @@ impl TryFrom<OrgMemberRow> for OrgMember {
 impl Store {
     /// The account's role in the organization, or `None` when it is not a member.
     pub async fn role_in(&self, org_id: &OrgId, account_id: AccountId) -> Result<Option<Role>> {
-        let r: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT role FROM organization_members WHERE org_id = $1 AND account_id = $2"
-        )
-        .bind(org_id.as_str())
-        .bind(account_id.get())
-        .fetch_optional(p)
-        .await)?;
+        let r = fetch_optional!(
+            self,
+            (String,),
+            "SELECT role FROM organization_members WHERE org_id = $1 AND account_id = $2",
+            org_id.as_str(),
+            account_id.get()
+        )?;
         r.map(|(role,)| typed::role("organization_members", &role))
             .transpose()
     }

@@ -1,24 +1,42 @@
 //! Refresh tokens: single use, rotated in the same transaction that stores their
 //! successors (see `families`).
 
-use crate::{NewUserTokens, Redeemed, Result, Store, with_pool, with_writer};
+use crate::lite::fetch_optional;
+use crate::{NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
+
+pub(crate) const INSERT: &str = "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)";
+
+/// [`INSERT`] of `r` on a SQLite connection used directly (`lite.rs`).
+pub(crate) fn insert_lite(c: &rusqlite::Connection, r: &RefreshToken) -> rusqlite::Result<usize> {
+    crate::lite::execute(
+        c,
+        INSERT,
+        &[
+            &r.token_hash,
+            &r.family_id,
+            &r.app_id.get(),
+            &r.grant_id,
+            &r.account_id.get(),
+            &r.created_at,
+            &r.expires_at,
+        ],
+    )
+}
 
 /// The INSERT of an unused `RefreshToken`, bound, for a pool or a transaction.
 macro_rules! insert_refresh_token {
     ($r:expr) => {{
         let r: &RefreshToken = $r;
-        sqlx::query(
-            "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
-        )
-        .bind(&r.token_hash)
-        .bind(r.family_id)
-        .bind(r.app_id.get())
-        .bind(r.grant_id)
-        .bind(r.account_id.get())
-        .bind(r.created_at)
-        .bind(r.expires_at)
+        sqlx::query($crate::refresh_tokens::INSERT)
+            .bind(&r.token_hash)
+            .bind(r.family_id)
+            .bind(r.app_id.get())
+            .bind(r.grant_id)
+            .bind(r.account_id.get())
+            .bind(r.created_at)
+            .bind(r.expires_at)
     }};
 }
 pub(crate) use insert_refresh_token;
@@ -47,6 +65,17 @@ struct RefreshTokenRow {
     used_at: Option<i64>,
 }
 
+crate::lite::lite_row!(RefreshTokenRow {
+    token_hash,
+    family_id,
+    app_id,
+    grant_id,
+    account_id,
+    created_at,
+    expires_at,
+    used_at
+});
+
 impl From<RefreshTokenRow> for RefreshToken {
     fn from(r: RefreshTokenRow) -> RefreshToken {
         RefreshToken {
@@ -73,15 +102,8 @@ impl Store {
 
     /// A refresh token by the hash of its secret, used or not; reads only.
     pub async fn refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>> {
-        Ok(with_pool!(self, |p| {
-            sqlx::query_as::<_, RefreshTokenRow>(
-            "SELECT token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at
-             FROM oauth_refresh_tokens WHERE token_hash = $1"
-        )
-        .bind(hash)
-        .fetch_optional(p)
-        .await
-        })?
+        Ok(fetch_optional!(self, RefreshTokenRow, "SELECT token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at
+             FROM oauth_refresh_tokens WHERE token_hash = $1", hash)?
         .map(RefreshToken::from))
     }
 

@@ -1,5 +1,6 @@
 //! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
+use crate::lite::fetch_optional;
 use crate::typed;
 use crate::{Result, Store, StoreError, encode_ids, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
@@ -49,6 +50,23 @@ struct Row {
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
 }
+
+crate::lite::lite_row!(Row {
+    id,
+    kind,
+    token_hash,
+    hint,
+    name,
+    account_id,
+    org_id,
+    created_by,
+    permissions,
+    all_workspaces,
+    workspace_ids,
+    created_at,
+    expires_at,
+    last_used_at
+});
 
 impl TryFrom<Row> for AccessToken {
     type Error = StoreError;
@@ -129,15 +147,8 @@ impl Store {
 
     /// The hot path: one indexed read by the secret's hash.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
-        let row = with_pool!(self, |p| {
-            sqlx::query_as::<_, Row>(
-            "SELECT id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at
-             FROM access_tokens WHERE token_hash = $1"
-        )
-        .bind(token_hash)
-        .fetch_optional(p)
-        .await
-        })?;
+        let row = fetch_optional!(self, Row, "SELECT id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at
+             FROM access_tokens WHERE token_hash = $1", token_hash)?;
         typed::one(row)
     }
 
@@ -222,14 +233,19 @@ impl Store {
 
     /// Records use. Callers throttle this so the hot path is mostly read-only.
     pub async fn touch_token(&self, id: i64, now: i64) -> Result<()> {
-        with_writer!(self, |p| sqlx::query(
-            "UPDATE access_tokens SET last_used_at = $1 WHERE id = $2"
-        )
-        .bind(now)
-        .bind(id)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        const TOUCH: &str = "UPDATE access_tokens SET last_used_at = $1 WHERE id = $2";
+        if let Some(lite) = &self.lite {
+            return lite
+                .write(move |c| Ok(crate::lite::execute(c, TOUCH, &[&now, &id])?))
+                .await
+                .map(|_| ());
+        }
+        with_writer!(self, |p| sqlx::query(TOUCH)
+            .bind(now)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 }

@@ -173,7 +173,10 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         row.poll_interval,
         now_ms,
     );
-    state.store.record_device_poll(&hash, now_ms).await?;
+    // An approved code is used up below; only a code polled again needs the time.
+    if !matches!(answer, Poll::Approved) {
+        state.store.record_device_poll(&hash, now_ms).await?;
+    }
     match answer {
         Poll::Pending => Err(device(
             "authorization_pending",

@@ -131,22 +131,21 @@ pub struct AppTokenRequest {
     pub custom_consumer: Option<String>,
 }
 
-/// An app access token (`czs_`), no refresh token.
-pub async fn app_token(
-    state: &AppState,
-    app: &OAuthApp,
-    grant: &Grant,
-    req: AppTokenRequest,
-    now: i64,
-) -> Result<Issued, OAuthError> {
+/// An app access token (`czs_`, no refresh token), made but not stored yet: the
+/// grant stores `row` in the transaction that uses up the JWT's `jti`.
+pub struct MintedAppToken {
+    pub issued: Issued,
+    pub row: NewOAuthToken,
+}
+
+/// Makes an app access token for `grant`.
+pub fn app_token(app: &OAuthApp, grant: &Grant, req: AppTokenRequest, now: i64) -> MintedAppToken {
     let access = TokenKind::AppOauth.generate();
-    let token_hash = hash_secret(&access);
     let expires_at = now + req.duration;
-    state
-        .store
-        .insert_oauth_token(&NewOAuthToken {
+    MintedAppToken {
+        row: NewOAuthToken {
             id: buckle_core::ids::new_id(),
-            token_hash: token_hash.clone(),
+            token_hash: hash_secret(&access),
             kind: TokenKind::AppOauth,
             app_id: app.id,
             grant_id: grant.id,
@@ -161,12 +160,11 @@ pub async fn app_token(
             family_id: None,
             created_at: now,
             expires_at,
-        })
-        .await?;
-    state.credentials.issued(&token_hash);
-    Ok(Issued {
-        access_token: access,
-        expires_in: expires_at,
-        refresh_token: None,
-    })
+        },
+        issued: Issued {
+            access_token: access,
+            expires_in: expires_at,
+            refresh_token: None,
+        },
+    }
 }

@@ -9,10 +9,11 @@ use super::issue::{AppTokenRequest, Issued, app_token};
 use super::token::TokenRequest;
 use crate::AppState;
 use crate::error::OAuthError;
+use crate::jwt_issuers::NoIssuer;
 use axum::http::HeaderMap;
 use buckle_core::jwt;
-use buckle_core::rsa_key::RsaPublicKey;
 use buckle_core::{AccountId, AppType, ClientType, GrantKind, GrantOwner, OrgId};
+use buckle_store::JtiRedeemed;
 
 pub const DEFAULT_DURATION: i64 = 900;
 pub const MAX_DURATION: i64 = 86_399;
@@ -50,22 +51,25 @@ pub async fn exchange(
     let unverified = jwt::decode(token).map_err(|e| invalid_client(e.to_string()))?;
     // `iss` and `kid` only find the key here; nothing about the app is told (not
     // even whether it exists) until the signature is verified with that key.
-    let no_key = || invalid_client("the JWT's iss and kid name no public key");
-    let app = state
-        .store
-        .app_by_client_id(&unverified.claims.iss)
-        .await?
-        .ok_or_else(no_key)?;
-    let key = state
-        .store
-        .app_key(app.id, unverified.kid())
-        .await?
-        .ok_or_else(no_key)?;
-    let key = RsaPublicKey::from_pem(&key.public_pem)
-        .map_err(|_| invalid_client("the app's public key is unreadable"))?;
+    let issuer = match state
+        .credentials
+        .issuers
+        .issuer(&state.store, &unverified.claims.iss, unverified.kid())
+        .await
+    {
+        Ok(issuer) => issuer,
+        Err(NoIssuer::Unknown) => {
+            return Err(invalid_client("the JWT's iss and kid name no public key"));
+        }
+        Err(NoIssuer::UnreadableKey) => {
+            return Err(invalid_client("the app's public key is unreadable"));
+        }
+        Err(NoIssuer::Store(e)) => return Err(e.into()),
+    };
+    let (app, key) = (&issuer.app, &issuer.key);
     let now = state.clock.now();
     let claims = unverified
-        .verify(&key, &app.client_id, &state.config.audiences(), now)
+        .verify(key, &app.client_id, &state.config.audiences(), now)
         .map_err(|e| invalid_client(e.to_string()))?;
     if app.client_type != ClientType::Service {
         return Err(invalid_app_type());
@@ -76,16 +80,6 @@ pub async fn exchange(
     let duration = duration(req.duration_seconds.as_ref())?;
     if app.app_type == AppType::Channel && app.connector_id.is_none() {
         return Err(access_deny("connector app should bind connector id"));
-    }
-    // Single use, enforced by the database's primary key, across processes.
-    if !state
-        .store
-        .use_jti(app.id, &claims.jti, claims.exp as i64)
-        .await?
-    {
-        return Err(invalid_grant(
-            "the JWT was already used (its jti was seen before)",
-        ));
     }
     // Whose authorization the JWT asks for; None names no one (no grant is found).
     let (owner, in_org) = match &authority {
@@ -110,13 +104,7 @@ pub async fn exchange(
         }
         None => None,
     };
-    let grant = found.ok_or_else(|| {
-        access_deny(format!(
-            "app: {} is not authorized in this {}",
-            app.name,
-            if in_org { "team/enterprise" } else { "account" }
-        ))
-    })?;
+    let grant = found.ok_or_else(|| not_authorized(&app.name, in_org))?;
     let device = claims
         .session_context
         .and_then(|c| c.device_info)
@@ -125,9 +113,8 @@ pub async fn exchange(
         s.map(|s| s.chars().take(256).collect::<String>())
             .filter(|s| !s.is_empty())
     };
-    app_token(
-        state,
-        &app,
+    let minted = app_token(
+        app,
         &grant,
         AppTokenRequest {
             duration,
@@ -136,6 +123,28 @@ pub async fn exchange(
             custom_consumer: clip(device.custom_consumer),
         },
         now,
-    )
-    .await
+    );
+    // Single use, enforced by the database's primary key, across processes; the
+    // token is stored in the same transaction.
+    match state
+        .store
+        .redeem_jti(&claims.jti, claims.exp as i64, &minted.row)
+        .await?
+    {
+        JtiRedeemed::Issued => {
+            state.credentials.issued(&minted.row.token_hash);
+            Ok(minted.issued)
+        }
+        JtiRedeemed::Replayed => Err(invalid_grant(
+            "the JWT was already used (its jti was seen before)",
+        )),
+        JtiRedeemed::AuthorizationGone => Err(not_authorized(&app.name, in_org)),
+    }
+}
+
+fn not_authorized(app_name: &str, in_org: bool) -> OAuthError {
+    access_deny(format!(
+        "app: {app_name} is not authorized in this {}",
+        if in_org { "team/enterprise" } else { "account" }
+    ))
 }

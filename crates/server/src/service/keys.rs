@@ -3,6 +3,7 @@
 use super::apps::{app_event, changeable, require_service, visible};
 use super::{Caller, ServiceError, ServiceResult};
 use crate::AppState;
+use crate::credential_change::CredentialChange;
 use buckle_core::audit::AuditKind;
 use buckle_core::rsa_key::RsaPublicKey;
 use buckle_store::{AppKey, OAuthApp, StoreError};
@@ -60,6 +61,9 @@ pub async fn add(
         Err(StoreError::Conflict) => return Err(duplicate()),
         Err(e) => return Err(e.into()),
     }
+    state
+        .credentials
+        .forget(CredentialChange::App { app_id: app.id });
     app_event(caller, AuditKind::KeyAdded, &app)
         .detail(serde_json::json!({"name": app.name, "fingerprint": k.fingerprint}))
         .record(state)
@@ -90,6 +94,10 @@ pub async fn delete(
     if fingerprint.len() > 100 || !state.store.delete_app_key(app.id, fingerprint).await? {
         return Err(ServiceError::not_found("Key not found."));
     }
+    // JWT signers are kept in memory with their keys (`jwt_issuers.rs`).
+    state
+        .credentials
+        .forget(CredentialChange::App { app_id: app.id });
     app_event(caller, AuditKind::KeyRemoved, &app)
         .detail(serde_json::json!({"name": app.name, "fingerprint": fingerprint}))
         .record(state)

@@ -5,6 +5,7 @@ mod bad_input;
 mod cascades;
 mod corrupt;
 mod fixtures;
+mod group_commit;
 mod kit;
 mod limits;
 mod migrations;
