@@ -654,6 +654,7 @@ async fn relay_bytes(
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0u8; 16 * 1024];
+    let mut noted = false;
     loop {
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => return,
@@ -663,8 +664,10 @@ async fn relay_bytes(
             std::future::pending::<()>().await;
         }
         if let Some(registry) = &registry
+            && !noted
             && buf[..n].windows(7).any(|w| w == b"LISTEN ")
         {
+            noted = true;
             registry.lock().unwrap().push(silenced.clone());
         }
         if to.write_all(&buf[..n]).await.is_err() {

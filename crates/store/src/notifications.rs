@@ -37,6 +37,10 @@ impl Default for Heartbeat {
 pub struct Listener {
     inner: PgListener,
     heartbeat: Heartbeat,
+    /// `LISTEN` on the channel again: a no-op for PostgreSQL, so the cheapest
+    /// statement that must be answered, and the connection still shows as the
+    /// listener it is (`pg_stat_activity.query`).
+    heartbeat_statement: String,
 }
 
 impl Store {
@@ -82,6 +86,7 @@ impl Store {
         Ok(Some(Listener {
             inner,
             heartbeat: Heartbeat::default(),
+            heartbeat_statement: format!("LISTEN \"{}\"", channel.replace('"', "\"\"")),
         }))
     }
 }
@@ -105,7 +110,8 @@ impl Listener {
                 return Ok(next?.map(|n| n.payload().to_string()));
             }
             // On this connection: notifications arriving meanwhile are buffered.
-            let answer = sqlx::query("SELECT 1").execute(&mut self.inner);
+            let statement = sqlx::AssertSqlSafe(self.heartbeat_statement.clone());
+            let answer = sqlx::query(statement).execute(&mut self.inner);
             match tokio::time::timeout(self.heartbeat.within, answer).await {
                 Ok(answered) => {
                     answered?;
