@@ -21,6 +21,8 @@ on_both_databases!(
     leaving_an_organization_reaches_cached_tokens,
     role_and_workspace_changes_reach_cached_tokens,
     a_profile_edit_reaches_users_me,
+    introspection_reads_memberships_from_memory,
+    introspection_follows_membership_changes_at_once,
 );
 
 /// With the database closed, a token used before still gets `users.me` (its
@@ -308,8 +310,8 @@ async fn leaving_an_organization_reaches_cached_tokens(s: Server) {
     s.bearer(&token).get(&bots).await.fails(401, 4100);
 }
 
-/// Roles and workspace membership are read at every call, never cached: a
-/// change shows at once on a token in use.
+/// Roles and workspace membership are cached, and every change to them is
+/// forgotten: it shows at once on a token in use.
 async fn role_and_workspace_changes_reach_cached_tokens(s: Server) {
     let acme = Org::build(&s, "acme")
         .owner("owner")
@@ -346,6 +348,19 @@ async fn role_and_workspace_changes_reach_cached_tokens(s: Server) {
         .await
         .ok();
     s.bearer(&token).get(&bots).await.fails(403, 4101);
+    o.add_workspace_member(ws, "bob", "member").await.ok();
+    s.bearer(&token).get(&bots).await.ok();
+    // An admin again: the organization-level point is back.
+    o.patch(
+        &format!("/api/manage/organizations/{}/members/{}", acme.id, carol.id),
+        json!({"role": "admin"}),
+    )
+    .await
+    .ok();
+    s.bearer(&admin_token)
+        .get("/v1/organization/members")
+        .await
+        .ok();
 }
 
 async fn a_profile_edit_reaches_users_me(s: Server) {
@@ -363,4 +378,101 @@ async fn a_profile_edit_reaches_users_me(s: Server) {
     let me = s.bearer(&token).get("/v1/users/me").await;
     assert_eq!(me.ok()["nick_name"], json!("Alice A."));
     assert_eq!(me.ok()["avatar_url"], json!("https://example.com/a.png"));
+}
+
+/// What introspection says `token` reaches now: whether it holds `point`, and
+/// the workspaces it reaches.
+async fn introspected(s: &Server, caller: &str, token: &str, point: &str) -> (bool, Vec<String>) {
+    let r = reqwest::Client::new()
+        .post(s.url("/api/permission/oauth2/introspect"))
+        .bearer_auth(caller)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["active"], json!(true), "{body}");
+    let points = body["permission_list"].as_array().unwrap();
+    let workspaces = body["workspace_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    (points.contains(&json!(point)), workspaces)
+}
+
+/// An organization with an admin (carol) in one workspace, a super admin's
+/// introspection token, and carol's token with an organization-level point.
+async fn carol_in_acme(s: &Server) -> (Org, String, String) {
+    let root = s.super_admin("resource-server").await;
+    let caller = s.login(&root).await.simple_pat(&["Token.introspect"]).await;
+    let acme = Org::build(s, "acme")
+        .owner("owner")
+        .admin("carol")
+        .workspace_with("shared", &["carol"])
+        .create()
+        .await;
+    let token = acme
+        .pat("carol", &["Organization.listMembers", "Bot.list"])
+        .await;
+    (acme, caller, token)
+}
+
+/// With the database closed, introspecting a token introspected before
+/// answers in full from memory: the person's role (an organization-level
+/// point kept) and their workspaces. (Either read failing would drop them.)
+async fn introspection_reads_memberships_from_memory(s: Server) {
+    let (acme, caller, token) = carol_in_acme(&s).await;
+    let shared = acme.workspace("shared").to_string();
+    let point = "Organization.listMembers";
+    let before = introspected(&s, &caller, &token, point).await;
+    assert_eq!(before, (true, vec![shared]));
+    s.state.store.close().await;
+    for _ in 0..2 {
+        assert_eq!(introspected(&s, &caller, &token, point).await, before);
+    }
+}
+
+async fn introspection_follows_membership_changes_at_once(s: Server) {
+    let (acme, caller, token) = carol_in_acme(&s).await;
+    let ((_, owner), (carol, _)) = (acme.member("owner"), acme.member("carol"));
+    let shared = acme.workspace("shared");
+    let point = "Organization.listMembers";
+    assert_eq!(
+        introspected(&s, &caller, &token, point).await,
+        (true, vec![shared.to_string()])
+    );
+    owner
+        .patch(
+            &format!("/api/manage/organizations/{}/members/{}", acme.id, carol.id),
+            json!({"role": "member"}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        introspected(&s, &caller, &token, point).await,
+        (false, vec![shared.to_string()])
+    );
+    owner
+        .delete(&format!(
+            "/api/manage/workspaces/{shared}/members/{}",
+            carol.id
+        ))
+        .await
+        .ok();
+    assert_eq!(
+        introspected(&s, &caller, &token, point).await,
+        (false, Vec::new())
+    );
+    let second = owner.workspace("second", Some(&acme.id)).await;
+    owner
+        .add_workspace_member(second, "carol", "member")
+        .await
+        .ok();
+    assert_eq!(
+        introspected(&s, &caller, &token, point).await,
+        (false, vec![second.to_string()])
+    );
 }

@@ -244,7 +244,9 @@ impl Credential {
         })
     }
 
-    /// Decides a call with facts read now. Workspaces that do not exist are 404/4200.
+    /// Decides a call with the memberships the credential cache holds (every
+    /// change to them is forgotten there at once). Workspaces that do not exist
+    /// are 404/4200.
     pub async fn require(&self, state: &AppState, need: Need<'_>) -> Result<(), ApiError> {
         if self.not_installed {
             return Err(ApiError::forbidden(
@@ -261,22 +263,26 @@ impl Credential {
                 }
                 // No account (a service token) is a member of nothing: no account has id 0.
                 let person = self.account_id.unwrap_or(AccountId(0));
-                let Some((ws, is_member)) = state.store.workspace_for(id, person).await? else {
+                let Some(access) = state
+                    .credentials
+                    .workspace_access(&state.store, id, person)
+                    .await?
+                else {
                     return Err(ApiError::not_found("Workspace not found."));
                 };
                 self.reach.decide(&Requirement::Workspace {
                     point,
                     workspace: WorkspaceFacts {
-                        id: ws.id,
-                        organization: ws.org_id.map(OrgId::into_string),
-                        subject_is_member: is_member,
+                        id,
+                        organization: access.org_id.as_ref().map(OrgId::to_string),
+                        subject_is_member: access.is_member,
                     },
                 })
             }
             Need::Organization(point) => {
                 let role = match (&self.org_id, self.account_id) {
                     (Some(org), Some(person)) if self.reach.points.contains(point) => {
-                        state.store.role_in(org, person).await?
+                        state.credentials.role(&state.store, org, person).await?
                     }
                     _ => None,
                 };

@@ -5,13 +5,17 @@
 //! notification be lost anyway, the cache's lifetime bounds how long it goes
 //! unseen. On SQLite nothing runs: one process owns the database file.
 //!
+//! The listening connection proves it is alive at every quiet
+//! [`Heartbeat::every`]; a connection that died silently is replaced as one
+//! that failed is, and everything cached is forgotten.
+//!
 //! A payload is `<node> <change>`: the publishing process's random id (so that
 //! it skips its own changes, which it forgot already) and
 //! [`CredentialChange::encode`], ids only, never a secret.
 
 use crate::credential_cache::CredentialCache;
 use crate::credential_change::CredentialChange;
-use buckle_store::{Listener, Store};
+use buckle_store::{Heartbeat, Listener, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -44,7 +48,16 @@ impl Drop for Broadcast {
 /// before serving: it returns once this process listens (or failed to, and
 /// keeps trying), so no change made after the first request is missed.
 pub async fn start(store: &Store, cache: &Arc<CredentialCache>) -> Option<Broadcast> {
-    let first = match store.listen(CHANNEL).await {
+    start_with(store, cache, Heartbeat::default()).await
+}
+
+/// [`start`] with a heartbeat of its own (tests use a short one).
+pub async fn start_with(
+    store: &Store,
+    cache: &Arc<CredentialCache>,
+    heartbeat: Heartbeat,
+) -> Option<Broadcast> {
+    let first = match listen_on(store, heartbeat).await {
         Ok(Some(listener)) => Some(listener),
         Ok(None) => return None,
         Err(e) => {
@@ -57,8 +70,16 @@ pub async fn start(store: &Store, cache: &Arc<CredentialCache>) -> Option<Broadc
     cache.publish_to(tx);
     Some(Broadcast {
         publisher: tokio::spawn(publish(store.clone(), node.clone(), rx)),
-        listener: tokio::spawn(listen(store.clone(), cache.clone(), node, first)),
+        listener: tokio::spawn(listen(store.clone(), cache.clone(), node, first, heartbeat)),
     })
+}
+
+async fn listen_on(store: &Store, heartbeat: Heartbeat) -> buckle_store::Result<Option<Listener>> {
+    let mut listener = store.listen(CHANNEL).await?;
+    if let Some(l) = &mut listener {
+        l.set_heartbeat(heartbeat);
+    }
+    Ok(listener)
 }
 
 /// Publishes each change, in order. The service forgot it after its commit, so
@@ -75,8 +96,14 @@ async fn publish(store: Store, node: String, mut changes: mpsc::Receiver<Credent
 }
 
 /// Listens until aborted, on `first` and then on a new connection after any
-/// failure.
-async fn listen(store: Store, cache: Arc<CredentialCache>, node: String, first: Option<Listener>) {
+/// failure (an unanswered heartbeat among them).
+async fn listen(
+    store: Store,
+    cache: Arc<CredentialCache>,
+    node: String,
+    first: Option<Listener>,
+    heartbeat: Heartbeat,
+) {
     let mut listener = first;
     let mut retry = FIRST_RETRY;
     loop {
@@ -96,7 +123,7 @@ async fn listen(store: Store, cache: Arc<CredentialCache>, node: String, first: 
             }
         }
         tokio::time::sleep(retry).await;
-        match store.listen(CHANNEL).await {
+        match listen_on(&store, heartbeat).await {
             Ok(Some(l)) => {
                 // Notifications sent while no connection listened are lost for
                 // good, and a change may have been made meanwhile: nothing

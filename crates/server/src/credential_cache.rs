@@ -11,6 +11,12 @@
 //!   forgets it here ([`CredentialCache::issued`]); a token's secret is shown
 //!   only after that, so no one can present it earlier.
 //! - **Account profiles**: what `users.me` and introspection read of an account.
+//! - **Memberships**: what enforcement and introspection read of a person's
+//!   standing: their role in an organization (or none), whether they belong to
+//!   a workspace (with the workspace's organization), and the workspaces they
+//!   belong to in one edition. A workspace that does not exist is not
+//!   remembered: a 404 is not the hot path, and so creating a workspace has
+//!   no earlier "not found" to forget.
 //!
 //! Every entry lives at most `ttl`. Changes made through this process are
 //! forgotten at once ([`CredentialCache::forget`], with a [`CredentialChange`]),
@@ -19,18 +25,20 @@
 //! how long a change that reaches a process by no event (an operator's SQL, a
 //! notification missed while its listener was reconnecting) can go unseen.
 //!
-//! Invalidation is by predicate over the cached rows (moka's
-//! `invalidate_entries_if`, which lookups honour at once), so an app, an
-//! organization member or a family is forgotten without an index of hashes.
+//! Invalidation is by key where the event names it, else by predicate over the
+//! cached entries (moka's `invalidate_entries_if`, which lookups honour at
+//! once), so an app, an organization member or a family is forgotten without an
+//! index of hashes.
 //! Such events are rare (people acting in the console), so their cost, one
 //! predicate check per entry until the sweep ends, is not on the hot path.
 
 use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
-use buckle_core::{AccountId, OrgId};
+use buckle_core::{AccountId, OrgId, Role, WorkspaceId};
 use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
 use moka::sync::Cache;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -140,6 +148,14 @@ impl From<Account> for AccountProfile {
     }
 }
 
+/// How a person stands towards an existing workspace, as enforcement reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceAccess {
+    /// The organization owning the workspace; `None` for a personal one.
+    pub org_id: Option<OrgId>,
+    pub is_member: bool,
+}
+
 /// How big and how fresh the cache is.
 #[derive(Debug, Clone, Copy)]
 pub struct CacheLimits {
@@ -162,17 +178,25 @@ impl Default for CacheLimits {
 /// memory, while a change that reaches this process by no event (another
 /// process's, an operator's SQL) is seen within ten seconds.
 pub const DEFAULT_TTL_SECONDS: u64 = 10;
-/// 64 MiB: above 100,000 tokens in use at once.
+/// 64 MiB: about 70,000 tokens in use at once, with their people's memberships.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// A key (64 hex digits) and the cache's bookkeeping, for an unknown hash.
 const UNKNOWN_WEIGHT: u32 = 200;
 /// An account profile, about.
 const PROFILE_WEIGHT: usize = 300;
+/// A membership entry's key, value and bookkeeping, besides its texts and lists.
+const MEMBERSHIP_WEIGHT: usize = 200;
 
 pub struct CredentialCache {
     known: Cache<String, Arc<Cached>>,
     unknown: Cache<String, ()>,
     profiles: Cache<AccountId, Arc<AccountProfile>>,
+    /// A person's role in an organization; `None`: not a member.
+    roles: Cache<(OrgId, AccountId), Option<Role>>,
+    /// How a person stands towards a workspace that exists.
+    workspace_access: Cache<(WorkspaceId, AccountId), Arc<WorkspaceAccess>>,
+    /// The workspaces a person belongs to in one edition (`None`: personal).
+    workspace_lists: Cache<(AccountId, Option<OrgId>), Arc<[WorkspaceId]>>,
     enabled: bool,
     /// Bumped by every [`forget`](Self::forget): a lookup that overlapped one does
     /// not keep what it read, which may predate the change.
@@ -188,15 +212,17 @@ pub struct CredentialCache {
 }
 
 impl CredentialCache {
-    /// Known tokens get three quarters of `max_bytes`, unknown hashes and
-    /// profiles an eighth each.
+    /// Known tokens get five eighths of `max_bytes`; unknown hashes, profiles
+    /// and memberships an eighth each (memberships a third of theirs per kind).
     pub fn new(limits: CacheLimits) -> CredentialCache {
         let share = |eighths: u64| (limits.max_bytes / 8 * eighths).max(1);
+        let membership_share = (limits.max_bytes / 8 / 3).max(1);
+        let org_len = |o: Option<&OrgId>| o.map_or(0, |o| o.as_str().len());
         let ttl = limits.ttl.max(Duration::from_millis(1));
         let weight = |w: usize| u32::try_from(w).unwrap_or(u32::MAX);
         CredentialCache {
             known: Cache::builder()
-                .max_capacity(share(6))
+                .max_capacity(share(5))
                 .weigher(move |k: &String, v: &Arc<Cached>| weight(k.len() + v.stored.weight()))
                 .time_to_live(ttl)
                 .support_invalidation_closures()
@@ -214,6 +240,33 @@ impl CredentialCache {
                     )
                 })
                 .time_to_live(ttl)
+                .build(),
+            roles: Cache::builder()
+                .max_capacity(membership_share)
+                .weigher(move |k: &(OrgId, AccountId), _: &Option<Role>| {
+                    weight(MEMBERSHIP_WEIGHT + org_len(Some(&k.0)))
+                })
+                .time_to_live(ttl)
+                .build(),
+            workspace_access: Cache::builder()
+                .max_capacity(membership_share)
+                .weigher(
+                    move |_: &(WorkspaceId, AccountId), v: &Arc<WorkspaceAccess>| {
+                        weight(MEMBERSHIP_WEIGHT + org_len(v.org_id.as_ref()))
+                    },
+                )
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+            workspace_lists: Cache::builder()
+                .max_capacity(membership_share)
+                .weigher(
+                    move |k: &(AccountId, Option<OrgId>), v: &Arc<[WorkspaceId]>| {
+                        weight(MEMBERSHIP_WEIGHT + org_len(k.1.as_ref()) + 8 * v.len())
+                    },
+                )
+                .time_to_live(ttl)
+                .support_invalidation_closures()
                 .build(),
             enabled: !limits.ttl.is_zero(),
             forgets: AtomicU64::new(0),
@@ -275,23 +328,107 @@ impl CredentialCache {
         store: &Store,
         id: AccountId,
     ) -> Result<Option<Arc<AccountProfile>>, StoreError> {
+        self.held(&self.profiles, id, async {
+            Ok(store
+                .account_by_id(id)
+                .await?
+                .map(|a| Arc::new(AccountProfile::from(a))))
+        })
+        .await
+    }
+
+    /// A person's role in an organization (`None`: not a member): from memory,
+    /// or read from the store and remembered.
+    pub async fn role(
+        &self,
+        store: &Store,
+        org_id: &OrgId,
+        person: AccountId,
+    ) -> Result<Option<Role>, StoreError> {
+        let key = (org_id.clone(), person);
+        let role = self
+            .held(&self.roles, key, async {
+                Ok(Some(store.role_in(org_id, person).await?))
+            })
+            .await?;
+        Ok(role.flatten())
+    }
+
+    /// How a person stands towards a workspace; `None` if it does not exist.
+    pub async fn workspace_access(
+        &self,
+        store: &Store,
+        workspace_id: WorkspaceId,
+        person: AccountId,
+    ) -> Result<Option<Arc<WorkspaceAccess>>, StoreError> {
+        let key = (workspace_id, person);
+        self.held(&self.workspace_access, key, async {
+            Ok(store
+                .workspace_for(workspace_id, person)
+                .await?
+                .map(|(ws, is_member)| {
+                    Arc::new(WorkspaceAccess {
+                        org_id: ws.org_id,
+                        is_member,
+                    })
+                }))
+        })
+        .await
+    }
+
+    /// The workspaces a person belongs to in one edition (`None`: personal).
+    pub async fn workspaces_of(
+        &self,
+        store: &Store,
+        person: AccountId,
+        org_id: Option<&OrgId>,
+    ) -> Result<Arc<[WorkspaceId]>, StoreError> {
+        let key = (person, org_id.cloned());
+        let ids = self
+            .held(&self.workspace_lists, key, async {
+                let ids: Arc<[WorkspaceId]> = store
+                    .workspaces_of(person, org_id)
+                    .await?
+                    .into_iter()
+                    .map(|w| w.id)
+                    .collect();
+                Ok(Some(ids))
+            })
+            .await?;
+        Ok(ids.unwrap_or_default())
+    }
+
+    /// The value of `key`: from memory, or read with `load` and remembered
+    /// (`None`, nothing found, is not remembered).
+    async fn held<K, V, F>(
+        &self,
+        cache: &Cache<K, V>,
+        key: K,
+        load: F,
+    ) -> Result<Option<V>, StoreError>
+    where
+        K: Hash + Eq + Send + Sync + Clone + 'static,
+        V: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<Option<V>, StoreError>>,
+    {
         if self.enabled
-            && let Some(p) = self.profiles.get(&id)
+            && let Some(v) = cache.get(&key)
         {
-            return Ok(Some(p));
+            return Ok(Some(v));
         }
         let forgets = self.forgets.load(Ordering::SeqCst);
-        let Some(a) = store.account_by_id(id).await? else {
+        let Some(v) = load.await? else {
             return Ok(None);
         };
-        let p = Arc::new(AccountProfile::from(a));
         if self.enabled {
-            self.profiles.insert(id, p.clone());
+            cache.insert(key.clone(), v.clone());
+            // A change committed while we read may have been forgotten before
+            // our insert: drop what we read rather than keep it for `ttl`.
             if self.forgets.load(Ordering::SeqCst) != forgets {
-                self.profiles.invalidate(&id);
+                cache.invalidate(&key);
             }
         }
-        Ok(Some(p))
+        Ok(Some(v))
     }
 
     /// Forgets what `change` may have made stale, here and (through the
@@ -332,6 +469,7 @@ impl CredentialCache {
         if let CredentialChange::App { app_id } = change {
             self.issuers.forget_app(*app_id);
         }
+        self.forget_memberships(change);
         let registered = {
             let change = change.clone();
             self.known
@@ -352,6 +490,58 @@ impl CredentialCache {
         self.unknown.invalidate_all();
         self.profiles.invalidate_all();
         self.issuers.forget_everything();
+        self.roles.invalidate_all();
+        self.workspace_access.invalidate_all();
+        self.workspace_lists.invalidate_all();
+    }
+
+    /// The memberships `change` may have made stale.
+    fn forget_memberships(&self, change: &CredentialChange) {
+        match change {
+            CredentialChange::Member { org_id, account_id } => {
+                let person = *account_id;
+                self.roles.invalidate(&(org_id.clone(), person));
+                self.workspace_lists
+                    .invalidate(&(person, Some(org_id.clone())));
+                // Leaving takes the person out of every workspace of the organization.
+                let org_id = org_id.clone();
+                if self
+                    .workspace_access
+                    .invalidate_entries_if(move |(_, p), access| {
+                        *p == person && access.org_id.as_ref() == Some(&org_id)
+                    })
+                    .is_err()
+                {
+                    // Cannot happen (the cache supports closures); forgetting all is still right.
+                    self.workspace_access.invalidate_all();
+                }
+            }
+            CredentialChange::OrganizationRole { org_id, account_id } => {
+                self.roles.invalidate(&(org_id.clone(), *account_id));
+            }
+            CredentialChange::WorkspaceMember {
+                workspace_id,
+                account_id,
+            } => {
+                let person = *account_id;
+                self.workspace_access.invalidate(&(*workspace_id, person));
+                // The event does not say the workspace's edition: every list of the person.
+                if self
+                    .workspace_lists
+                    .invalidate_entries_if(move |(p, _), _| *p == person)
+                    .is_err()
+                {
+                    self.workspace_lists.invalidate_all();
+                }
+            }
+            CredentialChange::AccessToken { .. }
+            | CredentialChange::App { .. }
+            | CredentialChange::AppInOrganization { .. }
+            | CredentialChange::Grant { .. }
+            | CredentialChange::AppForAccount { .. }
+            | CredentialChange::Family { .. }
+            | CredentialChange::Account { .. } => {}
+        }
     }
 
     /// From now on [`forget`](Self::forget) also sends every change to
@@ -389,7 +579,7 @@ impl CredentialCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buckle_core::TokenKind;
+    use buckle_core::{AppId, TokenKind};
     use std::sync::atomic::AtomicUsize;
 
     fn pat(id: i64, account: i64) -> Stored {
@@ -445,7 +635,7 @@ mod tests {
         }
         let (known, known_bytes) = c.known_size();
         let (unknown, unknown_bytes) = c.unknown_size();
-        assert!(known_bytes <= max / 8 * 6, "{known_bytes}");
+        assert!(known_bytes <= max / 8 * 5, "{known_bytes}");
         assert!(unknown_bytes <= max / 8, "{unknown_bytes}");
         assert!(known > 0 && known < 10_000, "{known}");
         assert!(unknown > 0 && unknown < 10_000, "{unknown}");
@@ -564,6 +754,181 @@ mod tests {
         look(&c, &h, Some(pat(5, 1)), &reads).await;
         look(&c, &h, Some(pat(5, 1)), &reads).await;
         assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    /// What one membership lookup of each kind found, and how many of them
+    /// read the "database" (a role, a workspace access, a workspace list).
+    struct Memberships<'c> {
+        cache: &'c CredentialCache,
+        reads: AtomicUsize,
+    }
+
+    impl Memberships<'_> {
+        async fn role(&self, org: &OrgId, person: i64) -> Option<Role> {
+            let key = (org.clone(), AccountId(person));
+            let load = async {
+                self.reads.fetch_add(1, Ordering::SeqCst);
+                Ok(Some(Some(Role::Admin)))
+            };
+            self.cache
+                .held(&self.cache.roles, key, load)
+                .await
+                .unwrap()
+                .flatten()
+        }
+
+        async fn access(&self, ws: i64, org: Option<&OrgId>, person: i64) -> bool {
+            let key = (WorkspaceId(ws), AccountId(person));
+            let load = async {
+                self.reads.fetch_add(1, Ordering::SeqCst);
+                Ok(Some(Arc::new(WorkspaceAccess {
+                    org_id: org.cloned(),
+                    is_member: true,
+                })))
+            };
+            let found = self
+                .cache
+                .held(&self.cache.workspace_access, key, load)
+                .await;
+            found.unwrap().is_some()
+        }
+
+        async fn list(&self, person: i64, org: Option<&OrgId>) -> usize {
+            let key = (AccountId(person), org.cloned());
+            let load = async {
+                self.reads.fetch_add(1, Ordering::SeqCst);
+                Ok(Some(Arc::from(vec![WorkspaceId(1), WorkspaceId(2)])))
+            };
+            let found = self
+                .cache
+                .held(&self.cache.workspace_lists, key, load)
+                .await;
+            found.unwrap().map_or(0, |ids| ids.len())
+        }
+
+        /// Looks every entry of the fixture up; how many were read anew.
+        async fn all(&self, acme: &OrgId, beta: &OrgId) -> usize {
+            let before = self.reads.load(Ordering::SeqCst);
+            assert_eq!(self.role(acme, 1).await, Some(Role::Admin));
+            self.role(acme, 2).await;
+            self.role(beta, 1).await;
+            assert!(self.access(10, Some(acme), 1).await);
+            self.access(20, Some(beta), 1).await;
+            self.access(10, Some(acme), 2).await;
+            self.access(30, None, 1).await;
+            assert_eq!(self.list(1, Some(acme)).await, 2);
+            self.list(1, None).await;
+            self.list(2, Some(acme)).await;
+            self.reads.load(Ordering::SeqCst) - before
+        }
+    }
+
+    /// Each membership event forgets what it may have made stale, and nothing
+    /// else: only what it forgot is read again.
+    #[tokio::test]
+    async fn membership_events_forget_what_they_concern() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let m = Memberships {
+            cache: &c,
+            reads: AtomicUsize::new(0),
+        };
+        let acme = OrgId::parse("acme").unwrap();
+        let beta = OrgId::parse("beta").unwrap();
+        assert_eq!(m.all(&acme, &beta).await, 10);
+        assert_eq!(m.all(&acme, &beta).await, 0, "all from memory");
+        c.forget(CredentialChange::OrganizationRole {
+            org_id: acme.clone(),
+            account_id: AccountId(1),
+        });
+        assert_eq!(m.all(&acme, &beta).await, 1, "person 1's role in acme");
+        c.forget(CredentialChange::WorkspaceMember {
+            workspace_id: WorkspaceId(10),
+            account_id: AccountId(1),
+        });
+        assert_eq!(
+            m.all(&acme, &beta).await,
+            3,
+            "person 1 in workspace 10, and both lists of person 1"
+        );
+        c.forget(CredentialChange::Member {
+            org_id: acme.clone(),
+            account_id: AccountId(1),
+        });
+        assert_eq!(
+            m.all(&acme, &beta).await,
+            3,
+            "person 1's role in acme, their acme workspace and their acme list"
+        );
+        for unrelated in [
+            CredentialChange::AccessToken { id: 1 },
+            CredentialChange::App { app_id: AppId(1) },
+            CredentialChange::Account {
+                account_id: AccountId(1),
+            },
+        ] {
+            c.forget(unrelated);
+        }
+        assert_eq!(m.all(&acme, &beta).await, 0);
+        c.forget_everything();
+        assert_eq!(m.all(&acme, &beta).await, 10);
+    }
+
+    /// A membership read while a change was forgotten is not kept.
+    #[tokio::test]
+    async fn a_membership_read_overlapping_a_forget_keeps_nothing() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let acme = OrgId::parse("acme").unwrap();
+        let key = (acme.clone(), AccountId(1));
+        let load = async {
+            c.forget(CredentialChange::OrganizationRole {
+                org_id: acme.clone(),
+                account_id: AccountId(9),
+            });
+            Ok(Some(Some(Role::Admin)))
+        };
+        c.held(&c.roles, key.clone(), load).await.unwrap();
+        assert!(c.roles.get(&key).is_none());
+    }
+
+    /// A workspace that does not exist is read again each time.
+    #[tokio::test]
+    async fn a_missing_workspace_is_not_remembered() {
+        let c = cache(DEFAULT_MAX_BYTES);
+        let reads = AtomicUsize::new(0);
+        for _ in 0..2 {
+            let load = async {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok(None)
+            };
+            let key = (WorkspaceId(5), AccountId(1));
+            assert!(
+                c.held(&c.workspace_access, key, load)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn memberships_stay_within_their_share() {
+        let max = 256 * 1024;
+        let c = cache(max);
+        let acme = OrgId::parse("acme").unwrap();
+        for i in 0..10_000 {
+            let key = (acme.clone(), AccountId(i));
+            c.held(&c.roles, key, async { Ok(Some(Some(Role::Member))) })
+                .await
+                .unwrap();
+        }
+        c.roles.run_pending_tasks();
+        assert!(
+            c.roles.weighted_size() <= max / 8 / 3,
+            "{}",
+            c.roles.weighted_size()
+        );
+        assert!(c.roles.entry_count() > 0);
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! events travel to other nodes on one PostgreSQL (`credential_broadcast.rs`),
 //! written as a short line of ids ([`CredentialChange::encode`]); never a secret.
 //!
-//! Only facts the cache holds need an event: a token's row (PAT/SAT, or OAuth
-//! token joined with its app and its app's installation) and an account's
-//! profile. Organization roles and workspace membership are read at each call
-//! (`Credential::require`, introspection), so changing them needs none.
+//! Every fact the cache holds needs an event for each change to it: a token's
+//! row (PAT/SAT, or OAuth token joined with its app and its app's
+//! installation), an account's profile, and the memberships enforcement and
+//! introspection read: a person's role in an organization, whether they belong
+//! to a workspace, and the workspaces they belong to in an edition.
 
 use crate::credential_cache::Stored;
-use buckle_core::{AccountId, AppId, OrgId};
+use buckle_core::{AccountId, AppId, OrgId, WorkspaceId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialChange {
@@ -29,9 +30,21 @@ pub enum CredentialChange {
     },
     /// A refresh-token family was revoked (a replayed code or refresh token).
     Family { family_id: i64 },
-    /// A person left or was removed from an organization: every token of theirs there.
+    /// A person left or was removed from an organization: every token of theirs
+    /// there, their role there and their membership of its workspaces.
     Member {
         org_id: OrgId,
+        account_id: AccountId,
+    },
+    /// A person joined an organization, or their role there changed.
+    OrganizationRole {
+        org_id: OrgId,
+        account_id: AccountId,
+    },
+    /// A person was added to or removed from a workspace (its owner, when it is
+    /// created).
+    WorkspaceMember {
+        workspace_id: WorkspaceId,
         account_id: AccountId,
     },
     /// An account changed (profile, password): its profile and every token acting for it.
@@ -60,6 +73,7 @@ impl CredentialChange {
                 s.account_id() == Some(*account_id) && s.org_id() == Some(org_id)
             }
             (CredentialChange::Account { account_id }, s) => s.account_id() == Some(*account_id),
+            // A token's row holds no role or workspace membership.
             _ => false,
         }
     }
@@ -83,6 +97,13 @@ impl CredentialChange {
                 format!("member {org_id} {account_id}")
             }
             CredentialChange::Account { account_id } => format!("account {account_id}"),
+            CredentialChange::OrganizationRole { org_id, account_id } => {
+                format!("role {org_id} {account_id}")
+            }
+            CredentialChange::WorkspaceMember {
+                workspace_id,
+                account_id,
+            } => format!("workspace_member {workspace_id} {account_id}"),
         }
     }
 
@@ -138,6 +159,20 @@ impl CredentialChange {
                 },
                 2,
             ),
+            "role" => (
+                CredentialChange::OrganizationRole {
+                    org_id: org(1)?,
+                    account_id: AccountId(number(2)?),
+                },
+                3,
+            ),
+            "workspace_member" => (
+                CredentialChange::WorkspaceMember {
+                    workspace_id: WorkspaceId(number(1)?),
+                    account_id: AccountId(number(2)?),
+                },
+                3,
+            ),
             _ => return None,
         };
         (words.len() == len).then_some(change)
@@ -181,6 +216,14 @@ mod tests {
             CredentialChange::Account {
                 account_id: AccountId(i64::MAX),
             },
+            CredentialChange::OrganizationRole {
+                org_id: org.clone(),
+                account_id: AccountId(3),
+            },
+            CredentialChange::WorkspaceMember {
+                workspace_id: WorkspaceId(7_300_000_000_000_000_001),
+                account_id: AccountId(0),
+            },
         ];
         for change in all {
             let line = change.encode();
@@ -198,6 +241,12 @@ mod tests {
             "app_in_org 1",
             "app_in_org 1 not/an/org",
             "member 1",
+            "role acme",
+            "role acme 1 2",
+            "role acme x",
+            "workspace_member 1",
+            "workspace_member x 1",
+            "workspace_member 1 2 3",
             "revoke_everything 1",
             "token  1",
         ] {

@@ -148,18 +148,18 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     let (points, workspace_ids) = match (cred.reach.subject, cred.account_id) {
         (Subject::Person, Some(person)) => {
             let now_in: Vec<String> = state
-                .store
-                .workspaces_of(person, cred.org_id.as_ref())
+                .credentials
+                .workspaces_of(&state.store, person, cred.org_id.as_ref())
                 .await
                 .unwrap_or_default()
-                .into_iter()
-                .filter(|w| cred.reach.workspaces.includes(w.id))
-                .map(|w| w.id.to_string())
+                .iter()
+                .filter(|id| cred.reach.workspaces.includes(**id))
+                .map(ToString::to_string)
                 .collect();
             let admin = match &cred.org_id {
                 Some(org) => state
-                    .store
-                    .role_in(org, person)
+                    .credentials
+                    .role(&state.store, org, person)
                     .await
                     .ok()
                     .flatten()

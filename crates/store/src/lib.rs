@@ -42,7 +42,7 @@ pub use grants::{Grant, GrantWithApp};
 pub use installations::Installation;
 pub use invitations::{Accepted, Invitation};
 pub use jtis::JtiRedeemed;
-pub use notifications::Listener;
+pub use notifications::{Heartbeat, Listener};
 pub use oauth_tokens::{NewOAuthToken, OAuthToken};
 pub use organization_members::OrgMember;
 pub use organizations::{Membership, Organization};

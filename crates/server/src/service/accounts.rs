@@ -67,6 +67,7 @@ pub async fn create(state: &AppState, req: NewAccountRequest<'_>) -> ServiceResu
         }
         r => r?,
     }
+    // A new account and its new workspace: no cache holds anything of them yet.
     state
         .store
         .account_by_id(a.id)

@@ -5,6 +5,7 @@
 use super::organizations::{may_assign, parse_role};
 use super::{Caller, ServiceError, ServiceResult, id_of};
 use crate::AppState;
+use crate::credential_change::CredentialChange;
 use buckle_core::{OrgId, Role};
 use buckle_store::{Accepted, Account, Invitation};
 
@@ -185,11 +186,20 @@ pub async fn accept(
         .accept_invitation(invitation_id, &me.user_name, me.id, now)
         .await?
     {
-        Accepted::Joined { org_id, role } => Ok(Joined {
-            organization_id: org_id,
-            role: role.as_str().to_string(),
-            joined_at: now,
-        }),
+        Accepted::Joined { org_id, role } => {
+            // Until now they were remembered as no member.
+            state
+                .credentials
+                .forget(CredentialChange::OrganizationRole {
+                    org_id: org_id.clone(),
+                    account_id: me.id,
+                });
+            Ok(Joined {
+                organization_id: org_id,
+                role: role.as_str().to_string(),
+                joined_at: now,
+            })
+        }
         Accepted::AlreadyMember { .. } => {
             Err(ServiceError::conflict("That account is already a member."))
         }

@@ -53,6 +53,13 @@ pub async fn create(
         .store
         .create_organization(&org, caller.account.id)
         .await?;
+    // A chosen enterprise id may have been looked up (as no one's) before.
+    state
+        .credentials
+        .forget(CredentialChange::OrganizationRole {
+            org_id: org.id.clone(),
+            account_id: caller.account.id,
+        });
     Ok(org)
 }
 
@@ -176,6 +183,12 @@ pub async fn set_role(
         .store
         .set_organization_role(org_id, account_id, role)
         .await?;
+    state
+        .credentials
+        .forget(CredentialChange::OrganizationRole {
+            org_id: org_id.clone(),
+            account_id,
+        });
     Ok((account_id, role))
 }
 
@@ -201,7 +214,8 @@ pub async fn remove_member(
         .store
         .remove_organization_member(org_id, account_id)
         .await?;
-    // Their tokens made there, and their authorizations there, are gone.
+    // Their tokens made there, their authorizations there, their role and their
+    // workspaces there are gone.
     state.credentials.forget(CredentialChange::Member {
         org_id: org_id.clone(),
         account_id,

@@ -2,6 +2,7 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name, id_of};
 use crate::AppState;
+use crate::credential_change::CredentialChange;
 use buckle_core::{AccountId, OrgId, WorkspaceId, WorkspaceRole};
 use buckle_store::{Workspace, WorkspaceMember, WorkspaceOfAccount};
 
@@ -27,6 +28,11 @@ pub async fn create(
         created_at: state.clock.now(),
     };
     state.store.create_workspace(&w).await?;
+    // The owner belongs to one more workspace.
+    state.credentials.forget(CredentialChange::WorkspaceMember {
+        workspace_id: w.id,
+        account_id: w.owner_account_id,
+    });
     Ok(w)
 }
 
@@ -167,6 +173,10 @@ pub async fn add_member(
         }
         r => r?,
     }
+    state.credentials.forget(CredentialChange::WorkspaceMember {
+        workspace_id: w.id,
+        account_id: a.id,
+    });
     Ok(a.id)
 }
 
@@ -190,5 +200,9 @@ pub async fn remove_member(
     if !state.store.remove_workspace_member(w.id, target).await? {
         return Err(ServiceError::not_found("That account is not a member."));
     }
+    state.credentials.forget(CredentialChange::WorkspaceMember {
+        workspace_id: w.id,
+        account_id: target,
+    });
     Ok(())
 }
