@@ -7,6 +7,7 @@ mod apps;
 mod audit;
 mod blind_spots;
 mod browser;
+mod channels;
 mod cli;
 mod console_account;
 mod console_apps;

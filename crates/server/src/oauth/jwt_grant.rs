@@ -12,7 +12,7 @@ use crate::error::OAuthError;
 use axum::http::HeaderMap;
 use buckle_core::jwt;
 use buckle_core::rsa_key::RsaPublicKey;
-use buckle_core::{AccountId, AppType, ClientType, GrantKind, GrantOwner, OrgId};
+use buckle_core::{AccountId, ClientType, GrantKind, GrantOwner, OrgId};
 
 pub const DEFAULT_DURATION: i64 = 900;
 pub const MAX_DURATION: i64 = 86_399;
@@ -74,9 +74,8 @@ pub async fn exchange(
         return Err(deactivated(&app.name));
     }
     let duration = duration(req.duration_seconds.as_ref())?;
-    if app.app_type == AppType::Channel && app.connector_id.is_none() {
-        return Err(access_deny("connector app should bind connector id"));
-    }
+    // A channel app's channel and scope; None for a normal service app.
+    let channel = super::channel_token::bound_channel(state, &app, req.scope.as_ref()).await?;
     // Single use, enforced by the database's primary key, across processes.
     if !state
         .store
@@ -125,17 +124,14 @@ pub async fn exchange(
         s.map(|s| s.chars().take(256).collect::<String>())
             .filter(|s| !s.is_empty())
     };
-    app_token(
-        state,
-        &app,
-        &grant,
-        AppTokenRequest {
-            duration,
-            session_name: clip(claims.session_name),
-            device_id: clip(device.device_id),
-            custom_consumer: clip(device.custom_consumer),
-        },
-        now,
-    )
-    .await
+    let asked = AppTokenRequest {
+        duration,
+        session_name: clip(claims.session_name),
+        device_id: clip(device.device_id),
+        custom_consumer: clip(device.custom_consumer),
+    };
+    match channel {
+        Some(bound) => super::channel_token::issue(state, &app, &grant, bound, asked, now).await,
+        None => app_token(state, &app, &grant, asked, now).await,
+    }
 }

@@ -163,7 +163,7 @@ pub async fn get(
         .bot(bot_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Bot not found."))?;
-    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id))
+    cred.require(&state, Need::Bot("Bot.read", bot.id, bot.workspace_id))
         .await?;
     ok(bot.into())
 }
