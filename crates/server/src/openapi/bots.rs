@@ -71,6 +71,8 @@ pub async fn create(
 #[derive(Serialize, ToSchema)]
 pub struct BotOut {
     id: String,
+    /// The same as `id`, under the name the SDKs' bot objects read.
+    bot_id: String,
     name: String,
     description: String,
     icon_url: String,
@@ -84,6 +86,7 @@ impl From<Bot> for BotOut {
     fn from(b: Bot) -> BotOut {
         BotOut {
             id: b.id.to_string(),
+            bot_id: b.id.to_string(),
             name: b.name,
             description: b.description,
             icon_url: String::new(),
