@@ -11,6 +11,7 @@ mod channels;
 mod cli;
 mod console_account;
 mod console_apps;
+mod console_channels;
 mod console_orgs;
 mod console_orgs_browser;
 mod console_sign_up;
