@@ -101,6 +101,20 @@ async fn introspected_bots(s: &Server, caller: &str, token: &str) -> Value {
     body["bot_ids"].clone()
 }
 
+/// The ids of a workspace's bots as a token lists them; the total agrees.
+async fn bots_listed(c: &Bearer, ws: i64) -> BTreeSet<String> {
+    let r = c.get(&format!("/v1/bots?workspace_id={ws}")).await;
+    let d = r.ok();
+    let ids: Vec<Value> = d["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].clone())
+        .collect();
+    assert_eq!(d["total"], json!(ids.len()), "{d}");
+    id_set(&json!(ids))
+}
+
 fn id_set(v: &Value) -> BTreeSet<String> {
     v.as_array()
         .unwrap_or_else(|| panic!("a list: {v}"))
@@ -120,7 +134,12 @@ async fn channel_tokens_reach_published_bots(s: Server) {
         bot(&s, &pat, ws, "two").await,
         bot(&s, &pat, ws, "three").await,
     );
-    let (app, key) = channel_app(&a, "Partner App", &["Bot.read", "Connector.botChat"]).await;
+    let (app, key) = channel_app(
+        &a,
+        "Partner App",
+        &["Bot.read", "Bot.list", "Connector.botChat"],
+    )
+    .await;
     // Unbound: refused as the Coze docs say.
     let msg = token(&s, &app, &key, json!({}))
         .await
@@ -160,8 +179,15 @@ async fn channel_tokens_reach_published_bots(s: Server) {
         BTreeSet::from([b1.clone(), b2.clone()])
     );
 
+    // Listing a workspace's bots shows only the token's published ones.
+    assert_eq!(
+        bots_listed(&c, ws).await,
+        BTreeSet::from([b1.clone(), b2.clone()])
+    );
+
     // Unpublishing takes effect at the token's next call, though it is cached.
     a.delete(&format!("{CHANNELS}/{ch}/bots/{b1}")).await.ok();
+    assert_eq!(bots_listed(&c, ws).await, BTreeSet::from([b2.clone()]));
     let msg = c.get(&format!("/v1/bots/{b1}")).await;
     assert!(
         msg.fails(403, 4101).contains("no longer published"),
@@ -186,6 +212,35 @@ async fn channel_tokens_reach_published_bots(s: Server) {
         .await
         .error(403, "access_deny");
     assert_eq!(msg, "connector app should bind connector id");
+
+    // Each change is in the audit log, naming the channel.
+    let events = a.get("/api/manage/audit_events?limit=100").await;
+    let seen: Vec<(String, String)> = events
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == json!(ch))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["detail"].to_string(),
+            )
+        })
+        .collect();
+    for kind in [
+        "channel_created",
+        "channel_app_bound",
+        "bot_published",
+        "bot_unpublished",
+    ] {
+        assert!(seen.iter().any(|(k, _)| k == kind), "{kind}: {seen:?}");
+    }
+    assert!(
+        seen.iter()
+            .any(|(k, d)| k == "bot_unpublished" && d.contains(&b1)),
+        "{seen:?}"
+    );
 
     // A normal service app's token has no bots limit, ignores any scope, and
     // introspects with bot_ids null.

@@ -5,6 +5,8 @@
 
 use super::{Caller, ServiceError, ServiceResult, clean_name};
 use crate::AppState;
+use crate::audit::AuditEvent;
+use buckle_core::audit::AuditKind;
 use buckle_core::{AppType, BotId, ChannelId, OrgId, PermissionSet, Role};
 use buckle_store::{Channel, Publication, StoreError};
 
@@ -14,6 +16,20 @@ const PERSONAL_CHANNEL_LIMIT: i64 = 10;
 const ORGANIZATION_CHANNEL_LIMIT: i64 = 100;
 const ADMINS_ONLY: &str =
     "Only a super admin or admin of the team/enterprise may manage its channels.";
+
+/// An audit event about a channel (by its id), with what else it names.
+fn channel_event(
+    caller: &Caller,
+    kind: AuditKind,
+    channel: &Channel,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    caller
+        .audit(kind)
+        .in_org(channel.org_id.as_ref())
+        .target(channel.id.to_string())
+        .detail(detail)
+}
 
 pub fn channel_not_found() -> ServiceError {
     ServiceError::not_found("Channel not found.")
@@ -100,6 +116,10 @@ pub async fn create(
             "This edition allows at most {limit} channels."
         )));
     }
+    let detail = serde_json::json!({"name": channel.name});
+    channel_event(caller, AuditKind::ChannelCreated, &channel, detail)
+        .record(state)
+        .await;
     Ok(channel)
 }
 
@@ -130,6 +150,10 @@ pub async fn rename(
     if !state.store.rename_channel(channel.id, &name, now).await? {
         return Err(channel_not_found());
     }
+    let detail = serde_json::json!({"name": name, "old_name": channel.name});
+    channel_event(caller, AuditKind::ChannelRenamed, &channel, detail)
+        .record(state)
+        .await;
     Ok(Channel {
         name,
         updated_at: now,
@@ -144,6 +168,10 @@ pub async fn delete(state: &AppState, caller: &Caller, channel_id: &str) -> Serv
     if !state.store.delete_channel(channel.id).await? {
         return Err(channel_not_found());
     }
+    let detail = serde_json::json!({"name": channel.name});
+    channel_event(caller, AuditKind::ChannelDeleted, &channel, detail)
+        .record(state)
+        .await;
     Ok(())
 }
 
@@ -189,6 +217,10 @@ pub async fn bind_app(
         }
         Err(e) => return Err(e.into()),
     }
+    let detail = serde_json::json!({"app_id": app.client_id, "app_name": app.name});
+    channel_event(caller, AuditKind::ChannelAppBound, &channel, detail)
+        .record(state)
+        .await;
     Ok(Channel {
         app_id: Some(app.id),
         updated_at: now,
@@ -208,6 +240,10 @@ pub async fn unbind_app(
     if !state.store.set_channel_app(channel.id, None, now).await? {
         return Err(channel_not_found());
     }
+    let detail = serde_json::json!({"app_id": null});
+    channel_event(caller, AuditKind::ChannelAppBound, &channel, detail)
+        .record(state)
+        .await;
     Ok(Channel {
         app_id: None,
         updated_at: now,
@@ -260,10 +296,16 @@ pub async fn publish(
 ) -> ServiceResult<(Channel, Vec<Publication>)> {
     let channel = managed(state, caller, channel_id).await?;
     let bot = publishable(state, caller, &channel, bot_id).await?;
-    state
+    if state
         .store
         .publish_bot(channel.id, bot, caller.account.id, state.clock.now())
-        .await?;
+        .await?
+    {
+        let detail = serde_json::json!({"bot_id": bot.to_string()});
+        channel_event(caller, AuditKind::BotPublished, &channel, detail)
+            .record(state)
+            .await;
+    }
     let bots = state.store.publications(channel.id).await?;
     Ok((channel, bots))
 }
@@ -282,6 +324,10 @@ pub async fn unpublish(
             "The bot is not published to this channel.",
         ));
     }
+    let detail = serde_json::json!({"bot_id": bot.to_string()});
+    channel_event(caller, AuditKind::BotUnpublished, &channel, detail)
+        .record(state)
+        .await;
     let bots = state.store.publications(channel.id).await?;
     Ok((channel, bots))
 }
