@@ -27,7 +27,7 @@ const POINTS: [&str; 2] = ["Account.readProfile", "Workspace.list"];
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Every variable the scripts read: cleared first, so nothing leaks in from the
 /// environment the tests run in.
-const SCRIPT_VARIABLES: [&str; 13] = [
+const SCRIPT_VARIABLES: [&str; 15] = [
     "BUCKLE_BASE_URL",
     "BUCKLE_CLIENT_ID",
     "BUCKLE_CLIENT_SECRET",
@@ -41,6 +41,8 @@ const SCRIPT_VARIABLES: [&str; 13] = [
     "BUCKLE_AUD",
     "BUCKLE_TOKEN",
     "BUCKLE_SDK_TIMEOUT",
+    "BUCKLE_BOT_ID",
+    "BUCKLE_OTHER_BOT_ID",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +102,7 @@ for_both_sdks!(
     jwt_account_path,
     revoked_tokens_raise_the_sdks_4100_error,
     missing_permission_raises_the_sdks_4101_error,
+    channel_jwt_narrowed_to_one_bot,
 );
 for_both_sdks!(postgres: jwt_flow);
 
@@ -781,4 +784,75 @@ async fn missing_permission_raises_the_sdks_4101_error(s: Server, sdk: Sdk) {
     let sess = s.login(&alice).await;
     let narrow = sess.simple_pat(&["Workspace.list"]).await;
     assert_api_error(sdk, &me(&s, sdk, &narrow).await, 4101);
+}
+
+/// A channel app's JWT token asked, through the SDK, for one published bot
+/// (cozepy's `Scope.build_bot_chat`, @coze/api's channel JWT scope): it reaches
+/// that bot and gets the SDK's 4101 error for another published one.
+async fn channel_jwt_narrowed_to_one_bot(s: Server, sdk: Sdk) {
+    let owner = s.user("owner").await;
+    let sess = s.login(&owner).await;
+    let pat = sess.simple_pat(&["Bot.create"]).await;
+    let mut bots = Vec::new();
+    for name in ["chosen", "other"] {
+        let r = s
+            .bearer(&pat)
+            .post(
+                "/v1/bot/create",
+                json!({"space_id": owner.personal_workspace.to_string(), "name": name}),
+            )
+            .await;
+        bots.push(text(&r.ok()["bot_id"]));
+    }
+    let app = sess
+        .post(
+            "/api/manage/apps",
+            json!({"name": "sdk channel app", "app_type": "channel", "client_type": "service",
+                   "permissions": ["Bot.read", "Connector.botChat"]}),
+        )
+        .await;
+    let client_id = text(&app.ok()["app_id"]);
+    let key = ServiceKey::new();
+    sess.post(
+        &format!("/api/manage/apps/{client_id}/keys"),
+        json!({"public_key": key.public_pem}),
+    )
+    .await
+    .ok();
+    sess.post(
+        &format!("/api/manage/apps/{client_id}/authorizations"),
+        json!({"all_workspaces": true}),
+    )
+    .await
+    .ok();
+    let channel = sess
+        .post("/api/manage/channels", json!({"name": "sdk channel"}))
+        .await;
+    let channel = text(&channel.ok()["channel_id"]);
+    sess.post(
+        &format!("/api/manage/channels/{channel}/app"),
+        json!({"app_id": client_id}),
+    )
+    .await
+    .ok();
+    for bot in &bots {
+        sess.post(
+            &format!("/api/manage/channels/{channel}/bots"),
+            json!({"bot_id": bot}),
+        )
+        .await
+        .ok();
+    }
+    let mut vars = jwt_vars(&s, &client_id, &key);
+    vars.push(("BUCKLE_BOT_ID", bots[0].clone()));
+    vars.push(("BUCKLE_OTHER_BOT_ID", bots[1].clone()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut d = Driver::start(&s, sdk, "jwt_bot", &vars).await;
+    let t = d.step("token").await;
+    assert!(text(&t["access_token"]).starts_with("czs_"), "{t}");
+    let got = d.step("bot").await;
+    assert_eq!(got["bot_id"], json!(bots[0]), "{got}");
+    assert_eq!(got["name"], json!("chosen"), "{got}");
+    assert_api_error(sdk, &d.step("other_bot").await, 4101);
+    d.done().await;
 }

@@ -5,7 +5,7 @@ Spawned by the Rust integration tests, which do the human part of each flow
 (sign-in and consent on Buckle's pages, approving a device code) while this
 script waits. The JavaScript twin is tests/sdk/js/oauth.mjs: same protocol.
 
-    python tests/sdk/cozepy_oauth.py <flow>    flow: web | pkce | device | device_denied | jwt | me
+    python tests/sdk/cozepy_oauth.py <flow>    flow: web | pkce | device | device_denied | jwt | jwt_bot | me
 
 Environment:
   BUCKLE_BASE_URL       server base URL without trailing slash, e.g. http://127.0.0.1:41234
@@ -21,6 +21,8 @@ Environment:
   BUCKLE_SESSION_NAME   jwt flow, optional: JWT "session_name" claim
   BUCKLE_ACCOUNT_ID     jwt flow, optional: /account/{id}/token. cozepy 0.20.0 cannot do
                         this: the flow prints {"step":"unsupported",...} and then done.
+  BUCKLE_BOT_ID         jwt_bot flow: the bot the token is narrowed to (Scope.build_bot_chat)
+  BUCKLE_OTHER_BOT_ID   jwt_bot flow: a bot the token must not reach
   BUCKLE_AUD            ignored: cozepy derives the JWT "aud" from BUCKLE_BASE_URL (host:port)
   BUCKLE_TOKEN          me flow: the bearer token to call /v1/users/me with
   BUCKLE_SDK_TIMEOUT    seconds per HTTP request (default 30)
@@ -46,6 +48,9 @@ once; input, when a flow needs it, is one JSON object per line on stdin.
   device_denied: as device up to waiting  <- {"go": true}
           -> denied (poll=True: access_denied expected) -> done
   jwt:    -> token {access_token, expires_in, token_type, refresh_token} -> me -> done
+  jwt_bot: (a channel app) -> token, asked with Scope.build_bot_chat([BUCKLE_BOT_ID],
+          ["Bot.read", "Connector.botChat"]) -> bot {bot_id, name} (GET /v1/bots/{id})
+          -> other_bot (the same for BUCKLE_OTHER_BOT_ID: 4101 expected) -> done
   me:     -> me -> done
 
 A step whose SDK call raised the SDK's own error class prints, instead of its
@@ -123,6 +128,7 @@ from cozepy import (  # noqa: E402
     DeviceOAuthApp,
     JWTOAuthApp,
     PKCEOAuthApp,
+    Scope,
     SyncHTTPClient,
     TokenAuth,
     WebOAuthApp,
@@ -311,6 +317,32 @@ def flow_jwt():
     me("me", tok.access_token)
 
 
+def flow_jwt_bot():
+    app = with_timeout(
+        JWTOAuthApp(
+            client_id=env("BUCKLE_CLIENT_ID"),
+            private_key=env("BUCKLE_PRIVATE_KEY"),
+            public_key_id=env("BUCKLE_KID"),
+            base_url=BASE_URL,
+        )
+    )
+    bot_id = env("BUCKLE_BOT_ID")
+    scope = Scope.build_bot_chat([bot_id], ["Bot.read", "Connector.botChat"])
+    tok = step("token", lambda: app.get_access_token(scope=scope), token_fields, True)
+    coze = Coze(
+        auth=TokenAuth(tok.access_token),
+        base_url=BASE_URL,
+        http_client=SyncHTTPClient(timeout=TIMEOUT),
+    )
+
+    def bot_fields(b):
+        return {"bot_id": b.bot_id, "name": b.name}
+
+    step("bot", lambda: coze.bots.retrieve(bot_id=bot_id, use_api_version=2), bot_fields, True)
+    other = env("BUCKLE_OTHER_BOT_ID")
+    step("other_bot", lambda: coze.bots.retrieve(bot_id=other, use_api_version=2), bot_fields, False)
+
+
 def flow_me():
     me("me", env("BUCKLE_TOKEN"))
 
@@ -321,6 +353,7 @@ FLOWS = {
     "device": flow_device,
     "device_denied": lambda: flow_device(denied=True),
     "jwt": flow_jwt,
+    "jwt_bot": flow_jwt_bot,
     "me": flow_me,
 }
 

@@ -28,10 +28,17 @@ pub enum AuditKind {
     AppInstalled,
     AppUninstalled,
     WorkspaceMoved,
+    ChannelCreated,
+    ChannelRenamed,
+    ChannelDeleted,
+    /// A channel app bound to a channel, or unbound (`detail.app_id` null).
+    ChannelAppBound,
+    BotPublished,
+    BotUnpublished,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 21] = [
+    pub const ALL: [AuditKind; 27] = [
         AuditKind::SignIn,
         AuditKind::SignInFailed,
         AuditKind::SignedUp,
@@ -53,6 +60,12 @@ impl AuditKind {
         AuditKind::AppInstalled,
         AuditKind::AppUninstalled,
         AuditKind::WorkspaceMoved,
+        AuditKind::ChannelCreated,
+        AuditKind::ChannelRenamed,
+        AuditKind::ChannelDeleted,
+        AuditKind::ChannelAppBound,
+        AuditKind::BotPublished,
+        AuditKind::BotUnpublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +91,12 @@ impl AuditKind {
             AuditKind::AppInstalled => "app_installed",
             AuditKind::AppUninstalled => "app_uninstalled",
             AuditKind::WorkspaceMoved => "workspace_moved",
+            AuditKind::ChannelCreated => "channel_created",
+            AuditKind::ChannelRenamed => "channel_renamed",
+            AuditKind::ChannelDeleted => "channel_deleted",
+            AuditKind::ChannelAppBound => "channel_app_bound",
+            AuditKind::BotPublished => "bot_published",
+            AuditKind::BotUnpublished => "bot_unpublished",
         }
     }
 

@@ -77,6 +77,10 @@ numeric_id!(
     /// A bot.
     BotId
 );
+numeric_id!(
+    /// A custom publish channel (a "connector").
+    ChannelId
+);
 
 /// A team's or enterprise's id. Teams get a random 19-digit id; an enterprise
 /// may have a chosen one (`volcano_2105850123`, see [`crate::organization_id`]),

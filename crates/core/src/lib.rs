@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod channel_scope;
 pub mod device;
 pub mod display_name;
 pub mod expiry;
@@ -21,9 +22,11 @@ pub mod token_body;
 pub mod vocabulary;
 
 pub use catalog::{Catalog, CatalogError, Level, PermissionSet};
-pub use ids::{AccountId, AppId, BotId, OrgId, WorkspaceId};
+pub use ids::{AccountId, AppId, BotId, ChannelId, OrgId, WorkspaceId};
 pub use policy::{Exceeds, Extent};
-pub use reach::{Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces};
+pub use reach::{
+    BotFacts, Bots, Denial, Reach, Requirement, Role, Subject, WorkspaceFacts, Workspaces,
+};
 pub use secret::TokenKind;
 pub use vocabulary::{
     AppType, ClientType, DeviceStatus, GrantKind, GrantOwner, InstallStatus, OrgKind, UnknownWord,

@@ -6,7 +6,7 @@
 //! it through their tokens too).
 
 use crate::catalog::{Level, PermissionSet};
-use crate::ids::WorkspaceId;
+use crate::ids::{BotId, WorkspaceId};
 use crate::secret::TokenKind;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,44 @@ impl Workspaces {
     }
 }
 
+/// Which bots a credential may act on. Only channel tokens carry a list: the bots
+/// published to their channel when they were minted, narrowed by their scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bots {
+    /// Every bot its workspaces hold.
+    All,
+    List(Vec<BotId>),
+}
+
+impl Bots {
+    pub fn includes(&self, id: BotId) -> bool {
+        match self {
+            Bots::All => true,
+            Bots::List(ids) => ids.contains(&id),
+        }
+    }
+
+    /// Whether every bot this reaches, `other` reaches too.
+    pub fn is_within(&self, other: &Bots) -> bool {
+        match (self, other) {
+            (_, Bots::All) => true,
+            (Bots::All, Bots::List(_)) => false,
+            (Bots::List(ids), other) => ids.iter().all(|id| other.includes(*id)),
+        }
+    }
+}
+
+impl Workspaces {
+    /// Whether every workspace this reaches, `other` reaches too.
+    pub fn is_within(&self, other: &Workspaces) -> bool {
+        match (self, other) {
+            (_, Workspaces::All) => true,
+            (Workspaces::All, Workspaces::List(_)) => false,
+            (Workspaces::List(ids), other) => ids.iter().all(|id| other.includes(*id)),
+        }
+    }
+}
+
 /// Who a credential acts as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
@@ -77,6 +115,7 @@ pub struct Reach {
     pub workspaces: Workspaces,
     /// The organization the credential was made in; `None` for the personal edition.
     pub organization: Option<String>,
+    pub bots: Bots,
 }
 
 /// Facts about the workspace a call touches, gathered at call time.
@@ -87,6 +126,18 @@ pub struct WorkspaceFacts {
     pub organization: Option<String>,
     /// Whether the credential's person is a member of it now.
     pub subject_is_member: bool,
+}
+
+/// Facts about the bot a call acts on, gathered at call time.
+#[derive(Debug, Clone)]
+pub struct BotFacts {
+    pub id: BotId,
+    /// The workspace holding the bot.
+    pub workspace: WorkspaceFacts,
+    /// Whether the bot is still published to the channel the credential's bot list
+    /// came from (always true for a credential without a bot list): unpublishing
+    /// takes effect at the next call.
+    pub still_published: bool,
 }
 
 /// What a call needs.
@@ -105,6 +156,8 @@ pub enum Requirement<'a> {
         /// The person's role in the credential's organization now.
         subject_role: Option<Role>,
     },
+    /// One bot: its workspace's rules, then the credential's bots.
+    Bot { point: &'a str, bot: BotFacts },
 }
 
 impl Requirement<'_> {
@@ -113,14 +166,15 @@ impl Requirement<'_> {
             Requirement::Credential { point }
             | Requirement::Account { point }
             | Requirement::Workspace { point, .. }
-            | Requirement::Organization { point, .. } => point,
+            | Requirement::Organization { point, .. }
+            | Requirement::Bot { point, .. } => point,
         }
     }
 
     pub fn level(&self) -> Level {
         match self {
             Requirement::Credential { .. } | Requirement::Account { .. } => Level::Account,
-            Requirement::Workspace { .. } => Level::Workspace,
+            Requirement::Workspace { .. } | Requirement::Bot { .. } => Level::Workspace,
             Requirement::Organization { .. } => Level::Organization,
         }
     }
@@ -135,6 +189,10 @@ pub enum Denial {
     WorkspaceNotGranted,
     #[error("The workspace belongs to another edition than the token.")]
     OtherEdition,
+    #[error("The token does not cover this bot.")]
+    BotNotGranted,
+    #[error("The bot is no longer published to the token's channel.")]
+    BotUnpublished,
     #[error("The token's user is not a member of this workspace.")]
     NotMember,
     #[error("Only a super admin or admin of the team/enterprise may do this.")]
@@ -171,15 +229,14 @@ impl Reach {
                 Subject::Person => Ok(()),
                 Subject::Service => Err(Denial::NoAccount),
             },
-            Requirement::Workspace { workspace, .. } => {
-                if workspace.organization != self.organization {
-                    return Err(Denial::OtherEdition);
+            Requirement::Workspace { workspace, .. } => self.decide_workspace(workspace),
+            Requirement::Bot { bot, .. } => {
+                self.decide_workspace(&bot.workspace)?;
+                if !self.bots.includes(bot.id) {
+                    return Err(Denial::BotNotGranted);
                 }
-                if !self.workspaces.includes(workspace.id) {
-                    return Err(Denial::WorkspaceNotGranted);
-                }
-                if self.subject == Subject::Person && !workspace.subject_is_member {
-                    return Err(Denial::NotMember);
+                if matches!(self.bots, Bots::List(_)) && !bot.still_published {
+                    return Err(Denial::BotUnpublished);
                 }
                 Ok(())
             }
@@ -197,6 +254,31 @@ impl Reach {
     }
 }
 
+impl Reach {
+    fn decide_workspace(&self, workspace: &WorkspaceFacts) -> Result<(), Denial> {
+        if workspace.organization != self.organization {
+            return Err(Denial::OtherEdition);
+        }
+        if !self.workspaces.includes(workspace.id) {
+            return Err(Denial::WorkspaceNotGranted);
+        }
+        if self.subject == Subject::Person && !workspace.subject_is_member {
+            return Err(Denial::NotMember);
+        }
+        Ok(())
+    }
+
+    /// Whether this reaches nothing `parent` does not: the same subject and edition,
+    /// and points, workspaces and bots each within the parent's.
+    pub fn is_within(&self, parent: &Reach) -> bool {
+        self.subject == parent.subject
+            && self.organization == parent.organization
+            && self.points.is_subset_of(&parent.points)
+            && self.workspaces.is_within(&parent.workspaces)
+            && self.bots.is_within(&parent.bots)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +289,7 @@ mod tests {
             points: PermissionSet::from_names(points.iter().map(|s| s.to_string()).collect()),
             workspaces: ws,
             organization: org.map(str::to_string),
+            bots: Bots::All,
         }
     }
 
@@ -284,6 +367,7 @@ mod tests {
             points: PermissionSet::from_names(vec!["Bot.list".into()]),
             workspaces: Workspaces::List(vec![WorkspaceId(5)]),
             organization: Some("9".into()),
+            bots: Bots::All,
         };
         let bots = |id| Requirement::Workspace {
             point: "Bot.list",
@@ -317,5 +401,46 @@ mod tests {
             sat_ws.decide(&Requirement::Credential { point: "Bot.read" }),
             Err(Denial::MissingPoint("Bot.read".into()))
         );
+    }
+
+    #[test]
+    fn bot_rules() {
+        let channel = Reach {
+            subject: Subject::Service,
+            points: PermissionSet::from_names(vec!["Bot.read".into()]),
+            workspaces: Workspaces::All,
+            organization: Some("9".into()),
+            bots: Bots::List(vec![BotId(1), BotId(2)]),
+        };
+        let bot = |id, ws_org: Option<&str>, published| Requirement::Bot {
+            point: "Bot.read",
+            bot: BotFacts {
+                id: BotId(id),
+                workspace: ws(5, ws_org, false),
+                still_published: published,
+            },
+        };
+        assert_eq!(channel.decide(&bot(1, Some("9"), true)), Ok(()));
+        assert_eq!(
+            channel.decide(&bot(3, Some("9"), true)),
+            Err(Denial::BotNotGranted)
+        );
+        assert_eq!(
+            channel.decide(&bot(2, Some("9"), false)),
+            Err(Denial::BotUnpublished)
+        );
+        // The workspace's rules come first.
+        assert_eq!(
+            channel.decide(&bot(1, None, true)),
+            Err(Denial::OtherEdition)
+        );
+        // A credential without a bot list is not bound by publication.
+        let sat = Reach {
+            bots: Bots::All,
+            ..channel.clone()
+        };
+        assert_eq!(sat.decide(&bot(3, Some("9"), false)), Ok(()));
+        assert!(channel.is_within(&sat));
+        assert!(!sat.is_within(&channel));
     }
 }

@@ -33,6 +33,11 @@ pub struct TokenRequest {
         schema(value_type = Option<i64>, minimum = 1, maximum = 86399, default = 900)
     )]
     pub duration_seconds: Option<serde_json::Value>,
+    /// The jwt-bearer grant's scope object (channel apps only; see
+    /// [`crate::channel_scope`]); members are kept as written so that reader can
+    /// refuse one given twice.
+    #[cfg_attr(feature = "utoipa", schema(value_type = Option<Object>))]
+    pub scope: Option<crate::channel_scope::Node>,
     /// Read only to refuse it: the secret travels in `Authorization`, so the
     /// document does not offer it.
     #[cfg_attr(feature = "utoipa", schema(ignore))]

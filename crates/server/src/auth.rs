@@ -7,9 +7,11 @@ use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use buckle_core::reach::{Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
+use buckle_core::reach::{BotFacts, Bots, Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
-use buckle_core::{AccountId, AppId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId};
+use buckle_core::{
+    AccountId, AppId, BotId, ChannelId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId,
+};
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
 /// hot path read-only for busy tokens. (Counted per cached token in this process.)
@@ -42,6 +44,8 @@ pub struct OAuthContext {
     pub session_name: Option<String>,
     pub device_id: Option<String>,
     pub custom_consumer: Option<String>,
+    /// A channel app's token: the channel its bots must still be published to.
+    pub channel_id: Option<ChannelId>,
 }
 
 /// What a handler asks of the credential.
@@ -54,6 +58,8 @@ pub enum Need<'a> {
     Workspace(&'a str, WorkspaceId),
     /// The credential's organization.
     Organization(&'a str),
+    /// A bot, by id, in its workspace.
+    Bot(&'a str, BotId, WorkspaceId),
 }
 
 /// The bearer token of a request, if it sent one. Only `Bearer` counts.
@@ -139,6 +145,7 @@ impl Credential {
                 Workspaces::List(row.workspace_ids.clone())
             },
             organization: row.org_id.as_ref().map(OrgId::to_string),
+            bots: Bots::All,
         };
         Ok(Credential {
             id: row.id,
@@ -222,6 +229,10 @@ impl Credential {
                 Workspaces::List(row.workspace_ids.clone())
             },
             organization: row.org_id.as_ref().map(OrgId::to_string),
+            bots: match &found.bots {
+                Some(b) => Bots::List(b.bot_ids.clone()),
+                None => Bots::All,
+            },
         };
         Ok(Credential {
             id: row.id,
@@ -239,6 +250,7 @@ impl Credential {
                 session_name: row.session_name.clone(),
                 device_id: row.device_id.clone(),
                 custom_consumer: row.custom_consumer.clone(),
+                channel_id: found.bots.as_ref().map(|b| b.channel_id),
             }),
             not_installed,
         })
@@ -279,6 +291,9 @@ impl Credential {
                     },
                 })
             }
+            Need::Bot(point, bot, workspace) => {
+                self.decide_bot(state, point, bot, workspace).await?
+            }
             Need::Organization(point) => {
                 let role = match (&self.org_id, self.account_id) {
                     (Some(org), Some(person)) if self.reach.points.contains(point) => {
@@ -296,6 +311,52 @@ impl Credential {
             metrics::counter!("buckle_openapi_denials_total").increment(1);
             d.told_to(self.kind).into()
         })
+    }
+}
+
+impl Credential {
+    /// A bot's facts, read now: its workspace, and for a channel token whether
+    /// the bot is still published to the token's channel (so unpublishing takes
+    /// effect at the next call, cached token or not).
+    async fn decide_bot(
+        &self,
+        state: &AppState,
+        point: &str,
+        bot: BotId,
+        workspace: WorkspaceId,
+    ) -> Result<Result<(), buckle_core::Denial>, ApiError> {
+        if !self.reach.points.contains(point) {
+            return Ok(Err(buckle_core::Denial::MissingPoint(point.to_string())));
+        }
+        let person = self.account_id.unwrap_or(AccountId(0));
+        let Some((ws, is_member)) = state.store.workspace_for(workspace, person).await? else {
+            return Err(ApiError::not_found("Workspace not found."));
+        };
+        let still_published = match (&self.reach.bots, &self.oauth) {
+            (
+                Bots::List(ids),
+                Some(OAuthContext {
+                    app_id,
+                    channel_id: Some(channel),
+                    ..
+                }),
+            ) if ids.contains(&bot) => state.store.is_published(*channel, *app_id, bot).await?,
+            // A list without its channel cannot be checked: refuse.
+            (Bots::List(_), _) => false,
+            (Bots::All, _) => true,
+        };
+        Ok(self.reach.decide(&Requirement::Bot {
+            point,
+            bot: BotFacts {
+                id: bot,
+                workspace: WorkspaceFacts {
+                    id: ws.id,
+                    organization: ws.org_id.map(OrgId::into_string),
+                    subject_is_member: is_member,
+                },
+                still_published,
+            },
+        }))
     }
 }
 

@@ -90,6 +90,7 @@ impl Stored {
                         + t.app_name.len()
                         + t.app_permissions.len()
                         + t.client_id.len()
+                        + t.bots.as_ref().map_or(0, |b| 8 * b.bot_ids.len())
                 }
             }
     }

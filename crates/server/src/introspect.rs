@@ -208,7 +208,10 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         "organization_id": cred.org_id,
         "all_workspaces": all,
         "workspace_ids": workspace_ids,
-        "bot_ids": serde_json::Value::Null,
+        "bot_ids": match &cred.reach.bots {
+            buckle_core::Bots::List(ids) => json!(ids),
+            buckle_core::Bots::All => serde_json::Value::Null,
+        },
         "session_name": o.and_then(|o| o.session_name.clone()),
         "device_info": device_info,
         "iat": cred.created_at,

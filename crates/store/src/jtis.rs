@@ -4,9 +4,11 @@ use crate::families::GRANT_EXISTS;
 use crate::group_commit::on_conn;
 use crate::lite;
 use crate::oauth_tokens::{insert_lite, insert_oauth_token, stored_kind};
-use crate::{NewOAuthToken, Result, Store, with_writer};
+use crate::{NewOAuthToken, Result, Store, TokenBots, with_writer};
 use buckle_core::AppId;
 use std::sync::Arc;
+
+use crate::channels::{INSERT_BOTS, encode_bot_ids};
 
 const USE_JTI: &str = "INSERT INTO oauth_jtis (app_id, jti, expires_at) VALUES ($1, $2, $3)
      ON CONFLICT (app_id, jti) DO NOTHING";
@@ -41,15 +43,19 @@ pub enum JtiRedeemed {
 impl Store {
     /// In one transaction shared with other grants (`group_commit`): records the
     /// JWT's id (single use, by the primary key, across processes) and stores
-    /// the app token it is exchanged for. Answers once that committed.
+    /// the app token it is exchanged for, with the bots a channel app's token
+    /// reaches (a channel token never exists without them). Answers once that
+    /// committed.
     pub async fn redeem_jti(
         &self,
         jti: &str,
         jti_expires_at: i64,
         token: &NewOAuthToken,
+        bots: Option<&TokenBots>,
     ) -> Result<JtiRedeemed> {
         let kind = stored_kind(token.kind)?;
         let (jti, token) = (Arc::<str>::from(jti), Arc::new(token.clone()));
+        let bots = Arc::new(bots.map(|b| (b.channel_id.get(), encode_bot_ids(&b.bot_ids))));
         if let Some(lite) = &self.lite {
             return lite
                 .write(move |c| {
@@ -62,13 +68,16 @@ impl Store {
                         return Ok(JtiRedeemed::AuthorizationGone);
                     }
                     insert_lite(c, &token, kind)?;
+                    if let Some((channel, bot_ids)) = &*bots {
+                        lite::execute(c, INSERT_BOTS, &[&token.id, channel, bot_ids])?;
+                    }
                     Ok(JtiRedeemed::Issued)
                 })
                 .await;
         }
         self.grouped
             .run(move |conn| {
-                let (jti, token) = (jti.clone(), token.clone());
+                let (jti, token, bots) = (jti.clone(), token.clone(), bots.clone());
                 Box::pin(async move {
                     on_conn!(conn, |c| {
                         let fresh = sqlx::query(USE_JTI)
@@ -90,6 +99,14 @@ impl Store {
                             return Ok(JtiRedeemed::AuthorizationGone);
                         }
                         insert_oauth_token!(&*token, kind).execute(&mut *c).await?;
+                        if let Some((channel, bot_ids)) = &*bots {
+                            sqlx::query(INSERT_BOTS)
+                                .bind(token.id)
+                                .bind(*channel)
+                                .bind(bot_ids)
+                                .execute(&mut *c)
+                                .await?;
+                        }
                         Ok(JtiRedeemed::Issued)
                     })
                 })

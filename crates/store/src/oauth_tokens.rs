@@ -115,6 +115,8 @@ pub struct OAuthToken {
     pub client_id: String,
     pub app_org_id: Option<OrgId>,
     pub installation: Option<InstallStatus>,
+    /// A channel app's token: the bots it reaches. `None`: no bots limit.
+    pub bots: Option<crate::channels::TokenBots>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -141,6 +143,8 @@ struct OAuthTokenRow {
     client_id: String,
     app_org_id: Option<String>,
     installation: Option<String>,
+    bots_channel_id: Option<i64>,
+    bot_ids: Option<String>,
 }
 
 crate::lite::lite_row!(OAuthTokenRow {
@@ -165,7 +169,9 @@ crate::lite::lite_row!(OAuthTokenRow {
     app_permissions,
     client_id,
     app_org_id,
-    installation
+    installation,
+    bots_channel_id,
+    bot_ids
 });
 
 impl TryFrom<OAuthTokenRow> for OAuthToken {
@@ -180,7 +186,15 @@ impl TryFrom<OAuthTokenRow> for OAuthToken {
             )?),
             None => None,
         };
+        let bots = match (r.bots_channel_id, &r.bot_ids) {
+            (Some(channel_id), Some(ids)) => Some(crate::channels::TokenBots {
+                channel_id: buckle_core::ChannelId(channel_id),
+                bot_ids: crate::channels::decode_bot_ids(ids)?,
+            }),
+            _ => None,
+        };
         Ok(OAuthToken {
+            bots,
             record: NewOAuthToken {
                 id: r.id,
                 token_hash: r.token_hash,
@@ -229,10 +243,12 @@ impl Store {
     pub async fn oauth_token_by_hash(&self, token_hash: &str) -> Result<Option<OAuthToken>> {
         typed::one(fetch_optional!(self, OAuthTokenRow, "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
                     t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
-                    a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation
+                    a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation,
+                    b.channel_id AS bots_channel_id, b.bot_ids
              FROM oauth_tokens t
              JOIN oauth_apps a ON a.id = t.app_id
              LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id
+             LEFT JOIN oauth_token_bots b ON b.token_id = t.id
              WHERE t.token_hash = $1", token_hash)?)
     }
 }

@@ -265,6 +265,36 @@ async function flowJwt() {
   await me('me', tok.access_token);
 }
 
+async function flowJwtBot() {
+  const botId = env('BUCKLE_BOT_ID');
+  const tok = await step(
+    'token',
+    () =>
+      getJWTToken(
+        {
+          baseURL: BASE_URL,
+          appId: env('BUCKLE_CLIENT_ID'),
+          aud: env('BUCKLE_AUD', new URL(BASE_URL).host),
+          keyid: env('BUCKLE_KID'),
+          privateKey: env('BUCKLE_PRIVATE_KEY'),
+          // The channel JWT example's scope: one bot, the points to use it.
+          scope: {
+            account_permission: { permission_list: ['Bot.read', 'Connector.botChat'] },
+            attribute_constraint: { connector_bot_chat_attribute: { bot_id_list: [botId] } },
+          },
+        },
+        OPTS,
+      ),
+    tokenFields,
+    true,
+  );
+  const client = new CozeAPI({ token: tok.access_token, baseURL: BASE_URL, axiosOptions: OPTS });
+  const botFields = b => ({ bot_id: nullable(b.bot_id), name: nullable(b.name) });
+  await step('bot', () => client.bots.retrieveNew(botId), botFields, true);
+  const other = env('BUCKLE_OTHER_BOT_ID');
+  await step('other_bot', () => client.bots.retrieveNew(other), botFields, false);
+}
+
 async function flowMe() {
   await me('me', env('BUCKLE_TOKEN'));
 }
@@ -275,6 +305,7 @@ const FLOWS = {
   device: () => flowDevice(false),
   device_denied: () => flowDevice(true),
   jwt: flowJwt,
+  jwt_bot: flowJwtBot,
   me: flowMe,
 };
 

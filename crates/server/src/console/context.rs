@@ -99,6 +99,7 @@ pub enum Section {
     Tokens,
     ServiceTokens,
     Apps,
+    Channels,
     Installations,
     AuthorizedApps,
     Members,
@@ -286,6 +287,7 @@ impl Console {
         match &self.space {
             Space::Personal => {
                 links.push(link("/console/apps", "nav.apps", Section::Apps));
+                links.push(link("/console/channels", "nav.channels", Section::Channels));
                 links.push(link(
                     "/console/authorized-apps",
                     "nav.authorized_apps",
@@ -306,6 +308,7 @@ impl Console {
                     ));
                 }
                 links.push(link("/console/apps", "nav.apps", Section::Apps));
+                links.push(link("/console/channels", "nav.channels", Section::Channels));
                 links.push(link(
                     "/console/installations",
                     "nav.installations",

@@ -13,6 +13,7 @@ pub mod apps_authorize;
 pub mod apps_create;
 pub mod apps_edit;
 pub mod apps_keys;
+pub mod channels;
 pub mod confirm;
 pub mod context;
 pub mod home;
@@ -45,6 +46,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(token_routes())
         .merge(app_routes())
         .merge(orgs_routes())
+        .merge(channel_routes())
+}
+
+/// The publish channel pages.
+fn channel_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(channels::show, channels::create))
+        .routes(routes!(channels::bind))
+        .routes(routes!(channels::unbind))
+        .routes(routes!(channels::publish))
+        .routes(routes!(channels::unpublish))
+        .routes(routes!(channels::delete_confirm, channels::delete))
 }
 
 fn token_routes() -> OpenApiRouter<AppState> {

@@ -6,6 +6,7 @@
 mod accounts;
 mod apps;
 mod audit;
+mod channels;
 mod installations;
 mod invitations;
 mod organizations;
@@ -87,6 +88,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(apps::authorized_apps))
         .routes(routes!(apps::revoke_authorized_app))
+        .routes(routes!(channels::list, channels::create))
+        .routes(routes!(channels::get, channels::rename, channels::delete))
+        .routes(routes!(channels::bind_app, channels::unbind_app))
+        .routes(routes!(channels::publish))
+        .routes(routes!(channels::unpublish))
 }
 
 /// Who is calling the management API: the JSON edge's extractor (below) yields

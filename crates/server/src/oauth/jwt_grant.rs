@@ -12,7 +12,7 @@ use crate::error::OAuthError;
 use crate::jwt_issuers::NoIssuer;
 use axum::http::HeaderMap;
 use buckle_core::jwt;
-use buckle_core::{AccountId, AppType, ClientType, GrantKind, GrantOwner, OrgId};
+use buckle_core::{AccountId, ClientType, GrantKind, GrantOwner, OrgId};
 use buckle_store::JtiRedeemed;
 
 pub const DEFAULT_DURATION: i64 = 900;
@@ -78,9 +78,8 @@ pub async fn exchange(
         return Err(deactivated(&app.name));
     }
     let duration = duration(req.duration_seconds.as_ref())?;
-    if app.app_type == AppType::Channel && app.connector_id.is_none() {
-        return Err(access_deny("connector app should bind connector id"));
-    }
+    // A channel app's channel and scope; None for a normal service app.
+    let channel = super::channel_token::bound_channel(state, app, req.scope.as_ref()).await?;
     // Whose authorization the JWT asks for; None names no one (no grant is found).
     let (owner, in_org) = match &authority {
         Authority::Owner => match &app.org_id {
@@ -113,22 +112,25 @@ pub async fn exchange(
         s.map(|s| s.chars().take(256).collect::<String>())
             .filter(|s| !s.is_empty())
     };
-    let minted = app_token(
-        app,
-        &grant,
-        AppTokenRequest {
-            duration,
-            session_name: clip(claims.session_name),
-            device_id: clip(device.device_id),
-            custom_consumer: clip(device.custom_consumer),
-        },
-        now,
-    );
+    let asked = AppTokenRequest {
+        duration,
+        session_name: clip(claims.session_name),
+        device_id: clip(device.device_id),
+        custom_consumer: clip(device.custom_consumer),
+    };
+    let (minted, bots) = match channel {
+        Some(bound) => {
+            let (minted, bots) =
+                super::channel_token::mint(state, app, &grant, bound, asked, now).await?;
+            (minted, Some(bots))
+        }
+        None => (app_token(app, &grant, asked, now), None),
+    };
     // Single use, enforced by the database's primary key, across processes; the
-    // token is stored in the same transaction.
+    // token (with its bots) is stored in the same transaction.
     match state
         .store
-        .redeem_jti(&claims.jti, claims.exp as i64, &minted.row)
+        .redeem_jti(&claims.jti, claims.exp as i64, &minted.row, bots.as_ref())
         .await?
     {
         JtiRedeemed::Issued => {

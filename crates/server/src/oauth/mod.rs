@@ -3,6 +3,7 @@
 //! own module; `token` dispatches to them.
 
 mod authorize;
+mod channel_token;
 mod client;
 mod code;
 mod device;

@@ -71,6 +71,8 @@ pub async fn create(
 #[derive(Serialize, ToSchema)]
 pub struct BotOut {
     id: String,
+    /// The same as `id`, under the name the SDKs' bot objects read.
+    bot_id: String,
     name: String,
     description: String,
     icon_url: String,
@@ -84,6 +86,7 @@ impl From<Bot> for BotOut {
     fn from(b: Bot) -> BotOut {
         BotOut {
             id: b.id.to_string(),
+            bot_id: b.id.to_string(),
             name: b.name,
             description: b.description,
             icon_url: String::new(),
@@ -133,11 +136,47 @@ pub async fn list(
     cred.require(&state, Need::Workspace("Bot.list", ws))
         .await?;
     let page = Page::from_params(q.page_index.or(q.page_num), q.page_size)?;
-    let (bots, total) = state.store.bots_in(ws, page.offset, page.limit).await?;
+    let (bots, total) = match &cred.reach.bots {
+        buckle_core::Bots::All => state.store.bots_in(ws, page.offset, page.limit).await?,
+        buckle_core::Bots::List(ids) => channel_bots_in(&state, &cred, ids, ws, &page).await?,
+    };
     ok(BotList {
         items: bots.into_iter().map(Into::into).collect(),
         total,
     })
+}
+
+/// A channel token lists only its own bots that are still published to its
+/// channel: one page of those in `ws`, and how many there are.
+async fn channel_bots_in(
+    state: &AppState,
+    cred: &Credential,
+    ids: &[BotId],
+    ws: WorkspaceId,
+    page: &Page,
+) -> Result<(Vec<Bot>, i64), ApiError> {
+    let channel = cred
+        .oauth
+        .as_ref()
+        .and_then(|o| o.channel_id.map(|c| (c, o.app_id)));
+    let Some((channel, app)) = channel else {
+        return Ok((Vec::new(), 0));
+    };
+    let mut found = Vec::new();
+    for id in ids {
+        if let Some(bot) = state.store.bot(*id).await?
+            && bot.workspace_id == ws
+            && state.store.is_published(channel, app, *id).await?
+        {
+            found.push(bot);
+        }
+    }
+    // The same order as a workspace's listing: newest first.
+    found.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+    let total = found.len() as i64;
+    let start = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(page.limit).unwrap_or(0);
+    Ok((found.into_iter().skip(start).take(take).collect(), total))
 }
 
 /// `GET /v1/bots/{bot_id}`.
@@ -163,7 +202,7 @@ pub async fn get(
         .bot(bot_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Bot not found."))?;
-    cred.require(&state, Need::Workspace("Bot.read", bot.workspace_id))
+    cred.require(&state, Need::Bot("Bot.read", bot.id, bot.workspace_id))
         .await?;
     ok(bot.into())
 }

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod apps;
 pub mod audit;
 mod caller;
+pub mod channels;
 mod edition;
 mod error;
 pub mod grants;

@@ -41,6 +41,8 @@ macro_rules! catalog {
             include_str!(concat!("../../locales/", $lang, "/apps.txt")),
             "\n",
             include_str!(concat!("../../locales/", $lang, "/orgs.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/channels.txt")),
         )
     };
 }

@@ -52,7 +52,7 @@ async fn a_jwt_id_redeems_exactly_one_app_token(db: TestDb) {
         let (store, token) = (db.store.clone(), tokens[i].clone());
         async move {
             store
-                .redeem_jti("the-jti", LATER, &token)
+                .redeem_jti("the-jti", LATER, &token, None)
                 .await
                 .expect("redeem jti")
         }
@@ -81,7 +81,7 @@ async fn a_jwt_for_a_deleted_authorization_stores_no_token(db: TestDb) {
     assert!(db.store.delete_grant(grant.id).await.unwrap());
     let token = app_token(&grant);
     assert_eq!(
-        db.store.redeem_jti("j", LATER, &token).await.unwrap(),
+        db.store.redeem_jti("j", LATER, &token, None).await.unwrap(),
         JtiRedeemed::AuthorizationGone
     );
     assert!(!stored(&db, &token).await);
@@ -119,7 +119,7 @@ async fn many_grants_at_once_each_get_their_own_answer(db: TestDb) {
             let token = jwts[i / 2].clone();
             Box::pin(async move {
                 let r = store
-                    .redeem_jti(&format!("jti-{i}"), LATER, &token)
+                    .redeem_jti(&format!("jti-{i}"), LATER, &token, None)
                     .await
                     .unwrap();
                 let seen = store

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cascades;
+mod channels;
 mod corrupt;
 mod fixtures;
 mod group_commit;
