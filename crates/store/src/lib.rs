@@ -248,6 +248,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(lite) = &self.lite {
+            lite.close();
+        }
         match &self.pool {
             Pool::Sqlite { read, write, .. } => {
                 read.close().await;

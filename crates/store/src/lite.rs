@@ -17,6 +17,7 @@
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags, Statement, ToSql, TransactionBehavior};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -195,6 +196,8 @@ pub(crate) struct Lite {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
     writes: mpsc::SyncSender<Box<dyn Unit>>,
+    /// Set by [`close`](Self::close): everything after fails, as on sqlx's pools.
+    closed: AtomicBool,
 }
 
 impl std::fmt::Debug for Lite {
@@ -231,6 +234,7 @@ impl Lite {
             path,
             readers: Mutex::new(Vec::new()),
             writes,
+            closed: AtomicBool::new(false),
         };
         let first = lite.open_reader()?;
         lite.put_back(first);
@@ -247,10 +251,29 @@ impl Lite {
     }
 
     fn put_back(&self, c: Connection) {
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < KEEP_READERS {
             idle.push(c);
         }
+    }
+
+    /// Refuses every later read and write and closes the idle readers.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(StoreError::Db(sqlx::Error::PoolClosed));
+        }
+        Ok(())
     }
 
     /// Runs `read` on a read-only connection, on this thread.
@@ -258,6 +281,7 @@ impl Lite {
         &self,
         read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
+        self.check_open()?;
         let idle = self
             .readers
             .lock()
@@ -280,6 +304,7 @@ impl Lite {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        self.check_open()?;
         let (reply, answer) = oneshot::channel();
         let unit: Box<dyn Unit> = Box::new(Typed {
             work: Some(work),
