@@ -17,7 +17,10 @@
 #   ONLY=regex         run only the scenarios whose label matches (grep -E)
 #   PERF=1             record each scenario with `perf record -g` (apt-get install
 #                      linux-perf) into target/bench/<db>-<stamp>-<n>.perf.data; read
-#                      one with `perf report -i FILE --no-children`
+#                      one with `perf report -i FILE --no-children`. PERF=dwarf records
+#                      DWARF call graphs: use it with BUILD_PROFILE=profiling (release
+#                      with line tables) for readable Rust stacks
+#   BUILD_PROFILE=release   the cargo profile built and run
 #   BUCKLE_BENCH_POSTGRES_URL (or BUCKLE_TEST_POSTGRES_URL): a PostgreSQL server on
 #     which a scratch database is created and dropped again.
 # A single-use scenario ends early when its seeded secrets run out.
@@ -66,10 +69,11 @@ for p in "$PORT" "$BARE_PORT"; do
     fi
 done
 
-echo "== building (release)"
-cargo build --release --quiet -p buckle -p buckle-bench
-BUCKLE=$ROOT/target/release/buckle
-TOOL=$ROOT/target/release/buckle-bench
+BUILD_PROFILE=${BUILD_PROFILE:-release}
+echo "== building ($BUILD_PROFILE)"
+cargo build --profile "$BUILD_PROFILE" --quiet -p buckle -p buckle-bench
+BUCKLE=$ROOT/target/$BUILD_PROFILE/buckle
+TOOL=$ROOT/target/$BUILD_PROFILE/buckle-bench
 mkdir -p "$ROOT/target/bench"
 
 WORK=""
@@ -199,8 +203,10 @@ bench_database() {
         fi
         echo "== $db: $label"
         local line perf_pid=""
-        if [ "${PERF:-0}" = 1 ]; then
-            perf record -q -g -p "$SERVER_PID" -o "$ROOT/target/bench/$db-$stamp-$n.perf.data" \
+        if [ "${PERF:-0}" != 0 ]; then
+            local graph=(-g)
+            [ "$PERF" = dwarf ] && graph=(--call-graph dwarf,16384)
+            perf record -q "${graph[@]}" -p "$SERVER_PID" -o "$ROOT/target/bench/$db-$stamp-$n.perf.data" \
                 >/dev/null 2>&1 &
             perf_pid=$!
         fi
