@@ -18,6 +18,7 @@ mod console_sign_up;
 mod console_tokens;
 mod conversations;
 mod crash;
+mod device_usage;
 mod credential_cache;
 mod grant_limits;
 mod grant_policy;
