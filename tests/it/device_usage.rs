@@ -102,6 +102,10 @@ async fn today(r: &Session, id: &str) -> Vec<(String, String, i64)> {
 
 async fn usage_is_exact_under_load_across_a_restart(s: Server) {
     let (_, ent, id, key, root) = enterprise_app(&s).await;
+    // Flushes only at shutdown, so that the restart below proves none is lost there.
+    let s = s
+        .restart_configured(|c| c.device_usage_flush_seconds = 3_600)
+        .await;
     let devices: [(Option<&str>, Option<&str>); 3] = [
         (Some("dev-1"), Some("shop-1")),
         (Some("dev-2"), Some("shop-1")),
@@ -132,6 +136,25 @@ async fn usage_is_exact_under_load_across_a_restart(s: Server) {
     }
     drop(client);
     let per_token = (TASKS / 3 * CALLS) as i64;
+    let app_id = s
+        .state
+        .store
+        .app_by_client_id(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let day = buckle_server::device_usage::day_of(buckle_core::now_unix());
+    let stored = s
+        .state
+        .store
+        .device_usage_of_app(app_id, day, day)
+        .await
+        .unwrap();
+    assert!(
+        stored.is_empty(),
+        "counted in memory only until then: {stored:?}"
+    );
     // A clean shutdown flushes what is still in memory; the restarted server reads it.
     let s = s.restart().await;
     let r = s.login(&root).await;
@@ -143,9 +166,7 @@ async fn usage_is_exact_under_load_across_a_restart(s: Server) {
             ("dev-3".to_string(), String::new(), per_token),
         ]
     );
-    let u = r
-        .get(&format!("/api/manage/apps/{id}/device_usage"))
-        .await;
+    let u = r.get(&format!("/api/manage/apps/{id}/device_usage")).await;
     let body = u.ok();
     assert_eq!(body["days"].as_array().unwrap().len(), 7);
     assert_eq!(body["days"][6]["calls"], json!(3 * per_token));
@@ -201,7 +222,12 @@ async fn quotas_refuse_calls_over_them(s: Server) {
     s.bearer(&shop_b).get("/v1/workspaces").await.ok();
     s.bearer(&shop_a).get("/v1/workspaces").await.ok();
     for t in [&shop_a, &shop_b] {
-        let msg = s.bearer(t).get("/v1/workspaces").await.fails(429, 4013).to_string();
+        let msg = s
+            .bearer(t)
+            .get("/v1/workspaces")
+            .await
+            .fails(429, 4013)
+            .to_string();
         assert!(msg.contains("custom consumer"), "{msg}");
     }
     s.bearer(&other).get("/v1/workspaces").await.ok();
@@ -275,8 +301,19 @@ async fn personal_edition_usage_is_not_counted(s: Server) {
     .fails(403, 4101);
     // Nothing was stored, after a flush.
     let now = buckle_core::now_unix();
-    s.state.device_usage.flush(&s.state.store, now).await.unwrap();
-    let app_id = s.state.store.app_by_client_id(&id).await.unwrap().unwrap().id;
+    s.state
+        .device_usage
+        .flush(&s.state.store, now)
+        .await
+        .unwrap();
+    let app_id = s
+        .state
+        .store
+        .app_by_client_id(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let day = buckle_server::device_usage::day_of(now);
     let stored = s
         .state

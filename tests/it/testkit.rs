@@ -138,7 +138,15 @@ impl Server {
 
     /// Shuts the server down cleanly (waiting until serving has ended), then starts
     /// a new one on the same database and data directory, at a new address.
-    pub async fn restart(mut self) -> Server {
+    pub async fn restart(self) -> Server {
+        self.restart_configured(|_| {}).await
+    }
+
+    /// [`Server::restart`], the new server's settings adjusted by `configure`.
+    pub async fn restart_configured(
+        mut self,
+        configure: impl FnOnce(&mut buckle::Settings),
+    ) -> Server {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -146,7 +154,7 @@ impl Server {
             served.await.expect("the server task ended cleanly");
         }
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
-        Server::start_on(self.database_url.clone(), dir, |_| {}).await
+        Server::start_on(self.database_url.clone(), dir, configure).await
     }
 
     /// Runs one statement straight on the database, for states the API cannot make.

@@ -65,7 +65,9 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
     fn shard(&self, key: &K) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
         let i = (self.hasher.hash_one(key) as usize) % SHARDS;
         // A panic while holding a shard leaves plain counters behind: still usable.
-        self.shards[i].lock().unwrap_or_else(PoisonError::into_inner)
+        self.shards[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -210,15 +212,15 @@ impl DeviceUsageTracker {
         let mut batch: Vec<DeviceUsage> = Vec::new();
         for shard in &self.pending.shards {
             let taken = std::mem::take(&mut *shard.lock().unwrap_or_else(PoisonError::into_inner));
-            batch.extend(taken.into_iter().map(|((app_id, day, device_id, custom_consumer), calls)| {
-                DeviceUsage {
+            batch.extend(taken.into_iter().map(
+                |((app_id, day, device_id, custom_consumer), calls)| DeviceUsage {
                     app_id,
                     day,
                     device_id,
                     custom_consumer,
                     calls,
-                }
-            }));
+                },
+            ));
         }
         if let Err(e) = store.add_device_usage(&batch).await {
             for u in batch {
@@ -253,7 +255,8 @@ impl DeviceUsageTracker {
             .await?
             .into_iter()
             .filter_map(|q| {
-                Dimension::parse(&q.subject_kind).map(|d| ((q.app_id, d, q.subject), q.calls_per_day))
+                Dimension::parse(&q.subject_kind)
+                    .map(|d| ((q.app_id, d, q.subject), q.calls_per_day))
             })
             .collect();
         *self.quotas.write().unwrap_or_else(PoisonError::into_inner) = quotas;
@@ -264,7 +267,9 @@ impl DeviceUsageTracker {
                 (Dimension::Consumer, &u.custom_consumer),
             ] {
                 if !subject.is_empty() {
-                    *stored.entry((u.app_id, today, dim, subject.clone())).or_insert(0) += u.calls;
+                    *stored
+                        .entry((u.app_id, today, dim, subject.clone()))
+                        .or_insert(0) += u.calls;
                 }
             }
         }
@@ -284,11 +289,7 @@ impl DeviceUsageTracker {
         }
         for (k, total) in stored {
             let others = (total - flushed.get(&k).copied().unwrap_or(0)).max(0);
-            self.subjects
-                .shard(&k)
-                .entry(k)
-                .or_default()
-                .others = others;
+            self.subjects.shard(&k).entry(k).or_default().others = others;
         }
         Ok(())
     }

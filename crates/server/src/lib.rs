@@ -136,12 +136,19 @@ pub async fn serve(
         }
     });
     // Loads the quotas and today's stored usage before the first call.
-    if let Err(e) = state.device_usage.flush(&state.store, state.clock.now()).await {
+    if let Err(e) = state
+        .device_usage
+        .flush(&state.store, state.clock.now())
+        .await
+    {
         tracing::warn!(error = %e, "could not load device usage and quotas");
     }
     let usage_state = state.clone();
     let usage_flusher = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let every = u64::try_from(usage_state.config.device_usage_flush.max(1)).unwrap_or(1);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+        // The first tick is immediate; the load above already did its work.
+        tick.tick().await;
         loop {
             tick.tick().await;
             let s = &usage_state;

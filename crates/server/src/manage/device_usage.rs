@@ -9,8 +9,8 @@ use crate::api_doc::EnvelopeErrors;
 use crate::device_usage::{Dimension, day_of};
 use crate::error::{ApiError, ApiResult, Empty, Success, ok};
 use crate::extract::{Json, Path, Query};
-use crate::service::apps as apps_service;
 use crate::service::ServiceError;
+use crate::service::apps as apps_service;
 use axum::extract::State;
 use buckle_core::OrgKind;
 use buckle_store::{DeviceQuota, OAuthApp};
@@ -24,7 +24,11 @@ const TOP_DEVICES: usize = 10;
 const MAX_SUBJECT: usize = 128;
 
 /// An app the caller administers, of an enterprise organization.
-async fn enterprise_app(state: &AppState, actor: &Actor, app_id: &str) -> Result<OAuthApp, ApiError> {
+async fn enterprise_app(
+    state: &AppState,
+    actor: &Actor,
+    app_id: &str,
+) -> Result<OAuthApp, ApiError> {
     actor.require(POINT)?;
     let (app, _) = apps_service::managed(state, actor, app_id).await?;
     let enterprise = match &app.org_id {
@@ -128,7 +132,8 @@ pub async fn usage(
     let today = day_of(now);
     let from = today - days + 1;
     let rows = state.store.device_usage_of_app(app.id, from, today).await?;
-    let mut by_day: BTreeMap<i64, Vec<DeviceCalls>> = (from..=today).map(|d| (d, Vec::new())).collect();
+    let mut by_day: BTreeMap<i64, Vec<DeviceCalls>> =
+        (from..=today).map(|d| (d, Vec::new())).collect();
     let mut per_device: HashMap<String, i64> = HashMap::new();
     for r in rows {
         if !r.device_id.is_empty() {
@@ -144,7 +149,11 @@ pub async fn usage(
         .into_iter()
         .map(|(device_id, calls)| TopDevice { device_id, calls })
         .collect();
-    top.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.device_id.cmp(&b.device_id)));
+    top.sort_by(|a, b| {
+        b.calls
+            .cmp(&a.calls)
+            .then_with(|| a.device_id.cmp(&b.device_id))
+    });
     top.truncate(TOP_DEVICES);
     ok(UsageOut {
         app_id: app.client_id,
