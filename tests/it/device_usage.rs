@@ -238,6 +238,20 @@ async fn quotas_refuse_calls_over_them(s: Server) {
         .fails(429, 4013)
         .to_string();
     assert!(msg.contains("device"), "{msg}");
+    // Retry-After: at most until the next UTC midnight.
+    let refused = reqwest::Client::new()
+        .get(s.url("/v1/workspaces"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    let wait: i64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=86_400).contains(&wait), "{wait}");
 
     // Clearing a quota lets calls through again; clearing it twice is 404.
     r.delete(&format!("{quotas}/consumer/shop")).await.ok();

@@ -193,9 +193,11 @@ impl DeviceUsageTracker {
                     Dimension::Device => "device",
                     Dimension::Consumer => "custom consumer",
                 };
+                let until_midnight = (day + 1) * SECONDS_PER_DAY - now;
                 return Err(ApiError::rate_limited(format!(
                     "The daily call quota of this {what} is used up; it resets at 00:00 UTC."
-                )));
+                ))
+                .with_retry_after(until_midnight));
             }
             taken.push(key);
         }
