@@ -29,6 +29,8 @@ pub struct FileSettings {
     pub personal_token_max_days: Option<i64>,
     /// Polling interval told to device clients, seconds.
     pub device_poll_interval_seconds: Option<i64>,
+    /// How often device usage counted in memory is written to the database, seconds.
+    pub device_usage_flush_seconds: Option<i64>,
     /// Names accepted as a JWT `aud` besides the public URL's host.
     #[serde(default)]
     pub extra_audiences: Vec<String>,
@@ -61,6 +63,7 @@ pub struct Settings {
     pub device_code_ttl_seconds: i64,
     pub personal_token_max_days: i64,
     pub device_poll_interval_seconds: i64,
+    pub device_usage_flush_seconds: i64,
     pub extra_audiences: Vec<String>,
     pub permission_catalogs: Vec<PathBuf>,
     pub audit_retention_days: i64,
@@ -197,6 +200,10 @@ impl Settings {
                 .device_poll_interval_seconds
                 .unwrap_or(5)
                 .clamp(1, 60),
+            device_usage_flush_seconds: file
+                .device_usage_flush_seconds
+                .unwrap_or(1)
+                .clamp(1, 3_600),
             extra_audiences: file.extra_audiences,
             permission_catalogs: file.permission_catalogs,
             audit_retention_days,
@@ -333,6 +340,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     config.device_code_ttl = s.device_code_ttl_seconds;
     config.personal_token_max = s.personal_token_max_days * buckle_core::expiry::DAY;
     config.device_poll_interval = s.device_poll_interval_seconds;
+    config.device_usage_flush = s.device_usage_flush_seconds;
     config.extra_audiences = s.extra_audiences.clone();
     config.audit_retention = s.audit_retention_days * buckle_core::expiry::DAY;
     config.allow_insecure_redirect_uris = s.allow_insecure_redirect_uris;

@@ -34,6 +34,7 @@ pub struct Server {
     pub database_url: String,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Server {
@@ -119,7 +120,7 @@ impl Server {
         let state = buckle::open(&settings).await.expect("open server state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
-        tokio::spawn(async move {
+        let served = tokio::spawn(async move {
             let _ = buckle_server::serve(listener, serve_state, async {
                 let _ = rx.await;
             })
@@ -131,7 +132,29 @@ impl Server {
             database_url,
             _dir: dir,
             shutdown: Some(tx),
+            served: Some(served),
         }
+    }
+
+    /// Shuts the server down cleanly (waiting until serving has ended), then starts
+    /// a new one on the same database and data directory, at a new address.
+    pub async fn restart(self) -> Server {
+        self.restart_configured(|_| {}).await
+    }
+
+    /// [`Server::restart`], the new server's settings adjusted by `configure`.
+    pub async fn restart_configured(
+        mut self,
+        configure: impl FnOnce(&mut buckle::Settings),
+    ) -> Server {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.expect("the server task ended cleanly");
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        Server::start_on(self.database_url.clone(), dir, configure).await
     }
 
     /// Runs one statement straight on the database, for states the API cannot make.

@@ -375,6 +375,20 @@ impl FromRequestParts<AppState> for Credential {
                 "Authentication is required: send Authorization: Bearer <access token>.",
             ));
         };
-        Credential::verify(state, token).await
+        let cred = Credential::verify(state, token).await?;
+        if let Some(o) = &cred.oauth {
+            state
+                .device_usage
+                .count(
+                    &state.store,
+                    cred.org_id.as_ref(),
+                    o.app_id,
+                    o.device_id.as_deref(),
+                    o.custom_consumer.as_deref(),
+                    state.clock.now(),
+                )
+                .await?;
+        }
+        Ok(cred)
     }
 }

@@ -16,6 +16,8 @@ pub struct Config {
     pub device_code_ttl: i64,
     /// The polling interval device clients are told, seconds.
     pub device_poll_interval: i64,
+    /// How often device usage counted in memory is flushed to the database, seconds.
+    pub device_usage_flush: i64,
     /// Extra names accepted as a JWT `aud` besides the public URL's host.
     pub extra_audiences: Vec<String>,
     /// How long the audit log keeps an event, seconds.
@@ -39,6 +41,7 @@ impl Config {
             refresh_token_ttl: 30 * 86_400,
             device_code_ttl: 300,
             device_poll_interval: 5,
+            device_usage_flush: 1,
             extra_audiences: Vec::new(),
             audit_retention: 365 * 86_400,
             allow_insecure_redirect_uris: false,

@@ -15,6 +15,7 @@ pub mod console;
 pub mod credential_broadcast;
 pub mod credential_cache;
 pub mod credential_change;
+pub mod device_usage;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -134,12 +135,44 @@ pub async fn serve(
             housekeeping(&hk_state).await;
         }
     });
+    // Loads the quotas and today's stored usage before the first call.
+    if let Err(e) = state
+        .device_usage
+        .flush(&state.store, state.clock.now())
+        .await
+    {
+        tracing::warn!(error = %e, "could not load device usage and quotas");
+    }
+    let usage_state = state.clone();
+    let usage_flusher = tokio::spawn(async move {
+        let every = u64::try_from(usage_state.config.device_usage_flush.max(1)).unwrap_or(1);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+        // The first tick is immediate; the load above already did its work.
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let s = &usage_state;
+            if let Err(e) = s.device_usage.flush(&s.store, s.clock.now()).await {
+                tracing::warn!(error = %e, "could not flush device usage");
+            }
+        }
+    });
+    let final_state = state.clone();
     // The peer address feeds per-address throttling (`peer::PeerAddress`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
+    usage_flusher.abort();
+    // Every call has been answered: the last counts go to the database.
+    if let Err(e) = final_state
+        .device_usage
+        .flush(&final_state.store, final_state.clock.now())
+        .await
+    {
+        tracing::error!(error = %e, "could not flush device usage at shutdown");
+    }
     served
 }
 

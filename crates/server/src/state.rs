@@ -33,6 +33,8 @@ pub struct SharedState {
     /// Verified credentials and account profiles, so the token check reads no
     /// database while a token is in use.
     pub credentials: Arc<CredentialCache>,
+    /// Enterprise device usage, counted in memory and flushed in batches.
+    pub device_usage: Arc<crate::device_usage::DeviceUsageTracker>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             )),
             clock: Clock::default(),
             credentials,
+            device_usage: Arc::new(crate::device_usage::DeviceUsageTracker::new()),
         }))
     }
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod apps;
 mod audit;
 mod channels;
+mod device_usage;
 mod installations;
 mod invitations;
 mod organizations;
@@ -93,6 +94,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::bind_app, channels::unbind_app))
         .routes(routes!(channels::publish))
         .routes(routes!(channels::unpublish))
+        .routes(routes!(device_usage::usage))
+        .routes(routes!(device_usage::list_quotas, device_usage::set_quota))
+        .routes(routes!(device_usage::clear_quota))
 }
 
 /// Who is calling the management API: the JSON edge's extractor (below) yields

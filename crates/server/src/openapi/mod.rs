@@ -1,6 +1,7 @@
 //! `/v1/...`: the OpenAPI every credential is checked on.
 
 mod bots;
+mod conversations;
 mod organization;
 mod users;
 mod workspaces;
@@ -18,4 +19,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bots::create))
         .routes(routes!(bots::list))
         .routes(routes!(bots::get))
+        .routes(routes!(conversations::create))
+        .routes(routes!(conversations::retrieve))
 }
