@@ -12,14 +12,14 @@ use serde_json::{Value, json};
 
 const PAGE: &str = "/console/channels";
 
-async fn html(b: &Browser, path: &str) -> (StatusCode, String) {
+pub(crate) async fn html(b: &Browser, path: &str) -> (StatusCode, String) {
     let r = b.get(path).await;
     let status = r.status();
     (status, r.text().await.unwrap())
 }
 
 /// Posts a form with this session's CSRF token: the status and where it leads.
-async fn submit(
+pub(crate) async fn submit(
     b: &Browser,
     path: &str,
     form: &[(&str, &str)],

@@ -17,7 +17,7 @@ on_both_databases!(
 
 /// An enterprise made by the installation's super admin, and a service app of it
 /// authorized there: (admin session, enterprise id, client id, key, admin).
-async fn enterprise_app(s: &Server) -> (Session, String, String, ServiceKey, User) {
+pub(crate) async fn enterprise_app(s: &Server) -> (Session, String, String, ServiceKey, User) {
     let root = s.super_admin("root").await;
     let r = s.login(&root).await;
     let ent = r
@@ -55,7 +55,7 @@ async fn enterprise_app(s: &Server) -> (Session, String, String, ServiceKey, Use
 }
 
 /// A token of the enterprise's app carrying this device info.
-async fn device_token(
+pub(crate) async fn device_token(
     s: &Server,
     ent: &str,
     id: &str,

@@ -12,6 +12,7 @@ mod cli;
 mod console_account;
 mod console_apps;
 mod console_channels;
+mod console_device_usage;
 mod console_orgs;
 mod console_orgs_browser;
 mod console_sign_up;

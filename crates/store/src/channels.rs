@@ -109,28 +109,12 @@ impl Store {
         crate::text::storable(&[&c.name])?;
         with_writer!(self, |p| {
             let mut tx = p.begin().await?;
-            // Lock the owner first, so concurrent creations cannot both pass the count.
-            match &c.org_id {
-                Some(org) => {
-                    sqlx::query("UPDATE organizations SET id = id WHERE id = $1")
-                        .bind(org.as_str())
-                        .execute(&mut *tx)
-                        .await?
-                }
-                None => {
-                    sqlx::query("UPDATE accounts SET id = id WHERE id = $1")
-                        .bind(c.owner_account_id.map(AccountId::get))
-                        .execute(&mut *tx)
-                        .await?
-                }
-            };
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM channels WHERE
-                 ((org_id IS NULL AND $1 IS NULL AND owner_account_id = $2) OR org_id = $1)",
+            let n = crate::owner_limit::lock_owner_and_count!(
+                tx,
+                "channels",
+                c.org_id.as_ref(),
+                c.owner_account_id
             )
-            .bind(c.org_id.as_ref().map(OrgId::as_str))
-            .bind(c.owner_account_id.map(AccountId::get))
-            .fetch_one(&mut *tx)
             .await?;
             if n >= limit {
                 return Ok(false);

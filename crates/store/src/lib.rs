@@ -24,6 +24,7 @@ mod oauth_purge;
 mod oauth_tokens;
 mod organization_members;
 mod organizations;
+mod owner_limit;
 mod refresh_tokens;
 mod sessions;
 mod text;

@@ -15,6 +15,7 @@ mod share_link;
 mod sign_in;
 mod sign_up;
 mod tokens;
+mod usage_and_channels;
 
 use crate::testkit::*;
 use serde_json::{Value, json};

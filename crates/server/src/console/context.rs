@@ -100,6 +100,7 @@ pub enum Section {
     ServiceTokens,
     Apps,
     Channels,
+    DeviceUsage,
     Installations,
     AuthorizedApps,
     Members,
@@ -299,7 +300,7 @@ impl Console {
                     Section::Organizations,
                 ));
             }
-            Space::Organization { .. } => {
+            Space::Organization { kind, .. } => {
                 if self.space.is_admin() {
                     links.push(link(
                         "/console/service-tokens",
@@ -309,6 +310,13 @@ impl Console {
                 }
                 links.push(link("/console/apps", "nav.apps", Section::Apps));
                 links.push(link("/console/channels", "nav.channels", Section::Channels));
+                if matches!(kind, OrgKind::Enterprise) && self.space.is_admin() {
+                    links.push(link(
+                        "/console/device-usage",
+                        "nav.device_usage",
+                        Section::DeviceUsage,
+                    ));
+                }
                 links.push(link(
                     "/console/installations",
                     "nav.installations",

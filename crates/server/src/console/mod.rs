@@ -16,6 +16,7 @@ pub mod apps_keys;
 pub mod channels;
 pub mod confirm;
 pub mod context;
+pub mod device_usage;
 pub mod home;
 pub mod login;
 pub mod logout;
@@ -47,6 +48,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(app_routes())
         .merge(orgs_routes())
         .merge(channel_routes())
+        .routes(routes!(device_usage::show))
+        .routes(routes!(device_usage::set_quota))
+        .routes(routes!(device_usage::clear_quota))
 }
 
 /// The publish channel pages.

@@ -6,62 +6,13 @@ use super::Actor;
 use super::apps::POINT;
 use crate::AppState;
 use crate::api_doc::EnvelopeErrors;
-use crate::device_usage::{Dimension, day_of};
-use crate::error::{ApiError, ApiResult, Empty, Success, ok};
+use crate::error::{ApiResult, Empty, Success, ok};
 use crate::extract::{Json, Path, Query};
-use crate::service::ServiceError;
-use crate::service::apps as apps_service;
+use crate::service::device_usage::{self as service, DEFAULT_DAYS};
 use axum::extract::State;
-use buckle_core::OrgKind;
-use buckle_store::{DeviceQuota, OAuthApp};
+use buckle_store::DeviceQuota;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
-
-const DEFAULT_DAYS: i64 = 7;
-const MAX_DAYS: i64 = 90;
-const TOP_DEVICES: usize = 10;
-const MAX_SUBJECT: usize = 128;
-
-/// An app the caller administers, of an enterprise organization.
-async fn enterprise_app(
-    state: &AppState,
-    actor: &Actor,
-    app_id: &str,
-) -> Result<OAuthApp, ApiError> {
-    actor.require(POINT)?;
-    let (app, _) = apps_service::managed(state, actor, app_id).await?;
-    let enterprise = match &app.org_id {
-        Some(org) => state
-            .store
-            .organization(org)
-            .await?
-            .is_some_and(|o| o.kind == OrgKind::Enterprise),
-        None => false,
-    };
-    if !enterprise {
-        return Err(ServiceError::forbidden(
-            "Device usage and quotas are available to enterprise organizations' apps only.",
-        )
-        .into());
-    }
-    Ok(app)
-}
-
-/// `YYYY-MM-DD` of a day number (days since 1970-01-01), proleptic Gregorian.
-pub fn date_of(day: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -119,53 +70,35 @@ pub async fn usage(
     Path(app_id): Path<String>,
     Query(q): Query<UsageParams>,
 ) -> ApiResult<UsageOut> {
-    let app = enterprise_app(&state, &actor, &app_id).await?;
-    let days = q.days.unwrap_or(DEFAULT_DAYS);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::bad_request(format!(
-            "days must be 1 to {MAX_DAYS}."
-        )));
-    }
-    let now = state.clock.now();
-    // This process's latest counts first, so the answer includes them.
-    state.device_usage.flush(&state.store, now).await?;
-    let today = day_of(now);
-    let from = today - days + 1;
-    let rows = state.store.device_usage_of_app(app.id, from, today).await?;
-    let mut by_day: BTreeMap<i64, Vec<DeviceCalls>> =
-        (from..=today).map(|d| (d, Vec::new())).collect();
-    let mut per_device: HashMap<String, i64> = HashMap::new();
-    for r in rows {
-        if !r.device_id.is_empty() {
-            *per_device.entry(r.device_id.clone()).or_insert(0) += r.calls;
-        }
-        by_day.entry(r.day).or_default().push(DeviceCalls {
-            device_id: r.device_id,
-            custom_consumer: r.custom_consumer,
-            calls: r.calls,
-        });
-    }
-    let mut top: Vec<TopDevice> = per_device
-        .into_iter()
-        .map(|(device_id, calls)| TopDevice { device_id, calls })
-        .collect();
-    top.sort_by(|a, b| {
-        b.calls
-            .cmp(&a.calls)
-            .then_with(|| a.device_id.cmp(&b.device_id))
-    });
-    top.truncate(TOP_DEVICES);
+    actor.require(POINT)?;
+    let usage = service::usage(&state, &actor, &app_id, q.days.unwrap_or(DEFAULT_DAYS)).await?;
     ok(UsageOut {
-        app_id: app.client_id,
-        days: by_day
+        app_id: usage.app.client_id,
+        days: usage
+            .days
             .into_iter()
-            .map(|(day, devices)| DayUsage {
-                date: date_of(day),
-                calls: devices.iter().map(|d| d.calls).sum(),
-                devices,
+            .map(|d| DayUsage {
+                date: d.date,
+                calls: d.calls,
+                devices: d
+                    .devices
+                    .into_iter()
+                    .map(|c| DeviceCalls {
+                        device_id: c.device_id,
+                        custom_consumer: c.custom_consumer,
+                        calls: c.calls,
+                    })
+                    .collect(),
             })
             .collect(),
-        top_devices: top,
+        top_devices: usage
+            .top_devices
+            .into_iter()
+            .map(|t| TopDevice {
+                device_id: t.device_id,
+                calls: t.calls,
+            })
+            .collect(),
     })
 }
 
@@ -209,13 +142,10 @@ pub async fn list_quotas(
     actor: Actor,
     Path(app_id): Path<String>,
 ) -> ApiResult<QuotaList> {
-    let app = enterprise_app(&state, &actor, &app_id).await?;
-    let items = state
-        .store
-        .device_quotas()
+    actor.require(POINT)?;
+    let items = service::quotas(&state, &actor, &app_id)
         .await?
         .into_iter()
-        .filter(|q| q.app_id == app.id)
         .map(QuotaOut::from)
         .collect();
     ok(QuotaList { items })
@@ -231,17 +161,6 @@ pub struct SetQuota {
     subject: String,
     /// 0 refuses every call.
     calls_per_day: i64,
-}
-
-fn subject_of(kind: &str, subject: &str) -> Result<Dimension, ApiError> {
-    let dim = Dimension::parse(kind)
-        .ok_or_else(|| ApiError::bad_request("kind must be device or consumer."))?;
-    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT {
-        return Err(ApiError::bad_request(format!(
-            "subject must have 1 to {MAX_SUBJECT} characters."
-        )));
-    }
-    Ok(dim)
 }
 
 /// `PUT /api/manage/apps/{app_id}/device_quotas`.
@@ -260,20 +179,16 @@ pub async fn set_quota(
     Path(app_id): Path<String>,
     Json(body): Json<SetQuota>,
 ) -> ApiResult<QuotaOut> {
-    let app = enterprise_app(&state, &actor, &app_id).await?;
-    let dim = subject_of(&body.kind, &body.subject)?;
-    if body.calls_per_day < 0 {
-        return Err(ApiError::bad_request("calls_per_day must be 0 or more."));
-    }
-    let quota = DeviceQuota {
-        app_id: app.id,
-        subject_kind: dim.as_str().to_string(),
-        subject: body.subject,
-        calls_per_day: body.calls_per_day,
-        updated_at: state.clock.now(),
-    };
-    state.store.set_device_quota(&quota).await?;
-    state.device_usage.set_quota(&quota);
+    actor.require(POINT)?;
+    let quota = service::set_quota(
+        &state,
+        &actor,
+        &app_id,
+        &body.kind,
+        &body.subject,
+        body.calls_per_day,
+    )
+    .await?;
     ok(quota.into())
 }
 
@@ -291,15 +206,7 @@ pub async fn clear_quota(
     actor: Actor,
     Path((app_id, kind, subject)): Path<(String, String, String)>,
 ) -> ApiResult<Empty> {
-    let app = enterprise_app(&state, &actor, &app_id).await?;
-    let dim = subject_of(&kind, &subject)?;
-    if !state
-        .store
-        .clear_device_quota(app.id, dim.as_str(), &subject)
-        .await?
-    {
-        return Err(ApiError::not_found("Quota not found."));
-    }
-    state.device_usage.clear_quota(app.id, dim, &subject);
+    actor.require(POINT)?;
+    service::clear_quota(&state, &actor, &app_id, &kind, &subject).await?;
     ok(Empty {})
 }

@@ -12,6 +12,7 @@ pub mod apps;
 pub mod audit;
 mod caller;
 pub mod channels;
+pub mod device_usage;
 mod edition;
 mod error;
 pub mod grants;

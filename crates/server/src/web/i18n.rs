@@ -43,6 +43,8 @@ macro_rules! catalog {
             include_str!(concat!("../../locales/", $lang, "/orgs.txt")),
             "\n",
             include_str!(concat!("../../locales/", $lang, "/channels.txt")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/device_usage.txt")),
         )
     };
 }

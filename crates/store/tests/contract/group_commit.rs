@@ -74,6 +74,15 @@ async fn a_jwt_id_redeems_exactly_one_app_token(db: TestDb) {
     for (i, t) in tokens.iter().enumerate() {
         assert_eq!(stored(&db, t).await, issued == [i], "token {i}");
     }
+    // Another app's JWT may carry the same id.
+    let other = app_token(&app_grant(&db).await);
+    assert_eq!(
+        db.store
+            .redeem_jti("the-jti", LATER, &other, None)
+            .await
+            .unwrap(),
+        JtiRedeemed::Issued
+    );
 }
 
 async fn a_jwt_for_a_deleted_authorization_stores_no_token(db: TestDb) {
