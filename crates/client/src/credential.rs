@@ -54,6 +54,9 @@ impl Credential for TokenAuth {
     }
 }
 
+/// What [`OAuthTokenAuth::on_refresh`] calls with each new token.
+type OnRefresh = Box<dyn Fn(&Token) + Send + Sync>;
+
 /// A person's OAuth token (from the code, PKCE or device flow) that refreshes
 /// itself `renew_before` its expiry (60 seconds by default). Concurrent callers
 /// share one refresh, so the rotated refresh token is never used twice.
@@ -71,7 +74,7 @@ pub struct OAuthTokenAuth {
     client_secret: Option<String>,
     renew_before: Duration,
     token: Mutex<Token>,
-    on_refresh: Option<Box<dyn Fn(&Token) + Send + Sync>>,
+    on_refresh: Option<OnRefresh>,
 }
 
 impl std::fmt::Debug for OAuthTokenAuth {

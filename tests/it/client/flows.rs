@@ -192,7 +192,7 @@ async fn web_code_flow_refresh_and_revocation(s: Server) {
         .on_refresh(move |t| seen2.lock().unwrap().push(t.access_token.clone()));
     let t1 = auth.token().await.unwrap();
     assert_ne!(t1.access_token, token.access_token);
-    assert_eq!(seen.lock().unwrap().as_slice(), [t1.access_token.clone()]);
+    assert_eq!(*seen.lock().unwrap(), vec![t1.access_token.clone()]);
     let client = Client::new(&s.base, auth).unwrap();
     client.users_me().await.unwrap();
     // Revoking the refresh token ends every token of the chain.
