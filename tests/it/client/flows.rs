@@ -98,7 +98,7 @@ async fn jwt_auth_caches_and_renews(s: Server) {
     let near_expiry = auth.token().await.unwrap();
     assert_eq!(
         first, near_expiry,
-        "599 s before expiry is still fresh enough"
+        "590 s before expiry is still fresh enough"
     );
     let auth = auth.with_renew_before(Duration::from_secs(600));
     let renewed = auth.token().await.unwrap();
