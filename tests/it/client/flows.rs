@@ -93,7 +93,7 @@ async fn jwt_auth_caches_and_renews(s: Server) {
     )
     .unwrap()
     .with_duration(Duration::from_secs(600))
-    .with_renew_before(Duration::from_secs(599));
+    .with_renew_before(Duration::from_secs(590));
     let first = auth.token().await.unwrap();
     let near_expiry = auth.token().await.unwrap();
     assert_eq!(
