@@ -1,4 +1,6 @@
-//! `buckle`: the server and its operator commands.
+//! `buckle`: the server, its operator commands, and the client commands.
+
+mod client_cli;
 
 use anyhow::Context;
 use buckle::{Overrides, Settings};
@@ -59,6 +61,15 @@ enum Command {
         #[arg(long, env = "BUCKLE_ALLOW_SIGN_UP", num_args = 0..=1, default_missing_value = "true")]
         allow_sign_up: Option<bool>,
     },
+    /// Sign in to a server with the device flow and keep the token (0600) in
+    /// $XDG_CONFIG_HOME/buckle or ~/.config/buckle.
+    Login(client_cli::LoginArgs),
+    /// Print a fresh access token: from --key-file (JWT auth) or the stored login.
+    Token(client_cli::TokenSource),
+    /// Show who the token belongs to (GET /v1/users/me).
+    Whoami(client_cli::TokenSource),
+    /// Revoke the stored login's tokens and delete it.
+    Logout,
     /// Operator commands that work directly on the data directory or database.
     Admin {
         #[command(flatten)]
@@ -185,6 +196,10 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Login(args) => client_cli::finish(client_cli::login(args).await),
+        Command::Token(source) => client_cli::finish(client_cli::token(source).await),
+        Command::Whoami(source) => client_cli::finish(client_cli::whoami(source).await),
+        Command::Logout => client_cli::finish(client_cli::logout().await),
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
             let state = buckle::open(&settings).await?;

@@ -9,6 +9,7 @@ mod blind_spots;
 mod browser;
 mod channels;
 mod cli;
+mod client;
 mod console_account;
 mod console_apps;
 mod console_channels;

@@ -166,6 +166,43 @@ async fn a_token_revoked_on_one_node_is_refused_on_the_others() {
     );
 }
 
+/// RFC 7009 revocation through one node: an access token alone (a JWT token
+/// and a user token), then a refresh token's family.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn oauth_revocation_on_one_node_reaches_the_others() {
+    let (a, b, c) = three_nodes().await;
+    let alice = a.user("alice").await;
+    let session = a.login(&alice).await;
+    let revoke = |node: &Server, id: &str, secret: Option<&str>, token: &str| {
+        let mut rb = reqwest::Client::new()
+            .post(node.url("/api/permission/oauth2/revoke"))
+            .form(&[("client_id", id), ("token", token)]);
+        if let Some(secret) = secret {
+            rb = rb.bearer_auth(secret);
+        }
+        async move { assert_eq!(rb.send().await.unwrap().status(), 200) }
+    };
+    let (sid, key) = service_app(&a, &session, "Svc").await;
+    let jwt = key.sign(&header(&key), &claims(&a, &sid));
+    let t = jwt_token(&a, TOKEN, &jwt, json!({})).await;
+    let czs = t.token()["access_token"].as_str().unwrap().to_string();
+    used_on_both(&b, &c, &czs, "/v1/users/me").await;
+    revoke(&a, &sid, None, &czs).await;
+    a.bearer(&czs).get("/v1/users/me").await.fails(401, 4100);
+    let took = refused_on_both(&b, &c, &czs, "/v1/users/me", Instant::now()).await;
+    eprintln!("access token revocation reached the other nodes in {took:?}");
+
+    let f = web_flow(&a, &alice, &session, "Web", &["Account.readProfile"]).await;
+    used_on_both(&b, &c, &f.access, "/v1/users/me").await;
+    revoke(&a, &f.id, Some(&f.secret), &f.refresh).await;
+    a.bearer(&f.access)
+        .get("/v1/users/me")
+        .await
+        .fails(401, 4100);
+    let took = refused_on_both(&b, &c, &f.access, "/v1/users/me", Instant::now()).await;
+    eprintln!("refresh token revocation reached the other nodes in {took:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disabling_an_app_on_one_node_reaches_its_tokens_on_the_others() {
     let (a, b, c) = three_nodes().await;

@@ -541,6 +541,7 @@ impl CredentialCache {
             | CredentialChange::Grant { .. }
             | CredentialChange::AppForAccount { .. }
             | CredentialChange::Family { .. }
+            | CredentialChange::OAuthToken { .. }
             | CredentialChange::Account { .. } => {}
         }
     }

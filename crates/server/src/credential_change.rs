@@ -28,8 +28,11 @@ pub enum CredentialChange {
         app_id: AppId,
         account_id: AccountId,
     },
-    /// A refresh-token family was revoked (a replayed code or refresh token).
+    /// A refresh-token family was revoked (a replayed code or refresh token, or
+    /// RFC 7009 revocation of a refresh token).
     Family { family_id: i64 },
+    /// One OAuth access token was revoked (RFC 7009).
+    OAuthToken { id: i64 },
     /// A person left or was removed from an organization: every token of theirs
     /// there, their role there and their membership of its workspaces.
     Member {
@@ -69,6 +72,7 @@ impl CredentialChange {
             (CredentialChange::Family { family_id }, Stored::OAuth(t)) => {
                 t.record.family_id == Some(*family_id)
             }
+            (CredentialChange::OAuthToken { id }, Stored::OAuth(t)) => t.record.id == *id,
             (CredentialChange::Member { org_id, account_id }, s) => {
                 s.account_id() == Some(*account_id) && s.org_id() == Some(org_id)
             }
@@ -93,6 +97,7 @@ impl CredentialChange {
                 format!("app_for_account {app_id} {account_id}")
             }
             CredentialChange::Family { family_id } => format!("family {family_id}"),
+            CredentialChange::OAuthToken { id } => format!("oauth_token {id}"),
             CredentialChange::Member { org_id, account_id } => {
                 format!("member {org_id} {account_id}")
             }
@@ -146,6 +151,7 @@ impl CredentialChange {
                 },
                 2,
             ),
+            "oauth_token" => (CredentialChange::OAuthToken { id: number(1)? }, 2),
             "member" => (
                 CredentialChange::Member {
                     org_id: org(1)?,
@@ -209,6 +215,7 @@ mod tests {
                 account_id: AccountId(6),
             },
             CredentialChange::Family { family_id: 11 },
+            CredentialChange::OAuthToken { id: 12 },
             CredentialChange::Member {
                 org_id: OrgId::random(),
                 account_id: AccountId(6),
@@ -249,6 +256,8 @@ mod tests {
             "workspace_member 1 2 3",
             "revoke_everything 1",
             "token  1",
+            "oauth_token",
+            "oauth_token 1 2",
         ] {
             assert_eq!(CredentialChange::decode(line), None, "{line:?}");
         }

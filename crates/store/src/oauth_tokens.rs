@@ -251,4 +251,17 @@ impl Store {
              LEFT JOIN oauth_token_bots b ON b.token_id = t.id
              WHERE t.token_hash = $1", token_hash)?)
     }
+
+    /// Deletes one OAuth access token (RFC 7009 revocation of an access token);
+    /// `false` when it was already gone.
+    pub async fn delete_oauth_token(&self, id: i64) -> Result<bool> {
+        let deleted = with_writer!(self, |p| sqlx::query(
+            "DELETE FROM oauth_tokens WHERE id = $1"
+        )
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(deleted == 1)
+    }
 }

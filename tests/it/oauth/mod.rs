@@ -12,6 +12,7 @@ mod organizations;
 mod pinned_workspaces;
 mod pkce;
 mod refresh;
+mod revoke;
 mod share_link;
 
 use crate::testkit::*;

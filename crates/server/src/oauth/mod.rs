@@ -1,6 +1,7 @@
 //! The OAuth endpoints of the Coze wire protocol: authorize and consent, the token
 //! endpoint with its four grants, and device authorization. Each grant lives in its
-//! own module; `token` dispatches to them.
+//! own module; `token` dispatches to them. Revocation (RFC 7009) and the
+//! server metadata (RFC 8414) complete what standard clients look for.
 
 mod authorize;
 mod channel_token;
@@ -11,8 +12,10 @@ mod errors;
 mod family;
 mod issue;
 mod jwt_grant;
+pub mod metadata;
 mod obo;
 mod refresh;
+pub mod revoke;
 mod share;
 mod token;
 
@@ -37,4 +40,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(device::code_in_workspace))
         .routes(routes!(device::page, device::decide))
         .routes(routes!(share::page, share::decide))
+        .routes(routes!(revoke::revoke))
+        .routes(routes!(metadata::serve))
 }
