@@ -41,3 +41,4 @@ mod sdk_oauth;
 mod security;
 mod throttle;
 mod web_pages;
+mod workspace_moves;
