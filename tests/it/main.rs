@@ -16,6 +16,7 @@ mod console_orgs;
 mod console_orgs_browser;
 mod console_sign_up;
 mod console_tokens;
+mod console_workspace_moves_browser;
 mod conversations;
 mod crash;
 mod credential_cache;

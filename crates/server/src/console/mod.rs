@@ -29,6 +29,7 @@ pub mod members;
 pub mod organizations;
 pub mod orgs_common;
 pub mod permission_picker;
+pub mod workspace_moves;
 pub mod workspaces;
 
 use crate::AppState;
@@ -106,6 +107,7 @@ fn orgs_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::show, workspaces::create))
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::confirm_remove, workspaces::remove))
+        .routes(routes!(workspace_moves::show, workspace_moves::move_into))
         .routes(routes!(installations::show, installations::install))
         .routes(routes!(
             installations::confirm_uninstall,
