@@ -12,6 +12,7 @@ on_both_databases!(
     a_preview_tells_what_stops_and_what_covers_then_the_move_makes_it_so,
     a_move_is_refused_clearly_and_changes_nothing,
     the_personal_account_switch_lets_organization_credentials_reach_conversations,
+    the_console_switches_a_team_token_and_refuses_moves_it_may_not_make,
 );
 
 fn preview_path(ws: i64, org: &str) -> String {
@@ -382,4 +383,85 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
     // An OBO token of the team never reaches ann's personal resources.
     let obo = web_flow(&s, ann, a, "Team web app", &points).await;
     let _ = obo;
+}
+
+async fn the_console_switches_a_team_token_and_refuses_moves_it_may_not_make(s: Server) {
+    let acme = Org::build(&s, "acme").owner("ann").member("bob").create().await;
+    let ((ann, a), (bob, b)) = (acme.member("ann"), acme.member("bob"));
+    let org = acme.id.clone();
+    let points = ["Conversation.create", "Conversation.list"];
+    let personal = a.simple_pat(&points).await;
+    let made = s.bearer(&personal).post("/v1/conversation/create", json!({})).await;
+    let retrieve = format!(
+        "/v1/conversation/retrieve?conversation_id={}",
+        made.ok()["id"].as_str().unwrap()
+    );
+    let (team_id, team) = a
+        .pat(json!({"name": "team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}))
+        .await;
+    s.bearer(&team).get(&retrieve).await.fails(404, 4200);
+
+    let console = Browser::new(&s.base);
+    console.sign_in(ann).await;
+    let list = console.get(&format!("/console/tokens?org={org}")).await;
+    let html = list.text().await.unwrap();
+    let action = format!("/console/tokens/{team_id}/personal-access?org={org}");
+    assert!(html.contains(&action), "{html}");
+    let csrf = form_field(&html, "csrf").unwrap();
+    // Without the session's CSRF token nothing changes.
+    let r = console
+        .post_form(&action, &[("enabled", "true"), ("csrf", "not-the-token")])
+        .await;
+    assert_eq!(r.status(), 403);
+    s.bearer(&team).get(&retrieve).await.fails(404, 4200);
+    let r = console
+        .post_form(&action, &[("enabled", "true"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303);
+    s.bearer(&team).get(&retrieve).await.ok();
+    let html = console
+        .get(&format!("/console/tokens?org={org}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("personal-access"), "{html}");
+    let r = console
+        .post_form(&action, &[("enabled", "false"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303);
+    s.bearer(&team).get(&retrieve).await.fails(404, 4200);
+    // In the personal edition there is no switch.
+    let html = console.get("/console/tokens").await.text().await.unwrap();
+    assert!(!html.contains("/personal-access"), "{html}");
+
+    // A member of the team sees no switch, and no team to move into.
+    let member = Browser::new(&s.base);
+    member.sign_in(bob).await;
+    let (bob_team, _) = b
+        .pat(json!({"name": "bob team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}))
+        .await;
+    let html = member
+        .get(&format!("/console/tokens?org={org}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&format!("/console/tokens/{bob_team}/personal-access")), "{html}");
+    let choose = member
+        .get(&format!("/console/workspaces/{}/move", bob.personal_workspace))
+        .await;
+    assert_eq!(choose.status(), 200);
+    assert!(choose.text().await.unwrap().contains("id=\"no-admin\""));
+    // Choosing the team anyway is refused; another person's workspace is not found.
+    let refused = member
+        .get(&format!("/console/workspaces/{}/move?to={org}", bob.personal_workspace))
+        .await;
+    assert_eq!(refused.status(), 403);
+    let other = member
+        .get(&format!("/console/workspaces/{}/move", ann.personal_workspace))
+        .await;
+    assert_eq!(other.status(), 404);
 }

@@ -68,6 +68,7 @@ fn token_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(personal_new, personal_create))
         .routes(routes!(personal_edit, personal_update))
         .routes(routes!(personal_confirm_delete, personal_delete))
+        .routes(routes!(personal_access))
         .routes(routes!(service_list))
         .routes(routes!(service_new, service_create))
         .routes(routes!(service_edit, service_update))
