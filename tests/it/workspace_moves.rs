@@ -380,9 +380,35 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
     .await
     .fails(404, 4200);
 
-    // An OBO token of the team never reaches ann's personal resources.
-    let obo = web_flow(&s, ann, a, "Team web app", &points).await;
-    let _ = obo;
+    // The switch holds only while its admin is an admin: carol, demoted, loses it.
+    let carol = s.user("carol").await;
+    a.add_member(&org, "carol", "admin").await.ok();
+    let c = s.login(&carol).await;
+    let carols = c.simple_pat(&points).await;
+    let hers = s.bearer(&carols).post("/v1/conversation/create", json!({})).await;
+    let her_retrieve = format!(
+        "/v1/conversation/retrieve?conversation_id={}",
+        hers.ok()["id"].as_str().unwrap()
+    );
+    let (carol_team_id, carol_team) = c
+        .pat(json!({"name": "carol team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}))
+        .await;
+    c.call(
+        reqwest::Method::PUT,
+        &format!("/api/manage/personal_access_tokens/{carol_team_id}/personal_account_access"),
+        Some(json!({"enabled": true})),
+    )
+    .await
+    .ok();
+    s.bearer(&carol_team).get(&her_retrieve).await.ok();
+    a.patch(
+        &format!("/api/manage/organizations/{org}/members/{}", carol.id),
+        json!({"role": "member"}),
+    )
+    .await
+    .ok();
+    s.bearer(&carol_team).get(&her_retrieve).await.fails(404, 4200);
 }
 
 async fn the_console_switches_a_team_token_and_refuses_moves_it_may_not_make(s: Server) {
@@ -435,6 +461,41 @@ async fn the_console_switches_a_team_token_and_refuses_moves_it_may_not_make(s: 
     // In the personal edition there is no switch.
     let html = console.get("/console/tokens").await.text().await.unwrap();
     assert!(!html.contains("/personal-access"), "{html}");
+
+    // The same switch for an app authorized for the team, on the installations page.
+    let (svc, key) = service_app(&s, a, "Ann's service").await;
+    a.patch(
+        &format!("/api/manage/apps/{svc}"),
+        json!({"permissions": ["Account.readProfile", "Conversation.list"]}),
+    )
+    .await
+    .ok();
+    a.post(
+        &format!("/api/manage/apps/{svc}/authorizations"),
+        json!({"organization_id": org, "all_workspaces": true}),
+    )
+    .await
+    .ok();
+    let czs = app_token(&s, &svc, &key, Some(&org)).await;
+    s.bearer(&czs).get(&retrieve).await.fails(404, 4200);
+    let html = console
+        .get(&format!("/console/installations?org={org}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let app_action = format!("/console/installations/{svc}/personal-access?org={org}");
+    assert!(html.contains(&app_action), "{html}");
+    let r = console
+        .post_form(&app_action, &[("enabled", "true"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303);
+    s.bearer(&czs).get(&retrieve).await.ok();
+    let r = console
+        .post_form(&app_action, &[("enabled", "false"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303);
+    s.bearer(&czs).get(&retrieve).await.fails(404, 4200);
 
     // A member of the team sees no switch, and no team to move into.
     let member = Browser::new(&s.base);

@@ -110,6 +110,7 @@ fn orgs_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::confirm_remove, workspaces::remove))
         .routes(routes!(workspace_moves::show, workspace_moves::move_into))
         .routes(routes!(installations::show, installations::install))
+        .routes(routes!(installations::personal_access))
         .routes(routes!(
             installations::confirm_uninstall,
             installations::uninstall

@@ -292,6 +292,42 @@ pub async fn token_personal_access(
             == Some(caller.account.id))
 }
 
+/// The organization's AppAuth authorization of an app, for its admins.
+async fn org_appauth_grant(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    org: &OrgId,
+) -> ServiceResult<(buckle_store::OAuthApp, buckle_store::Grant)> {
+    caller.require_org_admin(state, org).await?;
+    let app = super::apps::by_client_id(state, client_id).await?;
+    let g = state
+        .store
+        .find_grant(
+            app.id,
+            GrantKind::AppAuth,
+            &buckle_core::GrantOwner::Organization(org.clone()),
+            Some(org),
+        )
+        .await?
+        .ok_or_else(|| {
+            ServiceError::not_found("The app is not authorized in this team/enterprise.")
+        })?;
+    Ok((app, g))
+}
+
+/// Whether the app's AppAuth authorization in the organization reaches the
+/// calling admin's own personal account-level resources.
+pub async fn grant_personal_access(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    org: &OrgId,
+) -> ServiceResult<bool> {
+    let (_, g) = org_appauth_grant(state, caller, client_id, org).await?;
+    Ok(state.store.personal_access(AccessHolder::Grant(g.id)).await? == Some(caller.account.id))
+}
+
 /// Turns on or off whether an app's AppAuth authorization in an organization
 /// reaches the calling admin's own personal account-level resources (its
 /// `czs_` tokens then act for that admin on account-level points only).
@@ -303,20 +339,7 @@ pub async fn set_grant_personal_access(
     enabled: bool,
 ) -> ServiceResult<()> {
     let org = super::organizations::org_of(organization_id.trim())?;
-    caller.require_org_admin(state, &org).await?;
-    let app = super::apps::by_client_id(state, client_id).await?;
-    let g = state
-        .store
-        .find_grant(
-            app.id,
-            GrantKind::AppAuth,
-            &buckle_core::GrantOwner::Organization(org.clone()),
-            Some(&org),
-        )
-        .await?
-        .ok_or_else(|| {
-            ServiceError::not_found("The app is not authorized in this team/enterprise.")
-        })?;
+    let (app, g) = org_appauth_grant(state, caller, client_id, &org).await?;
     let now = state.clock.now();
     let current = state.store.personal_access(AccessHolder::Grant(g.id)).await?;
     // Another admin's switch is theirs: one turns off only their own.
