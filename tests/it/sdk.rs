@@ -147,11 +147,19 @@ async fn cozepy_falls_back_on_the_team_credential_through_a_workspace_move(s: Se
     let (ann, a) = acme.member("ann");
     let mover = s.login(ann).await;
     let ws = a.workspace("moving", None).await;
-    let points = ["Bot.list", "Bot.create", "Conversation.create", "Conversation.list"];
+    let points = [
+        "Bot.list",
+        "Bot.create",
+        "Conversation.create",
+        "Conversation.list",
+    ];
     let personal = a.simple_pat(&points).await;
     let team = acme.pat("ann", &points).await;
     s.bearer(&personal)
-        .post("/v1/bot/create", json!({"space_id": ws.to_string(), "name": "helper"}))
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": ws.to_string(), "name": "helper"}),
+        )
         .await
         .ok();
     let made = s
@@ -193,5 +201,8 @@ async fn cozepy_falls_back_on_the_team_credential_through_a_workspace_move(s: Se
     assert_eq!(served_by[21..], [1; 9], "after the move: {served_by:?}");
     // Once the team credential serves, the personal one never serves again.
     let switched = served_by.iter().position(|b| *b == 1).unwrap();
-    assert!(served_by[switched..].iter().all(|b| *b == 1), "{served_by:?}");
+    assert!(
+        served_by[switched..].iter().all(|b| *b == 1),
+        "{served_by:?}"
+    );
 }

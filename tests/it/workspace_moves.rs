@@ -150,7 +150,9 @@ async fn a_preview_tells_what_stops_and_what_covers_then_the_move_makes_it_so(s:
     // A preview changes nothing.
     s.bearer(&all_pat).get(&in_moving).await.ok();
 
-    let moved = a.post(&move_path(moving), json!({"organization_id": org})).await;
+    let moved = a
+        .post(&move_path(moving), json!({"organization_id": org}))
+        .await;
     assert_eq!(moved.ok()["organization_id"], json!(org));
 
     // After: every personal-edition credential gets 4101 for it, and only for it.
@@ -162,7 +164,10 @@ async fn a_preview_tells_what_stops_and_what_covers_then_the_move_makes_it_so(s:
     for t in [&org_pat, &org_czs] {
         let bots = s.bearer(t).get(&in_moving).await;
         let listed = bots.ok().to_string();
-        assert!(listed.contains(&bot_id), "the bot stayed with the workspace: {listed}");
+        assert!(
+            listed.contains(&bot_id),
+            "the bot stayed with the workspace: {listed}"
+        );
     }
     // The conversation (account level) stayed with the person.
     let again = s.bearer(&all_pat).get(&retrieve).await;
@@ -182,7 +187,9 @@ async fn a_preview_tells_what_stops_and_what_covers_then_the_move_makes_it_so(s:
 
     // One audit record of the move, in the team, naming the workspace.
     let audit = a
-        .get(&format!("/api/manage/audit_events?kind=workspace_moved&organization_id={org}"))
+        .get(&format!(
+            "/api/manage/audit_events?kind=workspace_moved&organization_id={org}"
+        ))
         .await;
     let events = audit.ok();
     let events = events.as_array().unwrap();
@@ -226,18 +233,24 @@ async fn a_move_is_refused_clearly_and_changes_nothing(s: Server) {
     a.post(&move_path(anns), json!({"organization_id": other.id}))
         .await
         .fails(404, 4200);
-    a.post(&move_path(anns), json!({"organization_id": "no such team!"}))
-        .await
-        .fails(404, 4200);
+    a.post(
+        &move_path(anns),
+        json!({"organization_id": "no such team!"}),
+    )
+    .await
+    .fails(404, 4200);
     // A workspace already in an organization cannot move again.
     a.get(&preview_path(acme.workspace("team space"), &org))
         .await
         .fails(409, 4000);
     // Malformed input is the client's mistake.
     a.post(&move_path(anns), json!({})).await.fails(400, 4000);
-    a.post("/api/manage/workspaces/not-a-number/move", json!({"organization_id": org}))
-        .await
-        .fails(400, 4000);
+    a.post(
+        "/api/manage/workspaces/not-a-number/move",
+        json!({"organization_id": org}),
+    )
+    .await
+    .fails(400, 4000);
     // Nothing moved: bob's token still reaches his workspace.
     s.bearer(&bob_pat).get(&in_bobs).await.ok();
 
@@ -265,7 +278,11 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
         .await;
     let ((ann, a), (_, b)) = (acme.member("ann"), acme.member("bob"));
     let org = acme.id.clone();
-    let points = ["Account.readProfile", "Conversation.create", "Conversation.list"];
+    let points = [
+        "Account.readProfile",
+        "Conversation.create",
+        "Conversation.list",
+    ];
     let personal = a.simple_pat(&points).await;
     let made = s
         .bearer(&personal)
@@ -276,24 +293,37 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
 
     // An organization PAT: by default its conversations are the team's, not ann's own.
     let (team_pat_id, team_pat) = a
-        .pat(json!({"name": "team", "organization_id": org, "permissions": points,
-                     "all_workspaces": true, "expires_in": "1d"}))
+        .pat(
+            json!({"name": "team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}),
+        )
         .await;
     s.bearer(&team_pat).get(&retrieve).await.fails(404, 4200);
-    let switch = format!("/api/manage/personal_access_tokens/{team_pat_id}/personal_account_access");
+    let switch =
+        format!("/api/manage/personal_access_tokens/{team_pat_id}/personal_account_access");
     assert_eq!(a.get(&switch).await.ok()["enabled"], json!(false));
-    a.call(reqwest::Method::PUT, &switch, Some(json!({"enabled": true})))
-        .await
-        .ok();
+    a.call(
+        reqwest::Method::PUT,
+        &switch,
+        Some(json!({"enabled": true})),
+    )
+    .await
+    .ok();
     assert_eq!(a.get(&switch).await.ok()["enabled"], json!(true));
     s.bearer(&team_pat).get(&retrieve).await.ok();
-    a.call(reqwest::Method::PUT, &switch, Some(json!({"enabled": false})))
-        .await
-        .ok();
+    a.call(
+        reqwest::Method::PUT,
+        &switch,
+        Some(json!({"enabled": false})),
+    )
+    .await
+    .ok();
     s.bearer(&team_pat).get(&retrieve).await.fails(404, 4200);
     // A personal-edition token has nothing to switch.
     let (personal_id, _) = a
-        .pat(json!({"name": "p", "permissions": points, "all_workspaces": true, "expires_in": "1d"}))
+        .pat(
+            json!({"name": "p", "permissions": points, "all_workspaces": true, "expires_in": "1d"}),
+        )
         .await;
     a.call(
         reqwest::Method::PUT,
@@ -304,8 +334,10 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
     .fails(400, 4000);
     // A plain member may not turn it on for their team token.
     let (bob_pat_id, _) = b
-        .pat(json!({"name": "bob team", "organization_id": org, "permissions": points,
-                     "all_workspaces": true, "expires_in": "1d"}))
+        .pat(
+            json!({"name": "bob team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}),
+        )
         .await;
     b.call(
         reqwest::Method::PUT,
@@ -385,14 +417,19 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
     a.add_member(&org, "carol", "admin").await.ok();
     let c = s.login(&carol).await;
     let carols = c.simple_pat(&points).await;
-    let hers = s.bearer(&carols).post("/v1/conversation/create", json!({})).await;
+    let hers = s
+        .bearer(&carols)
+        .post("/v1/conversation/create", json!({}))
+        .await;
     let her_retrieve = format!(
         "/v1/conversation/retrieve?conversation_id={}",
         hers.ok()["id"].as_str().unwrap()
     );
     let (carol_team_id, carol_team) = c
-        .pat(json!({"name": "carol team", "organization_id": org, "permissions": points,
-                     "all_workspaces": true, "expires_in": "1d"}))
+        .pat(
+            json!({"name": "carol team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}),
+        )
         .await;
     c.call(
         reqwest::Method::PUT,
@@ -408,23 +445,35 @@ async fn the_personal_account_switch_lets_organization_credentials_reach_convers
     )
     .await
     .ok();
-    s.bearer(&carol_team).get(&her_retrieve).await.fails(404, 4200);
+    s.bearer(&carol_team)
+        .get(&her_retrieve)
+        .await
+        .fails(404, 4200);
 }
 
 async fn the_console_switches_a_team_token_and_refuses_moves_it_may_not_make(s: Server) {
-    let acme = Org::build(&s, "acme").owner("ann").member("bob").create().await;
+    let acme = Org::build(&s, "acme")
+        .owner("ann")
+        .member("bob")
+        .create()
+        .await;
     let ((ann, a), (bob, b)) = (acme.member("ann"), acme.member("bob"));
     let org = acme.id.clone();
     let points = ["Conversation.create", "Conversation.list"];
     let personal = a.simple_pat(&points).await;
-    let made = s.bearer(&personal).post("/v1/conversation/create", json!({})).await;
+    let made = s
+        .bearer(&personal)
+        .post("/v1/conversation/create", json!({}))
+        .await;
     let retrieve = format!(
         "/v1/conversation/retrieve?conversation_id={}",
         made.ok()["id"].as_str().unwrap()
     );
     let (team_id, team) = a
-        .pat(json!({"name": "team", "organization_id": org, "permissions": points,
-                     "all_workspaces": true, "expires_in": "1d"}))
+        .pat(
+            json!({"name": "team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}),
+        )
         .await;
     s.bearer(&team).get(&retrieve).await.fails(404, 4200);
 
@@ -501,8 +550,10 @@ async fn the_console_switches_a_team_token_and_refuses_moves_it_may_not_make(s: 
     let member = Browser::new(&s.base);
     member.sign_in(bob).await;
     let (bob_team, _) = b
-        .pat(json!({"name": "bob team", "organization_id": org, "permissions": points,
-                     "all_workspaces": true, "expires_in": "1d"}))
+        .pat(
+            json!({"name": "bob team", "organization_id": org, "permissions": points,
+                     "all_workspaces": true, "expires_in": "1d"}),
+        )
         .await;
     let html = member
         .get(&format!("/console/tokens?org={org}"))
@@ -510,19 +561,31 @@ async fn the_console_switches_a_team_token_and_refuses_moves_it_may_not_make(s: 
         .text()
         .await
         .unwrap();
-    assert!(!html.contains(&format!("/console/tokens/{bob_team}/personal-access")), "{html}");
+    assert!(
+        !html.contains(&format!("/console/tokens/{bob_team}/personal-access")),
+        "{html}"
+    );
     let choose = member
-        .get(&format!("/console/workspaces/{}/move", bob.personal_workspace))
+        .get(&format!(
+            "/console/workspaces/{}/move",
+            bob.personal_workspace
+        ))
         .await;
     assert_eq!(choose.status(), 200);
     assert!(choose.text().await.unwrap().contains("id=\"no-admin\""));
     // Choosing the team anyway is refused; another person's workspace is not found.
     let refused = member
-        .get(&format!("/console/workspaces/{}/move?to={org}", bob.personal_workspace))
+        .get(&format!(
+            "/console/workspaces/{}/move?to={org}",
+            bob.personal_workspace
+        ))
         .await;
     assert_eq!(refused.status(), 403);
     let other = member
-        .get(&format!("/console/workspaces/{}/move", ann.personal_workspace))
+        .get(&format!(
+            "/console/workspaces/{}/move",
+            ann.personal_workspace
+        ))
         .await;
     assert_eq!(other.status(), 404);
 }

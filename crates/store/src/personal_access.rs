@@ -52,22 +52,18 @@ impl Store {
         now: i64,
     ) -> Result<bool> {
         let n = match account {
-            Some(account) => {
-                with_writer!(self, |p| sqlx::query(holder.sql().0)
-                    .bind(holder.id())
-                    .bind(account.get())
-                    .bind(now)
-                    .execute(p)
-                    .await
-                    .map(|r| r.rows_affected()))?
-            }
-            None => {
-                with_writer!(self, |p| sqlx::query(holder.sql().1)
-                    .bind(holder.id())
-                    .execute(p)
-                    .await
-                    .map(|r| r.rows_affected()))?
-            }
+            Some(account) => with_writer!(self, |p| sqlx::query(holder.sql().0)
+                .bind(holder.id())
+                .bind(account.get())
+                .bind(now)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()))?,
+            None => with_writer!(self, |p| sqlx::query(holder.sql().1)
+                .bind(holder.id())
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()))?,
         };
         Ok(n > 0)
     }

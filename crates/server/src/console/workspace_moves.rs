@@ -131,7 +131,9 @@ pub async fn show(
                 &console.caller,
                 super::orgs_common::id_in_path(&id)
                     .map(buckle_core::WorkspaceId)
-                    .ok_or_else(|| console.refused(&ServiceError::not_found("Workspace not found.")))?,
+                    .ok_or_else(|| {
+                        console.refused(&ServiceError::not_found("Workspace not found."))
+                    })?,
             )
             .await
             .or_refusal(&console)?
@@ -188,6 +190,9 @@ pub async fn move_into(
     let w = workspace_moves::move_into(&state, &console.caller, &id, &form.organization_id)
         .await
         .or_refusal(&console)?;
-    let org = w.org_id.map(buckle_core::OrgId::into_string).unwrap_or_default();
+    let org = w
+        .org_id
+        .map(buckle_core::OrgId::into_string)
+        .unwrap_or_default();
     Ok(console.see_other_outside(&format!("/console/workspaces/{}?org={org}", w.id)))
 }

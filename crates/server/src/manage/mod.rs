@@ -63,7 +63,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::list, workspaces::create))
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::remove_member))
-        .routes(routes!(workspace_moves::preview, workspace_moves::move_into))
+        .routes(routes!(
+            workspace_moves::preview,
+            workspace_moves::move_into
+        ))
         .routes(routes!(
             workspace_moves::token_access,
             workspace_moves::set_token_access

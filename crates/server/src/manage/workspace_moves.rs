@@ -180,13 +180,8 @@ pub async fn set_token_access(
     Json(body): Json<PersonalAccess>,
 ) -> ApiResult<PersonalAccess> {
     actor.require("Manage.tokens")?;
-    service::set_token_personal_access(
-        &state,
-        &actor,
-        id(&token_id, "token id")?,
-        body.enabled,
-    )
-    .await?;
+    service::set_token_personal_access(&state, &actor, id(&token_id, "token id")?, body.enabled)
+        .await?;
     ok(body)
 }
 

@@ -77,13 +77,24 @@ async fn checked(
     organization_id: &str,
 ) -> ServiceResult<(Workspace, OrgId, String)> {
     caller.require("Manage.workspaces")?;
-    let ws_id = id_of(workspace_id, "workspace_id", "workspace_id", WorkspaceId::parse)?;
+    let ws_id = id_of(
+        workspace_id,
+        "workspace_id",
+        "workspace_id",
+        WorkspaceId::parse,
+    )?;
     let not_found = || ServiceError::not_found("Workspace not found.");
     let w = state.store.workspace(ws_id).await?.ok_or_else(not_found)?;
     if w.owner_account_id != caller.account.id {
         // Someone else's personal workspace stays invisible; an organization's
         // workspace the caller sees is refused plainly below.
-        if w.org_id.is_none() || state.store.workspace_role(ws_id, caller.account.id).await?.is_none() {
+        if w.org_id.is_none()
+            || state
+                .store
+                .workspace_role(ws_id, caller.account.id)
+                .await?
+                .is_none()
+        {
             return Err(not_found());
         }
         return Err(ServiceError::forbidden(
@@ -325,7 +336,11 @@ pub async fn grant_personal_access(
     org: &OrgId,
 ) -> ServiceResult<bool> {
     let (_, g) = org_appauth_grant(state, caller, client_id, org).await?;
-    Ok(state.store.personal_access(AccessHolder::Grant(g.id)).await? == Some(caller.account.id))
+    Ok(state
+        .store
+        .personal_access(AccessHolder::Grant(g.id))
+        .await?
+        == Some(caller.account.id))
 }
 
 /// Turns on or off whether an app's AppAuth authorization in an organization
@@ -341,7 +356,10 @@ pub async fn set_grant_personal_access(
     let org = super::organizations::org_of(organization_id.trim())?;
     let (app, g) = org_appauth_grant(state, caller, client_id, &org).await?;
     let now = state.clock.now();
-    let current = state.store.personal_access(AccessHolder::Grant(g.id)).await?;
+    let current = state
+        .store
+        .personal_access(AccessHolder::Grant(g.id))
+        .await?;
     // Another admin's switch is theirs: one turns off only their own.
     if !enabled && current.is_some_and(|a| a != caller.account.id) {
         return Err(ServiceError::forbidden(

@@ -3,7 +3,9 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{TestDb, on_both_engines, race};
-use buckle_core::{AccountId, ClientType, GrantKind, GrantOwner, OrgId, Role, TokenKind, WorkspaceId};
+use buckle_core::{
+    AccountId, ClientType, GrantKind, GrantOwner, OrgId, Role, TokenKind, WorkspaceId,
+};
 use buckle_store::{AccessHolder, AccessToken, Store, Workspace};
 
 on_both_engines!(
@@ -36,7 +38,10 @@ async fn join(s: &Store, org: &OrgId, inviter: AccountId, person: AccountId, rol
         .await
         .unwrap();
     let joined = s.accept_invitation(id, &name, person, NOW).await.unwrap();
-    assert!(matches!(joined, buckle_store::Accepted::Joined { .. }), "{joined:?}");
+    assert!(
+        matches!(joined, buckle_store::Accepted::Joined { .. }),
+        "{joined:?}"
+    );
 }
 
 fn pat(account: AccountId, org: Option<&OrgId>) -> AccessToken {
@@ -72,7 +77,11 @@ async fn a_workspace_moves_once_and_only_its_owning_admins_own(db: TestDb) {
     assert!(!s.move_workspace_into(members, admin, &org).await.unwrap());
     // An organization one is not in.
     let elsewhere = fixtures::organization(s, member).await;
-    assert!(!s.move_workspace_into(admins, admin, &elsewhere).await.unwrap());
+    assert!(
+        !s.move_workspace_into(admins, admin, &elsewhere)
+            .await
+            .unwrap()
+    );
     assert_eq!(s.workspace(members).await.unwrap().unwrap().org_id, None);
     assert_eq!(s.workspace(admins).await.unwrap().unwrap().org_id, None);
 
@@ -173,9 +182,17 @@ async fn the_personal_access_switch_goes_with_its_credential(db: TestDb) {
     s.insert_token(&token).await.unwrap();
     let holder = AccessHolder::Token(token.id);
     assert_eq!(s.personal_access(holder).await.unwrap(), None);
-    assert!(s.set_personal_access(holder, Some(admin), NOW).await.unwrap());
+    assert!(
+        s.set_personal_access(holder, Some(admin), NOW)
+            .await
+            .unwrap()
+    );
     // Turning on what is on changes nothing.
-    assert!(!s.set_personal_access(holder, Some(admin), NOW).await.unwrap());
+    assert!(
+        !s.set_personal_access(holder, Some(admin), NOW)
+            .await
+            .unwrap()
+    );
     assert_eq!(s.personal_access(holder).await.unwrap(), Some(admin));
     assert!(s.set_personal_access(holder, None, NOW).await.unwrap());
     assert!(!s.set_personal_access(holder, None, NOW).await.unwrap());
@@ -192,18 +209,33 @@ async fn the_personal_access_switch_goes_with_its_credential(db: TestDb) {
     )
     .await;
     let on_grant = AccessHolder::Grant(grant.id);
-    assert!(s.set_personal_access(on_grant, Some(admin), NOW).await.unwrap());
-    assert!(s.set_personal_access(on_grant, Some(other_admin), NOW).await.unwrap());
-    assert_eq!(s.personal_access(on_grant).await.unwrap(), Some(other_admin));
+    assert!(
+        s.set_personal_access(on_grant, Some(admin), NOW)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.set_personal_access(on_grant, Some(other_admin), NOW)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.personal_access(on_grant).await.unwrap(),
+        Some(other_admin)
+    );
     // A token and a grant with the same number are different credentials.
     assert_eq!(
-        s.personal_access(AccessHolder::Token(grant.id)).await.unwrap(),
+        s.personal_access(AccessHolder::Token(grant.id))
+            .await
+            .unwrap(),
         None
     );
 
     // Deleting the credential deletes its switch (a later row with the same id
     // would not inherit it).
-    s.set_personal_access(holder, Some(admin), NOW).await.unwrap();
+    s.set_personal_access(holder, Some(admin), NOW)
+        .await
+        .unwrap();
     assert!(s.delete_token(token.id).await.unwrap());
     assert!(s.delete_grant(grant.id).await.unwrap());
     assert_eq!(s.personal_access(holder).await.unwrap(), None);

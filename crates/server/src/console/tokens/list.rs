@@ -44,14 +44,22 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Answer {
     let now = state.clock.now();
     let never = lang.t("console.never");
     // Only an organization's admins have the personal access switch.
-    let switchable = kind == Kind::Personal && !console.space.is_personal() && console.space.is_admin();
+    let switchable =
+        kind == Kind::Personal && !console.space.is_personal() && console.space.is_admin();
     let mut switches = Vec::with_capacity(tokens.len());
     for t in &tokens {
         switches.push(if switchable {
-            let on = crate::service::workspace_moves::token_personal_access(state, &console.caller, t.id)
-                .await
-                .or_refusal(&console)?;
-            Some((on, console.href(&format!("/console/tokens/{}/personal-access", t.id))))
+            let on = crate::service::workspace_moves::token_personal_access(
+                state,
+                &console.caller,
+                t.id,
+            )
+            .await
+            .or_refusal(&console)?;
+            Some((
+                on,
+                console.href(&format!("/console/tokens/{}/personal-access", t.id)),
+            ))
         } else {
             None
         });

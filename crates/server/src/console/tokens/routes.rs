@@ -203,8 +203,13 @@ pub async fn personal_access(
     let id = token_id
         .parse::<i64>()
         .map_err(|_| console.refused(&ServiceError::not_found("Token not found.")))?;
-    crate::service::workspace_moves::set_token_personal_access(&state, &console.caller, id, enabled)
-        .await
-        .or_refusal(&console)?;
+    crate::service::workspace_moves::set_token_personal_access(
+        &state,
+        &console.caller,
+        id,
+        enabled,
+    )
+    .await
+    .or_refusal(&console)?;
     Ok(console.see_other("/console/tokens"))
 }
