@@ -272,15 +272,6 @@ pub async fn uninstall(
     Ok(console.see_other("/console/installations"))
 }
 
-/// The personal access switch of an app's AppAuth authorization here.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PersonalAccessForm {
-    csrf: String,
-    /// `true` or `false`.
-    enabled: String,
-}
-
 #[utoipa::path(
     post,
     path = "/console/installations/{client_id}/personal-access",
@@ -289,7 +280,7 @@ pub struct PersonalAccessForm {
         ("client_id" = String, Path, description = "The app's client id"),
         ("org" = Option<String>, Query, description = "The team or enterprise"),
     ),
-    request_body(content = PersonalAccessForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = crate::console::workspace_moves::PersonalAccessForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(PageAnswers)
 )]
@@ -297,20 +288,11 @@ pub async fn personal_access(
     State(state): State<AppState>,
     console: Console,
     Path(client_id): Path<String>,
-    PageForm(form): PageForm<PersonalAccessForm>,
+    PageForm(form): PageForm<crate::console::workspace_moves::PersonalAccessForm>,
 ) -> Answer {
     console.check_csrf(&form.csrf)?;
     let org = console.require_org()?.clone();
-    let enabled = match form.enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => {
-            return Err(console.refused(&ServiceError::invalid(
-                "enabled",
-                "enabled must be true or false.",
-            )));
-        }
-    };
+    let enabled = form.enabled(&console)?;
     workspace_moves::set_grant_personal_access(
         &state,
         &console.caller,

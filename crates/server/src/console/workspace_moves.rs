@@ -196,3 +196,27 @@ pub async fn move_into(
         .unwrap_or_default();
     Ok(console.see_other_outside(&format!("/console/workspaces/{}?org={org}", w.id)))
 }
+
+/// The personal account access switch of a team credential (a PAT on the tokens
+/// page, an AppAuth authorization on the installations page).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalAccessForm {
+    pub csrf: String,
+    /// `true` or `false`.
+    pub enabled: String,
+}
+
+impl PersonalAccessForm {
+    /// The switch's new position; anything but `true` or `false` is refused.
+    pub fn enabled(&self, console: &Console) -> Result<bool, axum::response::Response> {
+        match self.enabled.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(console.refused(&ServiceError::invalid(
+                "enabled",
+                "enabled must be true or false.",
+            ))),
+        }
+    }
+}

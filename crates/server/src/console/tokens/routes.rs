@@ -167,39 +167,21 @@ pub async fn service_delete(
     delete::delete(&state, console, Kind::Service, &token_id, f).await
 }
 
-/// The personal access switch of an organization PAT.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PersonalAccessForm {
-    csrf: String,
-    /// `true` or `false`.
-    enabled: String,
-}
-
 #[utoipa::path(post, path = "/console/tokens/{token_id}/personal-access", summary = "Console: let an organization PAT reach (or stop reaching) its admin's personal account-level resources",
     params(("token_id" = String, Path, description = "Token id"),
         ("org" = Option<String>, Query, description = "The team or enterprise of the token")),
-    request_body(content = PersonalAccessForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = crate::console::workspace_moves::PersonalAccessForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])), responses(PageAnswers))]
 pub async fn personal_access(
     State(state): State<AppState>,
     console: Console,
     Path(token_id): Path<String>,
-    PageForm(f): PageForm<PersonalAccessForm>,
+    PageForm(f): PageForm<crate::console::workspace_moves::PersonalAccessForm>,
 ) -> Answer {
     use crate::console::context::OrRefusal;
     use crate::service::ServiceError;
     console.check_csrf(&f.csrf)?;
-    let enabled = match f.enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => {
-            return Err(console.refused(&ServiceError::invalid(
-                "enabled",
-                "enabled must be true or false.",
-            )));
-        }
-    };
+    let enabled = f.enabled(&console)?;
     let id = token_id
         .parse::<i64>()
         .map_err(|_| console.refused(&ServiceError::not_found("Token not found.")))?;
