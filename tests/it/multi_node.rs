@@ -807,3 +807,45 @@ async fn a_heartbeat_notices_a_listener_that_died_silently() {
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// A workspace moved into a team through one node: on every node, the owner's
+/// personal token no longer reaches it and their team token does, although
+/// every node held the workspace's old edition in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_workspace_moved_on_one_node_changes_edition_on_the_others() {
+    let (a, b, c) = three_nodes().await;
+    let nodes = [&a, &b, &c];
+    let acme = Org::build(&a, "acme").owner("ann").create().await;
+    let (_, ann) = acme.member("ann");
+    let moving = ann.workspace("moving", None).await;
+    let in_moving = format!("/v1/bots?workspace_id={moving}");
+    let personal = ann.simple_pat(&["Bot.list"]).await;
+    let team = acme.pat("ann", &["Bot.list"]).await;
+    seen_on_all(nodes, &personal, &in_moving, Answer::Ok).await;
+    seen_on_all(nodes, &team, &in_moving, DENIED).await;
+
+    ann.post(
+        &format!("/api/manage/workspaces/{moving}/move"),
+        json!({"organization_id": acme.id}),
+    )
+    .await
+    .ok();
+    tokio::join!(
+        reaches_all(
+            nodes,
+            &personal,
+            &in_moving,
+            Answer::Ok,
+            DENIED,
+            "a move (personal token)"
+        ),
+        reaches_all(
+            nodes,
+            &team,
+            &in_moving,
+            DENIED,
+            Answer::Ok,
+            "a move (team token)"
+        ),
+    );
+}

@@ -40,6 +40,8 @@ pub struct Credential {
 /// What an OAuth token carries besides its reach.
 pub struct OAuthContext {
     pub app_id: AppId,
+    /// The authorization (grant) the token was issued under.
+    pub grant_id: i64,
     pub client_id: String,
     pub session_name: Option<String>,
     pub device_id: Option<String>,
@@ -246,6 +248,7 @@ impl Credential {
             expires_at: Some(row.expires_at),
             oauth: Some(OAuthContext {
                 app_id: row.app_id,
+                grant_id: row.grant_id,
                 client_id: found.client_id.clone(),
                 session_name: row.session_name.clone(),
                 device_id: row.device_id.clone(),
@@ -357,6 +360,66 @@ impl Credential {
                 still_published,
             },
         }))
+    }
+}
+
+impl Credential {
+    /// The person whose own personal account-level resources (conversations)
+    /// this credential reaches: its person in the personal edition; in an
+    /// organization, only a PAT or an AppAuth authorization an admin let reach
+    /// theirs, while that person is still an admin there (never an OBO token
+    /// or a service access token). Read at each call that needs it, so that
+    /// turning the switch off, or losing the role, takes effect at once on every node.
+    pub async fn personal_account(&self, state: &AppState) -> Result<Option<AccountId>, ApiError> {
+        let Some(org) = &self.org_id else {
+            return Ok(self.account_id);
+        };
+        let holder = match (self.kind, &self.oauth) {
+            (TokenKind::Personal, _) => buckle_store::AccessHolder::Token(self.id),
+            (TokenKind::AppOauth, Some(o)) if self.account_id.is_none() => {
+                buckle_store::AccessHolder::Grant(o.grant_id)
+            }
+            _ => return Ok(None),
+        };
+        let Some(admin) = state.store.personal_access(holder).await? else {
+            return Ok(None);
+        };
+        // A PAT reaches only its own person's resources.
+        if self.kind == TokenKind::Personal && self.account_id != Some(admin) {
+            return Ok(None);
+        }
+        let still_admin = state
+            .credentials
+            .role(&state.store, org, admin)
+            .await?
+            .is_some_and(buckle_core::Role::is_admin);
+        Ok(still_admin.then_some(admin))
+    }
+
+    /// The account whose profile `users.me` shows: the token's person, or the
+    /// admin an organization's AppAuth authorization acts for on account-level
+    /// points. `Need::Account` must have been checked with
+    /// [`require_account`](Self::require_account).
+    pub async fn require_account(
+        &self,
+        state: &AppState,
+        point: &str,
+    ) -> Result<AccountId, ApiError> {
+        match self.require(state, Need::Account(point)).await {
+            Ok(()) => self.account_id.ok_or_else(ApiError::internal),
+            Err(refused) => {
+                // An organization's app acting as itself has no account of its
+                // own, unless an admin let it reach theirs.
+                if self.kind == TokenKind::AppOauth
+                    && self.account_id.is_none()
+                    && self.reach.points.contains(point)
+                    && let Some(admin) = self.personal_account(state).await?
+                {
+                    return Ok(admin);
+                }
+                Err(refused)
+            }
+        }
     }
 }
 

@@ -535,6 +535,27 @@ impl CredentialCache {
                     self.workspace_lists.invalidate_all();
                 }
             }
+            CredentialChange::WorkspaceMoved {
+                workspace_id,
+                org_id,
+            } => {
+                let (moved, org_id) = (*workspace_id, org_id.clone());
+                // Everyone's standing towards it holds its old edition.
+                let access = self
+                    .workspace_access
+                    .invalidate_entries_if(move |(w, _), _| *w == moved);
+                // It leaves personal lists and joins the organization's.
+                let lists = self
+                    .workspace_lists
+                    .invalidate_entries_if(move |(_, edition), ids| {
+                        ids.contains(&moved) || edition.as_ref() == Some(&org_id)
+                    });
+                if access.is_err() || lists.is_err() {
+                    // Cannot happen (the cache supports closures); forgetting all is still right.
+                    self.workspace_access.invalidate_all();
+                    self.workspace_lists.invalidate_all();
+                }
+            }
             CredentialChange::AccessToken { .. }
             | CredentialChange::App { .. }
             | CredentialChange::AppInOrganization { .. }

@@ -52,6 +52,12 @@ pub enum CredentialChange {
     },
     /// An account changed (profile, password): its profile and every token acting for it.
     Account { account_id: AccountId },
+    /// A personal workspace moved into an organization: its edition, as every
+    /// person's standing towards it and their workspace lists hold it.
+    WorkspaceMoved {
+        workspace_id: WorkspaceId,
+        org_id: OrgId,
+    },
 }
 
 impl CredentialChange {
@@ -109,6 +115,10 @@ impl CredentialChange {
                 workspace_id,
                 account_id,
             } => format!("workspace_member {workspace_id} {account_id}"),
+            CredentialChange::WorkspaceMoved {
+                workspace_id,
+                org_id,
+            } => format!("workspace_moved {workspace_id} {org_id}"),
         }
     }
 
@@ -179,6 +189,13 @@ impl CredentialChange {
                 },
                 3,
             ),
+            "workspace_moved" => (
+                CredentialChange::WorkspaceMoved {
+                    workspace_id: WorkspaceId(number(1)?),
+                    org_id: org(2)?,
+                },
+                3,
+            ),
             _ => return None,
         };
         (words.len() == len).then_some(change)
@@ -231,6 +248,10 @@ mod tests {
                 workspace_id: WorkspaceId(7_300_000_000_000_000_001),
                 account_id: AccountId(0),
             },
+            CredentialChange::WorkspaceMoved {
+                workspace_id: WorkspaceId(42),
+                org_id: org.clone(),
+            },
         ];
         for change in all {
             let line = change.encode();
@@ -254,6 +275,10 @@ mod tests {
             "workspace_member 1",
             "workspace_member x 1",
             "workspace_member 1 2 3",
+            "workspace_moved 1",
+            "workspace_moved x acme",
+            "workspace_moved 1 not/an/org",
+            "workspace_moved 1 acme 2",
             "revoke_everything 1",
             "token  1",
             "oauth_token",

@@ -289,6 +289,40 @@ impl Store {
         })?)
     }
 
+    /// Every authorization a person gave in their personal edition (OBO and
+    /// AppAuth), with the app.
+    pub async fn personal_grants_of(&self, account_id: AccountId) -> Result<Vec<GrantWithApp>> {
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, GrantWithAppRow>(
+            "SELECT g.id, g.app_id, g.kind, g.account_id, g.org_id, g.permissions, g.all_workspaces, g.workspace_ids, g.created_at,
+                    a.client_id, a.name AS app_name, a.client_type
+             FROM oauth_grants g JOIN oauth_apps a ON a.id = g.app_id
+             WHERE g.account_id = $1 AND g.org_id = '' ORDER BY g.created_at, g.id"
+        )
+        .bind(account_id.get())
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// An organization's own AppAuth authorizations, with the app.
+    pub async fn appauth_grants_of_organization(
+        &self,
+        org_id: &OrgId,
+    ) -> Result<Vec<GrantWithApp>> {
+        typed::all(with_pool!(self, |p| {
+            sqlx::query_as::<_, GrantWithAppRow>(
+            "SELECT g.id, g.app_id, g.kind, g.account_id, g.org_id, g.permissions, g.all_workspaces, g.workspace_ids, g.created_at,
+                    a.client_id, a.name AS app_name, a.client_type
+             FROM oauth_grants g JOIN oauth_apps a ON a.id = g.app_id
+             WHERE g.kind = 'appauth' AND g.account_id = 0 AND g.org_id = $1 ORDER BY g.created_at, g.id"
+        )
+        .bind(org_id.as_str())
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
     /// Deletes a grant and, through the foreign keys, its codes and tokens.
     pub async fn delete_grant(&self, id: i64) -> Result<bool> {
         let n = with_writer!(self, |p| sqlx::query(

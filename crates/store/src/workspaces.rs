@@ -186,4 +186,30 @@ impl Store {
         .await
         })?)
     }
+
+    /// Moves a personal workspace of `owner` into `org_id`, in one statement that
+    /// also checks, at commit, that it is still personal and theirs and that they
+    /// are still an admin of the organization. Members (the owner), bots and
+    /// everything else stay with the workspace. Returns whether it moved.
+    pub async fn move_workspace_into(
+        &self,
+        id: WorkspaceId,
+        owner: AccountId,
+        org_id: &OrgId,
+    ) -> Result<bool> {
+        let n = with_writer!(self, |p| sqlx::query(
+            "UPDATE workspaces SET org_id = $3
+             WHERE id = $1 AND owner_account_id = $2 AND org_id IS NULL
+               AND EXISTS (SELECT 1 FROM organization_members m
+                           WHERE m.org_id = $3 AND m.account_id = $2
+                             AND m.role IN ('super_admin', 'admin'))"
+        )
+        .bind(id.get())
+        .bind(owner.get())
+        .bind(org_id.as_str())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
 }

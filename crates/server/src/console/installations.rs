@@ -8,7 +8,7 @@ use super::context::{Answer, Console, OrRefusal, Section};
 use crate::AppState;
 use crate::api_doc::PageAnswers;
 use crate::service::ServiceError;
-use crate::service::installations;
+use crate::service::{installations, workspace_moves};
 use crate::web::form::{FieldErrors, PageForm};
 use crate::web::page::{Frame, render};
 use crate::web::when::day;
@@ -27,6 +27,9 @@ struct InstallRow {
     client_type: &'static str,
     since: String,
     uninstall_href: String,
+    /// An AppAuth app: whether its authorization here reaches the admin's own
+    /// personal account-level resources, and where the switch posts.
+    personal_access: Option<(bool, String)>,
 }
 
 /// Installed apps of one kind (AppAuth, OBO), a table of its own.
@@ -75,6 +78,7 @@ fn rows(console: &Console, list: Vec<Installation>) -> Vec<InstallRow> {
             )),
             client_type: client_type_label(console, i.client_type),
             since: day(i.updated_at),
+            personal_access: None,
             name: i.app_name,
             client_id: i.client_id,
         })
@@ -97,6 +101,19 @@ async fn page(
     } else {
         installations::Installations::default()
     };
+    let mut appauth = rows(console, lists.installed_appauth);
+    for r in &mut appauth {
+        let on = workspace_moves::grant_personal_access(state, &console.caller, &r.client_id, org)
+            .await
+            .or_refusal(console)?;
+        r.personal_access = Some((
+            on,
+            console.href(&format!(
+                "/console/installations/{}/personal-access",
+                buckle_core::redirect::encode(&r.client_id)
+            )),
+        ));
+    }
     Ok(render(
         status,
         &InstallationsPage {
@@ -107,7 +124,7 @@ async fn page(
                 InstalledGroup {
                     title: console.t(Key("orgs.installed_appauth")),
                     id: "installed-appauth",
-                    rows: rows(console, lists.installed_appauth),
+                    rows: appauth,
                 },
                 InstalledGroup {
                     title: console.t(Key("orgs.installed_obo")),
@@ -252,5 +269,38 @@ pub async fn uninstall(
     installations::uninstall(&state, &console.caller, org, &client_id)
         .await
         .or_refusal(&console)?;
+    Ok(console.see_other("/console/installations"))
+}
+
+#[utoipa::path(
+    post,
+    path = "/console/installations/{client_id}/personal-access",
+    summary = "Let the app's AppAuth authorization reach (or stop reaching) the admin's personal account-level resources",
+    params(
+        ("client_id" = String, Path, description = "The app's client id"),
+        ("org" = Option<String>, Query, description = "The team or enterprise"),
+    ),
+    request_body(content = crate::console::workspace_moves::PersonalAccessForm, content_type = "application/x-www-form-urlencoded"),
+    security(("session" = [])),
+    responses(PageAnswers)
+)]
+pub async fn personal_access(
+    State(state): State<AppState>,
+    console: Console,
+    Path(client_id): Path<String>,
+    PageForm(form): PageForm<crate::console::workspace_moves::PersonalAccessForm>,
+) -> Answer {
+    console.check_csrf(&form.csrf)?;
+    let org = console.require_org()?.clone();
+    let enabled = form.enabled(&console)?;
+    workspace_moves::set_grant_personal_access(
+        &state,
+        &console.caller,
+        &client_id,
+        org.as_str(),
+        enabled,
+    )
+    .await
+    .or_refusal(&console)?;
     Ok(console.see_other("/console/installations"))
 }

@@ -30,6 +30,7 @@ pub mod members;
 pub mod organizations;
 pub mod orgs_common;
 pub mod permission_picker;
+pub mod workspace_moves;
 pub mod workspaces;
 
 use crate::AppState;
@@ -71,6 +72,7 @@ fn token_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(personal_new, personal_create))
         .routes(routes!(personal_edit, personal_update))
         .routes(routes!(personal_confirm_delete, personal_delete))
+        .routes(routes!(personal_access))
         .routes(routes!(service_list))
         .routes(routes!(service_new, service_create))
         .routes(routes!(service_edit, service_update))
@@ -110,7 +112,9 @@ fn orgs_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::show, workspaces::create))
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::confirm_remove, workspaces::remove))
+        .routes(routes!(workspace_moves::show, workspace_moves::move_into))
         .routes(routes!(installations::show, installations::install))
+        .routes(routes!(installations::personal_access))
         .routes(routes!(
             installations::confirm_uninstall,
             installations::uninstall

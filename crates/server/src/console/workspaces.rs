@@ -60,6 +60,8 @@ struct WorkspaceMembersPage {
     user_name: String,
     role: String,
     errors: FieldErrors,
+    /// The owner's own personal workspace may move into an organization.
+    move_href: Option<String>,
 }
 
 /// A new workspace's name.
@@ -224,6 +226,8 @@ async fn members_page(
                 .collect(),
             action: console.href(&format!("/console/workspaces/{}", w.id)),
             back: console.href("/console/workspaces"),
+            move_href: (w.org_id.is_none() && w.owner_account_id == me)
+                .then(|| format!("/console/workspaces/{}/move", w.id)),
             workspace: w.name,
             in_organization,
             manages,

@@ -13,6 +13,7 @@ mod invitations;
 mod organizations;
 mod session;
 mod tokens;
+mod workspace_moves;
 mod workspaces;
 
 use crate::AppState;
@@ -62,6 +63,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::list, workspaces::create))
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::remove_member))
+        .routes(routes!(
+            workspace_moves::preview,
+            workspace_moves::move_into
+        ))
+        .routes(routes!(
+            workspace_moves::token_access,
+            workspace_moves::set_token_access
+        ))
+        .routes(routes!(workspace_moves::set_app_access))
         .routes(routes!(tokens::list_personal, tokens::create_personal))
         .routes(routes!(
             tokens::get_personal,

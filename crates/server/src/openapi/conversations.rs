@@ -55,19 +55,26 @@ impl From<Conversation> for ConversationOut {
     }
 }
 
-/// Whose conversations a credential sees: its person, or (a service identity
-/// without one) the app or token maker in the credential's edition.
-fn owner_of(cred: &Credential) -> String {
+/// Whose conversations a credential sees: the person whose own personal
+/// account-level resources it reaches (a personal-edition credential's person,
+/// or the admin who let an organization PAT or AppAuth authorization reach
+/// theirs); else, in an organization, its person there (kept apart from their
+/// personal ones), or (a service identity without one) the app or token maker
+/// in the credential's edition.
+async fn owner_of(state: &AppState, cred: &Credential) -> Result<String, ApiError> {
+    if let Some(person) = cred.personal_account(state).await? {
+        return Ok(format!("account:{person}"));
+    }
     let edition = cred
         .org_id
         .as_ref()
         .map_or("personal".to_string(), |o| o.to_string());
-    match (cred.account_id, &cred.oauth, cred.kind) {
-        (Some(person), _, _) => format!("account:{person}"),
+    Ok(match (cred.account_id, &cred.oauth, cred.kind) {
+        (Some(person), _, _) => format!("account:{person}:{edition}"),
         (None, Some(o), _) => format!("app:{}:{edition}", o.app_id),
         (None, None, TokenKind::Service) => format!("service:{edition}"),
         (None, None, _) => format!("token:{}", cred.id),
-    }
+    })
 }
 
 fn session_of(cred: &Credential) -> &str {
@@ -143,7 +150,7 @@ pub async fn create(
     check_meta(&meta)?;
     let conversation = Conversation {
         id: buckle_core::ids::new_id(),
-        owner: owner_of(&cred),
+        owner: owner_of(&state, &cred).await?,
         session_name: session_of(&cred).to_string(),
         bot_id,
         meta_data: serde_json::to_string(&meta).map_err(|_| ApiError::internal())?,
@@ -178,7 +185,11 @@ pub async fn retrieve(
     let conversation_id = id(&q.conversation_id, "conversation_id")?;
     let found = state
         .store
-        .conversation_of(conversation_id, &owner_of(&cred), session_of(&cred))
+        .conversation_of(
+            conversation_id,
+            &owner_of(&state, &cred).await?,
+            session_of(&cred),
+        )
         .await?
         .ok_or_else(|| ApiError::not_found("Conversation not found."))?;
     ok(found.into())

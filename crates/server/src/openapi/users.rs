@@ -1,6 +1,6 @@
 use crate::AppState;
 use crate::api_doc::EnvelopeErrors;
-use crate::auth::{Credential, Need};
+use crate::auth::Credential;
 use crate::error::Success;
 use crate::error::{ApiError, ApiResult, ok};
 use axum::extract::State;
@@ -24,9 +24,7 @@ pub struct Me {
     responses((status = 200, description = "Success: code 0 and data", body = Success<Me>), EnvelopeErrors)
 )]
 pub async fn me(State(state): State<AppState>, cred: Credential) -> ApiResult<Me> {
-    cred.require(&state, Need::Account("Account.readProfile"))
-        .await?;
-    let id = cred.account_id.ok_or_else(ApiError::internal)?;
+    let id = cred.require_account(&state, "Account.readProfile").await?;
     // Tokens cascade with their account, so a missing account means it went mid-call.
     let a = state
         .credentials

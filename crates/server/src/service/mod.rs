@@ -23,6 +23,7 @@ pub mod organizations;
 pub mod sessions;
 pub mod sign_up;
 pub mod tokens;
+pub mod workspace_moves;
 pub mod workspaces;
 
 pub use caller::Caller;

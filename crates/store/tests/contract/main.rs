@@ -11,3 +11,4 @@ mod kit;
 mod limits;
 mod migrations;
 mod single_use;
+mod workspace_moves;

@@ -22,6 +22,9 @@ pub struct Row {
     pub expired: bool,
     pub edit_href: String,
     pub delete_href: String,
+    /// An admin's organization PAT: whether it reaches their own personal
+    /// account-level resources, and where the switch posts.
+    pub personal_access: Option<(bool, String)>,
 }
 
 #[derive(Template)]
@@ -31,6 +34,7 @@ struct ListPage {
     intro: &'static str,
     new_href: String,
     rows: Vec<Row>,
+    csrf: String,
 }
 
 pub async fn show(state: &AppState, console: Console, kind: Kind) -> Answer {
@@ -39,9 +43,31 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Answer {
     let tokens = kind.list(state, &console).await.or_refusal(&console)?;
     let now = state.clock.now();
     let never = lang.t("console.never");
+    // Only an organization's admins have the personal access switch.
+    let switchable =
+        kind == Kind::Personal && !console.space.is_personal() && console.space.is_admin();
+    let mut switches = Vec::with_capacity(tokens.len());
+    for t in &tokens {
+        switches.push(if switchable {
+            let on = crate::service::workspace_moves::token_personal_access(
+                state,
+                &console.caller,
+                t.id,
+            )
+            .await
+            .or_refusal(&console)?;
+            Some((
+                on,
+                console.href(&format!("/console/tokens/{}/personal-access", t.id)),
+            ))
+        } else {
+            None
+        });
+    }
     let rows = tokens
         .into_iter()
-        .map(|t| {
+        .zip(switches)
+        .map(|(t, personal_access)| {
             let workspaces = if t.all_workspaces {
                 lang.t("tokens.all_workspaces").to_string()
             } else {
@@ -66,6 +92,7 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Answer {
                 delete_href: console.href(&format!("{}/{id}/delete", kind.base())),
                 name: t.name,
                 hint: t.hint,
+                personal_access,
             }
         })
         .collect();
@@ -76,6 +103,7 @@ pub async fn show(state: &AppState, console: Console, kind: Kind) -> Answer {
             intro: lang.t(kind.key("intro").0),
             new_href: console.href(&format!("{}/new", kind.base())),
             rows,
+            csrf: console.csrf.clone(),
         },
     ))
 }

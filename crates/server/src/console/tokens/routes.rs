@@ -166,3 +166,32 @@ pub async fn service_delete(
 ) -> Answer {
     delete::delete(&state, console, Kind::Service, &token_id, f).await
 }
+
+#[utoipa::path(post, path = "/console/tokens/{token_id}/personal-access", summary = "Console: let an organization PAT reach (or stop reaching) its admin's personal account-level resources",
+    params(("token_id" = String, Path, description = "Token id"),
+        ("org" = Option<String>, Query, description = "The team or enterprise of the token")),
+    request_body(content = crate::console::workspace_moves::PersonalAccessForm, content_type = "application/x-www-form-urlencoded"),
+    security(("session" = [])), responses(PageAnswers))]
+pub async fn personal_access(
+    State(state): State<AppState>,
+    console: Console,
+    Path(token_id): Path<String>,
+    PageForm(f): PageForm<crate::console::workspace_moves::PersonalAccessForm>,
+) -> Answer {
+    use crate::console::context::OrRefusal;
+    use crate::service::ServiceError;
+    console.check_csrf(&f.csrf)?;
+    let enabled = f.enabled(&console)?;
+    let id = token_id
+        .parse::<i64>()
+        .map_err(|_| console.refused(&ServiceError::not_found("Token not found.")))?;
+    crate::service::workspace_moves::set_token_personal_access(
+        &state,
+        &console.caller,
+        id,
+        enabled,
+    )
+    .await
+    .or_refusal(&console)?;
+    Ok(console.see_other("/console/tokens"))
+}
