@@ -687,13 +687,285 @@ async fn jwt_sample_gets_a_token(lang: Lang) {
         .await
         .unwrap();
     assert!(page.contains("Token issued"), "{page}\n{}", running.log());
-    let token = page
-        .split("id=\"access-token\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap();
+    let token = by_id(&page, "access-token").unwrap();
     assert!(token.starts_with("czs_"), "{token}");
     // A JWT token has no refresh token; the page offers a new token instead.
     assert!(!page.contains("refresh-token"));
     assert!(page.contains("new-token"));
+}
+
+/// The text of the element whose id is `id` in `page` (the samples' pages are simple).
+fn by_id<'a>(page: &'a str, id: &str) -> Option<&'a str> {
+    page.split(&format!("id=\"{id}\">"))
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_device_sample_waits_for_approval_and_refreshes() {
+    device_sample_waits_for_approval(Lang::Python).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn javascript_device_sample_waits_for_approval_and_refreshes() {
+    device_sample_waits_for_approval(Lang::Javascript).await;
+}
+
+/// The device sample shows a user code, polls while the person approves it on
+/// Buckle's device page, then shows the person and refreshes the token.
+async fn device_sample_waits_for_approval(lang: Lang) {
+    let s = Server::start(Db::Sqlite).await;
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let app = make_app(&session, "device", None).await;
+    let app_id = app["app_id"].as_str().unwrap();
+    let sample = zip_of(&session, app_id, json!({"language": lang.as_str()})).await;
+    let running = run(&sample, lang, free_port()).await;
+    let (user_id, nickname) = profile(&s, &session).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let page = http
+        .post(running.url("/start"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let user_code = by_id(&page, "user-code")
+        .unwrap_or_else(|| panic!("no user code: {page}\n{}", running.log()))
+        .to_string();
+    assert!(page.contains("/oauth/device"), "{page}");
+
+    let (status, _) = Browser::new(&s.base)
+        .device_decision(&user_code, &alice, "approve", "")
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+
+    // The SDKs poll every 5 seconds.
+    let start = Instant::now();
+    let page = loop {
+        let page = http
+            .get(running.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("Authorization Successful") {
+            break page;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "not approved yet:\n{page}\n{}",
+            running.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(by_id(&page, "user-id"), Some(user_id.as_str()));
+    assert_eq!(by_id(&page, "nickname"), Some(nickname.as_str()));
+    let first = by_id(&page, "access-token").unwrap().to_string();
+    assert!(first.starts_with("czu_"));
+    let page = http
+        .post(running.url("/refresh"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let second = by_id(&page, "access-token").unwrap_or_default();
+    assert!(second.starts_with("czu_") && second != first, "{page}");
+}
+
+/// The console's form: a wrong secret is said next to the field; a new secret
+/// asks on a page of its own first, then downloads with the new secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_form_checks_the_secret_and_asks_before_a_new_one() {
+    let s = Server::start(Db::Sqlite).await;
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let app = make_app(&session, "web", Some("http://127.0.0.1:8080/callback")).await;
+    let app_id = app["app_id"].as_str().unwrap();
+    let secret = app["client_secret"].as_str().unwrap();
+    let b = Browser::new(&s.base);
+    b.sign_in(&alice).await;
+    let path = format!("/console/apps/{app_id}");
+    let page = b.get(&path).await.text().await.unwrap();
+    assert!(page.contains("id=\"sample-form\""), "{page}");
+    let csrf = form_field(&page, "csrf").unwrap();
+    let action = format!("{path}/samples");
+
+    let r = b
+        .post_form(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("language", "python"),
+                ("secret", "entered"),
+                ("client_secret", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("This is not the app&#39;s current client secret.")
+            || page.contains("This is not the app's current client secret."),
+        "{page}"
+    );
+    assert!(page.contains("id=\"sample-secret-error\""));
+
+    let r = b
+        .post_form(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("language", "javascript"),
+                ("secret", "entered"),
+                ("client_secret", secret),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(content_type(&r).as_deref(), Some("application/zip"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("buckle-sample-javascript-web.zip")
+    );
+    let sample = unzip(&r.bytes().await.unwrap());
+    assert_eq!(sample.config()["client_secret"], json!(secret));
+
+    // "New secret" first asks; nothing changes until the person confirms.
+    let r = b
+        .post_form(
+            &action,
+            &[("csrf", &csrf), ("language", "go"), ("secret", "new")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"confirm-new-secret\""), "{page}");
+    assert_eq!(form_field(&page, "confirmed").as_deref(), Some("1"));
+    let sample = zip_of(
+        &session,
+        app_id,
+        json!({"language": "python", "client_secret": secret}),
+    )
+    .await;
+    assert_eq!(sample.config()["client_secret"], json!(secret), "unchanged");
+
+    let r = b
+        .post_form(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("language", "go"),
+                ("redirect_uri", ""),
+                ("secret", "new"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let sample = unzip(&r.bytes().await.unwrap());
+    let new = sample.config()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(new, secret);
+    let (status, _, _) = download(
+        &session,
+        app_id,
+        json!({"language": "python", "client_secret": secret}),
+    )
+    .await;
+    assert_eq!(status, 400, "the old secret stopped working");
+
+    // A missing CSRF token changes nothing.
+    let r = b
+        .post_form(
+            &action,
+            &[
+                ("csrf", "nope"),
+                ("language", "go"),
+                ("secret", "new"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_ne!(r.status(), 200);
+    let sample = zip_of(
+        &session,
+        app_id,
+        json!({"language": "python", "client_secret": new}),
+    )
+    .await;
+    assert_eq!(sample.config()["client_secret"], json!(new));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_section_in_english() {
+    sample_section_in_a_browser(ENGLISH).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_section_in_chinese() {
+    sample_section_in_a_browser(CHINESE).await;
+}
+
+/// The section in Chromium, in the browser's language: the preview, then a
+/// download through the form that the browser saves.
+async fn sample_section_in_a_browser(accept_language: &str) {
+    let s = Server::start(Db::Sqlite).await;
+    let alice = s.user("alice").await;
+    let session = s.login(&alice).await;
+    let app = make_app(&session, "web", Some("https://app.example.com/cb")).await;
+    let app_id = app["app_id"].as_str().unwrap();
+    let secret = app["client_secret"].as_str().unwrap();
+    let lang = crate::browser::lang_of(accept_language);
+    let mut b = Chromium::start(&s, accept_language).await;
+    let downloads = tempfile::tempdir().unwrap();
+    b.cdp(
+        "Browser.setDownloadBehavior",
+        json!({"behavior": "allow", "downloadPath": downloads.path()}),
+    )
+    .await;
+    b.sign_in(&alice).await;
+    b.goto(&format!("/console/apps/{app_id}")).await;
+    assert_eq!(
+        b.text("#samples-h").await,
+        crate::browser::t(lang, "samples.title")
+    );
+    let preview = b.text("#sample-config").await;
+    assert!(preview.contains(app_id), "{preview}");
+    assert!(!preview.contains(secret));
+    // The redirect URI is not on this machine: the page says what to add.
+    let body = b.body_text().await;
+    assert!(body.contains("http://127.0.0.1:8080/callback"), "{body}");
+    b.screenshot_wide_and_narrow("app-samples").await;
+
+    b.select("#sample-language", "python").await;
+    b.fill("#sample-client-secret", secret).await;
+    b.click("#sample-download").await;
+    let file = downloads.path().join("buckle-sample-python-web.zip");
+    let start = Instant::now();
+    let bytes = loop {
+        if let Ok(bytes) = std::fs::read(&file)
+            && zip::ZipArchive::new(std::io::Cursor::new(&bytes)).is_ok()
+        {
+            break bytes;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{} was not downloaded",
+            file.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let sample = unzip(&bytes);
+    assert_eq!(sample.config()["client_secret"], json!(secret));
+    assert_eq!(sample.config()["client_id"], json!(app_id));
 }
