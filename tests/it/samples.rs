@@ -969,3 +969,25 @@ async fn sample_section_in_a_browser(accept_language: &str) {
     assert_eq!(sample.config()["client_secret"], json!(secret));
     assert_eq!(sample.config()["client_id"], json!(app_id));
 }
+
+/// `/openapi.json` describes both routes, the download as a binary zip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_the_sample_routes() {
+    let s = Server::start(Db::Sqlite).await;
+    let doc: Value = reqwest::get(s.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = &doc["paths"]["/api/manage/apps/{app_id}/samples"];
+    assert!(path["get"].is_object(), "{path}");
+    let zip = &path["post"]["responses"]["200"]["content"]["application/zip"]["schema"];
+    let zip = match zip.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+        None => zip.clone(),
+    };
+    assert_eq!(zip["type"], json!("string"), "{zip}");
+    assert_eq!(zip["format"], json!("binary"), "{zip}");
+    assert!(doc["paths"]["/console/apps/{client_id}/samples"]["post"].is_object());
+}

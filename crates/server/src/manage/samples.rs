@@ -86,6 +86,11 @@ impl std::fmt::Debug for SampleDownload {
     }
 }
 
+/// A sample's zip, for the OpenAPI document (binary, not JSON).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct SampleZipFile(#[allow(dead_code)] Vec<u8>);
+
 /// The zip as an attachment.
 pub fn zip_response(made: SampleZip) -> Response {
     let disposition = format!("attachment; filename=\"{}\"", made.file_name);
@@ -114,7 +119,7 @@ pub fn zip_response(made: SampleZip) -> Response {
     request_body = SampleDownload,
     security(("session" = [], "csrf" = []), ("bearer" = [])),
     responses(
-        (status = 200, description = "The zip of the sample", content_type = "application/zip", body = Vec<u8>),
+        (status = 200, description = "The zip of the sample", content_type = "application/zip", body = SampleZipFile),
         EnvelopeErrors
     )
 )]

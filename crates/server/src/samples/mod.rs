@@ -101,7 +101,7 @@ impl Flow {
 /// The content of `coze_oauth_config.json`, in the spirit of the Coze samples'
 /// file of the same name. Never a private key; a client secret only when the
 /// person entered it or had a new one made for this download.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct SampleConfig {
     /// `web`, `pkce`, `device` or `jwt`.
     pub client_type: String,
@@ -124,6 +124,18 @@ pub struct SampleConfig {
     /// A web app's secret; absent from every preview.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for SampleConfig {
+    /// Never prints the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampleConfig")
+            .field("client_type", &self.client_type)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("public_key_id", &self.public_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for SampleZip {
@@ -493,6 +505,14 @@ mod tests {
                 assert!(!names.iter().any(|n| n == PRIVATE_KEY_FILE));
             }
         }
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let c = config(ClientType::Web, Some("s3cret"));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let made = zip(Language::Python, &c).unwrap();
+        assert!(!format!("{made:?}").contains("s3cret"));
     }
 
     #[test]
