@@ -989,5 +989,8 @@ async fn the_openapi_document_describes_the_sample_routes() {
     };
     assert_eq!(zip["type"], json!("string"), "{zip}");
     assert_eq!(zip["format"], json!("binary"), "{zip}");
-    assert!(doc["paths"]["/console/apps/{client_id}/samples"]["post"].is_object());
+    let page =
+        &doc["paths"]["/console/apps/{client_id}/samples"]["post"]["responses"]["200"]["content"];
+    assert!(page["application/zip"].is_object(), "{page}");
+    assert!(page["text/html"].is_object(), "{page}");
 }

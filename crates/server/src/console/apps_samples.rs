@@ -226,8 +226,12 @@ struct ConfirmNewSecret {
     request_body(content = DownloadForm, content_type = "application/x-www-form-urlencoded"),
     security(("session" = [])),
     responses(
-        (status = 200, description = "The zip, or a page (a confirmation, or the app's page with the refusal)", content_type = "application/zip"),
-        PageAnswers
+        PageAnswers,
+        (status = 200, description = "The zip, or the page that asks before a new secret",
+            content(
+                (crate::manage::samples::SampleZipFile = "application/zip"),
+                (String = "text/html")
+            ))
     )
 )]
 pub async fn download(
