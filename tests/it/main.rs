@@ -39,6 +39,7 @@ mod oauth_reuse;
 mod openapi;
 mod readme;
 mod rfc9700;
+mod samples;
 mod sdk;
 mod sdk_oauth;
 mod security;

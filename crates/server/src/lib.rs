@@ -30,6 +30,7 @@ pub mod openapi;
 pub mod password;
 pub mod peer;
 pub mod request_log;
+pub mod samples;
 pub mod service;
 pub mod state;
 pub mod throttle;

@@ -10,6 +10,7 @@ use super::apps::{
 };
 use super::apps_authorize::{AuthSection, auth_section};
 use super::apps_create::SecretPage;
+use super::apps_samples::{Chosen, SampleSection, sample_section};
 use super::confirm::{self, Ask, ButtonForm};
 use super::context::{Answer, Console, OrRefusal, Section};
 use super::permission_picker::PointGroup;
@@ -78,6 +79,7 @@ struct ShowPage {
     groups: Vec<PointGroup>,
     errors: Errors,
     auth: Option<AuthSection>,
+    sample: SampleSection,
 }
 
 /// How an app's page answers: plainly, or after a refused edit (what was typed,
@@ -87,6 +89,8 @@ pub struct Outcome {
     pub values: Option<EditValues>,
     pub errors: Errors,
     pub auth_error: Option<String>,
+    /// The sample section after a refused download (what was chosen, the error).
+    pub sample: Option<SampleSection>,
 }
 
 impl Outcome {
@@ -96,6 +100,7 @@ impl Outcome {
             values: None,
             errors: Errors::none(),
             auth_error: None,
+            sample: None,
         }
     }
 }
@@ -113,6 +118,7 @@ pub async fn show_page(
         values,
         errors,
         auth_error,
+        sample,
     } = outcome;
     let lang = console.lang;
     let manage = may_manage(role);
@@ -124,6 +130,12 @@ pub async fn show_page(
     let auth = auth_section(state, console, app, role, auth_error)
         .await
         .or_refusal(console)?;
+    let sample = match sample {
+        Some(s) => s,
+        None => sample_section(state, console, app, role, Chosen::default(), None)
+            .await
+            .or_refusal(console)?,
+    };
     let page = ShowPage {
         frame: console.frame(Key("apps.app_title"), Section::Apps),
         csrf: console.csrf.clone(),
@@ -152,6 +164,7 @@ pub async fn show_page(
         groups: point_groups(state, console, &values.points),
         errors,
         auth,
+        sample,
     };
     Ok(render(status, &page))
 }
@@ -233,6 +246,7 @@ pub async fn update(
                 values: Some(values),
                 errors: Errors::of(errors, &EDIT_FIELDS),
                 auth_error: None,
+                sample: None,
             };
             show_page(&state, &console, &app, role, outcome).await
         }

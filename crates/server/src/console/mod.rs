@@ -13,6 +13,7 @@ pub mod apps_authorize;
 pub mod apps_create;
 pub mod apps_edit;
 pub mod apps_keys;
+pub mod apps_samples;
 pub mod channels;
 pub mod confirm;
 pub mod context;
@@ -89,6 +90,7 @@ fn app_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(apps_edit::disable_confirm, apps_edit::disable))
         .routes(routes!(apps_edit::delete_confirm, apps_edit::delete))
         .routes(routes!(apps_edit::secret_confirm, apps_edit::reset_secret))
+        .routes(routes!(apps_samples::download))
         .routes(routes!(apps_keys::list, apps_keys::add))
         .routes(routes!(apps_keys::delete_confirm, apps_keys::delete))
         .routes(routes!(apps_authorize::authorize))

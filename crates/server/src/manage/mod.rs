@@ -11,6 +11,7 @@ mod device_usage;
 mod installations;
 mod invitations;
 mod organizations;
+pub mod samples;
 mod session;
 mod tokens;
 mod workspace_moves;
@@ -94,6 +95,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::list_authorizations, apps::authorize))
         .routes(routes!(apps::delete_authorization))
         .routes(routes!(apps::share_link))
+        .routes(routes!(samples::preview, samples::download))
         .routes(routes!(installations::list))
         .routes(routes!(installations::install, installations::uninstall))
         .routes(routes!(audit::list))

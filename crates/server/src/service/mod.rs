@@ -20,6 +20,7 @@ pub mod installations;
 pub mod invitations;
 pub mod keys;
 pub mod organizations;
+pub mod samples;
 pub mod sessions;
 pub mod sign_up;
 pub mod tokens;
