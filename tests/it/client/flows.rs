@@ -8,6 +8,7 @@ use buckle_client::{
     BoxFuture, Client, Credential, DevicePoll, Error, FallbackChain, JwtAuth, OAuthClient,
     OAuthTokenAuth, Pkce, PrivateKey, TokenAuth,
 };
+use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +20,7 @@ on_both_databases!(
     pkce_flow,
     device_flow_polling,
     fallback_chain_on_4100_and_4101,
+    fallback_chain_through_a_workspace_move,
 );
 
 async fn token_auth_and_typed_errors(s: Server) {
@@ -408,4 +410,92 @@ async fn fallback_chain_on_4100_and_4101(s: Server) {
     assert!(matches!(e, Error::AllCredentialsFailed(_)), "{e:?}");
     assert!(e.is_credential_refused());
     assert_eq!(counts(), (2, 2, 4));
+}
+
+/// The migration guide's plan with the Rust client: a personal and a team PAT
+/// in one chain keep every call succeeding before, during and after the
+/// workspace moves into the team; the team PAT serves once the personal one
+/// gets 4101 for the workspace, and the person's conversation (account level)
+/// stays readable with the personal PAT throughout.
+async fn fallback_chain_through_a_workspace_move(s: Server) {
+    let acme = Org::build(&s, "acme").owner("ann").create().await;
+    let (ann, a) = acme.member("ann");
+    let mover = s.login(ann).await;
+    let ws = a.workspace("moving", None).await;
+    let points = [
+        "Bot.list",
+        "Bot.create",
+        "Conversation.create",
+        "Conversation.list",
+    ];
+    let personal = a.simple_pat(&points).await;
+    let team = acme.pat("ann", &points).await;
+    s.bearer(&personal)
+        .post(
+            "/v1/bot/create",
+            json!({"space_id": ws.to_string(), "name": "helper"}),
+        )
+        .await
+        .ok();
+    let made = s
+        .bearer(&personal)
+        .post("/v1/conversation/create", json!({}))
+        .await;
+    let conversation = made.ok()["id"].as_str().unwrap().to_string();
+    let bots = Client::new(
+        &s.base,
+        FallbackChain::new()
+            .with(TokenAuth::new(personal.clone()))
+            .with(TokenAuth::new(team)),
+    )
+    .unwrap();
+    let conversations = Client::new(&s.base, TokenAuth::new(personal)).unwrap();
+
+    let mut served_by = Vec::new();
+    let mut moved = None;
+    let mut mover = Some(mover);
+    for i in 0..30 {
+        if i == 5 {
+            let (org, session) = (acme.id.clone(), mover.take().expect("one move"));
+            moved = Some(tokio::spawn(async move {
+                session
+                    .post(
+                        &format!("/api/manage/workspaces/{ws}/move"),
+                        json!({"organization_id": org}),
+                    )
+                    .await
+                    .ok()
+                    .clone()
+            }));
+        }
+        let listed = bots
+            .get(&format!("/v1/bots?workspace_id={ws}"))
+            .await
+            .unwrap_or_else(|e| panic!("round {i}: {e:?}"));
+        let names: Vec<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["helper"], "round {i}");
+        served_by.push(bots.chain().preferred());
+        let kept = conversations
+            .get(&format!(
+                "/v1/conversation/retrieve?conversation_id={conversation}"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("round {i}: {e:?}"));
+        assert_eq!(kept["id"], json!(conversation), "round {i}");
+        if i == 20 {
+            moved.take().expect("the move started").await.unwrap();
+        }
+    }
+    assert_eq!(served_by[..5], [0; 5], "before the move: {served_by:?}");
+    assert_eq!(served_by[21..], [1; 9], "after the move: {served_by:?}");
+    let switched = served_by.iter().position(|b| *b == 1).unwrap();
+    assert!(
+        served_by[switched..].iter().all(|b| *b == 1),
+        "{served_by:?}"
+    );
 }
