@@ -4,9 +4,7 @@
 //! no-cache` of token responses; one rule over whole areas keeps a new route from
 //! forgetting it.
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// Path prefixes whose responses are never stored by a cache.
@@ -18,18 +16,19 @@ const UNCACHED: &[&str] = &[
     "/signup",
 ];
 
-fn uncached(path: &str) -> bool {
+/// Whether the response to `path` must never be stored by a cache.
+pub fn uncached(path: &str) -> bool {
     UNCACHED.iter().any(|p| path.starts_with(p))
 }
 
-pub async fn set(req: Request, next: Next) -> Response {
-    let mut no_store = uncached(req.uri().path());
-    let mut resp = next.run(req).await;
+/// Sets the headers every response gets; `no_store` when its path is in an
+/// uncached area (pages are never stored either).
+pub fn apply(resp: &mut Response, no_store: bool) {
     let h = resp.headers_mut();
-    no_store |= h
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
+    let no_store = no_store
+        || h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -38,7 +37,6 @@ pub async fn set(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
-    resp
 }
 
 #[cfg(test)]

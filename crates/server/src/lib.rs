@@ -16,6 +16,7 @@ pub mod credential_broadcast;
 pub mod credential_cache;
 pub mod credential_change;
 pub mod device_usage;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -54,10 +55,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
-        .layer(axum::middleware::from_fn(headers::set))
-        .layer(axum::middleware::from_fn(metrics::track))
-        .layer(axum::middleware::from_fn(request_log::line))
-        .layer(axum::middleware::from_fn(logid::assign))
+        .layer(axum::middleware::from_fn(edge::around))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)
 }

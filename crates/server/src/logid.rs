@@ -1,9 +1,7 @@
 //! Every response carries a log id, in the `x-tt-logid` header and in the body's
 //! `detail.logid`; the id is set for the request's task so any response can read it.
 
-use axum::extract::Request;
 use axum::http::HeaderValue;
-use axum::middleware::Next;
 use axum::response::Response;
 use rand::Rng;
 
@@ -12,7 +10,7 @@ tokio::task_local! {
 }
 
 /// Unix seconds then 20 random hex digits: sortable by time, unguessable.
-fn new_logid() -> String {
+pub fn new_logid() -> String {
     let now = buckle_core::now_unix();
     let mut rng = rand::rng();
     format!(
@@ -27,11 +25,14 @@ pub fn current() -> String {
     LOGID.try_with(Clone::clone).unwrap_or_default()
 }
 
-pub async fn assign(req: Request, next: Next) -> Response {
-    let id = new_logid();
-    let mut resp = LOGID.scope(id.clone(), next.run(req)).await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
+/// Runs `f` with `id` as the current log id.
+pub async fn scope<F: std::future::Future>(id: String, f: F) -> F::Output {
+    LOGID.scope(id, f).await
+}
+
+/// Puts the log id in the response's `x-tt-logid` header.
+pub fn stamp(resp: &mut Response, id: &str) {
+    if let Ok(v) = HeaderValue::from_str(id) {
         resp.headers_mut().insert("x-tt-logid", v);
     }
-    resp
 }

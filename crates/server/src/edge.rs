@@ -1,0 +1,32 @@
+//! The one middleware around every route: it gives the request its log id and,
+//! on the way out, sets the headers every response gets, records the metrics and
+//! writes the request's log line. One layer rather than four, because each
+//! `from_fn` layer boxes the request's future and clones its `Next`, and this runs
+//! on every API call (the token check's budget is a few microseconds).
+
+use crate::{headers, logid, metrics, request_log};
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+
+/// What a request that matched no route is logged and counted as.
+const UNMATCHED: &str = "unmatched";
+
+pub async fn around(req: Request, next: Next) -> Response {
+    // The route's template (never the raw path: a token or code in a URL must
+    // not reach a log line or a metric label).
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
+    let no_store = headers::uncached(req.uri().path());
+    let id = logid::new_logid();
+    let start = Instant::now();
+    let mut resp = logid::scope(id.clone(), next.run(req)).await;
+    let elapsed = start.elapsed();
+    headers::apply(&mut resp, no_store);
+    logid::stamp(&mut resp, &id);
+    let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+    metrics::record(&method, route, resp.status(), elapsed);
+    request_log::record(&method, route, resp.status(), elapsed, &id);
+    resp
+}
