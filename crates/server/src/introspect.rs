@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use buckle_core::TokenKind;
 use buckle_core::reach::{Subject, Workspaces};
-use buckle_core::{Level, PermissionSet, Role};
-use serde::Deserialize;
+use buckle_core::{BotId, Level, OrgId, PermissionSet, Role};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,28 +32,47 @@ struct IntrospectForm {
     token_type_hint: Option<String>,
 }
 
-/// The introspection answer (RFC 7662 §2.2): `{"active": false}` alone, or the
-/// active token's facts. (The schema of the body `run` writes.)
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct IntrospectionResponse {
+/// The introspection answer for an active token (RFC 7662 §2.2); an inactive
+/// one is `{"active": false}` alone. Serialized as it stands, every member
+/// present (null when the token has none), without building a JSON tree first:
+/// resource servers call this on every request they serve. (Members other than
+/// `active` are not required in the schema, which also describes the inactive
+/// answer.)
+#[derive(Serialize, ToSchema)]
+pub struct IntrospectionResponse<'a> {
     active: bool,
-    token_type: Option<String>,
-    client_id: Option<String>,
-    sub: Option<String>,
+    #[schema(required = false)]
+    token_type: &'static str,
+    client_id: Option<&'a str>,
+    #[schema(required = false)]
+    sub: String,
     username: Option<String>,
     /// The permission points, space-separated.
-    scope: Option<String>,
-    permission_list: Option<Vec<String>>,
-    organization_id: Option<String>,
-    all_workspaces: Option<bool>,
+    #[schema(required = false)]
+    scope: String,
+    #[schema(required = false)]
+    permission_list: &'a [String],
+    #[schema(value_type = Option<String>)]
+    organization_id: Option<&'a OrgId>,
+    #[schema(required = false)]
+    all_workspaces: bool,
     workspace_ids: Option<Vec<String>>,
-    bot_ids: Option<Vec<String>>,
-    session_name: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    device_info: Option<serde_json::Value>,
-    iat: Option<i64>,
+    /// The bots a channel token reaches; null: not narrowed to bots.
+    #[schema(value_type = Option<Vec<String>>)]
+    bot_ids: Option<&'a [BotId]>,
+    session_name: Option<&'a str>,
+    device_info: Option<DeviceInfo<'a>>,
+    #[schema(required = false)]
+    iat: i64,
+    /// Null for a token that never expires.
     exp: Option<i64>,
+}
+
+/// What the token's JWT carried in `session_context.device_info`.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceInfo<'a> {
+    device_id: Option<&'a str>,
+    custom_consumer: Option<&'a str>,
 }
 
 #[utoipa::path(
@@ -194,28 +213,31 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     };
     let o = cred.oauth.as_ref();
     let device_info = o.and_then(|o| {
-        (o.device_id.is_some() || o.custom_consumer.is_some())
-            .then(|| json!({"device_id": o.device_id, "custom_consumer": o.custom_consumer}))
+        (o.device_id.is_some() || o.custom_consumer.is_some()).then_some(DeviceInfo {
+            device_id: o.device_id.as_deref(),
+            custom_consumer: o.custom_consumer.as_deref(),
+        })
     });
-    Ok(Json(json!({
-        "active": true,
-        "token_type": token_type,
-        "client_id": o.map(|o| o.client_id.clone()),
-        "sub": sub,
-        "username": username,
-        "scope": points.encode(),
-        "permission_list": points.names(),
-        "organization_id": cred.org_id,
-        "all_workspaces": all,
-        "workspace_ids": workspace_ids,
-        "bot_ids": match &cred.reach.bots {
-            buckle_core::Bots::List(ids) => json!(ids),
-            buckle_core::Bots::All => serde_json::Value::Null,
+    let scope = points.encode();
+    Ok(Json(IntrospectionResponse {
+        active: true,
+        token_type,
+        client_id: o.map(|o| o.client_id.as_str()),
+        sub,
+        username,
+        scope,
+        permission_list: points.names(),
+        organization_id: cred.org_id.as_ref(),
+        all_workspaces: all,
+        workspace_ids,
+        bot_ids: match &cred.reach.bots {
+            buckle_core::Bots::List(ids) => Some(ids.as_slice()),
+            buckle_core::Bots::All => None,
         },
-        "session_name": o.and_then(|o| o.session_name.clone()),
-        "device_info": device_info,
-        "iat": cred.created_at,
-        "exp": cred.expires_at,
-    }))
+        session_name: o.and_then(|o| o.session_name.as_deref()),
+        device_info,
+        iat: cred.created_at,
+        exp: cred.expires_at,
+    })
     .into_response())
 }
