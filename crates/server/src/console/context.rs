@@ -57,13 +57,15 @@ impl Space {
         matches!(self, Space::Personal)
     }
 
-    /// `path` in this space: `/console/tokens?org=7` (org ids need no escaping).
+    /// `path` in this space: `/console/tokens?org=7` (org ids need no escaping);
+    /// a `#fragment` stays last.
     pub fn href(&self, path: &str) -> String {
         match self {
             Space::Personal => path.to_string(),
             Space::Organization { id, .. } => {
+                let (path, fragment) = path.split_at(path.find('#').unwrap_or(path.len()));
                 let sep = if path.contains('?') { '&' } else { '?' };
-                format!("{path}{sep}org={id}")
+                format!("{path}{sep}org={id}{fragment}")
             }
         }
     }
@@ -345,5 +347,25 @@ impl Console {
             user_name: self.caller.account.user_name.clone(),
             csrf: self.csrf.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_organization_href_keeps_the_fragment_last() {
+        let space = Space::Organization {
+            id: OrgId::parse("7").expect("an org id"),
+            name: "Acme".to_string(),
+            kind: OrgKind::Enterprise,
+            role: Role::Admin,
+        };
+        assert_eq!(space.href("/console/apps"), "/console/apps?org=7");
+        assert_eq!(space.href("/a?b=1"), "/a?b=1&org=7");
+        assert_eq!(space.href("/a?b=1#quotas"), "/a?b=1&org=7#quotas");
+        assert_eq!(space.href("/a#top"), "/a?org=7#top");
+        assert_eq!(Space::Personal.href("/a#top"), "/a#top");
     }
 }

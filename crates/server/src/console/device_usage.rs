@@ -17,7 +17,6 @@ use crate::web::when::moment;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use buckle_core::OrgKind;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -418,15 +417,10 @@ pub async fn show(
 
 /// Back to the usage of `app_id` after a quota changed.
 fn back_to(console: &Console, app_id: &str) -> axum::response::Response {
-    let path = console.href(&format!(
-        "/console/device-usage?app={}",
+    console.see_other(&format!(
+        "/console/device-usage?app={}#quotas",
         buckle_core::redirect::encode(app_id)
-    ));
-    (
-        StatusCode::SEE_OTHER,
-        [(axum::http::header::LOCATION, format!("{path}#quotas"))],
-    )
-        .into_response()
+    ))
 }
 
 #[utoipa::path(
