@@ -248,7 +248,7 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 /// Creates `dir` (and missing parents) readable by this user only. An existing
 /// directory is the operator's and keeps its mode, with a warning when others
 /// may read it.
-fn private_dir(dir: &Path) -> anyhow::Result<()> {
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -276,7 +276,7 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
 /// Makes the SQLite database file (creating it empty, which SQLite reads as an
 /// empty database) and its -wal and -shm files readable by this user only: they
 /// hold password and token hashes.
-fn private_files(db: &Path) -> anyhow::Result<()> {
+pub fn private_files(db: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

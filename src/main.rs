@@ -1,5 +1,6 @@
 //! `buckle`: the server, its operator commands, and the client commands.
 
+mod admin;
 mod client_cli;
 
 use anyhow::Context;
@@ -112,6 +113,9 @@ enum AdminCommand {
         #[arg(long)]
         organization_id: Option<String>,
     },
+    /// Copy every table of a stopped Buckle's database into an empty database
+    /// (e.g. SQLite into PostgreSQL) and verify the copy; exits non-zero on a mismatch.
+    MigrateStore(admin::migrate_store::MigrateStoreArgs),
 }
 
 fn overrides(c: &Common) -> Overrides {
@@ -200,6 +204,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(source) => client_cli::finish(client_cli::token(source).await),
         Command::Whoami(source) => client_cli::finish(client_cli::whoami(source).await),
         Command::Logout => client_cli::finish(client_cli::logout().await),
+        // Works on the two databases it is given, not on the configured one.
+        Command::Admin {
+            command: AdminCommand::MigrateStore(args),
+            ..
+        } => admin::migrate_store::run(args).await,
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
             let state = buckle::open(&settings).await?;
@@ -271,6 +280,9 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             let secret = issued.secret;
             println!("{secret}");
             Ok(())
+        }
+        AdminCommand::MigrateStore(_) => {
+            anyhow::bail!("migrate-store runs without opening the configured database")
         }
     }
 }

@@ -31,6 +31,7 @@ mod sessions;
 mod text;
 mod throttle;
 mod tokens;
+pub mod transfer;
 mod typed;
 mod workspace_members;
 mod workspaces;

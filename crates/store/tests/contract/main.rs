@@ -11,4 +11,5 @@ mod kit;
 mod limits;
 mod migrations;
 mod single_use;
+mod transfer;
 mod workspace_moves;

@@ -1,0 +1,3 @@
+//! Operator commands, one file each.
+
+pub mod migrate_store;
