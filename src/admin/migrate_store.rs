@@ -38,7 +38,7 @@ pub async fn run(args: MigrateStoreArgs) -> anyhow::Result<()> {
         eprintln!("copying {from} into {to}");
         let report = transfer::copy(&args.from, &args.to, &|step| eprintln!("  {step}"))
             .await
-            .context("migrate-store")?;
+            .context("migrate-store stopped; nothing was committed to the target")?;
         if let Some(db) = &target_file {
             buckle::private_files(db)?;
         }

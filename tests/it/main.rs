@@ -43,6 +43,7 @@ mod samples;
 mod sdk;
 mod sdk_oauth;
 mod security;
+mod store_move;
 mod throttle;
 mod web_pages;
 mod workspace_moves;

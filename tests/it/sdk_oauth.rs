@@ -21,13 +21,13 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 /// Nothing listens there: the scripted browser does not follow redirects.
-const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
+pub(crate) const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 const POINTS: [&str; 2] = ["Account.readProfile", "Workspace.list"];
 /// How long one line from the script may take, whatever the step.
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Every variable the scripts read: cleared first, so nothing leaks in from the
 /// environment the tests run in.
-const SCRIPT_VARIABLES: [&str; 15] = [
+const SCRIPT_VARIABLES: [&str; 16] = [
     "BUCKLE_BASE_URL",
     "BUCKLE_CLIENT_ID",
     "BUCKLE_CLIENT_SECRET",
@@ -43,6 +43,7 @@ const SCRIPT_VARIABLES: [&str; 15] = [
     "BUCKLE_SDK_TIMEOUT",
     "BUCKLE_BOT_ID",
     "BUCKLE_OTHER_BOT_ID",
+    "BUCKLE_REFRESH_TOKEN",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +155,7 @@ impl Sdk {
 }
 
 /// One running SDK script: JSON lines in, JSON lines out.
-struct Driver {
+pub(crate) struct Driver {
     what: String,
     child: Child,
     stdin: Option<ChildStdin>,
@@ -164,7 +165,7 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start(s: &Server, sdk: Sdk, flow: &str, vars: &[(&str, &str)]) -> Driver {
+    pub(crate) async fn start(s: &Server, sdk: Sdk, flow: &str, vars: &[(&str, &str)]) -> Driver {
         let mut cmd = sdk.command();
         cmd.arg(flow);
         for v in SCRIPT_VARIABLES {
@@ -237,7 +238,7 @@ impl Driver {
     }
 
     /// The next line, which must be step `name`.
-    async fn step(&mut self, name: &str) -> Value {
+    pub(crate) async fn step(&mut self, name: &str) -> Value {
         let v = self.next().await;
         assert_eq!(
             v["step"].as_str(),
@@ -248,7 +249,7 @@ impl Driver {
         v
     }
 
-    async fn send(&mut self, v: Value) {
+    pub(crate) async fn send(&mut self, v: Value) {
         eprintln!("[{}] -> {v}", self.what);
         let stdin = self.stdin.as_mut().expect("stdin still open");
         stdin
@@ -272,14 +273,14 @@ impl Driver {
     }
 
     /// Expects `done` and a clean exit.
-    async fn done(mut self) {
+    pub(crate) async fn done(mut self) {
         self.step("done").await;
         let (code, transcript) = self.exit().await;
         assert_eq!(code, Some(0), "{transcript}");
     }
 }
 
-fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     v.as_str()
         .unwrap_or_else(|| panic!("expected a string, got {v}"))
         .to_string()
@@ -291,7 +292,7 @@ fn host(s: &Server) -> String {
 }
 
 /// Creates an app and returns the create response's data.
-async fn create_app(sess: &Session, name: &str, client_type: &str) -> Value {
+pub(crate) async fn create_app(sess: &Session, name: &str, client_type: &str) -> Value {
     let redirect_uris = if matches!(client_type, "web" | "pkce") {
         json!([REDIRECT_URI])
     } else {
@@ -314,7 +315,7 @@ async fn create_app(sess: &Session, name: &str, client_type: &str) -> Value {
 
 /// Opens the authorize URL as `user` (signing in through Buckle's page), approves
 /// it in the personal edition and returns the code from the redirect.
-async fn approve(s: &Server, url: &str, user: &User) -> String {
+pub(crate) async fn approve(s: &Server, url: &str, user: &User) -> String {
     let browser = Browser::new(&s.base);
     let (status, page) = browser.open_as(url, user).await;
     assert_eq!(status, reqwest::StatusCode::OK, "consent page: {page}");
@@ -333,7 +334,7 @@ async fn approve(s: &Server, url: &str, user: &User) -> String {
 /// A user token as the SDK returned it: `czu_`, absolute expiry ~15 minutes
 /// ahead, a 72-character refresh token.
 #[track_caller]
-fn assert_user_token(t: &Value) {
+pub(crate) fn assert_user_token(t: &Value) {
     assert!(t.get("error_class").is_none(), "{t}");
     let access = text(&t["access_token"]);
     assert!(access.starts_with("czu_") && access.len() == 68, "{t}");
@@ -350,7 +351,7 @@ fn assert_user_token(t: &Value) {
 }
 
 #[track_caller]
-fn assert_me(line: &Value, user: &User) {
+pub(crate) fn assert_me(line: &Value, user: &User) {
     assert!(line.get("error_class").is_none(), "{line}");
     assert_eq!(line["user_id"], json!(user.id.to_string()), "{line}");
     assert_eq!(line["user_name"], json!(user.name), "{line}");
@@ -525,7 +526,7 @@ async fn pkce_plain_flow(s: Server, sdk: Sdk) {
 }
 
 /// Runs the device flow up to `waiting`; returns the user code.
-async fn device_until_waiting(s: &Server, sdk: Sdk, d: &mut Driver) -> String {
+pub(crate) async fn device_until_waiting(s: &Server, sdk: Sdk, d: &mut Driver) -> String {
     let dc = d.step("device_code").await;
     let user_code = text(&dc["user_code"]);
     assert!(
@@ -610,7 +611,7 @@ async fn device_denied(s: Server, sdk: Sdk) {
 
 /// A personal service app of `owner` with an uploaded public key, authorized by
 /// its owner in the personal edition. Returns the client id and the key.
-async fn service_app(s: &Server, owner: &User) -> (String, ServiceKey) {
+pub(crate) async fn service_app(s: &Server, owner: &User) -> (String, ServiceKey) {
     let sess = s.login(owner).await;
     let app = create_app(&sess, "sdk service app", "service").await;
     let client_id = text(&app["app_id"]);
@@ -632,7 +633,11 @@ async fn service_app(s: &Server, owner: &User) -> (String, ServiceKey) {
 }
 
 /// The variables of the `jwt` flow.
-fn jwt_vars(s: &Server, client_id: &str, key: &ServiceKey) -> Vec<(&'static str, String)> {
+pub(crate) fn jwt_vars(
+    s: &Server,
+    client_id: &str,
+    key: &ServiceKey,
+) -> Vec<(&'static str, String)> {
     vec![
         ("BUCKLE_CLIENT_ID", client_id.to_string()),
         ("BUCKLE_PRIVATE_KEY", key.private_pem.clone()),
@@ -643,7 +648,12 @@ fn jwt_vars(s: &Server, client_id: &str, key: &ServiceKey) -> Vec<(&'static str,
 
 /// Runs the `jwt` flow with these variables; checks the token and that `me` is
 /// `acting_for`; returns the access token.
-async fn jwt_run(s: &Server, sdk: Sdk, vars: &[(&str, String)], acting_for: &User) -> String {
+pub(crate) async fn jwt_run(
+    s: &Server,
+    sdk: Sdk,
+    vars: &[(&str, String)],
+    acting_for: &User,
+) -> String {
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut d = Driver::start(s, sdk, "jwt", &vars).await;
     let t = d.step("token").await;

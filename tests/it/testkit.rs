@@ -98,7 +98,7 @@ impl Server {
         .await
     }
 
-    async fn start_on(
+    pub async fn start_on(
         database_url: String,
         dir: tempfile::TempDir,
         configure: impl FnOnce(&mut buckle::Settings),
@@ -155,6 +155,19 @@ impl Server {
         }
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
         Server::start_on(self.database_url.clone(), dir, configure).await
+    }
+
+    /// Shuts the server down cleanly (waiting until serving has ended), as an
+    /// operator stops Buckle; returns its data directory.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.expect("the server task ended cleanly");
+        }
+        self.state.store.close().await;
+        std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap())
     }
 
     /// Runs one statement straight on the database, for states the API cannot make.

@@ -25,6 +25,7 @@ Environment:
   BUCKLE_OTHER_BOT_ID   jwt_bot flow: a bot the token must not reach
   BUCKLE_AUD            ignored: cozepy derives the JWT "aud" from BUCKLE_BASE_URL (host:port)
   BUCKLE_TOKEN          me flow: the bearer token to call /v1/users/me with
+  BUCKLE_REFRESH_TOKEN  refresh flow: the refresh token of a PKCE app (BUCKLE_CLIENT_ID)
   BUCKLE_SDK_TIMEOUT    seconds per HTTP request (default 30)
 
 Protocol: one JSON object per line on stdout, {"step": "<name>", ...}, flushed at
@@ -52,6 +53,7 @@ once; input, when a flow needs it, is one JSON object per line on stdin.
           ["Bot.read", "Connector.botChat"]) -> bot {bot_id, name} (GET /v1/bots/{id})
           -> other_bot (the same for BUCKLE_OTHER_BOT_ID: 4101 expected) -> done
   me:     -> me -> done
+  refresh: -> refreshed {...token} (an error when refused) -> me (only after a token) -> done
 
 A step whose SDK call raised the SDK's own error class prints, instead of its
 success fields:
@@ -343,6 +345,13 @@ def flow_jwt_bot():
     step("other_bot", lambda: coze.bots.retrieve(bot_id=other, use_api_version=2), bot_fields, False)
 
 
+def flow_refresh():
+    app = with_timeout(PKCEOAuthApp(client_id=env("BUCKLE_CLIENT_ID"), base_url=BASE_URL))
+    new = step("refreshed", lambda: app.refresh_access_token(env("BUCKLE_REFRESH_TOKEN")), token_fields, False)
+    if new is not None:
+        me("me", new.access_token)
+
+
 def flow_me():
     me("me", env("BUCKLE_TOKEN"))
 
@@ -355,6 +364,7 @@ FLOWS = {
     "jwt": flow_jwt,
     "jwt_bot": flow_jwt_bot,
     "me": flow_me,
+    "refresh": flow_refresh,
 }
 
 

@@ -499,6 +499,10 @@ struct Table {
     always_identity: bool,
 }
 
+/// A PostgreSQL column as the catalog describes it: name, data type,
+/// is_identity, identity_generation, column_default.
+type PgColumnFacts = (String, String, String, Option<String>, Option<String>);
+
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
@@ -821,18 +825,17 @@ impl Side {
                 .await
                 .map_err(on(side))?;
                 for name in names {
-                    let cols: Vec<(String, String, String, Option<String>, Option<String>)> =
-                        sqlx::query_as(
-                            "SELECT column_name::text, data_type::text, is_identity::text, \
+                    let cols: Vec<PgColumnFacts> = sqlx::query_as(
+                        "SELECT column_name::text, data_type::text, is_identity::text, \
                              identity_generation::text, column_default::text \
                              FROM information_schema.columns \
                              WHERE table_schema = current_schema() AND table_name = $1 \
                              ORDER BY ordinal_position",
-                        )
-                        .bind(&name)
-                        .fetch_all(&mut *c)
-                        .await
-                        .map_err(on(side))?;
+                    )
+                    .bind(&name)
+                    .fetch_all(&mut *c)
+                    .await
+                    .map_err(on(side))?;
                     let key: Vec<String> = sqlx::query_scalar(
                         "SELECT k.column_name::text FROM information_schema.table_constraints t \
                          JOIN information_schema.key_column_usage k \
