@@ -293,3 +293,42 @@ async fn migrate_store_refuses_a_target_in_use_and_writes_nothing() {
     assert!(!out.status.success(), "{stdout}");
     assert!(stdout.contains("MISMATCH"), "{stdout}");
 }
+
+/// The other way, PostgreSQL into a new SQLite file: the file is this user's
+/// only (it holds password and token digests), and Buckle serves from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_store_moves_postgres_into_a_private_sqlite_file() {
+    let s = Server::start(Db::Postgres).await;
+    let alice = s.user("alice").await;
+    let pat = s
+        .login(&alice)
+        .await
+        .simple_pat(&["Account.readProfile"])
+        .await;
+    let from = s.database_url.clone();
+    let dir = s.stop().await;
+    let file = dir.path().join("moved").join("buckle.db");
+    let to = buckle::sqlite_url(&file);
+    let out = tokio::process::Command::new(BIN)
+        .args(["admin", "migrate-store", "--from", &from, "--to", &to])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+    }
+    let s = Server::start_on(to, dir, |_| {}).await;
+    assert_eq!(s.state.store.dialect(), "sqlite");
+    s.bearer(&pat).get("/v1/users/me").await.ok();
+    s.login(&alice).await;
+}
