@@ -220,8 +220,10 @@ pub async fn verify(from: &str, to: &str) -> Result<TransferReport> {
     let order = plan(&source_schema, &target_schema)?;
     let mut tables = Vec::new();
     for name in &order {
-        let (source_rows, source_sha256) = source.digest(&source_schema.tables[name]).await?;
-        let (target_rows, target_sha256) = target.digest(&target_schema.tables[name]).await?;
+        // One description of the table for both sides (columns in one order), as the copy does.
+        let table = &target_schema.tables[name];
+        let (source_rows, source_sha256) = source.digest(table).await?;
+        let (target_rows, target_sha256) = target.digest(table).await?;
         tables.push(TableCheck {
             table: name.clone(),
             source_rows,
