@@ -1,13 +1,14 @@
 //! `buckle`: the server, its operator commands, and the client commands.
 
 mod client_cli;
+mod config_reference;
 
 use anyhow::Context;
 use buckle::{Overrides, Settings};
 use buckle_server::service::accounts::NewAccountRequest;
 use buckle_server::service::tokens::{GrantAsk, NewToken};
 use buckle_server::service::{self, Caller};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -19,13 +20,30 @@ use std::time::Instant;
     about = "Buckle: a self-hosted OpenAPI authorization server"
 )]
 struct Cli {
+    /// What to log, in tracing's filter syntax (e.g. `info`, `warn,buckle_server=debug`).
+    #[arg(
+        long = "log",
+        env = "BUCKLE_LOG",
+        global = true,
+        default_value = "info"
+    )]
+    log: String,
+    /// Log line format: `text`, or `json` for JSON lines.
+    #[arg(long, env = "BUCKLE_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Args, Clone)]
 struct Common {
-    /// Configuration file (TOML); defaults to <data-dir>/buckle.toml when it exists.
+    /// Configuration file (TOML); without it, `<data-dir>/buckle.toml` when that file exists.
     #[arg(long, env = "BUCKLE_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Where the embedded SQLite database lives.
@@ -49,14 +67,14 @@ enum Command {
         #[arg(long, env = "BUCKLE_PUBLIC_URL")]
         public_url: Option<String>,
         /// Console session lifetime, seconds (default 604800).
-        #[arg(long, env = "BUCKLE_SESSION_TTL")]
-        session_ttl: Option<i64>,
+        #[arg(long = "session-ttl", env = "BUCKLE_SESSION_TTL")]
+        session_ttl_seconds: Option<i64>,
         /// User OAuth access token lifetime, seconds (default 900).
-        #[arg(long, env = "BUCKLE_USER_TOKEN_TTL")]
-        user_token_ttl: Option<i64>,
+        #[arg(long = "user-token-ttl", env = "BUCKLE_USER_TOKEN_TTL")]
+        user_token_ttl_seconds: Option<i64>,
         /// Refresh token lifetime, seconds (default 2592000).
-        #[arg(long, env = "BUCKLE_REFRESH_TOKEN_TTL")]
-        refresh_token_ttl: Option<i64>,
+        #[arg(long = "refresh-token-ttl", env = "BUCKLE_REFRESH_TOKEN_TTL")]
+        refresh_token_ttl_seconds: Option<i64>,
         /// Let anyone make their own account at /signup (default false).
         #[arg(long, env = "BUCKLE_ALLOW_SIGN_UP", num_args = 0..=1, default_missing_value = "true")]
         allow_sign_up: Option<bool>,
@@ -70,6 +88,9 @@ enum Command {
     Whoami(client_cli::TokenSource),
     /// Revoke the stored login's tokens and delete it.
     Logout,
+    /// Print the configuration reference (every setting: file key, flag,
+    /// environment variable, default, meaning) as a Markdown table.
+    ConfigReference,
     /// Operator commands that work directly on the data directory or database.
     Admin {
         #[command(flatten)]
@@ -123,11 +144,14 @@ fn overrides(c: &Common) -> Overrides {
     }
 }
 
-fn init_logging() {
+fn init_logging(filter: &str, format: LogFormat) {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("BUCKLE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("BUCKLE_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: the log filter is not valid ({e}); logging at info");
+        EnvFilter::new("info")
+    });
+    let json = format == LogFormat::Json;
     // Colour only for a person watching a terminal: files and pipes get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -144,23 +168,23 @@ fn init_logging() {
 async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let cli = Cli::parse();
-    init_logging();
+    init_logging(&cli.log, cli.log_format);
     match cli.command {
         Command::Serve {
             common,
             listen,
             public_url,
-            session_ttl,
-            user_token_ttl,
-            refresh_token_ttl,
+            session_ttl_seconds,
+            user_token_ttl_seconds,
+            refresh_token_ttl_seconds,
             allow_sign_up,
         } => {
             let mut settings = Settings::resolve(Overrides {
                 listen,
                 public_url,
-                session_ttl_seconds: session_ttl,
-                user_token_ttl_seconds: user_token_ttl,
-                refresh_token_ttl_seconds: refresh_token_ttl,
+                session_ttl_seconds,
+                user_token_ttl_seconds,
+                refresh_token_ttl_seconds,
                 allow_sign_up,
                 ..overrides(&common)
             })?;
@@ -200,6 +224,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(source) => client_cli::finish(client_cli::token(source).await),
         Command::Whoami(source) => client_cli::finish(client_cli::whoami(source).await),
         Command::Logout => client_cli::finish(client_cli::logout().await),
+        Command::ConfigReference => {
+            print!("{}", config_reference::markdown(&Cli::command()));
+            Ok(())
+        }
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
             let state = buckle::open(&settings).await?;

@@ -601,3 +601,56 @@ async fn sign_in_with(client: &reqwest::Client, base: &str, user: &User) -> serd
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_configuration_reference_and_the_log_settings() {
+    let out = Command::new(BIN)
+        .arg("config-reference")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for row in [
+        "| `listen` | `--listen` | `BUCKLE_LISTEN` | `127.0.0.1:7070` |",
+        "|  | `--log-format` | `BUCKLE_LOG_FORMAT` | `text` |",
+    ] {
+        assert!(table.contains(row), "{row} in {table}");
+    }
+
+    // JSON lines from the variable, and a flag that beats it.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let srv = Serve::start(&data, &[("BUCKLE_LOG_FORMAT", "json")], &[]).await;
+    reqwest::get(format!("{}/healthz", srv.base)).await.unwrap();
+    let logs = srv.stop().await;
+    let request_line = logs
+        .lines()
+        .find(|l| l.contains("/healthz"))
+        .unwrap_or_else(|| panic!("a request line in {logs}"));
+    let parsed: serde_json::Value = serde_json::from_str(request_line).unwrap();
+    assert_eq!(parsed["level"], "INFO", "{parsed}");
+    let srv = Serve::start(
+        &data,
+        &[("BUCKLE_LOG_FORMAT", "json")],
+        &["--log-format", "text", "--log", "warn"],
+    )
+    .await;
+    reqwest::get(format!("{}/healthz", srv.base)).await.unwrap();
+    let logs = srv.stop().await;
+    assert!(
+        !logs.contains("/healthz"),
+        "warn hides request lines: {logs}"
+    );
+
+    // A format it does not know is a clear error, not a silent default.
+    let out = Command::new(BIN)
+        .args(["serve", "--log-format", "yaml", "--data-dir"])
+        .arg(&data)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("yaml") && err.contains("json"), "{err}");
+}
