@@ -42,6 +42,7 @@ mod rfc9700;
 mod samples;
 mod sdk;
 mod sdk_oauth;
+mod shutdown;
 mod security;
 mod throttle;
 mod upgrade;
