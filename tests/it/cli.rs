@@ -469,7 +469,11 @@ async fn one_plain_log_line_per_request_by_route_template() {
     // Probes that succeed are not request-log noise.
     let mut probes = Vec::new();
     for path in ["/healthz", "/readyz"] {
-        let r = client.get(format!("{}{path}", srv.base)).send().await.unwrap();
+        let r = client
+            .get(format!("{}{path}", srv.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200, "{path}");
         probes.push(r.headers()["x-tt-logid"].to_str().unwrap().to_string());
     }

@@ -134,7 +134,12 @@ async fn a_request_that_never_finishes_is_cut_at_the_timeout() {
     let s = Server::start(Db::Sqlite).await;
     let root = s.super_admin("root").await;
     let dir = tempfile::tempdir().unwrap();
-    let mut srv = serve(dir.path(), &s.database_url, "shutdown_timeout_seconds = 1\n").await;
+    let mut srv = serve(
+        dir.path(),
+        &s.database_url,
+        "shutdown_timeout_seconds = 1\n",
+    )
+    .await;
     let stuck = SlowPost::begin(&srv.base, &root.name, &root.password).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let signalled = Instant::now();

@@ -572,3 +572,102 @@ async fn make_data(bin: &str, dir: &Path, url: &str) -> Value {
     assert!(status.success(), "{status:?}");
     fx
 }
+
+/// `/readyz` is 200 only while the schema is exactly the binary's, and says why not.
+async fn readyz_follows_the_schema(s: Server) {
+    let ready = reqwest::get(s.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+    let binary = max_migration(&s.database_url).await;
+    s.sql(&format!(
+        "DELETE FROM _sqlx_migrations WHERE version = {binary}"
+    ))
+    .await;
+    let r = reqwest::get(s.url("/readyz")).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.text().await.unwrap(),
+        format!(
+            "1 database migration(s) pending (database at {}, binary at {binary})",
+            binary - 1
+        )
+    );
+    let checksum = if s.database_url.starts_with("postgres") {
+        "'\\x00'::bytea"
+    } else {
+        "X'00'"
+    };
+    s.sql(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ({}, 'newer', TRUE, {checksum}, 1)",
+        binary + 1
+    ))
+    .await;
+    let r = reqwest::get(s.url("/readyz")).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .ends_with("upgrade buckle or restore a backup")
+    );
+    // Liveness does not care.
+    assert_eq!(reqwest::get(s.url("/healthz")).await.unwrap().status(), 200);
+}
+
+/// While shutting down, `/readyz` sends load balancers elsewhere.
+async fn readyz_is_503_while_shutting_down(s: Server) {
+    s.state
+        .shutting_down
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let r = reqwest::get(s.url("/readyz")).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.text().await.unwrap(), "shutting down");
+}
+
+crate::on_both_databases!(readyz_follows_the_schema, readyz_is_503_while_shutting_down);
+
+/// With `migrate_on_start = false`, `buckle serve` waits for `buckle admin
+/// migrate`, which lists (`--dry-run`) and then applies what is pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_on_start_off_waits_for_admin_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("buckle.toml"), "migrate_on_start = false\n").unwrap();
+    let out = buckle(BIN, dir.path(), None)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("migrate_on_start is off: run `buckle admin migrate` first"),
+        "{err}"
+    );
+    let (ok, dry, err) =
+        run_admin(buckle(BIN, dir.path(), None), &["migrate", "--dry-run"], "").await;
+    assert!(ok, "{err}");
+    assert!(
+        dry.contains("not applied (--dry-run)") && dry.contains("  0001 foundation"),
+        "{dry}"
+    );
+    let (ok, applied, err) = run_admin(buckle(BIN, dir.path(), None), &["migrate"], "").await;
+    assert!(ok, "{err}");
+    assert!(
+        applied.starts_with("applied 0001 foundation\n"),
+        "{applied}"
+    );
+    assert!(
+        applied.contains("applied 0009 personal account access\n"),
+        "{applied}"
+    );
+    let (ok, again, _) = run_admin(buckle(BIN, dir.path(), None), &["migrate"], "").await;
+    assert!(
+        ok && again.starts_with("the database is up to date"),
+        "{again}"
+    );
+    let srv = Process::start(buckle(BIN, dir.path(), None)).await;
+    let r = reqwest::get(format!("{}/readyz", srv.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -40,15 +40,23 @@ async fn a_fresh_database_gets_every_migration(db: TestDb) {
         }
     );
     assert!(p.to_string().contains("buckle admin migrate"), "{p}");
-    let store = Store::connect_with(&url, 2, Migrations::Leave).await.unwrap();
+    let store = Store::connect_with(&url, 2, Migrations::Leave)
+        .await
+        .unwrap();
     let status = store.schema_status().await.unwrap();
-    assert_eq!((status.database_version, status.pending.len()), (0, binary as usize));
+    assert_eq!(
+        (status.database_version, status.pending.len()),
+        (0, binary as usize)
+    );
     assert!(!status.is_current());
     let applied = store.apply_pending().await.unwrap();
     assert_eq!(applied.len(), binary as usize);
     assert_eq!(applied[0].version, 1);
     assert!(store.schema_status().await.unwrap().is_current());
-    assert!(store.apply_pending().await.unwrap().is_empty(), "nothing twice");
+    assert!(
+        store.apply_pending().await.unwrap().is_empty(),
+        "nothing twice"
+    );
     store.close().await;
 }
 
@@ -56,13 +64,22 @@ async fn a_pending_migration_is_applied_or_waited_for(db: TestDb) {
     let last = version_rows(&db).await;
     // The database as the release before the last migration left it.
     let delete = format!("DELETE FROM _sqlx_migrations WHERE version = {last}");
-    db.raw(&["DROP TABLE personal_account_access", &delete]).await;
+    db.raw(&["DROP TABLE personal_account_access", &delete])
+        .await;
     let status = db.store.schema_status().await.unwrap();
     assert_eq!(status.pending.len(), 1);
     assert_eq!(status.pending[0].version, last);
     let p = refused(Store::connect_with(&db.url, 2, Migrations::Require).await);
-    assert_eq!(p, SchemaProblem::Pending { count: 1, binary: last });
-    let store = Store::connect_with(&db.url, 2, Migrations::Apply).await.unwrap();
+    assert_eq!(
+        p,
+        SchemaProblem::Pending {
+            count: 1,
+            binary: last
+        }
+    );
+    let store = Store::connect_with(&db.url, 2, Migrations::Apply)
+        .await
+        .unwrap();
     assert!(store.schema_status().await.unwrap().is_current());
     store.close().await;
 }
