@@ -6,7 +6,7 @@ use buckle_core::Catalog;
 use buckle_server::service::accounts::NewAccountRequest;
 use buckle_server::service::{self, ServiceError};
 use buckle_server::{AppState, Config};
-use buckle_store::Store;
+use buckle_store::{Migrations, Store};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -62,6 +62,10 @@ pub struct FileSettings {
     pub credential_cache_ttl_seconds: Option<u64>,
     /// Memory for the credential cache, MiB (1 to 16384): checked tokens (5/8), unknown tokens (1/8), profiles (1/8) and memberships (1/8).
     pub credential_cache_max_mib: Option<u64>,
+    /// `true`: `buckle serve` and the admin commands apply pending database migrations; `false`: they refuse to start while any is pending (run `buckle admin migrate`).
+    pub migrate_on_start: Option<bool>,
+    /// How long a stopping server lets requests in flight finish before it exits anyway, seconds (1 to 3600).
+    pub shutdown_timeout_seconds: Option<u64>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over
@@ -89,6 +93,12 @@ pub struct Settings {
     pub credential_cache_ttl_seconds: u64,
     /// How much memory the credential cache may take, MiB.
     pub credential_cache_max_mib: u64,
+    /// Apply pending database migrations at start (default true); when false,
+    /// starting refuses while any is pending and `buckle admin migrate` applies them.
+    pub migrate_on_start: bool,
+    /// How long a stopping server waits for requests in flight before it exits
+    /// anyway, seconds (default 30, 1–3600).
+    pub shutdown_timeout_seconds: u64,
     /// True when no public URL was configured and it was derived from `listen`.
     #[serde(skip)]
     pub public_url_derived: bool,
@@ -190,6 +200,12 @@ impl Settings {
         if !(1..=30).contains(&personal_token_max_days) {
             anyhow::bail!("personal_token_max_days must be between 1 and 30");
         }
+        let shutdown_timeout_seconds = file.shutdown_timeout_seconds.unwrap_or(30);
+        if !(1..=3600).contains(&shutdown_timeout_seconds) {
+            anyhow::bail!(
+                "shutdown_timeout_seconds must be between 1 and 3600, not {shutdown_timeout_seconds}"
+            );
+        }
         Ok(Settings {
             listen,
             data_dir,
@@ -241,6 +257,8 @@ impl Settings {
             allow_sign_up: o.allow_sign_up.or(file.allow_sign_up).unwrap_or(false),
             credential_cache_ttl_seconds,
             credential_cache_max_mib,
+            migrate_on_start: file.migrate_on_start.unwrap_or(true),
+            shutdown_timeout_seconds,
             public_url_derived,
         })
     }
@@ -331,8 +349,10 @@ fn private_files(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the database (creating the data directory for SQLite) and loads the catalog.
-pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
+/// Opens the database (creating the data directory and a private file for
+/// SQLite), refusing a schema this binary must not touch; `migrations` says what
+/// happens to pending migrations.
+pub async fn open_store(s: &Settings, migrations: Migrations) -> anyhow::Result<Store> {
     let sqlite_file = s
         .uses_sqlite()
         .then(|| sqlite_path(&s.database_url))
@@ -346,6 +366,24 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
         }
         private_files(db)?;
     }
+    let pool_size = if s.uses_sqlite() { 8 } else { 16 };
+    let store = Store::connect_with(&s.database_url, pool_size, migrations)
+        .await
+        .map_err(|e| match e {
+            // The operator's next step is in the message itself.
+            buckle_store::StoreError::Schema(problem) => anyhow::anyhow!("{problem}"),
+            e => anyhow::Error::new(e).context("opening the database"),
+        })?;
+    // SQLite gives -wal and -shm its database file's mode; this makes sure.
+    if let Some(db) = &sqlite_file {
+        private_files(db)?;
+    }
+    Ok(store)
+}
+
+/// Opens the database (applying pending migrations when `migrate_on_start`) and
+/// loads the catalog.
+pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     let mut texts = Vec::new();
     for p in &s.permission_catalogs {
         texts.push(
@@ -355,14 +393,12 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let catalog = Catalog::load(&refs)?;
-    let pool_size = if s.uses_sqlite() { 8 } else { 16 };
-    let store = Store::connect(&s.database_url, pool_size)
-        .await
-        .context("opening the database")?;
-    // SQLite gives -wal and -shm its database file's mode; this makes sure.
-    if let Some(db) = &sqlite_file {
-        private_files(db)?;
-    }
+    let migrations = if s.migrate_on_start {
+        Migrations::Apply
+    } else {
+        Migrations::Require
+    };
+    let store = open_store(s, migrations).await?;
     let mut config = Config::new(&s.public_url);
     config.session_ttl = s.session_ttl_seconds;
     config.user_token_ttl = s.user_token_ttl_seconds;
@@ -379,6 +415,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
         ttl: std::time::Duration::from_secs(s.credential_cache_ttl_seconds),
         max_bytes: s.credential_cache_max_mib << 20,
     };
+    config.shutdown_timeout = std::time::Duration::from_secs(s.shutdown_timeout_seconds);
     Ok(AppState::new(
         store,
         catalog,
@@ -577,6 +614,24 @@ mod tests {
     }
 
     #[test]
+    fn upgrade_and_shutdown_settings_have_defaults_and_bounds() {
+        let (_dir, o) = with_file("");
+        let s = Settings::resolve(o).unwrap();
+        assert!(s.migrate_on_start);
+        assert_eq!(s.shutdown_timeout_seconds, 30);
+        let (_dir, o) = with_file("migrate_on_start = false\nshutdown_timeout_seconds = 3600\n");
+        let s = Settings::resolve(o).unwrap();
+        assert!(!s.migrate_on_start);
+        assert_eq!(s.shutdown_timeout_seconds, 3600);
+        let (_dir, o) = with_file("shutdown_timeout_seconds = 0\n");
+        let e = Settings::resolve(o).unwrap_err().to_string();
+        assert!(
+            e.contains("shutdown_timeout_seconds must be between 1 and 3600"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn bad_settings_are_startup_errors() {
         for text in [
             "user_token_ttl_seconds = 5\n",
@@ -585,6 +640,9 @@ mod tests {
             "public_url = \"ftp://x\"\n",
             "no_such_key = 1\n",
             "personal_token_max_days = 31\n",
+            "shutdown_timeout_seconds = 0\n",
+            "shutdown_timeout_seconds = 3601\n",
+            "migrate_on_start = \"no\"\n",
         ] {
             let (_dir, o) = with_file(text);
             assert!(Settings::resolve(o).is_err(), "{text}");

@@ -1,5 +1,8 @@
 //! `buckle`: the server, its operator commands, and the client commands.
 
+mod admin {
+    pub mod migrate;
+}
 mod client_cli;
 mod config_reference;
 
@@ -102,6 +105,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Apply the database migrations this binary has and the database lacks,
+    /// printing each; refuses a database newer than the binary.
+    Migrate(admin::migrate::MigrateArgs),
     /// Create an account; prints a generated password unless --password-stdin is given.
     CreateUser {
         #[arg(long)]
@@ -216,8 +222,12 @@ async fn main() -> anyhow::Result<()> {
                 settings.public_url
             );
             let store = state.store.clone();
+            let timeout = state.config.shutdown_timeout;
             buckle_server::serve(listener, state, shutdown_signal()).await?;
-            store.close().await;
+            // A request cut by the shutdown timeout may still hold a connection.
+            if tokio::time::timeout(timeout, store.close()).await.is_err() {
+                tracing::warn!("the database pool did not close in time");
+            }
             Ok(())
         }
         Command::Login(args) => client_cli::finish(client_cli::login(args).await),
@@ -228,6 +238,10 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", config_reference::markdown(&Cli::command()));
             Ok(())
         }
+        Command::Admin {
+            common,
+            command: AdminCommand::Migrate(args),
+        } => admin::migrate::run(&Settings::resolve(overrides(&common))?, args).await,
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
             let state = buckle::open(&settings).await?;
@@ -266,6 +280,10 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
                 println!("password: {password}");
             }
             Ok(())
+        }
+        // Handled before the state is opened (it may not be openable yet).
+        AdminCommand::Migrate(_) => {
+            anyhow::bail!("buckle admin migrate runs before the state is opened")
         }
         AdminCommand::CreateToken {
             user_name,

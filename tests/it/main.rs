@@ -43,6 +43,8 @@ mod samples;
 mod sdk;
 mod sdk_oauth;
 mod security;
+mod shutdown;
 mod throttle;
+mod upgrade;
 mod web_pages;
 mod workspace_moves;

@@ -27,6 +27,9 @@ pub async fn around(req: Request, next: Next) -> Response {
     logid::stamp(&mut resp, &id);
     let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
     metrics::record(&method, route, resp.status(), elapsed);
-    request_log::record(&method, route, resp.status(), elapsed, id.as_str());
+    // Probes poll every few seconds; only their failures are worth a line.
+    if !(matches!(route, "/healthz" | "/readyz") && resp.status().is_success()) {
+        request_log::record(&method, route, resp.status(), elapsed, id.as_str());
+    }
     resp
 }

@@ -10,5 +10,6 @@ mod group_commit;
 mod kit;
 mod limits;
 mod migrations;
+mod schema;
 mod single_use;
 mod workspace_moves;
