@@ -6,7 +6,7 @@ use buckle_core::Catalog;
 use buckle_server::service::accounts::NewAccountRequest;
 use buckle_server::service::{self, ServiceError};
 use buckle_server::{AppState, Config};
-use buckle_store::Store;
+use buckle_store::{Migrations, Store};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,44 +14,64 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7070";
 pub const DEFAULT_DATA_DIR: &str = "data";
 
-/// Settings as read from a `buckle.toml` file; every field optional.
-#[derive(Debug, Default, Deserialize)]
+/// Settings as read from a `buckle.toml` file; every field optional. The doc
+/// comment of each field is its meaning in the generated configuration reference
+/// (`buckle config-reference`, the README's Configuration table), so write it for
+/// an operator.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
+    /// Address and port to listen on (`IP:PORT`; port 0 picks a free one).
     pub listen: Option<String>,
+    /// The data directory: the embedded SQLite database and, when present, `buckle.toml`. Created private to its user (0700).
+    #[schema(value_type = Option<String>)]
     pub data_dir: Option<PathBuf>,
+    /// `sqlite://...` or `postgres://user:pass@host/db`; defaults to SQLite in the data directory.
     pub database_url: Option<String>,
+    /// The base URL clients use to reach Buckle (the SDKs' base URL, JWT audiences, links in pages); defaults to `http://<listen>`.
     pub public_url: Option<String>,
+    /// Console session lifetime, seconds (60 to 7776000).
     pub session_ttl_seconds: Option<i64>,
+    /// Lifetime of a person's OAuth access token (`czu_`), seconds (60 to 86400).
     pub user_token_ttl_seconds: Option<i64>,
+    /// Refresh token lifetime, seconds (3600 to 31536000).
     pub refresh_token_ttl_seconds: Option<i64>,
+    /// Device code lifetime, seconds (60 to 1800).
     pub device_code_ttl_seconds: Option<i64>,
+    /// Longest lifetime of a personal access token in the personal edition, days (1 to 30).
     pub personal_token_max_days: Option<i64>,
-    /// Polling interval told to device clients, seconds.
+    /// Polling interval told to device clients, seconds (1 to 60).
     pub device_poll_interval_seconds: Option<i64>,
-    /// How often device usage counted in memory is written to the database, seconds.
+    /// How often enterprise device usage counted in memory is written to the database, seconds (1 to 3600; always at a clean shutdown too).
     pub device_usage_flush_seconds: Option<i64>,
-    /// Names accepted as a JWT `aud` besides the public URL's host.
+    /// More names accepted as a JWT `aud`, besides the public URL's host.
     #[serde(default)]
     pub extra_audiences: Vec<String>,
     /// Extra permission catalog files, applied after the shipped one.
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     pub permission_catalogs: Vec<PathBuf>,
-    /// Days the audit log keeps an event.
+    /// How long audit events are kept, days (1 to 3650).
     pub audit_retention_days: Option<i64>,
-    /// Lets apps register plain-http redirect URIs on hosts other than loopback.
+    /// `false`: apps may register plain-`http` redirect URIs only on loopback (`127.0.0.0/8`, `[::1]`, `localhost`); `true` allows any host.
     #[serde(default)]
     pub allow_insecure_redirect_uris: bool,
-    /// Lets anyone make their own account on the sign-up page.
+    /// `false`: only super admins (console, management API) and `buckle admin create-user` make accounts; `true` lets anyone make their own at `/signup` (from one address, 5 accounts a day go through at once; each further one waits, from a minute doubling up to 15 minutes).
     pub allow_sign_up: Option<bool>,
-    /// How long a verified token stays in memory, seconds (0: no cache).
+    /// How long a checked token (and an account's profile, roles and workspace memberships) is kept in memory, seconds (0 to 300; 0 turns the cache off). Changes made through any Buckle process apply at once on it, and on PostgreSQL reach the other processes within about a second (see Production topology); a change made by no Buckle process (an operator's SQL) within this time.
     pub credential_cache_ttl_seconds: Option<u64>,
-    /// How much memory the credential cache may take, MiB.
+    /// Memory for the credential cache, MiB (1 to 16384): checked tokens (5/8), unknown tokens (1/8), profiles (1/8) and memberships (1/8).
     pub credential_cache_max_mib: Option<u64>,
+    /// `true`: `buckle serve` and the admin commands apply pending database migrations; `false`: they refuse to start while any is pending (run `buckle admin migrate`).
+    pub migrate_on_start: Option<bool>,
+    /// How long a stopping server lets requests in flight finish before it exits anyway, seconds (1 to 3600).
+    pub shutdown_timeout_seconds: Option<u64>,
 }
 
-/// Resolved settings: flags and environment win over the file, the file over defaults.
-#[derive(Debug, Clone)]
+/// Resolved settings: flags and environment win over the file, the file over
+/// defaults. A field named like a file key holds that key's resolved value (the
+/// configuration reference reads the defaults from here).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -73,7 +93,14 @@ pub struct Settings {
     pub credential_cache_ttl_seconds: u64,
     /// How much memory the credential cache may take, MiB.
     pub credential_cache_max_mib: u64,
+    /// Apply pending database migrations at start (default true); when false,
+    /// starting refuses while any is pending and `buckle admin migrate` applies them.
+    pub migrate_on_start: bool,
+    /// How long a stopping server waits for requests in flight before it exits
+    /// anyway, seconds (default 30, 1–3600).
+    pub shutdown_timeout_seconds: u64,
     /// True when no public URL was configured and it was derived from `listen`.
+    #[serde(skip)]
     pub public_url_derived: bool,
 }
 
@@ -101,6 +128,8 @@ fn lifetime(name: &str, value: i64, min: i64, max: i64) -> anyhow::Result<i64> {
 }
 
 impl Settings {
+    /// Reads the configuration file (the one named, else `<data-dir>/buckle.toml`
+    /// when it exists) and resolves it with the flags and environment.
     pub fn resolve(o: Overrides) -> anyhow::Result<Settings> {
         let data_dir_hint = o
             .data_dir
@@ -119,6 +148,17 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
+        Settings::from_parts(o, file)
+    }
+
+    /// What a configuration that sets nothing resolves to.
+    pub fn defaults() -> Settings {
+        Settings::from_parts(Overrides::default(), FileSettings::default())
+            .expect("the defaults are valid settings")
+    }
+
+    /// Flags and environment over the file, the file over the defaults.
+    pub fn from_parts(o: Overrides, file: FileSettings) -> anyhow::Result<Settings> {
         let listen_text = o
             .listen
             .or(file.listen)
@@ -159,6 +199,12 @@ impl Settings {
         let personal_token_max_days = file.personal_token_max_days.unwrap_or(30);
         if !(1..=30).contains(&personal_token_max_days) {
             anyhow::bail!("personal_token_max_days must be between 1 and 30");
+        }
+        let shutdown_timeout_seconds = file.shutdown_timeout_seconds.unwrap_or(30);
+        if !(1..=3600).contains(&shutdown_timeout_seconds) {
+            anyhow::bail!(
+                "shutdown_timeout_seconds must be between 1 and 3600, not {shutdown_timeout_seconds}"
+            );
         }
         Ok(Settings {
             listen,
@@ -211,6 +257,8 @@ impl Settings {
             allow_sign_up: o.allow_sign_up.or(file.allow_sign_up).unwrap_or(false),
             credential_cache_ttl_seconds,
             credential_cache_max_mib,
+            migrate_on_start: file.migrate_on_start.unwrap_or(true),
+            shutdown_timeout_seconds,
             public_url_derived,
         })
     }
@@ -301,8 +349,10 @@ pub fn private_files(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the database (creating the data directory for SQLite) and loads the catalog.
-pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
+/// Opens the database (creating the data directory and a private file for
+/// SQLite), refusing a schema this binary must not touch; `migrations` says what
+/// happens to pending migrations.
+pub async fn open_store(s: &Settings, migrations: Migrations) -> anyhow::Result<Store> {
     let sqlite_file = s
         .uses_sqlite()
         .then(|| sqlite_path(&s.database_url))
@@ -316,6 +366,24 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
         }
         private_files(db)?;
     }
+    let pool_size = if s.uses_sqlite() { 8 } else { 16 };
+    let store = Store::connect_with(&s.database_url, pool_size, migrations)
+        .await
+        .map_err(|e| match e {
+            // The operator's next step is in the message itself.
+            buckle_store::StoreError::Schema(problem) => anyhow::anyhow!("{problem}"),
+            e => anyhow::Error::new(e).context("opening the database"),
+        })?;
+    // SQLite gives -wal and -shm its database file's mode; this makes sure.
+    if let Some(db) = &sqlite_file {
+        private_files(db)?;
+    }
+    Ok(store)
+}
+
+/// Opens the database (applying pending migrations when `migrate_on_start`) and
+/// loads the catalog.
+pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     let mut texts = Vec::new();
     for p in &s.permission_catalogs {
         texts.push(
@@ -325,14 +393,12 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let catalog = Catalog::load(&refs)?;
-    let pool_size = if s.uses_sqlite() { 8 } else { 16 };
-    let store = Store::connect(&s.database_url, pool_size)
-        .await
-        .context("opening the database")?;
-    // SQLite gives -wal and -shm its database file's mode; this makes sure.
-    if let Some(db) = &sqlite_file {
-        private_files(db)?;
-    }
+    let migrations = if s.migrate_on_start {
+        Migrations::Apply
+    } else {
+        Migrations::Require
+    };
+    let store = open_store(s, migrations).await?;
     let mut config = Config::new(&s.public_url);
     config.session_ttl = s.session_ttl_seconds;
     config.user_token_ttl = s.user_token_ttl_seconds;
@@ -349,6 +415,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
         ttl: std::time::Duration::from_secs(s.credential_cache_ttl_seconds),
         max_bytes: s.credential_cache_max_mib << 20,
     };
+    config.shutdown_timeout = std::time::Duration::from_secs(s.shutdown_timeout_seconds);
     Ok(AppState::new(
         store,
         catalog,
@@ -547,6 +614,24 @@ mod tests {
     }
 
     #[test]
+    fn upgrade_and_shutdown_settings_have_defaults_and_bounds() {
+        let (_dir, o) = with_file("");
+        let s = Settings::resolve(o).unwrap();
+        assert!(s.migrate_on_start);
+        assert_eq!(s.shutdown_timeout_seconds, 30);
+        let (_dir, o) = with_file("migrate_on_start = false\nshutdown_timeout_seconds = 3600\n");
+        let s = Settings::resolve(o).unwrap();
+        assert!(!s.migrate_on_start);
+        assert_eq!(s.shutdown_timeout_seconds, 3600);
+        let (_dir, o) = with_file("shutdown_timeout_seconds = 0\n");
+        let e = Settings::resolve(o).unwrap_err().to_string();
+        assert!(
+            e.contains("shutdown_timeout_seconds must be between 1 and 3600"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn bad_settings_are_startup_errors() {
         for text in [
             "user_token_ttl_seconds = 5\n",
@@ -555,6 +640,9 @@ mod tests {
             "public_url = \"ftp://x\"\n",
             "no_such_key = 1\n",
             "personal_token_max_days = 31\n",
+            "shutdown_timeout_seconds = 0\n",
+            "shutdown_timeout_seconds = 3601\n",
+            "migrate_on_start = \"no\"\n",
         ] {
             let (_dir, o) = with_file(text);
             assert!(Settings::resolve(o).is_err(), "{text}");

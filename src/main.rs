@@ -1,14 +1,18 @@
 //! `buckle`: the server, its operator commands, and the client commands.
 
-mod admin;
+mod admin {
+    pub mod migrate;
+    pub mod migrate_store;
+}
 mod client_cli;
+mod config_reference;
 
 use anyhow::Context;
 use buckle::{Overrides, Settings};
 use buckle_server::service::accounts::NewAccountRequest;
 use buckle_server::service::tokens::{GrantAsk, NewToken};
 use buckle_server::service::{self, Caller};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -20,13 +24,30 @@ use std::time::Instant;
     about = "Buckle: a self-hosted OpenAPI authorization server"
 )]
 struct Cli {
+    /// What to log, in tracing's filter syntax (e.g. `info`, `warn,buckle_server=debug`).
+    #[arg(
+        long = "log",
+        env = "BUCKLE_LOG",
+        global = true,
+        default_value = "info"
+    )]
+    log: String,
+    /// Log line format: `text`, or `json` for JSON lines.
+    #[arg(long, env = "BUCKLE_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Args, Clone)]
 struct Common {
-    /// Configuration file (TOML); defaults to <data-dir>/buckle.toml when it exists.
+    /// Configuration file (TOML); without it, `<data-dir>/buckle.toml` when that file exists.
     #[arg(long, env = "BUCKLE_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Where the embedded SQLite database lives.
@@ -50,14 +71,14 @@ enum Command {
         #[arg(long, env = "BUCKLE_PUBLIC_URL")]
         public_url: Option<String>,
         /// Console session lifetime, seconds (default 604800).
-        #[arg(long, env = "BUCKLE_SESSION_TTL")]
-        session_ttl: Option<i64>,
+        #[arg(long = "session-ttl", env = "BUCKLE_SESSION_TTL")]
+        session_ttl_seconds: Option<i64>,
         /// User OAuth access token lifetime, seconds (default 900).
-        #[arg(long, env = "BUCKLE_USER_TOKEN_TTL")]
-        user_token_ttl: Option<i64>,
+        #[arg(long = "user-token-ttl", env = "BUCKLE_USER_TOKEN_TTL")]
+        user_token_ttl_seconds: Option<i64>,
         /// Refresh token lifetime, seconds (default 2592000).
-        #[arg(long, env = "BUCKLE_REFRESH_TOKEN_TTL")]
-        refresh_token_ttl: Option<i64>,
+        #[arg(long = "refresh-token-ttl", env = "BUCKLE_REFRESH_TOKEN_TTL")]
+        refresh_token_ttl_seconds: Option<i64>,
         /// Let anyone make their own account at /signup (default false).
         #[arg(long, env = "BUCKLE_ALLOW_SIGN_UP", num_args = 0..=1, default_missing_value = "true")]
         allow_sign_up: Option<bool>,
@@ -71,6 +92,9 @@ enum Command {
     Whoami(client_cli::TokenSource),
     /// Revoke the stored login's tokens and delete it.
     Logout,
+    /// Print the configuration reference (every setting: file key, flag,
+    /// environment variable, default, meaning) as a Markdown table.
+    ConfigReference,
     /// Operator commands that work directly on the data directory or database.
     Admin {
         #[command(flatten)]
@@ -82,6 +106,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Apply the database migrations this binary has and the database lacks,
+    /// printing each; refuses a database newer than the binary.
+    Migrate(admin::migrate::MigrateArgs),
     /// Create an account; prints a generated password unless --password-stdin is given.
     CreateUser {
         #[arg(long)]
@@ -127,11 +154,14 @@ fn overrides(c: &Common) -> Overrides {
     }
 }
 
-fn init_logging() {
+fn init_logging(filter: &str, format: LogFormat) {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("BUCKLE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("BUCKLE_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: the log filter is not valid ({e}); logging at info");
+        EnvFilter::new("info")
+    });
+    let json = format == LogFormat::Json;
     // Colour only for a person watching a terminal: files and pipes get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -148,23 +178,23 @@ fn init_logging() {
 async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let cli = Cli::parse();
-    init_logging();
+    init_logging(&cli.log, cli.log_format);
     match cli.command {
         Command::Serve {
             common,
             listen,
             public_url,
-            session_ttl,
-            user_token_ttl,
-            refresh_token_ttl,
+            session_ttl_seconds,
+            user_token_ttl_seconds,
+            refresh_token_ttl_seconds,
             allow_sign_up,
         } => {
             let mut settings = Settings::resolve(Overrides {
                 listen,
                 public_url,
-                session_ttl_seconds: session_ttl,
-                user_token_ttl_seconds: user_token_ttl,
-                refresh_token_ttl_seconds: refresh_token_ttl,
+                session_ttl_seconds,
+                user_token_ttl_seconds,
+                refresh_token_ttl_seconds,
                 allow_sign_up,
                 ..overrides(&common)
             })?;
@@ -196,8 +226,12 @@ async fn main() -> anyhow::Result<()> {
                 settings.public_url
             );
             let store = state.store.clone();
+            let timeout = state.config.shutdown_timeout;
             buckle_server::serve(listener, state, shutdown_signal()).await?;
-            store.close().await;
+            // A request cut by the shutdown timeout may still hold a connection.
+            if tokio::time::timeout(timeout, store.close()).await.is_err() {
+                tracing::warn!("the database pool did not close in time");
+            }
             Ok(())
         }
         Command::Login(args) => client_cli::finish(client_cli::login(args).await),
@@ -209,6 +243,14 @@ async fn main() -> anyhow::Result<()> {
             command: AdminCommand::MigrateStore(args),
             ..
         } => admin::migrate_store::run(args).await,
+        Command::ConfigReference => {
+            print!("{}", config_reference::markdown(&Cli::command()));
+            Ok(())
+        }
+        Command::Admin {
+            common,
+            command: AdminCommand::Migrate(args),
+        } => admin::migrate::run(&Settings::resolve(overrides(&common))?, args).await,
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
             let state = buckle::open(&settings).await?;
@@ -247,6 +289,10 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
                 println!("password: {password}");
             }
             Ok(())
+        }
+        // Handled before the state is opened (it may not be openable yet).
+        AdminCommand::Migrate(_) => {
+            anyhow::bail!("buckle admin migrate runs before the state is opened")
         }
         AdminCommand::CreateToken {
             user_name,

@@ -449,7 +449,7 @@ async fn one_plain_log_line_per_request_by_route_template() {
     let client = reqwest::Client::new();
     let mut seen = Vec::new();
     for (path, route, status) in [
-        ("/healthz", "/healthz", 200),
+        ("/openapi.json", "/openapi.json", 200),
         (
             "/api/manage/personal_access_tokens/secret-in-the-path",
             "/api/manage/personal_access_tokens/{token_id}",
@@ -466,7 +466,21 @@ async fn one_plain_log_line_per_request_by_route_template() {
         let logid = r.headers()["x-tt-logid"].to_str().unwrap().to_string();
         seen.push((logid, route, status));
     }
+    // Probes that succeed are not request-log noise.
+    let mut probes = Vec::new();
+    for path in ["/healthz", "/readyz"] {
+        let r = client
+            .get(format!("{}{path}", srv.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        probes.push(r.headers()["x-tt-logid"].to_str().unwrap().to_string());
+    }
     let logs = srv.stop().await;
+    for logid in probes {
+        assert!(lines_with(&logs, &logid).is_empty(), "{logs}");
+    }
     assert!(
         !logs.contains("\x1b["),
         "no colour codes in a file: {logs:?}"
@@ -600,4 +614,61 @@ async fn sign_in_with(client: &reqwest::Client, base: &str, user: &User) -> serd
         .json()
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn the_configuration_reference_and_the_log_settings() {
+    let out = Command::new(BIN)
+        .arg("config-reference")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for row in [
+        "| `listen` | `--listen` | `BUCKLE_LISTEN` | `127.0.0.1:7070` |",
+        "|  | `--log-format` | `BUCKLE_LOG_FORMAT` | `text` |",
+    ] {
+        assert!(table.contains(row), "{row} in {table}");
+    }
+
+    // JSON lines from the variable, and a flag that beats it.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let srv = Serve::start(&data, &[("BUCKLE_LOG_FORMAT", "json")], &[]).await;
+    reqwest::get(format!("{}/no-such-page", srv.base))
+        .await
+        .unwrap();
+    let logs = srv.stop().await;
+    let request_line = logs
+        .lines()
+        .find(|l| l.contains("\"status\":404"))
+        .unwrap_or_else(|| panic!("a request line in {logs}"));
+    let parsed: serde_json::Value = serde_json::from_str(request_line).unwrap();
+    assert_eq!(parsed["level"], "INFO", "{parsed}");
+    let srv = Serve::start(
+        &data,
+        &[("BUCKLE_LOG_FORMAT", "json")],
+        &["--log-format", "text", "--log", "warn"],
+    )
+    .await;
+    reqwest::get(format!("{}/no-such-page", srv.base))
+        .await
+        .unwrap();
+    let logs = srv.stop().await;
+    assert!(
+        !logs.contains("/healthz"),
+        "warn hides request lines: {logs}"
+    );
+
+    // A format it does not know is a clear error, not a silent default.
+    let out = Command::new(BIN)
+        .args(["serve", "--log-format", "yaml", "--data-dir"])
+        .arg(&data)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("yaml") && err.contains("json"), "{err}");
 }

@@ -145,14 +145,16 @@ pub fn valid_name(name: &str) -> bool {
 
 /// A sorted, duplicate-free set of permission point names.
 /// Stored as the names joined by single spaces (names never contain spaces).
+/// Shared, not copied, when cloned: a checked token's set is built once when
+/// it is cached and cloned into every call's reach.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PermissionSet(Vec<String>);
+pub struct PermissionSet(std::sync::Arc<[String]>);
 
 impl PermissionSet {
     pub fn from_names(mut names: Vec<String>) -> PermissionSet {
         names.sort_unstable();
         names.dedup();
-        PermissionSet(names)
+        PermissionSet(names.into())
     }
 
     /// Reads the stored form.

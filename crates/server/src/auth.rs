@@ -2,7 +2,7 @@
 //! in-process cache) -> expiry -> reach.
 
 use crate::AppState;
-use crate::credential_cache::Stored;
+use crate::credential_cache::{AccountProfile, Cached, Stored};
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -10,8 +10,9 @@ use axum::http::request::Parts;
 use buckle_core::reach::{BotFacts, Bots, Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_core::{
-    AccountId, AppId, BotId, ChannelId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId,
+    AccountId, AppId, BotId, ChannelId, InstallStatus, OrgId, TokenKind, WorkspaceId,
 };
+use std::sync::Arc;
 
 /// How stale `last_used_at` may get before a call records use again; keeps the
 /// hot path read-only for busy tokens. (Counted per cached token in this process.)
@@ -35,6 +36,8 @@ pub struct Credential {
     pub oauth: Option<OAuthContext>,
     /// An OBO token of an organization whose app is not (or no longer) installed there.
     pub(crate) not_installed: bool,
+    /// The credential cache's entry it was checked against.
+    entry: Arc<Cached>,
 }
 
 /// What an OAuth token carries besides its reach.
@@ -140,7 +143,7 @@ impl Credential {
             } else {
                 Subject::Person
             },
-            points: PermissionSet::decode(&row.permissions),
+            points: cached.points.clone(),
             workspaces: if row.all_workspaces {
                 Workspaces::All
             } else {
@@ -161,6 +164,7 @@ impl Credential {
             expires_at: row.expires_at,
             oauth: None,
             not_installed: false,
+            entry: Arc::clone(cached),
         })
     }
 
@@ -180,8 +184,8 @@ impl Credential {
                     .map(Stored::OAuth))
             })
             .await?;
-        let Some(found) = cached.as_ref().and_then(|c| match &c.stored {
-            Stored::OAuth(found) => Some(found),
+        let Some((entry, found)) = cached.as_ref().and_then(|c| match &c.stored {
+            Stored::OAuth(found) => Some((c, found)),
             Stored::Access(_) => None,
         }) else {
             return Err(reject(
@@ -211,8 +215,7 @@ impl Credential {
             ));
         }
         // The token can do what its app asks for now, and no more.
-        let points = PermissionSet::decode(&row.permissions)
-            .intersection(&PermissionSet::decode(&found.app_permissions));
+        let points = entry.points.clone();
         let not_installed = row.kind == TokenKind::UserOauth
             && row.org_id.as_ref().is_some_and(|org| {
                 found.app_org_id.as_ref() != Some(org)
@@ -256,7 +259,28 @@ impl Credential {
                 channel_id: found.bots.as_ref().map(|b| b.channel_id),
             }),
             not_installed,
+            entry: Arc::clone(entry),
         })
+    }
+
+    /// The profile of the account the token acts for (`None`: a service
+    /// credential, or the account went mid-call). Kept with the checked token,
+    /// so a busy token's calls read it without a second cache lookup.
+    pub async fn account_profile(
+        &self,
+        state: &AppState,
+    ) -> Result<Option<Arc<AccountProfile>>, ApiError> {
+        let Some(id) = self.account_id else {
+            return Ok(None);
+        };
+        if let Some(profile) = self.entry.profile.get() {
+            return Ok(Some(Arc::clone(profile)));
+        }
+        let profile = state.credentials.profile(&state.store, id).await?;
+        if let Some(p) = &profile {
+            let _ = self.entry.profile.set(Arc::clone(p));
+        }
+        Ok(profile)
     }
 
     /// Decides a call with the memberships the credential cache holds (every

@@ -29,6 +29,8 @@ pub struct Config {
     pub allow_sign_up: bool,
     /// How long and how much the token check keeps in memory.
     pub credential_cache: crate::credential_cache::CacheLimits,
+    /// How long a stopping server waits for requests in flight before it gives up.
+    pub shutdown_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             allow_insecure_redirect_uris: false,
             allow_sign_up: false,
             credential_cache: crate::credential_cache::CacheLimits::default(),
+            shutdown_timeout: std::time::Duration::from_secs(30),
         }
     }
 

@@ -34,7 +34,7 @@
 
 use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
-use buckle_core::{AccountId, OrgId, Role, WorkspaceId};
+use buckle_core::{AccountId, OrgId, PermissionSet, Role, WorkspaceId};
 use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
 use moka::sync::Cache;
 use std::future::Future;
@@ -96,21 +96,38 @@ impl Stored {
     }
 }
 
-/// A cached token: its row, and when this process last recorded its use.
+/// A cached token: its row, the points it holds, and when this process last
+/// recorded its use.
 #[derive(Debug)]
 pub struct Cached {
     pub stored: Stored,
+    /// Decoded once here rather than on every call: a PAT's or SAT's points, an
+    /// OAuth token's points within what its app asks for now (an app edit is
+    /// one of the changes that forget the entry).
+    pub points: PermissionSet,
+    /// The profile of the account the token acts for, once a call read it: a
+    /// change to the account forgets this entry with it (`CredentialChange::Account`).
+    pub(crate) profile: std::sync::OnceLock<Arc<AccountProfile>>,
     last_touched: AtomicI64,
 }
 
 impl Cached {
     fn new(stored: Stored) -> Cached {
-        let last = match &stored {
-            Stored::Access(t) => t.last_used_at.unwrap_or(i64::MIN),
-            Stored::OAuth(_) => i64::MIN,
+        let (last, points) = match &stored {
+            Stored::Access(t) => (
+                t.last_used_at.unwrap_or(i64::MIN),
+                PermissionSet::decode(&t.permissions),
+            ),
+            Stored::OAuth(found) => (
+                i64::MIN,
+                PermissionSet::decode(&found.record.permissions)
+                    .intersection(&PermissionSet::decode(&found.app_permissions)),
+            ),
         };
         Cached {
             stored,
+            points,
+            profile: std::sync::OnceLock::new(),
             last_touched: AtomicI64::new(last),
         }
     }
@@ -210,6 +227,26 @@ pub struct CredentialCache {
     publisher: Mutex<Option<mpsc::Sender<CredentialChange>>>,
     /// JWT signers (apps with their parsed keys), forgotten with the apps.
     pub issuers: IssuerCache,
+    /// `buckle_credential_cache_total` by result, registered once rather than
+    /// looked up in the recorder on every call.
+    outcomes: LookupOutcomes,
+}
+
+struct LookupOutcomes {
+    hit: metrics::Counter,
+    unknown_hit: metrics::Counter,
+    miss: metrics::Counter,
+}
+
+impl LookupOutcomes {
+    fn register() -> LookupOutcomes {
+        let counter = |result: &'static str| metrics::counter!("buckle_credential_cache_total", "result" => result);
+        LookupOutcomes {
+            hit: counter("hit"),
+            unknown_hit: counter("unknown_hit"),
+            miss: counter("miss"),
+        }
+    }
 }
 
 impl CredentialCache {
@@ -278,6 +315,7 @@ impl CredentialCache {
             } else {
                 ttl
             }),
+            outcomes: LookupOutcomes::register(),
         }
     }
 
@@ -291,15 +329,14 @@ impl CredentialCache {
             return Ok(load.await?.map(|s| Arc::new(Cached::new(s))));
         }
         if let Some(c) = self.known.get(hash) {
-            metrics::counter!("buckle_credential_cache_total", "result" => "hit").increment(1);
+            self.outcomes.hit.increment(1);
             return Ok(Some(c));
         }
         if self.unknown.contains_key(hash) {
-            metrics::counter!("buckle_credential_cache_total", "result" => "unknown_hit")
-                .increment(1);
+            self.outcomes.unknown_hit.increment(1);
             return Ok(None);
         }
-        metrics::counter!("buckle_credential_cache_total", "result" => "miss").increment(1);
+        self.outcomes.miss.increment(1);
         let forgets = self.forgets.load(Ordering::SeqCst);
         let issues = self.issues.load(Ordering::SeqCst);
         match load.await? {

@@ -19,14 +19,17 @@ pub async fn around(req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let no_store = headers::uncached(req.uri().path());
-    let id = logid::new_logid();
+    let id = logid::LogId::new();
     let start = Instant::now();
-    let mut resp = logid::scope(id.clone(), next.run(req)).await;
+    let mut resp = logid::scope(id, next.run(req)).await;
     let elapsed = start.elapsed();
     headers::apply(&mut resp, no_store);
     logid::stamp(&mut resp, &id);
     let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
     metrics::record(&method, route, resp.status(), elapsed);
-    request_log::record(&method, route, resp.status(), elapsed, &id);
+    // Probes poll every few seconds; only their failures are worth a line.
+    if !(matches!(route, "/healthz" | "/readyz") && resp.status().is_success()) {
+        request_log::record(&method, route, resp.status(), elapsed, id.as_str());
+    }
     resp
 }

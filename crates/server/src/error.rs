@@ -97,8 +97,8 @@ impl From<buckle_core::reach::Denial> for ApiError {
 #[derive(Serialize, ToSchema)]
 pub struct Detail {
     /// Also in the `X-Tt-Logid` header.
-    #[schema(min_length = 1)]
-    pub logid: String,
+    #[schema(min_length = 1, value_type = String)]
+    pub logid: crate::logid::LogId,
 }
 
 impl Detail {

@@ -107,9 +107,8 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     let allowed = caller.reach.points.contains("Token.introspect")
         && match caller.account_id {
             // A person's grant holds only while they are still a super admin.
-            Some(person) => state
-                .credentials
-                .profile(&state.store, person)
+            Some(_) => caller
+                .account_profile(state)
                 .await
                 .ok()
                 .flatten()
@@ -152,9 +151,8 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         None => format!("service:{}", cred.id),
     };
     let username = match cred.account_id {
-        Some(id) => state
-            .credentials
-            .profile(&state.store, id)
+        Some(_) => cred
+            .account_profile(state)
             .await
             .ok()
             .flatten()

@@ -66,25 +66,63 @@ fn operational_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api_doc::serve))
         .routes(routes!(metrics::serve))
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
 }
 
-/// 503 when the database does not answer, so a load balancer takes the node out.
+/// The process is up: answered without touching the database, so a slow or
+/// unreachable database does not get a healthy process restarted.
 #[utoipa::path(
     get,
     path = "/healthz",
-    summary = "Liveness and database check",
+    summary = "Liveness: the process is up",
     security(()),
-    responses((status = 200, description = "Plain text", content_type = "text/plain", body = String), (status = 503, description = "The database does not answer", content_type = "text/plain", body = String))
+    responses((status = 200, description = "Plain text", content_type = "text/plain", body = String))
 )]
-async fn healthz(
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready for traffic: the database answers and its schema is exactly the
+/// binary's; 503 with a short reason otherwise, and while shutting down, so a
+/// load balancer takes the node out.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    summary = "Readiness: database reachable, schema current, not shutting down",
+    security(()),
+    responses((status = 200, description = "Plain text", content_type = "text/plain", body = String), (status = 503, description = "Not ready; the reason in plain text", content_type = "text/plain", body = String))
+)]
+async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> (axum::http::StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (axum::http::StatusCode::OK, "ok"),
-        Err(_) => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "database unavailable",
-        ),
+) -> (axum::http::StatusCode, String) {
+    use axum::http::StatusCode;
+    if state
+        .shutting_down
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down".into());
+    }
+    match state.store.schema_status().await {
+        Ok(s) if s.is_current() => (StatusCode::OK, "ready".into()),
+        Ok(s) => {
+            let reason = match &s.problem {
+                Some(p) => p.to_string(),
+                None => format!(
+                    "{} database migration(s) pending (database at {}, binary at {})",
+                    s.pending.len(),
+                    s.database_version,
+                    s.binary_version
+                ),
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, reason)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable".into(),
+            )
+        }
     }
 }
 
@@ -157,11 +195,53 @@ pub async fn serve(
         }
     });
     let final_state = state.clone();
+    let in_flight = InFlight::default();
+    let counted = in_flight.clone();
     // The peer address feeds per-address throttling (`peer::PeerAddress`).
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = router(state)
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let guard = counted.enter();
+                async move {
+                    let resp = next.run(req).await;
+                    drop(guard);
+                    resp
+                }
+            },
+        ))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let signalled = final_state.clone();
+    let signalled_in_flight = in_flight.clone();
+    let signal = async move {
+        shutdown.await;
+        signalled
+            .shutting_down
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(
+            in_flight = signalled_in_flight.count(),
+            "shutting down: no new connections, finishing requests in flight"
+        );
+        let _ = stopping_tx.send(true);
+    };
+    let serving = axum::serve(listener, app)
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let timeout = final_state.config.shutdown_timeout;
+    let served = tokio::select! {
+        served = serving => served,
+        _ = async {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(timeout).await;
+        } => {
+            tracing::warn!(
+                cut = in_flight.count(),
+                timeout_seconds = timeout.as_secs(),
+                "shutdown timed out: requests still in flight are cut"
+            );
+            Ok(())
+        }
+    };
     housekeeping.abort();
     usage_flusher.abort();
     // Every call has been answered: the last counts go to the database.
@@ -173,6 +253,30 @@ pub async fn serve(
         tracing::error!(error = %e, "could not flush device usage at shutdown");
     }
     served
+}
+
+/// Requests being answered, so a shutdown that times out can say how many it cut.
+#[derive(Clone, Default)]
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+/// Counts one request until dropped (also when its future is dropped unfinished).
+struct InFlightGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    fn enter(&self) -> InFlightGuard {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InFlightGuard(self.0.clone())
+    }
+
+    fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 pub type SharedCatalog = Arc<buckle_core::Catalog>;

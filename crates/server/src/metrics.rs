@@ -18,6 +18,23 @@ pub fn install() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// The request counter and duration histogram of one (method, route, status).
+struct RequestSeries {
+    method: &'static str,
+    status: u16,
+    count: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+thread_local! {
+    /// Each worker thread's handles by route template: registering a series
+    /// builds its labels and hashes them in the recorder's registry, which a
+    /// request need not pay again. Bounded: routes are the router's templates,
+    /// methods the standard ones, statuses three digits.
+    static SERIES: std::cell::RefCell<std::collections::HashMap<String, Vec<RequestSeries>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// Counts a finished request and records its duration, by route template,
 /// method and status.
 pub fn record(method: &Method, route: &str, status: StatusCode, elapsed: Duration) {
@@ -32,18 +49,36 @@ pub fn record(method: &Method, route: &str, status: StatusCode, elapsed: Duratio
         Method::OPTIONS => "OPTIONS",
         _ => "OTHER",
     };
-    let status: metrics::SharedString = match status.as_u16() {
-        200 => "200".into(),
-        401 => "401".into(),
-        403 => "403".into(),
-        404 => "404".into(),
-        other => other.to_string().into(),
-    };
+    let status = status.as_u16();
+    let seconds = elapsed.as_secs_f64();
+    SERIES.with_borrow_mut(|series| {
+        let of_route = match series.get_mut(route) {
+            Some(s) => s,
+            None => series.entry(route.to_string()).or_default(),
+        };
+        if let Some(s) = of_route
+            .iter()
+            .find(|s| s.method == method && s.status == status)
+        {
+            s.count.increment(1);
+            s.duration.record(seconds);
+            return;
+        }
+        let s = register(method, route, status);
+        s.count.increment(1);
+        s.duration.record(seconds);
+        of_route.push(s);
+    });
+}
+
+fn register(method: &'static str, route: &str, status: u16) -> RequestSeries {
     let route = metrics::SharedString::from_owned(route.to_string());
-    metrics::counter!("buckle_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("buckle_http_request_duration_seconds", "route" => route)
-        .record(elapsed.as_secs_f64());
+    RequestSeries {
+        method,
+        status,
+        count: metrics::counter!("buckle_http_requests_total", "method" => method, "route" => route.clone(), "status" => status.to_string()),
+        duration: metrics::histogram!("buckle_http_request_duration_seconds", "route" => route),
+    }
 }
 
 #[utoipa::path(

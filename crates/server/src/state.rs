@@ -35,6 +35,9 @@ pub struct SharedState {
     pub credentials: Arc<CredentialCache>,
     /// Enterprise device usage, counted in memory and flushed in batches.
     pub device_usage: Arc<crate::device_usage::DeviceUsageTracker>,
+    /// Set when the server starts shutting down, so `/readyz` sends load
+    /// balancers elsewhere while requests in flight finish.
+    pub shutting_down: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             clock: Clock::default(),
             credentials,
             device_usage: Arc::new(crate::device_usage::DeviceUsageTracker::new()),
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 }

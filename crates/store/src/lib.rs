@@ -27,6 +27,7 @@ mod organizations;
 mod owner_limit;
 mod personal_access;
 mod refresh_tokens;
+mod schema;
 mod sessions;
 mod text;
 mod throttle;
@@ -57,6 +58,7 @@ pub use organization_members::OrgMember;
 pub use organizations::{Membership, Organization};
 pub use personal_access::AccessHolder;
 pub use refresh_tokens::RefreshToken;
+pub use schema::{MigrationInfo, Migrations, SchemaProblem, SchemaStatus};
 pub use throttle::{OVERFLOW_KEY, StoredCounters, ThrottleScope};
 pub use tokens::{AccessToken, NewAccessToken, TokenChanges};
 pub use workspace_members::WorkspaceMember;
@@ -92,6 +94,9 @@ pub enum StoreError {
     Sqlite(#[source] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database's schema is not one this binary may use as it is.
+    #[error("{0}")]
+    Schema(SchemaProblem),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -168,6 +173,17 @@ pub struct Store {
 impl Store {
     /// Connects to `sqlite://...` or `postgres://...` and applies pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        Store::connect_with(url, max_connections, Migrations::Apply).await
+    }
+
+    /// Connects, refuses a database newer than the binary (or altered, or left
+    /// dirty by a failed migration), then applies, requires or leaves the
+    /// pending migrations as `migrations` says.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        migrations: Migrations,
+    ) -> Result<Store> {
         let mut sqlite_file = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -224,19 +240,14 @@ impl Store {
             grouped,
             lite: None,
         };
-        store.migrate().await?;
+        if let Err(e) = store.check_and_migrate(migrations).await {
+            store.close().await;
+            return Err(e);
+        }
         if let (Pool::Sqlite { turn, .. }, Some(path)) = (&store.pool, sqlite_file) {
             store.lite = Some(Arc::new(lite::Lite::open(path, turn.clone())?));
         }
         Ok(store)
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        match &self.pool {
-            Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
-            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
-        }
-        Ok(())
     }
 
     pub fn dialect(&self) -> &'static str {

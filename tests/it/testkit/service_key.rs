@@ -11,10 +11,23 @@ pub struct ServiceKey {
 
 impl ServiceKey {
     pub fn new() -> ServiceKey {
+        ServiceKey::of(aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap())
+    }
+
+    /// The key of a PKCS#8 private key PEM (as `private_pem` writes it).
+    pub fn from_private_pem(pem: &str) -> ServiceKey {
+        use base64::Engine;
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        ServiceKey::of(aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).unwrap())
+    }
+
+    fn of(pair: aws_lc_rs::rsa::KeyPair) -> ServiceKey {
         use aws_lc_rs::encoding::AsDer;
         use aws_lc_rs::signature::KeyPair as _;
         use base64::Engine;
-        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
         let b64 = base64::engine::general_purpose::STANDARD;
         let pem = |label: &str, der: &[u8]| {
             let body = b64.encode(der);

@@ -10,6 +10,7 @@ mod group_commit;
 mod kit;
 mod limits;
 mod migrations;
+mod schema;
 mod single_use;
 mod transfer;
 mod workspace_moves;

@@ -1,3 +1,0 @@
-//! Operator commands, one file each.
-
-pub mod migrate_store;
