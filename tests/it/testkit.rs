@@ -103,10 +103,33 @@ impl Server {
         .await
     }
 
+    /// A server on an existing database whose clock reads `unix_time` from the
+    /// start, before its first housekeeping pass (which would purge what expired
+    /// by the real clock).
+    pub async fn start_on_database_at(database_url: String, unix_time: i64) -> Server {
+        Server::start_prepared(
+            database_url,
+            tempfile::tempdir().unwrap(),
+            |_| {},
+            |state| state.clock.advance(unix_time - state.clock.now()),
+        )
+        .await
+    }
+
     pub async fn start_on(
         database_url: String,
         dir: tempfile::TempDir,
         configure: impl FnOnce(&mut buckle::Settings),
+    ) -> Server {
+        Server::start_prepared(database_url, dir, configure, |_| {}).await
+    }
+
+    /// [`Server::start_on`], with `prepare` run on the state before serving.
+    async fn start_prepared(
+        database_url: String,
+        dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut buckle::Settings),
+        prepare: impl FnOnce(&buckle_server::AppState),
     ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -123,6 +146,7 @@ impl Server {
         settings.device_poll_interval_seconds = 1;
         configure(&mut settings);
         let state = buckle::open(&settings).await.expect("open server state");
+        prepare(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
         let served = tokio::spawn(async move {

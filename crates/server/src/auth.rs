@@ -263,21 +263,22 @@ impl Credential {
         })
     }
 
-    /// The profile of the account the token acts for (`None`: a service
-    /// credential, or the account went mid-call). Kept with the checked token,
-    /// so a busy token's calls read it without a second cache lookup.
+    /// The profile of account `id` (`None`: the account went mid-call). The
+    /// profile of the account the token acts for is kept with the checked
+    /// token, so a busy token's calls read it without a second cache lookup;
+    /// another account (one whose personal resources an organization credential
+    /// may reach) is read through the cache.
     pub async fn account_profile(
         &self,
         state: &AppState,
+        id: AccountId,
     ) -> Result<Option<Arc<AccountProfile>>, ApiError> {
-        let Some(id) = self.account_id else {
-            return Ok(None);
-        };
-        if let Some(profile) = self.entry.profile.get() {
+        let own = self.account_id == Some(id);
+        if let Some(profile) = self.entry.profile.get().filter(|_| own) {
             return Ok(Some(Arc::clone(profile)));
         }
         let profile = state.credentials.profile(&state.store, id).await?;
-        if let Some(p) = &profile {
+        if let (true, Some(p)) = (own, &profile) {
             let _ = self.entry.profile.set(Arc::clone(p));
         }
         Ok(profile)

@@ -107,8 +107,8 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     let allowed = caller.reach.points.contains("Token.introspect")
         && match caller.account_id {
             // A person's grant holds only while they are still a super admin.
-            Some(_) => caller
-                .account_profile(state)
+            Some(person) => caller
+                .account_profile(state, person)
                 .await
                 .ok()
                 .flatten()
@@ -151,8 +151,8 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         None => format!("service:{}", cred.id),
     };
     let username = match cred.account_id {
-        Some(_) => cred
-            .account_profile(state)
+        Some(id) => cred
+            .account_profile(state, id)
             .await
             .ok()
             .flatten()

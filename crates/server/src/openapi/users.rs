@@ -24,10 +24,10 @@ pub struct Me {
     responses((status = 200, description = "Success: code 0 and data", body = Success<Me>), EnvelopeErrors)
 )]
 pub async fn me(State(state): State<AppState>, cred: Credential) -> ApiResult<Me> {
-    cred.require_account(&state, "Account.readProfile").await?;
+    let id = cred.require_account(&state, "Account.readProfile").await?;
     // Tokens cascade with their account, so a missing account means it went mid-call.
     let a = cred
-        .account_profile(&state)
+        .account_profile(&state, id)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("The access token's account no longer exists."))?;
     ok(Me {
