@@ -1,5 +1,8 @@
 //! `buckle`: the server, its operator commands, and the client commands.
 
+mod admin {
+    pub mod backup;
+}
 mod client_cli;
 mod config_reference;
 
@@ -133,6 +136,10 @@ enum AdminCommand {
         #[arg(long)]
         organization_id: Option<String>,
     },
+    /// Write a consistent backup of the SQLite database (the server may keep running).
+    Backup(admin::backup::BackupArgs),
+    /// Restore a backup into an empty data directory (SQLite).
+    Restore(admin::backup::RestoreArgs),
 }
 
 fn overrides(c: &Common) -> Overrides {
@@ -216,7 +223,12 @@ async fn main() -> anyhow::Result<()> {
                 settings.public_url
             );
             let store = state.store.clone();
-            buckle_server::serve(listener, state, shutdown_signal()).await?;
+            let backups = buckle::scheduled_backup::start(&settings)?;
+            let served = buckle_server::serve(listener, state, shutdown_signal()).await;
+            if let Some(task) = backups {
+                task.abort();
+            }
+            served?;
             store.close().await;
             Ok(())
         }
@@ -230,6 +242,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
+            // These work on files without opening (so without migrating) the store.
+            let command = match command {
+                AdminCommand::Backup(args) => return admin::backup::backup(&settings, args).await,
+                AdminCommand::Restore(args) => {
+                    return admin::backup::restore(&settings, args).await;
+                }
+                command => command,
+            };
             let state = buckle::open(&settings).await?;
             let result = admin(&state, command).await;
             state.store.close().await;
@@ -299,6 +319,9 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             let secret = issued.secret;
             println!("{secret}");
             Ok(())
+        }
+        AdminCommand::Backup(_) | AdminCommand::Restore(_) => {
+            unreachable!("handled before the store is opened")
         }
     }
 }
