@@ -63,6 +63,17 @@ pub async fn restore(settings: &Settings, args: RestoreArgs) -> anyhow::Result<(
     for dir in [&settings.data_dir, &db_dir] {
         refuse_non_empty(dir)?;
     }
+    // A file copied from a live database may have its newest writes in a -wal
+    // file beside it, which a restore of the file alone would silently drop.
+    let mut wal = args.from.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        anyhow::bail!(
+            "{} has a -wal file beside it: it is a live database or a copy of one, and may \
+             miss its latest writes; restore a file made by `buckle admin backup` instead",
+            args.from.display()
+        );
+    }
     let from = args.from.clone();
     let checked = tokio::task::spawn_blocking(move || backup::check_sqlite_file(&from))
         .await

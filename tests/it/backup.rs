@@ -248,6 +248,18 @@ async fn restore_refuses_what_it_must_and_changes_nothing() {
     assert!(!ok);
     refused(&err, "newer than this binary");
 
+    // A copy of a live database with its -wal file beside it.
+    let live = dir.path().join("live.db");
+    std::fs::copy(&good, &live).unwrap();
+    std::fs::write(
+        dir.path().join("live.db-wal"),
+        b"frames not yet checkpointed",
+    )
+    .unwrap();
+    let (ok, _, err) = restore_into(&target, &live).await;
+    assert!(!ok);
+    refused(&err, "-wal file");
+
     let (ok, _, err) = restore_into(&target, &dir.path().join("absent.db")).await;
     assert!(!ok);
     refused(&err, "absent.db");

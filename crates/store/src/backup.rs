@@ -104,14 +104,22 @@ fn create_private(path: &Path) -> Result<std::fs::File, BackupError> {
 /// file (a hard link fails when `dest` exists), then syncs the directory so the
 /// new name survives a crash.
 fn publish(tmp: &Path, dest: &Path) -> Result<(), BackupError> {
-    std::fs::hard_link(tmp, dest).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            BackupError::Exists(dest.to_path_buf())
-        } else {
-            io(format!("naming {}", dest.display()))(e)
+    match std::fs::hard_link(tmp, dest) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(tmp);
         }
-    })?;
-    let _ = std::fs::remove_file(tmp);
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(BackupError::Exists(dest.to_path_buf()));
+        }
+        // A file system without hard links: a rename after a last look,
+        // which only a file created in between could race.
+        Err(_) => {
+            if std::fs::symlink_metadata(dest).is_ok() {
+                return Err(BackupError::Exists(dest.to_path_buf()));
+            }
+            std::fs::rename(tmp, dest).map_err(io(format!("naming {}", dest.display())))?;
+        }
+    }
     sync_dir(dest)
 }
 
