@@ -45,6 +45,7 @@ pub fn start(settings: &Settings) -> anyhow::Result<Option<tokio::task::JoinHand
         return Ok(None);
     };
     private_dir(&schedule.dir)?;
+    remove_stale_partials(&schedule.dir);
     metrics::counter!(FAILURES_METRIC).increment(0);
     tracing::info!(
         dir = %schedule.dir.display(),
@@ -150,6 +151,28 @@ pub fn prune(dir: &Path, keep: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Deletes the temporary files of backups a stopped process left unfinished
+/// (`.buckle-...Z.db.partial-N`), and nothing else.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let unfinished = name
+            .strip_prefix('.')
+            .and_then(|n| n.split_once(".partial-"))
+            .is_some_and(|(backup, n)| {
+                is_backup_name(backup) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            });
+        if unfinished && std::fs::remove_file(entry.path()).is_ok() {
+            tracing::info!(file = %entry.path().display(), "unfinished backup deleted");
+        }
+    }
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -238,5 +261,20 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, names[1..]);
+    }
+
+    #[test]
+    fn only_buckle_s_own_unfinished_backups_are_cleaned_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = ".buckle-20261201T105548.123Z.db.partial-1234567890";
+        let others = [".notes.partial-1", "buckle-20261201T105549.123Z.db", "x.db"];
+        for n in others.iter().chain([&stale]) {
+            std::fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        remove_stale_partials(dir.path());
+        for n in others {
+            assert!(dir.path().join(n).exists(), "{n}");
+        }
+        assert!(!dir.path().join(stale).exists());
     }
 }

@@ -374,6 +374,55 @@ async fn scheduled_backups_keep_the_newest_and_each_restores() {
     node.stop().await;
 }
 
+/// The value of an unlabelled metric on `/metrics`, if it is there.
+async fn metric(base: &str, name: &str) -> Option<f64> {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_scheduled_backup_is_logged_and_counted_and_serving_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let backups = root.path().join("elsewhere");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("buckle.toml"),
+        format!(
+            "backup_interval_seconds = 1\nbackup_dir = \"{}\"\n",
+            backups.display()
+        ),
+    )
+    .unwrap();
+    let node = Serve::start(&data, &[], &[]).await;
+    assert!(backups.is_dir(), "the backup directory is made at start");
+    // The directory turns into a file: every backup from now on fails.
+    std::fs::remove_dir_all(&backups).unwrap();
+    std::fs::write(&backups, b"not a directory").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while metric(&node.base, "buckle_backup_failures_total")
+        .await
+        .unwrap_or(0.0)
+        < 1.0
+    {
+        assert!(Instant::now() < deadline, "no failure counted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let health = reqwest::get(format!("{}/healthz", node.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "serving goes on");
+    let log = node.stop().await;
+    assert!(log.contains("scheduled backup failed"), "{log}");
+    assert!(log.contains("ERROR"), "{log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_installations_are_pointed_to_their_own_tools() {
     let url = fresh_postgres_database().await;
