@@ -66,11 +66,14 @@ pub struct FileSettings {
     pub credential_cache_ttl_seconds: Option<u64>,
     /// Memory for the credential cache, MiB (1 to 16384): checked tokens (5/8), unknown tokens (1/8), profiles (1/8) and memberships (1/8).
     pub credential_cache_max_mib: Option<u64>,
-    /// Seconds between scheduled backups of a SQLite database (0: none, the default).
+    /// Seconds between scheduled backups of a SQLite database, at most 2678400
+    /// (31 days); 0 turns them off. Refused at start on PostgreSQL, which has its
+    /// own tools (see Backups).
     pub backup_interval_seconds: Option<u64>,
-    /// Where scheduled backups go (default `<data-dir>/backups`, made 0700).
+    /// Where scheduled backups go (`<data-dir>/backups` unless set), made 0700.
+    #[schema(value_type = Option<String>)]
     pub backup_dir: Option<PathBuf>,
-    /// How many scheduled backups are kept; older ones are deleted (default 7).
+    /// How many scheduled backups are kept, 1 to 1000; the oldest beyond it are deleted.
     pub backup_keep: Option<u32>,
 }
 

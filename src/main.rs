@@ -211,6 +211,8 @@ async fn main() -> anyhow::Result<()> {
                 println!("  password:  {password}");
                 println!("Keep the password now: it is not shown again.");
             }
+            // Before the banner: a backup directory that cannot be made stops the start.
+            let backups = buckle::scheduled_backup::start(&settings)?;
             tracing::info!(
                 listen = %addr,
                 public_url = %settings.public_url,
@@ -223,7 +225,6 @@ async fn main() -> anyhow::Result<()> {
                 settings.public_url
             );
             let store = state.store.clone();
-            let backups = buckle::scheduled_backup::start(&settings)?;
             let served = buckle_server::serve(listener, state, shutdown_signal()).await;
             if let Some(task) = backups {
                 task.abort();
