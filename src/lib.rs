@@ -1,6 +1,8 @@
 //! The `buckle` binary's wiring: settings from file, environment and flags; opening
 //! the database; the first super admin; serving.
 
+pub mod scheduled_backup;
+
 use anyhow::Context;
 use buckle_core::Catalog;
 use buckle_server::service::accounts::NewAccountRequest;
@@ -13,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7070";
 pub const DEFAULT_DATA_DIR: &str = "data";
+/// The longest interval between scheduled backups: 31 days.
+pub const MAX_BACKUP_INTERVAL_SECONDS: u64 = 31 * 86_400;
 
 /// Settings as read from a `buckle.toml` file; every field optional. The doc
 /// comment of each field is its meaning in the generated configuration reference
@@ -66,6 +70,15 @@ pub struct FileSettings {
     pub migrate_on_start: Option<bool>,
     /// How long a stopping server lets requests in flight finish before it exits anyway, seconds (1 to 3600).
     pub shutdown_timeout_seconds: Option<u64>,
+    /// Seconds between scheduled backups of a SQLite database, at most 2678400
+    /// (31 days); 0 turns them off. Refused at start on PostgreSQL, which has its
+    /// own tools (see Backups).
+    pub backup_interval_seconds: Option<u64>,
+    /// Where scheduled backups go (`<data-dir>/backups` unless set), made 0700.
+    #[schema(value_type = Option<String>)]
+    pub backup_dir: Option<PathBuf>,
+    /// How many scheduled backups are kept, 1 to 1000; the oldest beyond it are deleted.
+    pub backup_keep: Option<u32>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over
@@ -99,6 +112,13 @@ pub struct Settings {
     /// How long a stopping server waits for requests in flight before it exits
     /// anyway, seconds (default 30, 1–3600).
     pub shutdown_timeout_seconds: u64,
+    /// Seconds between scheduled backups of a SQLite database; 0 (the default)
+    /// turns them off. Refused on PostgreSQL, which has its own tools.
+    pub backup_interval_seconds: u64,
+    /// Where scheduled backups go: `<data-dir>/backups` unless configured.
+    pub backup_dir: PathBuf,
+    /// How many scheduled backups are kept (default 7); the oldest go first.
+    pub backup_keep: u32,
     /// True when no public URL was configured and it was derived from `listen`.
     #[serde(skip)]
     pub public_url_derived: bool,
@@ -196,6 +216,23 @@ impl Settings {
         if !(1..=16_384).contains(&credential_cache_max_mib) {
             anyhow::bail!("credential_cache_max_mib must be between 1 and 16384");
         }
+        let backup_interval_seconds = file.backup_interval_seconds.unwrap_or(0);
+        if backup_interval_seconds > MAX_BACKUP_INTERVAL_SECONDS {
+            anyhow::bail!(
+                "backup_interval_seconds must be between 0 (no scheduled backups) and {MAX_BACKUP_INTERVAL_SECONDS}"
+            );
+        }
+        if backup_interval_seconds > 0 && sqlite_path(&database_url).is_none() {
+            anyhow::bail!(
+                "backup_interval_seconds works on a SQLite database file only; \
+                 back up PostgreSQL with pg_dump or base backups (see the README, Backups)"
+            );
+        }
+        let backup_keep = file.backup_keep.unwrap_or(7);
+        if !(1..=1000).contains(&backup_keep) {
+            anyhow::bail!("backup_keep must be between 1 and 1000");
+        }
+        let backup_dir = file.backup_dir.unwrap_or_else(|| data_dir.join("backups"));
         let personal_token_max_days = file.personal_token_max_days.unwrap_or(30);
         if !(1..=30).contains(&personal_token_max_days) {
             anyhow::bail!("personal_token_max_days must be between 1 and 30");
@@ -259,6 +296,9 @@ impl Settings {
             credential_cache_max_mib,
             migrate_on_start: file.migrate_on_start.unwrap_or(true),
             shutdown_timeout_seconds,
+            backup_interval_seconds,
+            backup_dir,
+            backup_keep,
             public_url_derived,
         })
     }
@@ -629,6 +669,42 @@ mod tests {
             e.contains("shutdown_timeout_seconds must be between 1 and 3600"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn scheduled_backups_are_off_unless_asked_for_and_sqlite_only() {
+        let (dir, o) = with_file("");
+        let s = Settings::resolve(Overrides {
+            data_dir: Some(dir.0.clone()),
+            ..o
+        })
+        .unwrap();
+        assert_eq!(
+            (s.backup_interval_seconds, s.backup_keep),
+            (0, 7),
+            "off by default, seven kept"
+        );
+        assert_eq!(s.backup_dir, dir.0.join("backups"));
+        let (_dir, o) = with_file(
+            "backup_interval_seconds = 3600\nbackup_keep = 3\nbackup_dir = \"/srv/backups\"\n",
+        );
+        let s = Settings::resolve(o).unwrap();
+        assert_eq!((s.backup_interval_seconds, s.backup_keep), (3600, 3));
+        assert_eq!(s.backup_dir, PathBuf::from("/srv/backups"));
+        for text in [
+            "backup_interval_seconds = 2678401\n",
+            "backup_interval_seconds = -1\n",
+            "backup_keep = 0\n",
+            "backup_keep = 1001\n",
+            "backup_interval_seconds = 60\ndatabase_url = \"postgres://h/db\"\n",
+            "backup_interval_seconds = 60\ndatabase_url = \"sqlite::memory:\"\n",
+        ] {
+            let (_dir, o) = with_file(text);
+            assert!(Settings::resolve(o).is_err(), "{text}");
+        }
+        // PostgreSQL without scheduled backups is fine.
+        let (_dir, o) = with_file("database_url = \"postgres://h/db\"\n");
+        assert!(Settings::resolve(o).is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `buckle`: the server, its operator commands, and the client commands.
 
 mod admin {
+    pub mod backup;
     pub mod migrate;
     pub mod migrate_store;
 }
@@ -143,6 +144,10 @@ enum AdminCommand {
     /// Copy every table of a stopped Buckle's database into an empty database
     /// (e.g. SQLite into PostgreSQL) and verify the copy; exits non-zero on a mismatch.
     MigrateStore(admin::migrate_store::MigrateStoreArgs),
+    /// Write a consistent backup of the SQLite database (the server may keep running).
+    Backup(admin::backup::BackupArgs),
+    /// Restore a backup into an empty data directory (SQLite).
+    Restore(admin::backup::RestoreArgs),
 }
 
 fn overrides(c: &Common) -> Overrides {
@@ -214,6 +219,8 @@ async fn main() -> anyhow::Result<()> {
                 println!("  password:  {password}");
                 println!("Keep the password now: it is not shown again.");
             }
+            // Before the banner: a backup directory that cannot be made stops the start.
+            let backups = buckle::scheduled_backup::start(&settings)?;
             tracing::info!(
                 listen = %addr,
                 public_url = %settings.public_url,
@@ -227,7 +234,11 @@ async fn main() -> anyhow::Result<()> {
             );
             let store = state.store.clone();
             let timeout = state.config.shutdown_timeout;
-            buckle_server::serve(listener, state, shutdown_signal()).await?;
+            let served = buckle_server::serve(listener, state, shutdown_signal()).await;
+            if let Some(task) = backups {
+                task.abort();
+            }
+            served?;
             // A request cut by the shutdown timeout may still hold a connection.
             if tokio::time::timeout(timeout, store.close()).await.is_err() {
                 tracing::warn!("the database pool did not close in time");
@@ -253,6 +264,14 @@ async fn main() -> anyhow::Result<()> {
         } => admin::migrate::run(&Settings::resolve(overrides(&common))?, args).await,
         Command::Admin { common, command } => {
             let settings = Settings::resolve(overrides(&common))?;
+            // These work on files without opening (so without migrating) the store.
+            let command = match command {
+                AdminCommand::Backup(args) => return admin::backup::backup(&settings, args).await,
+                AdminCommand::Restore(args) => {
+                    return admin::backup::restore(&settings, args).await;
+                }
+                command => command,
+            };
             let state = buckle::open(&settings).await?;
             let result = admin(&state, command).await;
             state.store.close().await;
@@ -327,8 +346,8 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             println!("{secret}");
             Ok(())
         }
-        AdminCommand::MigrateStore(_) => {
-            anyhow::bail!("migrate-store runs without opening the configured database")
+        AdminCommand::MigrateStore(_) | AdminCommand::Backup(_) | AdminCommand::Restore(_) => {
+            anyhow::bail!("this command runs without opening the configured database")
         }
     }
 }

@@ -5,6 +5,7 @@ mod testkit;
 
 mod apps;
 mod audit;
+mod backup;
 mod blind_spots;
 mod browser;
 mod channels;

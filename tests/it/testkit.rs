@@ -86,11 +86,6 @@ impl Server {
         Server::start_on(database_url, dir, configure).await
     }
 
-    /// A server on an existing database (migrated as `buckle serve` would).
-    pub async fn start_on_database(database_url: String) -> Server {
-        Server::start_on(database_url, tempfile::tempdir().unwrap(), |_| {}).await
-    }
-
     /// Another server on the same database, as a second Buckle process would be,
     /// answering to this server's name as a JWT audience too.
     pub async fn start_beside(&self) -> Server {

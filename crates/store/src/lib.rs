@@ -5,6 +5,7 @@ mod accounts;
 mod app_keys;
 mod apps;
 mod audit;
+pub mod backup;
 mod bots;
 mod channels;
 mod codes;
