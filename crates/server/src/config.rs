@@ -29,6 +29,9 @@ pub struct Config {
     pub allow_sign_up: bool,
     /// How long and how much the token check keeps in memory.
     pub credential_cache: crate::credential_cache::CacheLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the TCP
+    /// peer is the client).
+    pub trusted_proxies: buckle_core::forwarded::TrustedProxies,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Config {
             allow_insecure_redirect_uris: false,
             allow_sign_up: false,
             credential_cache: crate::credential_cache::CacheLimits::default(),
+            trusted_proxies: buckle_core::forwarded::TrustedProxies::default(),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod headers;
 pub mod introspect;
 pub mod jwt_issuers;
 pub mod known_device;
+pub mod listen;
 pub mod logid;
 pub mod manage;
 pub mod metrics;
@@ -35,6 +36,7 @@ pub mod samples;
 pub mod service;
 pub mod state;
 pub mod throttle;
+pub mod tls;
 pub mod web;
 
 pub use config::Config;
@@ -118,9 +120,10 @@ pub async fn housekeeping(state: &AppState) {
     }
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, on a plain TCP listener or a
+/// [`tls::TlsListener`].
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: impl Into<listen::Listener>,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -159,6 +162,8 @@ pub async fn serve(
     let final_state = state.clone();
     // The peer address feeds per-address throttling (`peer::PeerAddress`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // `tap_io` only for its `ConnectInfo<SocketAddr>` support on any listener.
+    let listener = axum::serve::ListenerExt::tap_io(listener.into(), |_| {});
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
