@@ -72,6 +72,9 @@ pub struct FileSettings {
     /// client (default: none; the TCP peer is the client).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// How often the TLS files are checked for a new pair, seconds (default 2;
+    /// 0: only SIGHUP reloads).
+    pub tls_reload_check_seconds: Option<u64>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over
@@ -109,6 +112,8 @@ pub struct Settings {
     pub tls_key_file: Option<PathBuf>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (default: none).
     pub trusted_proxies: TrustedProxies,
+    /// How often the TLS files are checked for a new pair, seconds (0: only SIGHUP).
+    pub tls_reload_check_seconds: u64,
 }
 
 /// What flags and environment said (each `None` when absent).
@@ -200,6 +205,10 @@ impl Settings {
             .collect();
         let trusted_proxies = TrustedProxies::parse(&proxy_entries)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+        let tls_reload_check_seconds = file.tls_reload_check_seconds.unwrap_or(2);
+        if tls_reload_check_seconds > 3_600 {
+            anyhow::bail!("tls_reload_check_seconds must be between 0 and 3600");
+        }
         let configured_public_url = o.public_url.or(file.public_url);
         let public_url_derived = configured_public_url.is_none();
         let public_url = configured_public_url.unwrap_or_else(|| derived_url(listen, tls));
@@ -281,6 +290,7 @@ impl Settings {
             tls_cert_file,
             tls_key_file,
             trusted_proxies,
+            tls_reload_check_seconds,
         })
     }
 
@@ -704,6 +714,8 @@ mod tests {
             "public_url = \"ftp://x\"\n",
             "no_such_key = 1\n",
             "personal_token_max_days = 31\n",
+            "tls_reload_check_seconds = 3601\n",
+            "trusted_proxies = [\"proxy.internal\"]\n",
         ] {
             let (_dir, o) = with_file(text);
             assert!(Settings::resolve(o).is_err(), "{text}");

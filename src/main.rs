@@ -11,7 +11,7 @@ use buckle_server::service::{self, Caller};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -234,7 +234,10 @@ async fn main() -> anyhow::Result<()> {
             let (listener, scheme, reloader) = match &certificates {
                 Some(certs) => {
                     let reloader = certs
-                        .watch(buckle_server::tls::RELOAD_CHECK_EVERY)
+                        .watch(
+                            (settings.tls_reload_check_seconds > 0)
+                                .then(|| Duration::from_secs(settings.tls_reload_check_seconds)),
+                        )
                         .context("watching the TLS files")?;
                     let tls =
                         buckle_server::tls::TlsListener::new(listener, certs.server_config()?)?;

@@ -44,5 +44,6 @@ mod sdk;
 mod sdk_oauth;
 mod security;
 mod throttle;
+mod tls;
 mod web_pages;
 mod workspace_moves;

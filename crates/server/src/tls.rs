@@ -21,8 +21,6 @@ use tokio_rustls::server::TlsStream;
 
 /// How long a client may take to finish its handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the files' modification times are compared with the loaded pair's.
-pub const RELOAD_CHECK_EVERY: Duration = Duration::from_secs(2);
 /// Handshakes in progress at once; connections beyond it are closed at once,
 /// so a flood of idle connections cannot exhaust memory.
 const MAX_HANDSHAKES: usize = 4096;
@@ -163,34 +161,40 @@ impl Certificates {
         Ok(Arc::new(config))
     }
 
-    /// Reloads on SIGHUP and when the files change (checked every `every`). The
+    /// Reloads on SIGHUP and, unless `every` is `None`, when the files change
+    /// (their modification time, size or inode, checked every `every`). The
     /// signal handler is installed before this returns, so a SIGHUP sent once
     /// Buckle says it is listening never ends the process.
     pub fn watch(
         self: &Arc<Self>,
-        every: Duration,
+        every: Option<Duration>,
     ) -> std::io::Result<tokio::task::JoinHandle<()>> {
         #[cfg(unix)]
         let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
         let certs = self.clone();
         Ok(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
+            let checks = every.is_some();
+            let mut tick = tokio::time::interval(every.unwrap_or(Duration::from_secs(3_600)));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tick.tick().await;
             loop {
                 #[cfg(unix)]
                 tokio::select! {
-                    _ = tick.tick() => {
+                    _ = tick.tick(), if checks => {
                         certs.reload_if_changed();
                     }
                     Some(()) = hangup.recv() => {
                         certs.reload("SIGHUP");
                     }
+                    // No checks and no signals left: nothing can ask for a reload.
+                    else => break,
                 }
                 #[cfg(not(unix))]
                 {
                     tick.tick().await;
-                    certs.reload_if_changed();
+                    if checks {
+                        certs.reload_if_changed();
+                    }
                 }
             }
         }))
