@@ -45,5 +45,6 @@ mod sdk_oauth;
 mod security;
 mod throttle;
 mod tls;
+mod trusted_proxies;
 mod web_pages;
 mod workspace_moves;
