@@ -104,6 +104,31 @@ async fn until_presented(base: &str, ca: &TestCa, want: &[u8], within: Duration)
     }
 }
 
+/// tests/sdk/cozepy_openapi.py's `users.me`, with httpx trusting `ca_file`.
+async fn cozepy_over_tls(base: &str, token: &str, ca_file: &Path) -> serde_json::Value {
+    let python = std::env::var("BUCKLE_TEST_PYTHON").expect(
+        "BUCKLE_TEST_PYTHON must name a Python with cozepy installed (bash .ci/run makes one)",
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/cozepy_openapi.py");
+    let out = tokio::process::Command::new(python)
+        .arg(script)
+        .env("BUCKLE_BASE_URL", base)
+        .env("BUCKLE_TOKEN", token)
+        .env("BUCKLE_SDK_CALL", "users.me")
+        // httpx (under cozepy) reads it with its default trust_env.
+        .env("SSL_CERT_FILE", ca_file)
+        .output()
+        .await
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "cozepy script failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
 fn sighup(srv: &Serve) {
     let pid = srv.pid().expect("buckle serve is running");
     // SAFETY: kill(2) with a child's pid and a signal number has no memory effects.
@@ -157,6 +182,12 @@ async fn the_api_over_tls_and_a_new_pair_on_sighup() {
     let me: serde_json::Value = r.json().await.unwrap();
     assert_eq!(me["data"]["user_name"], json!("admin"), "{me}");
     assert_eq!(presented(&srv.base, &ca).await, first.der);
+    // The official Python SDK over TLS, trusting the test CA.
+    let ca_file = root.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let me = cozepy_over_tls(&srv.base, out.trim(), &ca_file).await;
+    assert_eq!(me["ok"], json!(true), "{me}");
+    assert_eq!(me["user_name"], json!("admin"), "{me}");
 
     // Plain HTTP to the TLS port fails promptly, and HTTPS still works after it.
     let plain = srv.base.replacen("https://", "http://", 1);
