@@ -29,7 +29,7 @@ pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     /// `sqlite://...` or `postgres://user:pass@host/db`; defaults to SQLite in the data directory.
     pub database_url: Option<String>,
-    /// The base URL clients use to reach Buckle (the SDKs' base URL, JWT audiences, links in pages); defaults to `http://<listen>`.
+    /// The base URL clients use to reach Buckle (the SDKs' base URL, JWT audiences, links in pages); defaults to `http://<listen>` (`https://` with `tls_cert_file`).
     pub public_url: Option<String>,
     /// Console session lifetime, seconds (60 to 7776000).
     pub session_ttl_seconds: Option<i64>,
@@ -63,18 +63,17 @@ pub struct FileSettings {
     pub credential_cache_ttl_seconds: Option<u64>,
     /// Memory for the credential cache, MiB (1 to 16384): checked tokens (5/8), unknown tokens (1/8), profiles (1/8) and memberships (1/8).
     pub credential_cache_max_mib: Option<u64>,
-    /// PEM certificate chain (server certificate first) for serving HTTPS
-    /// directly; with `tls_key_file`, or neither (default: plain HTTP).
+    /// A PEM certificate chain (server certificate first): with `tls_key_file`, Buckle serves HTTPS itself; set both or neither (none: plain HTTP). Reloaded on SIGHUP and when the files change (see Running as a service).
+    #[schema(value_type = Option<String>)]
     pub tls_cert_file: Option<PathBuf>,
-    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert_file`.
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert_file`.
+    #[schema(value_type = Option<String>)]
     pub tls_key_file: Option<PathBuf>,
-    /// Reverse proxies (IPs or CIDR networks) whose `X-Forwarded-For` names the
-    /// client (default: none; the TCP peer is the client).
+    /// How often the TLS files are checked for a new pair (modification time, size, inode), seconds (0 to 3600; 0: only SIGHUP reloads).
+    pub tls_reload_check_seconds: Option<u64>,
+    /// Reverse proxies (IPs or CIDR networks, comma-separated in the flag and variable) whose `X-Forwarded-For` names the client; empty: the TCP peer is the client (see Password and code guessing).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
-    /// How often the TLS files are checked for a new pair, seconds (default 2;
-    /// 0: only SIGHUP reloads).
-    pub tls_reload_check_seconds: Option<u64>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over
@@ -110,10 +109,10 @@ pub struct Settings {
     pub tls_cert_file: Option<PathBuf>,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert_file`.
     pub tls_key_file: Option<PathBuf>,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (default: none).
-    pub trusted_proxies: TrustedProxies,
     /// How often the TLS files are checked for a new pair, seconds (0: only SIGHUP).
     pub tls_reload_check_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (default: none).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// What flags and environment said (each `None` when absent).

@@ -79,11 +79,11 @@ enum Command {
         #[arg(long, env = "BUCKLE_ALLOW_SIGN_UP", num_args = 0..=1, default_missing_value = "true")]
         allow_sign_up: Option<bool>,
         /// PEM certificate chain: serve HTTPS (with --tls-key; reloaded on SIGHUP).
-        #[arg(long, env = "BUCKLE_TLS_CERT")]
-        tls_cert: Option<PathBuf>,
+        #[arg(long = "tls-cert", env = "BUCKLE_TLS_CERT")]
+        tls_cert_file: Option<PathBuf>,
         /// PEM private key (PKCS#8, PKCS#1 or SEC1) for --tls-cert.
-        #[arg(long, env = "BUCKLE_TLS_KEY")]
-        tls_key: Option<PathBuf>,
+        #[arg(long = "tls-key", env = "BUCKLE_TLS_KEY")]
+        tls_key_file: Option<PathBuf>,
         /// Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names the client.
         #[arg(long, env = "BUCKLE_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Option<Vec<String>>,
@@ -187,8 +187,8 @@ async fn main() -> anyhow::Result<()> {
             user_token_ttl_seconds,
             refresh_token_ttl_seconds,
             allow_sign_up,
-            tls_cert,
-            tls_key,
+            tls_cert_file,
+            tls_key_file,
             trusted_proxies,
         } => {
             let mut settings = Settings::resolve(Overrides {
@@ -198,8 +198,8 @@ async fn main() -> anyhow::Result<()> {
                 user_token_ttl_seconds,
                 refresh_token_ttl_seconds,
                 allow_sign_up,
-                tls_cert_file: tls_cert,
-                tls_key_file: tls_key,
+                tls_cert_file,
+                tls_key_file,
                 trusted_proxies,
                 ..overrides(&common)
             })?;

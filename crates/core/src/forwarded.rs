@@ -84,6 +84,13 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<Network>);
 
+/// As the configuration writes it: a list of networks.
+impl serde::Serialize for TrustedProxies {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(Network::to_string))
+    }
+}
+
 impl TrustedProxies {
     /// Parses each entry; the first bad one is the error.
     pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<TrustedProxies, BadNetwork> {
