@@ -5,6 +5,7 @@ pub mod scheduled_backup;
 
 use anyhow::Context;
 use buckle_core::Catalog;
+use buckle_core::forwarded::TrustedProxies;
 use buckle_server::service::accounts::NewAccountRequest;
 use buckle_server::service::{self, ServiceError};
 use buckle_server::{AppState, Config};
@@ -32,7 +33,7 @@ pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     /// `sqlite://...` or `postgres://user:pass@host/db`; defaults to SQLite in the data directory.
     pub database_url: Option<String>,
-    /// The base URL clients use to reach Buckle (the SDKs' base URL, JWT audiences, links in pages); defaults to `http://<listen>`.
+    /// The base URL clients use to reach Buckle (the SDKs' base URL, JWT audiences, links in pages); defaults to `http://<listen>` (`https://` with `tls_cert_file`).
     pub public_url: Option<String>,
     /// Console session lifetime, seconds (60 to 7776000).
     pub session_ttl_seconds: Option<i64>,
@@ -79,6 +80,17 @@ pub struct FileSettings {
     pub backup_dir: Option<PathBuf>,
     /// How many scheduled backups are kept, 1 to 1000; the oldest beyond it are deleted.
     pub backup_keep: Option<u32>,
+    /// A PEM certificate chain (server certificate first): with `tls_key_file`, Buckle serves HTTPS itself; set both or neither (none: plain HTTP). Reloaded on SIGHUP and when the files change (see Running as a service).
+    #[schema(value_type = Option<String>)]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert_file`.
+    #[schema(value_type = Option<String>)]
+    pub tls_key_file: Option<PathBuf>,
+    /// How often the TLS files are checked for a new pair (modification time, size, inode), seconds (0 to 3600; 0: only SIGHUP reloads).
+    pub tls_reload_check_seconds: Option<u64>,
+    /// Reverse proxies (IPs or CIDR networks, comma-separated in the flag and variable) whose `X-Forwarded-For` names the client; empty: the TCP peer is the client (see Password and code guessing).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Resolved settings: flags and environment win over the file, the file over
@@ -122,6 +134,15 @@ pub struct Settings {
     /// True when no public URL was configured and it was derived from `listen`.
     #[serde(skip)]
     pub public_url_derived: bool,
+    /// PEM certificate chain for HTTPS; set together with `tls_key_file` (default:
+    /// none, plain HTTP). Reloaded on SIGHUP and when the files change.
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
+    /// How often the TLS files are checked for a new pair, seconds (0: only SIGHUP).
+    pub tls_reload_check_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (default: none).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// What flags and environment said (each `None` when absent).
@@ -136,6 +157,9 @@ pub struct Overrides {
     pub user_token_ttl_seconds: Option<i64>,
     pub refresh_token_ttl_seconds: Option<i64>,
     pub allow_sign_up: Option<bool>,
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// A lifetime setting within its bounds, or a clear startup error.
@@ -194,9 +218,29 @@ impl Settings {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| sqlite_url(&data_dir.join("buckle.db")));
+        let tls_cert_file = o.tls_cert_file.or(file.tls_cert_file);
+        let tls_key_file = o.tls_key_file.or(file.tls_key_file);
+        if tls_cert_file.is_some() != tls_key_file.is_some() {
+            anyhow::bail!(
+                "tls_cert_file (--tls-cert) and tls_key_file (--tls-key) go together: set both or neither"
+            );
+        }
+        let tls = tls_cert_file.is_some();
+        let proxy_entries = o.trusted_proxies.unwrap_or(file.trusted_proxies);
+        let proxy_entries: Vec<&str> = proxy_entries
+            .iter()
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let trusted_proxies = TrustedProxies::parse(&proxy_entries)
+            .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+        let tls_reload_check_seconds = file.tls_reload_check_seconds.unwrap_or(2);
+        if tls_reload_check_seconds > 3_600 {
+            anyhow::bail!("tls_reload_check_seconds must be between 0 and 3600");
+        }
         let configured_public_url = o.public_url.or(file.public_url);
         let public_url_derived = configured_public_url.is_none();
-        let public_url = configured_public_url.unwrap_or_else(|| derived_public_url(listen));
+        let public_url = configured_public_url.unwrap_or_else(|| derived_url(listen, tls));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             anyhow::bail!("public URL {public_url:?} must start with http:// or https://");
         }
@@ -300,6 +344,18 @@ impl Settings {
             backup_dir,
             backup_keep,
             public_url_derived,
+            tls_cert_file,
+            tls_key_file,
+            trusted_proxies,
+            tls_reload_check_seconds,
+        })
+    }
+
+    /// The certificate and key files when Buckle serves HTTPS itself.
+    pub fn tls_files(&self) -> Option<buckle_server::tls::TlsFiles> {
+        Some(buckle_server::tls::TlsFiles {
+            cert: self.tls_cert_file.clone()?,
+            key: self.tls_key_file.clone()?,
         })
     }
 
@@ -310,6 +366,11 @@ impl Settings {
 
 /// `http://<listen address>`, with a loopback host for wildcard addresses.
 pub fn derived_public_url(listen: SocketAddr) -> String {
+    derived_url(listen, false)
+}
+
+/// [`derived_public_url`], with `https://` when Buckle serves TLS itself.
+pub fn derived_url(listen: SocketAddr, tls: bool) -> String {
     let host = if listen.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else if listen.is_ipv6() {
@@ -317,7 +378,8 @@ pub fn derived_public_url(listen: SocketAddr) -> String {
     } else {
         listen.ip().to_string()
     };
-    format!("http://{host}:{}", listen.port())
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{}", listen.port())
 }
 
 pub fn sqlite_url(path: &Path) -> String {
@@ -451,6 +513,7 @@ pub async fn open(s: &Settings) -> anyhow::Result<AppState> {
     config.audit_retention = s.audit_retention_days * buckle_core::expiry::DAY;
     config.allow_insecure_redirect_uris = s.allow_insecure_redirect_uris;
     config.allow_sign_up = s.allow_sign_up;
+    config.trusted_proxies = s.trusted_proxies.clone();
     config.credential_cache = buckle_server::credential_cache::CacheLimits {
         ttl: std::time::Duration::from_secs(s.credential_cache_ttl_seconds),
         max_bytes: s.credential_cache_max_mib << 20,
@@ -672,6 +735,71 @@ mod tests {
     }
 
     #[test]
+    fn tls_files_go_together_and_make_the_derived_url_https() {
+        let (_dir, o) = with_file("tls_cert_file = \"/etc/buckle/cert.pem\"\n");
+        let e = Settings::resolve(o).unwrap_err().to_string();
+        assert!(e.contains("set both or neither"), "{e}");
+        let (_dir, o) = with_file("");
+        let e = Settings::resolve(Overrides {
+            tls_key_file: Some("/etc/buckle/key.pem".into()),
+            ..o.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("set both or neither"), "{e}");
+        let plain = Settings::resolve(o.clone()).unwrap();
+        assert!(plain.tls_files().is_none());
+        assert_eq!(plain.public_url, "http://127.0.0.1:7070");
+        let (_dir, o) = with_file(
+            "tls_cert_file = \"/etc/buckle/cert.pem\"\ntls_key_file = \"/etc/buckle/key.pem\"\n",
+        );
+        let s = Settings::resolve(o.clone()).unwrap();
+        assert_eq!(s.public_url, "https://127.0.0.1:7070");
+        assert_eq!(
+            s.tls_files().unwrap().key,
+            PathBuf::from("/etc/buckle/key.pem")
+        );
+        // A configured public URL is the operator's, TLS or not.
+        let s = Settings::resolve(Overrides {
+            public_url: Some("https://auth.example".into()),
+            tls_cert_file: Some("/flag/cert.pem".into()),
+            ..o
+        })
+        .unwrap();
+        assert_eq!(s.public_url, "https://auth.example");
+        assert_eq!(s.tls_files().unwrap().cert, PathBuf::from("/flag/cert.pem"));
+    }
+
+    #[test]
+    fn trusted_proxies_parse_from_the_file_and_the_flag() {
+        let (_dir, o) = with_file("");
+        assert!(Settings::resolve(o).unwrap().trusted_proxies.is_empty());
+        let (_dir, o) = with_file("trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n");
+        let s = Settings::resolve(o.clone()).unwrap();
+        assert_eq!(s.trusted_proxies.networks().len(), 2);
+        assert!(s.trusted_proxies.trusts("10.2.3.4".parse().unwrap()));
+        // The flag (comma-separated, split by clap) replaces the file's list; an
+        // empty value is no proxy.
+        let s = Settings::resolve(Overrides {
+            trusted_proxies: Some(vec!["192.0.2.1".into(), " ".into()]),
+            ..o.clone()
+        })
+        .unwrap();
+        assert_eq!(s.trusted_proxies.networks().len(), 1);
+        assert!(!s.trusted_proxies.trusts("10.2.3.4".parse().unwrap()));
+        let e = Settings::resolve(Overrides {
+            trusted_proxies: Some(vec!["10.0.0.0/40".into()]),
+            ..o
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("trusted_proxies") && e.contains("10.0.0.0/40"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn scheduled_backups_are_off_unless_asked_for_and_sqlite_only() {
         let (dir, o) = with_file("");
         let s = Settings::resolve(Overrides {
@@ -719,6 +847,8 @@ mod tests {
             "shutdown_timeout_seconds = 0\n",
             "shutdown_timeout_seconds = 3601\n",
             "migrate_on_start = \"no\"\n",
+            "tls_reload_check_seconds = 3601\n",
+            "trusted_proxies = [\"proxy.internal\"]\n",
         ] {
             let (_dir, o) = with_file(text);
             assert!(Settings::resolve(o).is_err(), "{text}");

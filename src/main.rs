@@ -16,7 +16,7 @@ use buckle_server::service::{self, Caller};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -83,6 +83,15 @@ enum Command {
         /// Let anyone make their own account at /signup (default false).
         #[arg(long, env = "BUCKLE_ALLOW_SIGN_UP", num_args = 0..=1, default_missing_value = "true")]
         allow_sign_up: Option<bool>,
+        /// PEM certificate chain: serve HTTPS (with --tls-key; reloaded on SIGHUP).
+        #[arg(long = "tls-cert", env = "BUCKLE_TLS_CERT")]
+        tls_cert_file: Option<PathBuf>,
+        /// PEM private key (PKCS#8, PKCS#1 or SEC1) for --tls-cert.
+        #[arg(long = "tls-key", env = "BUCKLE_TLS_KEY")]
+        tls_key_file: Option<PathBuf>,
+        /// Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names the client.
+        #[arg(long, env = "BUCKLE_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Option<Vec<String>>,
     },
     /// Sign in to a server with the device flow and keep the token (0600) in
     /// $XDG_CONFIG_HOME/buckle or ~/.config/buckle.
@@ -193,6 +202,9 @@ async fn main() -> anyhow::Result<()> {
             user_token_ttl_seconds,
             refresh_token_ttl_seconds,
             allow_sign_up,
+            tls_cert_file,
+            tls_key_file,
+            trusted_proxies,
         } => {
             let mut settings = Settings::resolve(Overrides {
                 listen,
@@ -201,15 +213,23 @@ async fn main() -> anyhow::Result<()> {
                 user_token_ttl_seconds,
                 refresh_token_ttl_seconds,
                 allow_sign_up,
+                tls_cert_file,
+                tls_key_file,
+                trusted_proxies,
                 ..overrides(&common)
             })?;
+            // Unreadable or mismatched files stop Buckle before it binds.
+            let certificates = settings
+                .tls_files()
+                .map(buckle_server::tls::Certificates::load)
+                .transpose()?;
             let listener = tokio::net::TcpListener::bind(settings.listen)
                 .await
                 .with_context(|| format!("binding {}", settings.listen))?;
             let addr = listener.local_addr()?;
             if settings.public_url_derived {
                 // With port 0 the real port is known only now.
-                settings.public_url = buckle::derived_public_url(addr);
+                settings.public_url = buckle::derived_url(addr, certificates.is_some());
             }
             let state = buckle::open(&settings).await?;
             if let Some((user, password)) = buckle::ensure_first_admin(&state).await? {
@@ -228,8 +248,26 @@ async fn main() -> anyhow::Result<()> {
                 startup_ms = started.elapsed().as_millis() as u64,
                 "Buckle is serving"
             );
+            let (listener, scheme, reloader) = match &certificates {
+                Some(certs) => {
+                    let reloader = certs
+                        .watch(
+                            (settings.tls_reload_check_seconds > 0)
+                                .then(|| Duration::from_secs(settings.tls_reload_check_seconds)),
+                        )
+                        .context("watching the TLS files")?;
+                    let tls =
+                        buckle_server::tls::TlsListener::new(listener, certs.server_config()?)?;
+                    (tls.into(), "https", Some(reloader))
+                }
+                None => (
+                    buckle_server::listen::Listener::from(listener),
+                    "http",
+                    None,
+                ),
+            };
             println!(
-                "Buckle is listening on http://{addr} (public URL {})",
+                "Buckle is listening on {scheme}://{addr} (public URL {})",
                 settings.public_url
             );
             let store = state.store.clone();
@@ -237,6 +275,9 @@ async fn main() -> anyhow::Result<()> {
             let served = buckle_server::serve(listener, state, shutdown_signal()).await;
             if let Some(task) = backups {
                 task.abort();
+            }
+            if let Some(reloader) = reloader {
+                reloader.abort();
             }
             served?;
             // A request cut by the shutdown timeout may still hold a connection.

@@ -74,6 +74,11 @@ impl Serve {
         }
     }
 
+    /// The process id, for sending it signals.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub(crate) fn admin_password(&self) -> Option<String> {
         self.banner.iter().find_map(|l| {
             l.trim()
@@ -99,7 +104,7 @@ async fn sign_in(base: &str, user: &str, password: &str) -> reqwest::Response {
 }
 
 /// Runs `buckle admin ...`; returns (success, stdout, stderr).
-async fn admin(
+pub(crate) async fn admin(
     data_dir: &Path,
     envs: &[(&str, &str)],
     args: &[&str],

@@ -47,6 +47,8 @@ mod security;
 mod shutdown;
 mod store_move;
 mod throttle;
+mod tls;
+mod trusted_proxies;
 mod upgrade;
 mod web_pages;
 mod workspace_moves;

@@ -86,6 +86,19 @@ impl Server {
         Server::start_on(database_url, dir, configure).await
     }
 
+    /// A server on `db` whose settings `configure` adjusts, as `buckle.toml` would.
+    pub async fn start_on_configured(
+        db: Db,
+        configure: impl FnOnce(&mut buckle::Settings),
+    ) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match db {
+            Db::Sqlite => buckle::sqlite_url(&dir.path().join("buckle.db")),
+            Db::Postgres => fresh_postgres_database().await,
+        };
+        Server::start_on(database_url, dir, configure).await
+    }
+
     /// Another server on the same database, as a second Buckle process would be,
     /// answering to this server's name as a JWT audience too.
     pub async fn start_beside(&self) -> Server {

@@ -7,6 +7,7 @@ pub mod channel_scope;
 pub mod device;
 pub mod display_name;
 pub mod expiry;
+pub mod forwarded;
 pub mod ids;
 pub mod jwt;
 pub mod organization_id;

@@ -31,6 +31,9 @@ pub struct Config {
     pub credential_cache: crate::credential_cache::CacheLimits,
     /// How long a stopping server waits for requests in flight before it gives up.
     pub shutdown_timeout: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the TCP
+    /// peer is the client).
+    pub trusted_proxies: buckle_core::forwarded::TrustedProxies,
 }
 
 impl Config {
@@ -50,6 +53,7 @@ impl Config {
             allow_sign_up: false,
             credential_cache: crate::credential_cache::CacheLimits::default(),
             shutdown_timeout: std::time::Duration::from_secs(30),
+            trusted_proxies: buckle_core::forwarded::TrustedProxies::default(),
         }
     }
 

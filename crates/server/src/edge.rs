@@ -1,10 +1,11 @@
-//! The one middleware around every route: it gives the request its log id and,
-//! on the way out, sets the headers every response gets, records the metrics and
-//! writes the request's log line. One layer rather than four, because each
+//! The one middleware around every route: it counts the request in flight, gives
+//! it its log id and, on the way out, sets the headers every response gets,
+//! records the metrics and writes the request's log line. One layer rather than four, because each
 //! `from_fn` layer boxes the request's future and clones its `Next`, and this runs
 //! on every API call (the token check's budget is a few microseconds).
 
-use crate::{headers, logid, metrics, request_log};
+use crate::{AppState, headers, logid, metrics, request_log};
+use axum::extract::State;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -13,7 +14,8 @@ use std::time::Instant;
 /// What a request that matched no route is logged and counted as.
 const UNMATCHED: &str = "unmatched";
 
-pub async fn around(req: Request, next: Next) -> Response {
+pub async fn around(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let _counted = state.in_flight.enter();
     // The route's template (never the raw path: a token or code in a URL must
     // not reach a log line or a metric label).
     let route = req.extensions().get::<MatchedPath>().cloned();

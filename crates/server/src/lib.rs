@@ -20,9 +20,11 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod in_flight;
 pub mod introspect;
 pub mod jwt_issuers;
 pub mod known_device;
+pub mod listen;
 pub mod logid;
 pub mod manage;
 pub mod metrics;
@@ -35,6 +37,7 @@ pub mod samples;
 pub mod service;
 pub mod state;
 pub mod throttle;
+pub mod tls;
 pub mod web;
 
 pub use config::Config;
@@ -55,7 +58,10 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
-        .layer(axum::middleware::from_fn(edge::around))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge::around,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)
 }
@@ -156,9 +162,10 @@ pub async fn housekeeping(state: &AppState) {
     }
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, on a plain TCP listener or a
+/// [`tls::TlsListener`].
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: impl Into<listen::Listener>,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -195,21 +202,9 @@ pub async fn serve(
         }
     });
     let final_state = state.clone();
-    let in_flight = InFlight::default();
-    let counted = in_flight.clone();
+    let in_flight = final_state.clone();
     // The peer address feeds per-address throttling (`peer::PeerAddress`).
-    let app = router(state)
-        .layer(axum::middleware::from_fn(
-            move |req: axum::extract::Request, next: axum::middleware::Next| {
-                let guard = counted.enter();
-                async move {
-                    let resp = next.run(req).await;
-                    drop(guard);
-                    resp
-                }
-            },
-        ))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
     let signalled = final_state.clone();
     let signalled_in_flight = in_flight.clone();
@@ -219,11 +214,13 @@ pub async fn serve(
             .shutting_down
             .store(true, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(
-            in_flight = signalled_in_flight.count(),
+            in_flight = signalled_in_flight.in_flight.count(),
             "shutting down: no new connections, finishing requests in flight"
         );
         let _ = stopping_tx.send(true);
     };
+    // `tap_io` only for its `ConnectInfo<SocketAddr>` support on any listener.
+    let listener = axum::serve::ListenerExt::tap_io(listener.into(), |_| {});
     let serving = axum::serve(listener, app)
         .with_graceful_shutdown(signal)
         .into_future();
@@ -235,7 +232,7 @@ pub async fn serve(
             tokio::time::sleep(timeout).await;
         } => {
             tracing::warn!(
-                cut = in_flight.count(),
+                cut = in_flight.in_flight.count(),
                 timeout_seconds = timeout.as_secs(),
                 "shutdown timed out: requests still in flight are cut"
             );
@@ -253,30 +250,6 @@ pub async fn serve(
         tracing::error!(error = %e, "could not flush device usage at shutdown");
     }
     served
-}
-
-/// Requests being answered, so a shutdown that times out can say how many it cut.
-#[derive(Clone, Default)]
-struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
-
-/// Counts one request until dropped (also when its future is dropped unfinished).
-struct InFlightGuard(Arc<std::sync::atomic::AtomicUsize>);
-
-impl InFlight {
-    fn enter(&self) -> InFlightGuard {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        InFlightGuard(self.0.clone())
-    }
-
-    fn count(&self) -> usize {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-impl Drop for InFlightGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    }
 }
 
 pub type SharedCatalog = Arc<buckle_core::Catalog>;

@@ -38,6 +38,8 @@ pub struct SharedState {
     /// Set when the server starts shutting down, so `/readyz` sends load
     /// balancers elsewhere while requests in flight finish.
     pub shutting_down: std::sync::atomic::AtomicBool,
+    /// Requests being answered, so a shutdown that times out can say how many it cut.
+    pub in_flight: crate::in_flight::InFlight,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             credentials,
             device_usage: Arc::new(crate::device_usage::DeviceUsageTracker::new()),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
+            in_flight: crate::in_flight::InFlight::default(),
         }))
     }
 }
