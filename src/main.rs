@@ -291,28 +291,26 @@ async fn main() -> anyhow::Result<()> {
         Command::Whoami(source) => client_cli::finish(client_cli::whoami(source).await),
         Command::Logout => client_cli::finish(client_cli::logout().await),
         // Works on the two databases it is given, not on the configured one.
-        Command::Admin {
-            command: AdminCommand::MigrateStore(args),
-            ..
-        } => admin::migrate_store::run(args).await,
         Command::ConfigReference => {
             print!("{}", config_reference::markdown(&Cli::command()));
             Ok(())
         }
-        Command::Admin {
-            common,
-            command: AdminCommand::Migrate(args),
-        } => admin::migrate::run(&Settings::resolve(overrides(&common))?, args).await,
-        Command::Admin { common, command } => {
-            let settings = Settings::resolve(overrides(&common))?;
-            // These work on files without opening (so without migrating) the store.
-            let command = match command {
-                AdminCommand::Backup(args) => return admin::backup::backup(&settings, args).await,
-                AdminCommand::Restore(args) => {
-                    return admin::backup::restore(&settings, args).await;
-                }
-                command => command,
-            };
+        Command::Admin { common, command } => run_admin(common, command).await,
+    }
+}
+
+/// The operator commands: those that work on the databases or files they are
+/// given first, without opening (so without migrating) the configured store.
+async fn run_admin(common: Common, command: AdminCommand) -> anyhow::Result<()> {
+    if let AdminCommand::MigrateStore(args) = command {
+        return admin::migrate_store::run(args).await;
+    }
+    let settings = Settings::resolve(overrides(&common))?;
+    match command {
+        AdminCommand::Migrate(args) => admin::migrate::run(&settings, args).await,
+        AdminCommand::Backup(args) => admin::backup::backup(&settings, args).await,
+        AdminCommand::Restore(args) => admin::backup::restore(&settings, args).await,
+        command => {
             let state = buckle::open(&settings).await?;
             let result = admin(&state, command).await;
             state.store.close().await;
@@ -351,9 +349,6 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             Ok(())
         }
         // Handled before the state is opened (it may not be openable yet).
-        AdminCommand::Migrate(_) => {
-            anyhow::bail!("buckle admin migrate runs before the state is opened")
-        }
         AdminCommand::CreateToken {
             user_name,
             name,
@@ -387,7 +382,11 @@ async fn admin(state: &buckle_server::AppState, command: AdminCommand) -> anyhow
             println!("{secret}");
             Ok(())
         }
-        AdminCommand::MigrateStore(_) | AdminCommand::Backup(_) | AdminCommand::Restore(_) => {
+        // `run_admin` ran these without opening the configured store.
+        AdminCommand::Migrate(_)
+        | AdminCommand::MigrateStore(_)
+        | AdminCommand::Backup(_)
+        | AdminCommand::Restore(_) => {
             anyhow::bail!("this command runs without opening the configured database")
         }
     }
