@@ -248,6 +248,25 @@ async fn restore_refuses_what_it_must_and_changes_nothing() {
     assert!(!ok);
     refused(&err, "newer than this binary");
 
+    // A database whose applied migration is not this binary's (as `buckle serve`
+    // would refuse it).
+    let altered = dir.path().join("altered.db");
+    std::fs::copy(&good, &altered).unwrap();
+    {
+        let url = format!("sqlite://{}", altered.display());
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = X'00' WHERE version = 1")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::Connection::close(c).await.unwrap();
+    }
+    let (ok, _, err) = restore_into(&target, &altered).await;
+    assert!(!ok);
+    refused(&err, "checksum mismatch");
+
     // A copy of a live database with its -wal file beside it.
     let live = dir.path().join("live.db");
     std::fs::copy(&good, &live).unwrap();

@@ -33,6 +33,12 @@ pub enum BackupError {
         found: i64,
         known: i64,
     },
+    /// A migration history this binary must not build on (altered or half-done).
+    #[error("{path}: {problem}")]
+    Schema {
+        path: PathBuf,
+        problem: crate::SchemaProblem,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -66,11 +72,7 @@ pub struct BackupReport {
 
 /// The newest SQLite schema version this binary knows (its last migration).
 pub fn known_sqlite_schema_version() -> i64 {
-    sqlx::migrate!("./migrations/sqlite")
-        .iter()
-        .map(|m| m.version)
-        .max()
-        .unwrap_or(0)
+    crate::schema::compare_sqlite(&[]).binary_version
 }
 
 /// A temporary name beside `dest`, hidden and recognisable: `.NAME.partial-RANDOM`.
@@ -255,21 +257,41 @@ pub fn check_sqlite_file(path: &Path) -> Result<BackupReport, BackupError> {
     if !has_history {
         return Err(BackupError::NotBuckle(path.to_path_buf()));
     }
-    let schema_version: i64 = db
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| corrupt(e.to_string()))?;
-    let known = known_sqlite_schema_version();
-    if schema_version > known {
-        return Err(BackupError::Newer {
-            path: path.to_path_buf(),
-            found: schema_version,
-            known,
-        });
+    // The same judgement `buckle serve` makes of a database before migrating it.
+    let applied = {
+        let mut stmt = db
+            .prepare("SELECT version, success, checksum FROM _sqlx_migrations")
+            .map_err(|e| corrupt(e.to_string()))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(crate::schema::Applied {
+                    version: r.get(0)?,
+                    success: r.get(1)?,
+                    checksum: r.get(2)?,
+                })
+            })
+            .map_err(|e| corrupt(e.to_string()))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| corrupt(e.to_string()))?
+    };
+    let status = crate::schema::compare_sqlite(&applied);
+    match status.problem {
+        None => {}
+        Some(crate::SchemaProblem::Newer { database, binary }) => {
+            return Err(BackupError::Newer {
+                path: path.to_path_buf(),
+                found: database,
+                known: binary,
+            });
+        }
+        Some(problem) => {
+            return Err(BackupError::Schema {
+                path: path.to_path_buf(),
+                problem,
+            });
+        }
     }
+    let schema_version = status.database_version;
     Ok(BackupReport {
         bytes,
         schema_version,

@@ -77,10 +77,16 @@ impl SchemaStatus {
 
 /// A row of `_sqlx_migrations`.
 #[derive(Debug, Clone)]
-struct Applied {
-    version: i64,
-    success: bool,
-    checksum: Vec<u8>,
+pub(crate) struct Applied {
+    pub(crate) version: i64,
+    pub(crate) success: bool,
+    pub(crate) checksum: Vec<u8>,
+}
+
+/// A SQLite file's applied migrations (read by the caller, e.g. from a backup
+/// file it opened itself) compared with the binary's.
+pub(crate) fn compare_sqlite(applied: &[Applied]) -> SchemaStatus {
+    compare(&SQLITE, applied)
 }
 
 fn compare(migrator: &Migrator, applied: &[Applied]) -> SchemaStatus {
