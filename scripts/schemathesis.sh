@@ -20,7 +20,8 @@ ROOT="$(pwd)"
 
 if [ -z "${BUCKLE_BIN:-}" ]; then
     cargo build --quiet --bin buckle
-    BUCKLE_BIN="$ROOT/target/debug/buckle"
+    # Where cargo put it: CARGO_TARGET_DIR (relative to the root) or target/.
+    BUCKLE_BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/debug/buckle"
 fi
 SCHEMATHESIS="${SCHEMATHESIS:-$ROOT/.ci/.venv/bin/schemathesis}"
 [ -x "$SCHEMATHESIS" ] || {

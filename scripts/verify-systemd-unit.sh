@@ -4,10 +4,11 @@
 # check runs on a copy whose ExecStart names the built binary. Any message
 # (verify reports unknown keys and bad values as warnings, exit status 0) fails.
 #
-#   bash scripts/verify-systemd-unit.sh [path/to/buckle]   (default target/debug/buckle)
+#   bash scripts/verify-systemd-unit.sh [path/to/buckle]
+#   (default: debug/buckle under CARGO_TARGET_DIR, else target/)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-BIN="$(realpath "${1:-target/debug/buckle}")"
+BIN="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/debug/buckle}")"
 [ -x "$BIN" ] || { echo "verify-systemd-unit: $BIN is not built (cargo build --bin buckle)" >&2; exit 1; }
 command -v systemd-analyze >/dev/null 2>&1 || { echo "verify-systemd-unit: systemd-analyze missing (apt-get install systemd)" >&2; exit 1; }
 work="$(mktemp -d)"
