@@ -25,19 +25,18 @@
 //! how long a change that reaches a process by no event (an operator's SQL, a
 //! notification missed while its listener was reconnecting) can go unseen.
 //!
-//! Invalidation is by key where the event names it, else by predicate over the
-//! cached entries (moka's `invalidate_entries_if`, which lookups honour at
-//! once), so an app, an organization member or a family is forgotten without an
-//! index of hashes.
+//! Invalidation is by key where the event names it, else by a sweep of the
+//! cached entries with a predicate (done before `forget` returns), so an app,
+//! an organization member or a family is forgotten without an index of hashes.
 //! Such events are rare (people acting in the console), so their cost, one
-//! predicate check per entry until the sweep ends, is not on the hot path.
+//! predicate check per entry with each shard locked in turn, is not on the hot path.
 
 use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
 use buckle_core::{AccountId, OrgId, PermissionSet, Role, WorkspaceId};
 use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
-use moka::sync::Cache;
 use std::future::Future;
+use crate::ttl_cache::TtlCache;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -199,22 +198,27 @@ pub const DEFAULT_TTL_SECONDS: u64 = 10;
 /// 64 MiB: about 70,000 tokens in use at once, with their people's memberships.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// A key (64 hex digits) and the cache's bookkeeping, for an unknown hash.
-const UNKNOWN_WEIGHT: u32 = 200;
+const UNKNOWN_WEIGHT: u64 = 200;
 /// An account profile, about.
 const PROFILE_WEIGHT: usize = 300;
 /// A membership entry's key, value and bookkeeping, besides its texts and lists.
 const MEMBERSHIP_WEIGHT: usize = 200;
 
+/// The bytes an organization id adds to a membership entry.
+fn org_len(org: Option<&OrgId>) -> usize {
+    org.map_or(0, |o| o.as_str().len())
+}
+
 pub struct CredentialCache {
-    known: Cache<String, Arc<Cached>>,
-    unknown: Cache<String, ()>,
-    profiles: Cache<AccountId, Arc<AccountProfile>>,
+    known: TtlCache<String, Arc<Cached>>,
+    unknown: TtlCache<String, ()>,
+    profiles: TtlCache<AccountId, Arc<AccountProfile>>,
     /// A person's role in an organization; `None`: not a member.
-    roles: Cache<(OrgId, AccountId), Option<Role>>,
+    roles: TtlCache<(OrgId, AccountId), Option<Role>>,
     /// How a person stands towards a workspace that exists.
-    workspace_access: Cache<(WorkspaceId, AccountId), Arc<WorkspaceAccess>>,
+    workspace_access: TtlCache<(WorkspaceId, AccountId), Arc<WorkspaceAccess>>,
     /// The workspaces a person belongs to in one edition (`None`: personal).
-    workspace_lists: Cache<(AccountId, Option<OrgId>), Arc<[WorkspaceId]>>,
+    workspace_lists: TtlCache<(AccountId, Option<OrgId>), Arc<[WorkspaceId]>>,
     enabled: bool,
     /// Bumped by every [`forget`](Self::forget): a lookup that overlapped one does
     /// not keep what it read, which may predate the change.
@@ -255,57 +259,31 @@ impl CredentialCache {
     pub fn new(limits: CacheLimits) -> CredentialCache {
         let share = |eighths: u64| (limits.max_bytes / 8 * eighths).max(1);
         let membership_share = (limits.max_bytes / 8 / 3).max(1);
-        let org_len = |o: Option<&OrgId>| o.map_or(0, |o| o.as_str().len());
         let ttl = limits.ttl.max(Duration::from_millis(1));
-        let weight = |w: usize| u32::try_from(w).unwrap_or(u32::MAX);
         CredentialCache {
-            known: Cache::builder()
-                .max_capacity(share(5))
-                .weigher(move |k: &String, v: &Arc<Cached>| weight(k.len() + v.stored.weight()))
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
-            unknown: Cache::builder()
-                .max_capacity(share(1))
-                .weigher(|_: &String, _: &()| UNKNOWN_WEIGHT)
-                .time_to_live(ttl)
-                .build(),
-            profiles: Cache::builder()
-                .max_capacity(share(1))
-                .weigher(move |_: &AccountId, p: &Arc<AccountProfile>| {
-                    weight(
-                        PROFILE_WEIGHT + p.user_name.len() + p.nick_name.len() + p.avatar_url.len(),
-                    )
-                })
-                .time_to_live(ttl)
-                .build(),
-            roles: Cache::builder()
-                .max_capacity(membership_share)
-                .weigher(move |k: &(OrgId, AccountId), _: &Option<Role>| {
-                    weight(MEMBERSHIP_WEIGHT + org_len(Some(&k.0)))
-                })
-                .time_to_live(ttl)
-                .build(),
-            workspace_access: Cache::builder()
-                .max_capacity(membership_share)
-                .weigher(
-                    move |_: &(WorkspaceId, AccountId), v: &Arc<WorkspaceAccess>| {
-                        weight(MEMBERSHIP_WEIGHT + org_len(v.org_id.as_ref()))
-                    },
-                )
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
-            workspace_lists: Cache::builder()
-                .max_capacity(membership_share)
-                .weigher(
-                    move |k: &(AccountId, Option<OrgId>), v: &Arc<[WorkspaceId]>| {
-                        weight(MEMBERSHIP_WEIGHT + org_len(k.1.as_ref()) + 8 * v.len())
-                    },
-                )
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
+            known: TtlCache::new(share(5), 700, ttl, |k, v| {
+                (k.len() + v.stored.weight()) as u64
+            }),
+            unknown: TtlCache::new(share(1), UNKNOWN_WEIGHT, ttl, |_, _| UNKNOWN_WEIGHT),
+            profiles: TtlCache::new(share(1), PROFILE_WEIGHT as u64, ttl, |_, p| {
+                (PROFILE_WEIGHT + p.user_name.len() + p.nick_name.len() + p.avatar_url.len())
+                    as u64
+            }),
+            roles: TtlCache::new(membership_share, MEMBERSHIP_WEIGHT as u64, ttl, |k, _| {
+                (MEMBERSHIP_WEIGHT + org_len(Some(&k.0))) as u64
+            }),
+            workspace_access: TtlCache::new(
+                membership_share,
+                MEMBERSHIP_WEIGHT as u64,
+                ttl,
+                |_, v| (MEMBERSHIP_WEIGHT + org_len(v.org_id.as_ref())) as u64,
+            ),
+            workspace_lists: TtlCache::new(
+                membership_share,
+                MEMBERSHIP_WEIGHT as u64,
+                ttl,
+                |k, v| (MEMBERSHIP_WEIGHT + org_len(k.1.as_ref()) + 8 * v.len()) as u64,
+            ),
             enabled: !limits.ttl.is_zero(),
             forgets: AtomicU64::new(0),
             issues: AtomicU64::new(0),
@@ -332,7 +310,7 @@ impl CredentialCache {
             self.outcomes.hit.increment(1);
             return Ok(Some(c));
         }
-        if self.unknown.contains_key(hash) {
+        if self.unknown.contains(hash) {
             self.outcomes.unknown_hit.increment(1);
             return Ok(None);
         }
@@ -440,13 +418,13 @@ impl CredentialCache {
     /// (`None`, nothing found, is not remembered).
     async fn held<K, V, F>(
         &self,
-        cache: &Cache<K, V>,
+        cache: &TtlCache<K, V>,
         key: K,
         load: F,
     ) -> Result<Option<V>, StoreError>
     where
-        K: Hash + Eq + Send + Sync + Clone + 'static,
-        V: Clone + Send + Sync + 'static,
+        K: Hash + Eq + Clone,
+        V: Clone,
         F: Future<Output = Result<Option<V>, StoreError>>,
     {
         if self.enabled
@@ -508,15 +486,7 @@ impl CredentialCache {
             self.issuers.forget_app(*app_id);
         }
         self.forget_memberships(change);
-        let registered = {
-            let change = change.clone();
-            self.known
-                .invalidate_entries_if(move |_, c| change.concerns(&c.stored))
-        };
-        if registered.is_err() {
-            // Cannot happen (the cache supports closures); forgetting all is still right.
-            self.known.invalidate_all();
-        }
+        self.known.invalidate_if(|_, c| change.concerns(&c.stored));
         tracing::debug!(?change, "forgot cached credentials");
     }
 
@@ -542,17 +512,9 @@ impl CredentialCache {
                 self.workspace_lists
                     .invalidate(&(person, Some(org_id.clone())));
                 // Leaving takes the person out of every workspace of the organization.
-                let org_id = org_id.clone();
-                if self
-                    .workspace_access
-                    .invalidate_entries_if(move |(_, p), access| {
-                        *p == person && access.org_id.as_ref() == Some(&org_id)
-                    })
-                    .is_err()
-                {
-                    // Cannot happen (the cache supports closures); forgetting all is still right.
-                    self.workspace_access.invalidate_all();
-                }
+                self.workspace_access.invalidate_if(|(_, p), access| {
+                    *p == person && access.org_id.as_ref() == Some(org_id)
+                });
             }
             CredentialChange::OrganizationRole { org_id, account_id } => {
                 self.roles.invalidate(&(org_id.clone(), *account_id));
@@ -564,34 +526,19 @@ impl CredentialCache {
                 let person = *account_id;
                 self.workspace_access.invalidate(&(*workspace_id, person));
                 // The event does not say the workspace's edition: every list of the person.
-                if self
-                    .workspace_lists
-                    .invalidate_entries_if(move |(p, _), _| *p == person)
-                    .is_err()
-                {
-                    self.workspace_lists.invalidate_all();
-                }
+                self.workspace_lists.invalidate_if(|(p, _), _| *p == person);
             }
             CredentialChange::WorkspaceMoved {
                 workspace_id,
                 org_id,
             } => {
-                let (moved, org_id) = (*workspace_id, org_id.clone());
+                let moved = *workspace_id;
                 // Everyone's standing towards it holds its old edition.
-                let access = self
-                    .workspace_access
-                    .invalidate_entries_if(move |(w, _), _| *w == moved);
+                self.workspace_access.invalidate_if(|(w, _), _| *w == moved);
                 // It leaves personal lists and joins the organization's.
-                let lists = self
-                    .workspace_lists
-                    .invalidate_entries_if(move |(_, edition), ids| {
-                        ids.contains(&moved) || edition.as_ref() == Some(&org_id)
-                    });
-                if access.is_err() || lists.is_err() {
-                    // Cannot happen (the cache supports closures); forgetting all is still right.
-                    self.workspace_access.invalidate_all();
-                    self.workspace_lists.invalidate_all();
-                }
+                self.workspace_lists.invalidate_if(|(_, edition), ids| {
+                    ids.contains(&moved) || edition.as_ref() == Some(org_id)
+                });
             }
             CredentialChange::AccessToken { .. }
             | CredentialChange::App { .. }
@@ -622,17 +569,14 @@ impl CredentialCache {
         self.unknown.invalidate(hash);
     }
 
-    /// Runs the cache's pending housekeeping and reports (entries, weighted size)
-    /// of known tokens; for tests and metrics.
+    /// (entries, weighted size) of known tokens; for tests and metrics.
     pub fn known_size(&self) -> (u64, u64) {
-        self.known.run_pending_tasks();
-        (self.known.entry_count(), self.known.weighted_size())
+        self.known.size()
     }
 
     /// The same for unknown hashes.
     pub fn unknown_size(&self) -> (u64, u64) {
-        self.unknown.run_pending_tasks();
-        (self.unknown.entry_count(), self.unknown.weighted_size())
+        self.unknown.size()
     }
 }
 
@@ -982,13 +926,9 @@ mod tests {
                 .await
                 .unwrap();
         }
-        c.roles.run_pending_tasks();
-        assert!(
-            c.roles.weighted_size() <= max / 8 / 3,
-            "{}",
-            c.roles.weighted_size()
-        );
-        assert!(c.roles.entry_count() > 0);
+        let (entries, weight) = c.roles.size();
+        assert!(weight <= max / 8 / 3, "{weight}");
+        assert!(entries > 0);
     }
 
     #[test]

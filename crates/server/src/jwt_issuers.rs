@@ -12,7 +12,7 @@
 use buckle_core::AppId;
 use buckle_core::rsa_key::{Rs256Verifier, RsaPublicKey};
 use buckle_store::{OAuthApp, Store, StoreError};
-use moka::sync::Cache;
+use crate::ttl_cache::TtlCache;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -39,7 +39,7 @@ const MAX_ENTRIES: u64 = 20_000;
 
 pub struct IssuerCache {
     /// By (client id, key fingerprint).
-    found: Cache<(String, String), Arc<Issuer>>,
+    found: TtlCache<(String, String), Arc<Issuer>>,
     enabled: bool,
     /// Bumped by every forget: a lookup that overlapped one keeps nothing.
     forgets: AtomicU64,
@@ -49,11 +49,12 @@ impl IssuerCache {
     /// A zero `ttl` turns it off, as for the credential cache.
     pub fn new(ttl: Duration) -> IssuerCache {
         IssuerCache {
-            found: Cache::builder()
-                .max_capacity(MAX_ENTRIES)
-                .time_to_live(ttl.max(Duration::from_millis(1)))
-                .support_invalidation_closures()
-                .build(),
+            found: TtlCache::new(
+                MAX_ENTRIES,
+                1,
+                ttl.max(Duration::from_millis(1)),
+                |_, _| 1,
+            ),
             enabled: !ttl.is_zero(),
             forgets: AtomicU64::new(0),
         }
@@ -100,13 +101,7 @@ impl IssuerCache {
     /// Forgets everything kept of `app_id`.
     pub fn forget_app(&self, app_id: AppId) {
         self.forgets.fetch_add(1, Ordering::SeqCst);
-        if self
-            .found
-            .invalidate_entries_if(move |_, issuer| issuer.app.id == app_id)
-            .is_err()
-        {
-            self.found.invalidate_all();
-        }
+        self.found.invalidate_if(|_, issuer| issuer.app.id == app_id);
     }
 
     pub fn forget_everything(&self) {

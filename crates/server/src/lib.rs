@@ -38,6 +38,7 @@ pub mod service;
 pub mod state;
 pub mod throttle;
 pub mod tls;
+pub mod ttl_cache;
 pub mod web;
 
 pub use config::Config;
