@@ -449,7 +449,7 @@ impl Credential {
 }
 
 fn reject(reason: &'static str, msg: &str) -> ApiError {
-    metrics::counter!("buckle_openapi_auth_failures_total", "reason" => reason).increment(1);
+    crate::metrics::auth_failure(reason);
     ApiError::unauthenticated(msg)
 }
 

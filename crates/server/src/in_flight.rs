@@ -1,18 +1,20 @@
 //! The requests being answered, counted by the edge middleware, so a shutdown
 //! that times out can say how many it cut.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-#[derive(Default)]
-pub struct InFlight(AtomicUsize);
+#[derive(Default, Clone)]
+pub struct InFlight(Arc<AtomicUsize>);
 
-/// Counts one request until dropped (also when its future is dropped unfinished).
-pub struct InFlightGuard<'a>(&'a InFlight);
+/// Counts one request until dropped (also when its future is dropped
+/// unfinished). Owned, so a response future can hold it.
+pub struct InFlightGuard(Arc<AtomicUsize>);
 
 impl InFlight {
-    pub fn enter(&self) -> InFlightGuard<'_> {
+    pub fn enter(&self) -> InFlightGuard {
         self.0.fetch_add(1, Ordering::Relaxed);
-        InFlightGuard(self)
+        InFlightGuard(Arc::clone(&self.0))
     }
 
     pub fn count(&self) -> usize {
@@ -20,9 +22,9 @@ impl InFlight {
     }
 }
 
-impl Drop for InFlightGuard<'_> {
+impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        (self.0).0.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

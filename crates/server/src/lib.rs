@@ -55,14 +55,7 @@ pub fn router(state: AppState) -> Router {
         .0
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        // Innermost first: a panic still gets an enveloped 500 with its log id.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            edge::around,
-        ))
+        .layer(edge::EdgeLayer::new(state.in_flight.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)
 }

@@ -79,9 +79,17 @@ pub fn current() -> LogId {
     LOGID.try_with(|id| *id).unwrap_or_default()
 }
 
-/// Runs `f` with `id` as the current log id.
-pub async fn scope<F: std::future::Future>(id: LogId, f: F) -> F::Output {
-    LOGID.scope(id, f).await
+/// `f`, run with `id` as the current log id.
+pub fn scoped<F: std::future::Future>(
+    id: LogId,
+    f: F,
+) -> tokio::task::futures::TaskLocalFuture<LogId, F> {
+    LOGID.scope(id, f)
+}
+
+/// Runs `f` now with `id` as the current log id.
+pub fn sync_scoped<R>(id: LogId, f: impl FnOnce() -> R) -> R {
+    LOGID.sync_scope(id, f)
 }
 
 /// Puts the log id in the response's `x-tt-logid` header.

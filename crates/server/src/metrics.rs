@@ -71,6 +71,27 @@ pub fn record(method: &Method, route: &str, status: StatusCode, elapsed: Duratio
     });
 }
 
+thread_local! {
+    /// Each worker thread's handles of `buckle_openapi_auth_failures_total`, by reason.
+    static AUTH_FAILURES: std::cell::RefCell<Vec<(&'static str, metrics::Counter)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Counts a refused credential on the OpenAPI by `reason` (a handful of fixed
+/// words), with the handle registered once per thread: unknown tokens are
+/// refused at the rate the API is called.
+pub fn auth_failure(reason: &'static str) {
+    AUTH_FAILURES.with_borrow_mut(|known| {
+        if let Some((_, c)) = known.iter().find(|(r, _)| *r == reason) {
+            c.increment(1);
+            return;
+        }
+        let c = metrics::counter!("buckle_openapi_auth_failures_total", "reason" => reason);
+        c.increment(1);
+        known.push((reason, c));
+    });
+}
+
 fn register(method: &'static str, route: &str, status: u16) -> RequestSeries {
     let route = metrics::SharedString::from_owned(route.to_string());
     RequestSeries {
