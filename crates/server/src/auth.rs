@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use buckle_core::reach::{BotFacts, Bots, Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_core::{
-    AccountId, AppId, BotId, ChannelId, InstallStatus, OrgId, TokenKind, WorkspaceId,
+    AccountId, AppId, BotId, ChannelId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId,
 };
 use std::sync::Arc;
 
@@ -29,11 +29,11 @@ pub struct Credential {
     /// Who made a PAT or SAT.
     pub created_by: Option<AccountId>,
     /// The PAT/SAT's name, or the OAuth app's name.
-    pub name: String,
-    pub reach: Reach,
+    pub name: Arc<str>,
+    pub reach: Arc<Reach>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
-    pub oauth: Option<OAuthContext>,
+    pub oauth: Option<Arc<OAuthContext>>,
     /// An OBO token of an organization whose app is not (or no longer) installed there.
     pub(crate) not_installed: bool,
     /// The credential cache's entry it was checked against.
@@ -41,6 +41,7 @@ pub struct Credential {
 }
 
 /// What an OAuth token carries besides its reach.
+#[derive(Debug)]
 pub struct OAuthContext {
     pub app_id: AppId,
     /// The authorization (grant) the token was issued under.
@@ -51,6 +52,86 @@ pub struct OAuthContext {
     pub custom_consumer: Option<String>,
     /// A channel app's token: the channel its bots must still be published to.
     pub channel_id: Option<ChannelId>,
+}
+
+/// What a checked token carries that does not change while it is cached:
+/// built once when the token enters the credential cache, so a call clones
+/// reference counts, not names and lists.
+#[derive(Debug)]
+pub struct CredentialView {
+    pub name: Arc<str>,
+    pub reach: Arc<Reach>,
+    pub oauth: Option<Arc<OAuthContext>>,
+    pub not_installed: bool,
+}
+
+impl CredentialView {
+    /// `points`: what the token holds (for an OAuth token, within what its app asks for now).
+    pub fn of(stored: &Stored, points: &PermissionSet) -> CredentialView {
+        match stored {
+            Stored::Access(row) => CredentialView {
+                name: Arc::from(row.name.as_str()),
+                reach: Arc::new(Reach {
+                    // Only PATs and SATs are stored as access tokens.
+                    subject: if row.kind == TokenKind::Service {
+                        Subject::Service
+                    } else {
+                        Subject::Person
+                    },
+                    points: points.clone(),
+                    workspaces: if row.all_workspaces {
+                        Workspaces::All
+                    } else {
+                        Workspaces::List(row.workspace_ids.clone())
+                    },
+                    organization: row.org_id.as_ref().map(OrgId::to_string),
+                    bots: Bots::All,
+                }),
+                oauth: None,
+                not_installed: false,
+            },
+            Stored::OAuth(found) => {
+                let row = &found.record;
+                // An OBO token of an organization that has not installed its app.
+                let not_installed = row.kind == TokenKind::UserOauth
+                    && row.org_id.as_ref().is_some_and(|org| {
+                        found.app_org_id.as_ref() != Some(org)
+                            && found.installation != Some(InstallStatus::Installed)
+                    });
+                CredentialView {
+                    name: Arc::from(found.app_name.as_str()),
+                    reach: Arc::new(Reach {
+                        subject: if row.account_id.is_some() {
+                            Subject::Person
+                        } else {
+                            Subject::Service
+                        },
+                        points: points.clone(),
+                        workspaces: if row.all_workspaces {
+                            Workspaces::All
+                        } else {
+                            Workspaces::List(row.workspace_ids.clone())
+                        },
+                        organization: row.org_id.as_ref().map(OrgId::to_string),
+                        bots: match &found.bots {
+                            Some(b) => Bots::List(b.bot_ids.clone()),
+                            None => Bots::All,
+                        },
+                    }),
+                    oauth: Some(Arc::new(OAuthContext {
+                        app_id: row.app_id,
+                        grant_id: row.grant_id,
+                        client_id: found.client_id.clone(),
+                        session_name: row.session_name.clone(),
+                        device_id: row.device_id.clone(),
+                        custom_consumer: row.custom_consumer.clone(),
+                        channel_id: found.bots.as_ref().map(|b| b.channel_id),
+                    })),
+                    not_installed,
+                }
+            }
+        }
+    }
 }
 
 /// What a handler asks of the credential.
@@ -136,30 +217,15 @@ impl Credential {
                 }
             });
         }
-        let reach = Reach {
-            // kind_ok: the row is a PAT or a SAT.
-            subject: if row.kind == TokenKind::Service {
-                Subject::Service
-            } else {
-                Subject::Person
-            },
-            points: cached.points.clone(),
-            workspaces: if row.all_workspaces {
-                Workspaces::All
-            } else {
-                Workspaces::List(row.workspace_ids.clone())
-            },
-            organization: row.org_id.as_ref().map(OrgId::to_string),
-            bots: Bots::All,
-        };
+        let view = &cached.view;
         Ok(Credential {
             id: row.id,
             kind,
             account_id: row.account_id,
             org_id: row.org_id.clone(),
             created_by: Some(row.created_by),
-            name: row.name.clone(),
-            reach,
+            name: Arc::clone(&view.name),
+            reach: Arc::clone(&view.reach),
             created_at: row.created_at,
             expires_at: row.expires_at,
             oauth: None,
@@ -214,53 +280,44 @@ impl Credential {
                 ),
             ));
         }
-        // The token can do what its app asks for now, and no more.
-        let points = entry.points.clone();
-        let not_installed = row.kind == TokenKind::UserOauth
-            && row.org_id.as_ref().is_some_and(|org| {
-                found.app_org_id.as_ref() != Some(org)
-                    && found.installation != Some(InstallStatus::Installed)
-            });
-        let reach = Reach {
-            subject: if row.account_id.is_some() {
-                Subject::Person
-            } else {
-                Subject::Service
-            },
-            points,
-            workspaces: if row.all_workspaces {
-                Workspaces::All
-            } else {
-                Workspaces::List(row.workspace_ids.clone())
-            },
-            organization: row.org_id.as_ref().map(OrgId::to_string),
-            bots: match &found.bots {
-                Some(b) => Bots::List(b.bot_ids.clone()),
-                None => Bots::All,
-            },
-        };
+        let view = &entry.view;
         Ok(Credential {
             id: row.id,
             kind,
             account_id: row.account_id,
             org_id: row.org_id.clone(),
             created_by: None,
-            name: found.app_name.clone(),
-            reach,
+            name: Arc::clone(&view.name),
+            reach: Arc::clone(&view.reach),
             created_at: row.created_at,
             expires_at: Some(row.expires_at),
-            oauth: Some(OAuthContext {
-                app_id: row.app_id,
-                grant_id: row.grant_id,
-                client_id: found.client_id.clone(),
-                session_name: row.session_name.clone(),
-                device_id: row.device_id.clone(),
-                custom_consumer: row.custom_consumer.clone(),
-                channel_id: found.bots.as_ref().map(|b| b.channel_id),
-            }),
-            not_installed,
+            oauth: view.oauth.clone(),
+            not_installed: view.not_installed,
             entry: Arc::clone(entry),
         })
+    }
+
+    /// The credential's points without the organization-level ones: what a
+    /// person who is not (or no longer) an admin of the token's organization
+    /// holds of them. Worked out once per cached token.
+    pub fn points_below_organization(&self, catalog: &buckle_core::Catalog) -> PermissionSet {
+        self.entry
+            .points_below_organization
+            .get_or_init(|| {
+                PermissionSet::from_names(
+                    self.reach
+                        .points
+                        .iter()
+                        .filter(|p| {
+                            catalog
+                                .get(p)
+                                .is_none_or(|c| c.level != buckle_core::Level::Organization)
+                        })
+                        .map(str::to_string)
+                        .collect(),
+                )
+            })
+            .clone()
     }
 
     /// The profile of account `id` (`None`: the account went mid-call). The
@@ -360,7 +417,7 @@ impl Credential {
         let Some((ws, is_member)) = state.store.workspace_for(workspace, person).await? else {
             return Err(ApiError::not_found("Workspace not found."));
         };
-        let still_published = match (&self.reach.bots, &self.oauth) {
+        let still_published = match (&self.reach.bots, self.oauth.as_deref()) {
             (
                 Bots::List(ids),
                 Some(OAuthContext {

@@ -33,10 +33,10 @@
 
 use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
+use crate::ttl_cache::TtlCache;
 use buckle_core::{AccountId, OrgId, PermissionSet, Role, WorkspaceId};
 use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
 use std::future::Future;
-use crate::ttl_cache::TtlCache;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -104,6 +104,10 @@ pub struct Cached {
     /// OAuth token's points within what its app asks for now (an app edit is
     /// one of the changes that forget the entry).
     pub points: PermissionSet,
+    /// The rest of what a call reads of the token, built once here.
+    pub view: crate::auth::CredentialView,
+    /// `points` less the organization-level ones, once introspection asked.
+    pub(crate) points_below_organization: std::sync::OnceLock<PermissionSet>,
     /// The profile of the account the token acts for, once a call read it: a
     /// change to the account forgets this entry with it (`CredentialChange::Account`).
     pub(crate) profile: std::sync::OnceLock<Arc<AccountProfile>>,
@@ -123,9 +127,12 @@ impl Cached {
                     .intersection(&PermissionSet::decode(&found.app_permissions)),
             ),
         };
+        let view = crate::auth::CredentialView::of(&stored, &points);
         Cached {
             stored,
             points,
+            view,
+            points_below_organization: std::sync::OnceLock::new(),
             profile: std::sync::OnceLock::new(),
             last_touched: AtomicI64::new(last),
         }
@@ -266,8 +273,7 @@ impl CredentialCache {
             }),
             unknown: TtlCache::new(share(1), UNKNOWN_WEIGHT, ttl, |_, _| UNKNOWN_WEIGHT),
             profiles: TtlCache::new(share(1), PROFILE_WEIGHT as u64, ttl, |_, p| {
-                (PROFILE_WEIGHT + p.user_name.len() + p.nick_name.len() + p.avatar_url.len())
-                    as u64
+                (PROFILE_WEIGHT + p.user_name.len() + p.nick_name.len() + p.avatar_url.len()) as u64
             }),
             roles: TtlCache::new(membership_share, MEMBERSHIP_WEIGHT as u64, ttl, |k, _| {
                 (MEMBERSHIP_WEIGHT + org_len(Some(&k.0))) as u64

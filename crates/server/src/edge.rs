@@ -181,7 +181,9 @@ mod tests {
     use tower::ServiceExt;
 
     async fn body_json(resp: Response) -> serde_json::Value {
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
@@ -204,14 +206,13 @@ mod tests {
     #[tokio::test]
     async fn a_handler_that_panics_while_answering_gets_an_enveloped_500() {
         let in_flight = InFlight::default();
-        let svc = EdgeLayer::new(in_flight.clone()).layer(tower::service_fn(
-            |_: Request| async move {
+        let svc =
+            EdgeLayer::new(in_flight.clone()).layer(tower::service_fn(|_: Request| async move {
                 if true {
                     panic!("handler bug");
                 }
                 Ok::<Response, Infallible>(Response::new(Body::empty()))
-            },
-        ));
+            }));
         let resp = svc.oneshot(request("/v1/users/me")).await.unwrap();
         assert_enveloped_500(resp, &in_flight).await;
     }
@@ -234,17 +235,15 @@ mod tests {
         use axum::response::IntoResponse;
         let in_flight = InFlight::default();
         let watched = in_flight.clone();
-        let svc = EdgeLayer::new(in_flight.clone()).layer(tower::service_fn(
-            move |_: Request| {
-                let watched = watched.clone();
-                async move {
-                    // The request is counted while it is answered.
-                    assert_eq!(watched.count(), 1);
-                    let answer = crate::error::Envelope(crate::error::Empty {});
-                    Ok::<Response, Infallible>(answer.into_response())
-                }
-            },
-        ));
+        let svc = EdgeLayer::new(in_flight.clone()).layer(tower::service_fn(move |_: Request| {
+            let watched = watched.clone();
+            async move {
+                // The request is counted while it is answered.
+                assert_eq!(watched.count(), 1);
+                let answer = crate::error::Envelope(crate::error::Empty {});
+                Ok::<Response, Infallible>(answer.into_response())
+            }
+        }));
         let resp = svc.oneshot(request("/oauth/device")).await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(resp.headers()["cache-control"], "no-store");

@@ -169,10 +169,10 @@ impl<T: Serialize> IntoResponse for Envelope<T> {
 }
 
 /// `body` as a JSON response. What axum's `Json` does, with a first buffer that
-/// holds a typical envelope (axum's 128 bytes do not hold `users.me`'s, so every
-/// call grew it once).
+/// holds a typical answer (axum's 128 bytes do not hold `users.me`'s envelope
+/// or an introspection, so every call grew it once or more).
 pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    let mut buf = Vec::with_capacity(256);
+    let mut buf = Vec::with_capacity(512);
     match serde_json::to_writer(&mut buf, body) {
         Ok(()) => (
             status,

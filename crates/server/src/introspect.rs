@@ -5,15 +5,14 @@ use crate::AppState;
 use crate::api_doc::OAuthErrors;
 use crate::auth::{Credential, bearer};
 use crate::error::OAuthError;
+use axum::Form;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use buckle_core::TokenKind;
 use buckle_core::reach::{Subject, Workspaces};
-use buckle_core::{BotId, Level, OrgId, PermissionSet, Role};
+use buckle_core::{BotId, OrgId, Role, WorkspaceId};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,7 +55,8 @@ pub struct IntrospectionResponse<'a> {
     organization_id: Option<&'a OrgId>,
     #[schema(required = false)]
     all_workspaces: bool,
-    workspace_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    workspace_ids: Option<Vec<WorkspaceId>>,
     /// The bots a channel token reaches; null: not narrowed to bots.
     #[schema(value_type = Option<Vec<String>>)]
     bot_ids: Option<&'a [BotId]>,
@@ -132,7 +132,16 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
                 "invalid request: token",
             )
         })?;
-    let inactive = || Ok(Json(json!({ "active": false })).into_response());
+    let inactive = || {
+        Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            r#"{"active":false}"#,
+        )
+            .into_response())
+    };
     let Ok(cred) = Credential::verify(state, &form.token).await else {
         return inactive();
     };
@@ -157,21 +166,21 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
             .ok()
             .flatten()
             .map(|a| a.user_name.clone()),
-        None => Some(cred.name.clone()),
+        None => Some(cred.name.to_string()),
     };
     let all = matches!(cred.reach.workspaces, Workspaces::All);
     // A person's token reaches, now, what the grant allows AND what the person may
     // do now; resource servers get that, not the declaration alone.
     let (points, workspace_ids) = match (cred.reach.subject, cred.account_id) {
         (Subject::Person, Some(person)) => {
-            let now_in: Vec<String> = state
+            let now_in: Vec<WorkspaceId> = state
                 .credentials
                 .workspaces_of(&state.store, person, cred.org_id.as_ref())
                 .await
                 .unwrap_or_default()
                 .iter()
-                .filter(|id| cred.reach.workspaces.includes(**id))
-                .map(ToString::to_string)
+                .copied()
+                .filter(|id| cred.reach.workspaces.includes(*id))
                 .collect();
             let admin = match &cred.org_id {
                 Some(org) => state
@@ -183,29 +192,18 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
                     .is_some_and(Role::is_admin),
                 None => false,
             };
-            let points = PermissionSet::from_names(
-                cred.reach
-                    .points
-                    .iter()
-                    .filter(|p| {
-                        admin
-                            || state
-                                .catalog
-                                .get(p)
-                                .is_none_or(|c| c.level != Level::Organization)
-                    })
-                    .map(str::to_string)
-                    .collect(),
-            );
+            let points = if admin {
+                cred.reach.points.clone()
+            } else {
+                cred.points_below_organization(&state.catalog)
+            };
             (points, Some(now_in))
         }
         _ => (
             cred.reach.points.clone(),
             match &cred.reach.workspaces {
                 Workspaces::All => None,
-                Workspaces::List(ids) => {
-                    Some(ids.iter().map(ToString::to_string).collect::<Vec<_>>())
-                }
+                Workspaces::List(ids) => Some(ids.clone()),
             },
         ),
     };
@@ -217,25 +215,27 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         })
     });
     let scope = points.encode();
-    Ok(Json(IntrospectionResponse {
-        active: true,
-        token_type,
-        client_id: o.map(|o| o.client_id.as_str()),
-        sub,
-        username,
-        scope,
-        permission_list: points.names(),
-        organization_id: cred.org_id.as_ref(),
-        all_workspaces: all,
-        workspace_ids,
-        bot_ids: match &cred.reach.bots {
-            buckle_core::Bots::List(ids) => Some(ids.as_slice()),
-            buckle_core::Bots::All => None,
+    Ok(crate::error::json(
+        StatusCode::OK,
+        &IntrospectionResponse {
+            active: true,
+            token_type,
+            client_id: o.map(|o| o.client_id.as_str()),
+            sub,
+            username,
+            scope,
+            permission_list: points.names(),
+            organization_id: cred.org_id.as_ref(),
+            all_workspaces: all,
+            workspace_ids,
+            bot_ids: match &cred.reach.bots {
+                buckle_core::Bots::List(ids) => Some(ids.as_slice()),
+                buckle_core::Bots::All => None,
+            },
+            session_name: o.and_then(|o| o.session_name.as_deref()),
+            device_info,
+            iat: cred.created_at,
+            exp: cred.expires_at,
         },
-        session_name: o.and_then(|o| o.session_name.as_deref()),
-        device_info,
-        iat: cred.created_at,
-        exp: cred.expires_at,
-    })
-    .into_response())
+    ))
 }

@@ -9,10 +9,10 @@
 //! and (on PostgreSQL) on every other node. Only found issuers are kept, so a
 //! key added is found at once; a key deleted is forgotten by its event.
 
+use crate::ttl_cache::TtlCache;
 use buckle_core::AppId;
 use buckle_core::rsa_key::{Rs256Verifier, RsaPublicKey};
 use buckle_store::{OAuthApp, Store, StoreError};
-use crate::ttl_cache::TtlCache;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -49,12 +49,7 @@ impl IssuerCache {
     /// A zero `ttl` turns it off, as for the credential cache.
     pub fn new(ttl: Duration) -> IssuerCache {
         IssuerCache {
-            found: TtlCache::new(
-                MAX_ENTRIES,
-                1,
-                ttl.max(Duration::from_millis(1)),
-                |_, _| 1,
-            ),
+            found: TtlCache::new(MAX_ENTRIES, 1, ttl.max(Duration::from_millis(1)), |_, _| 1),
             enabled: !ttl.is_zero(),
             forgets: AtomicU64::new(0),
         }
@@ -101,7 +96,8 @@ impl IssuerCache {
     /// Forgets everything kept of `app_id`.
     pub fn forget_app(&self, app_id: AppId) {
         self.forgets.fetch_add(1, Ordering::SeqCst);
-        self.found.invalidate_if(|_, issuer| issuer.app.id == app_id);
+        self.found
+            .invalidate_if(|_, issuer| issuer.app.id == app_id);
     }
 
     pub fn forget_everything(&self) {
