@@ -93,13 +93,29 @@ impl TokenKind {
 
 /// The stored form of a secret: lowercase hex SHA-256.
 pub fn hash_secret(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(HEX[(b >> 4) as usize]));
-        out.push(char::from(HEX[(b & 0xf) as usize]));
+    SecretHash::of(secret).as_str().to_string()
+}
+
+/// [`hash_secret`]'s text kept in place, for the token check, which hashes
+/// the presented token on every API call and needs the text only to look it up.
+#[derive(Clone, Copy)]
+pub struct SecretHash([u8; 64]);
+
+impl SecretHash {
+    pub fn of(secret: &str) -> SecretHash {
+        let digest = Sha256::digest(secret.as_bytes());
+        let mut out = [0u8; 64];
+        for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 0xf)];
+        }
+        SecretHash(out)
     }
-    out
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use buckle_core::reach::{BotFacts, Bots, Reach, Requirement, Subject, WorkspaceFacts, Workspaces};
-use buckle_core::secret::{constant_time_eq, hash_secret};
+use buckle_core::secret::{SecretHash, constant_time_eq};
 use buckle_core::{
     AccountId, AppId, BotId, ChannelId, InstallStatus, OrgId, PermissionSet, TokenKind, WorkspaceId,
 };
@@ -165,13 +165,14 @@ impl Credential {
         let Some(kind) = TokenKind::of_access_token(token) else {
             return Err(reject("malformed", "The access token is invalid."));
         };
-        let hash = hash_secret(token);
+        let hash = SecretHash::of(token);
+        let hash = hash.as_str();
         let now = state.clock.now();
         match kind {
             TokenKind::Personal | TokenKind::Service => {
-                Self::verify_access_token(state, kind, &hash, now).await
+                Self::verify_access_token(state, kind, hash, now).await
             }
-            _ => Self::verify_oauth_token(state, kind, &hash, now).await,
+            _ => Self::verify_oauth_token(state, kind, hash, now).await,
         }
     }
 
@@ -274,7 +275,7 @@ impl Credential {
         if !found.app_enabled {
             return Err(reject(
                 "suspended",
-                &format!(
+                format!(
                     "app: {} is currently deactivated by the owner",
                     found.app_name
                 ),
@@ -505,7 +506,7 @@ impl Credential {
     }
 }
 
-fn reject(reason: &'static str, msg: &str) -> ApiError {
+fn reject(reason: &'static str, msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
     crate::metrics::auth_failure(reason);
     ApiError::unauthenticated(msg)
 }

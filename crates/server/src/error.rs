@@ -10,13 +10,18 @@ use utoipa::ToSchema;
 pub struct ApiError {
     pub status: StatusCode,
     pub code: i64,
-    pub msg: String,
+    /// Borrowed when fixed (most are): an unknown token's 401 allocates nothing.
+    pub msg: std::borrow::Cow<'static, str>,
     /// Seconds a 429's client should wait, sent as `Retry-After` (RFC 6585 §4).
     pub retry_after: Option<i64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: i64, msg: impl Into<String>) -> ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: i64,
+        msg: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> ApiError {
         ApiError {
             status,
             code,
@@ -32,32 +37,32 @@ impl ApiError {
     }
 
     /// 400/4000: the request itself is wrong.
-    pub fn bad_request(msg: impl Into<String>) -> ApiError {
+    pub fn bad_request(msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, 4000, msg)
     }
 
     /// 401/4100: missing, unknown, expired, revoked or suspended credential.
-    pub fn unauthenticated(msg: impl Into<String>) -> ApiError {
+    pub fn unauthenticated(msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, 4100, msg)
     }
 
     /// 403/4101: a valid credential without the permission, workspace or bot.
-    pub fn forbidden(msg: impl Into<String>) -> ApiError {
+    pub fn forbidden(msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, 4101, msg)
     }
 
     /// 404/4200.
-    pub fn not_found(msg: impl Into<String>) -> ApiError {
+    pub fn not_found(msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, 4200, msg)
     }
 
     /// 409/4000: the request conflicts with what exists (a taken name).
-    pub fn conflict(msg: impl Into<String>) -> ApiError {
+    pub fn conflict(msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, 4000, msg)
     }
 
     /// 429/4013.
-    pub fn rate_limited(msg: impl Into<String>) -> ApiError {
+    pub fn rate_limited(msg: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, 4013, msg)
     }
 
@@ -116,8 +121,8 @@ impl Detail {
 #[serde(deny_unknown_fields)]
 pub struct ErrorEnvelope {
     pub code: i64,
-    #[schema(min_length = 1)]
-    pub msg: String,
+    #[schema(min_length = 1, value_type = String)]
+    pub msg: std::borrow::Cow<'static, str>,
     pub detail: Detail,
 }
 
