@@ -201,7 +201,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // On a file, `lite.rs`'s checkpointer thread checkpoints.
+                .pragma("wal_autocheckpoint", "0");
             // The writer first: it creates the file the readers open.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

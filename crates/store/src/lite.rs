@@ -10,6 +10,11 @@
 //!   unit that fails undoes only itself), and answers each unit only after the
 //!   commit: one hop per unit, one commit per batch.
 //!
+//! - **Checkpoints** (copying the write-ahead log back into the database file,
+//!   and its fsyncs) run on a thread of their own, so the writer thread only
+//!   writes: SQLite's automatic checkpoint would run them inside the commit
+//!   that crosses the threshold, holding up every grant of the batch.
+//!
 //! It opens the same file, with the same bundled SQLite library, as sqlx does.
 //! sqlx's writer connection still makes every other write; the two writers take
 //! turns through [`WriteTurn`] instead of spinning on SQLite's busy handler.
@@ -32,6 +37,10 @@ const KEEP_READERS: usize = 16;
 const MAX_BATCH: usize = 512;
 /// How long a statement waits for a lock another process holds.
 const BUSY: Duration = Duration::from_secs(10);
+/// How often the checkpointer looks at the write-ahead log when idle.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// Log frames (pages) a checkpoint copied above which the next one starts at once.
+const BUSY_LOG: i64 = 1000;
 
 /// A row type readable from a rusqlite row by column names (see [`lite_row`]).
 pub(crate) trait LiteRow: Sized {
@@ -198,6 +207,8 @@ pub(crate) struct Lite {
     writes: mpsc::SyncSender<Box<dyn Unit>>,
     /// Set by [`close`](Self::close): everything after fails, as on sqlx's pools.
     closed: AtomicBool,
+    /// Dropped (by [`close`](Self::close), or with this) to stop the checkpointer.
+    stop_checkpoints: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 impl std::fmt::Debug for Lite {
@@ -221,10 +232,21 @@ impl Lite {
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         writer.pragma_update(None, "foreign_keys", "ON")?;
         // Grants insert at random places in the token indexes: a page cache that
-        // holds their inner pages (32 MiB) saves re-reading them per insert, and
-        // checkpoints every 16 MiB of log rather than 4 copy hot pages less often.
+        // holds their inner pages (32 MiB) saves re-reading them per insert.
         writer.pragma_update(None, "cache_size", -32 * 1024)?;
-        writer.pragma_update(None, "wal_autocheckpoint", 4000)?;
+        // The checkpointer thread checkpoints; this connection only writes.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        checkpointer.busy_timeout(BUSY)?;
+        checkpointer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let (stop_checkpoints, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("buckle-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_until_stopped(&checkpointer, &stopped))
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?;
         let (writes, queue) = mpsc::sync_channel::<Box<dyn Unit>>(MAX_BATCH * 8);
         std::thread::Builder::new()
             .name("buckle-sqlite-writer".into())
@@ -235,6 +257,7 @@ impl Lite {
             readers: Mutex::new(Vec::new()),
             writes,
             closed: AtomicBool::new(false),
+            stop_checkpoints: Mutex::new(Some(stop_checkpoints)),
         };
         let first = lite.open_reader()?;
         lite.put_back(first);
@@ -263,6 +286,10 @@ impl Lite {
     /// Refuses every later read and write and closes the idle readers.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        self.stop_checkpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         self.readers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -352,6 +379,46 @@ fn write_batches(mut c: Connection, queue: mpsc::Receiver<Box<dyn Unit>>, turn: 
                 batch.drain(..).for_each(|u| u.answer(Err(&e)));
             }
         }
+    }
+}
+
+/// The checkpointer thread: a passive checkpoint (which never waits for, nor
+/// holds up, the writer or the readers) whenever the log has grown, until
+/// the store closes. The last connection to close checkpoints what is left.
+fn checkpoint_until_stopped(c: &Connection, stopped: &mpsc::Receiver<()>) {
+    let mut wait = CHECKPOINT_EVERY;
+    // Frames copied back by the last checkpoint of the current log.
+    let mut copied_before = 0;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
+        // (busy, frames in the log, frames of it copied back so far)
+        let done = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        });
+        wait = match done {
+            Ok((_, _, copied)) => {
+                // A smaller count: the writer started the log over.
+                let progress = if copied >= copied_before {
+                    copied - copied_before
+                } else {
+                    copied
+                };
+                copied_before = copied;
+                // A busy log: go on at once rather than let it grow.
+                if progress > BUSY_LOG {
+                    Duration::ZERO
+                } else {
+                    CHECKPOINT_EVERY
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a SQLite checkpoint failed");
+                CHECKPOINT_EVERY
+            }
+        };
     }
 }
 

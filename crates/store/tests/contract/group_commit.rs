@@ -185,3 +185,35 @@ async fn a_failing_grant_fails_alone_and_writes_nothing(db: TestDb) {
     );
     assert!(stored(&db, &tokens.access).await);
 }
+
+/// SQLite only: no connection checkpoints inside a commit, so the database file
+/// grows only when the checkpointer thread copies the log back into it. Grants
+/// written in bulk reach the file while the store stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_sqlite_the_log_is_copied_back_by_the_checkpointer() {
+    let db = TestDb::new(crate::kit::Engine::Sqlite).await;
+    let file = db.url.trim_start_matches("sqlite://").to_string();
+    let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let grant = app_grant(&db).await;
+    // Give the checkpointer time to copy back what setting up wrote.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let before = size();
+    let tokens: Vec<_> = (0..3000).map(|_| app_token(&grant)).collect();
+    race(tokens.len(), |i| {
+        let (store, token) = (db.store.clone(), tokens[i].clone());
+        async move { store.insert_oauth_token(&token).await.expect("insert") }
+    })
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while size() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {before} bytes: nothing checkpointed the log"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Everything written is there, whichever file holds it now.
+    for t in tokens.iter().step_by(300) {
+        assert!(stored(&db, t).await);
+    }
+}
