@@ -11,8 +11,8 @@
 #   DURATION=10s  WARMUP=3s  THREADS=2  CONNECTIONS=64  GRANT_CONNECTIONS=32
 #   ACCOUNTS=100000  APPS=10000  TOKENS=1000000
 #   SAMPLE=10000       distinct tokens the token-check scenarios rotate through
-#   SINGLE_USE=30000   codes, refresh tokens and device codes seeded (each)
-#   JWTS=20000         pre-signed JWTs for the JWT bearer grant
+#   SINGLE_USE=50000   codes, refresh tokens and device codes seeded (each)
+#   JWTS=50000         pre-signed JWTs for the JWT bearer grant
 #   PORT=17070  BARE_PORT=17071
 #   ONLY=regex         run only the scenarios whose label matches (grep -E)
 #   PERF=1             record each scenario with `perf record -g` (apt-get install
@@ -46,8 +46,8 @@ ACCOUNTS=${ACCOUNTS:-100000}
 APPS=${APPS:-10000}
 TOKENS=${TOKENS:-1000000}
 SAMPLE=${SAMPLE:-10000}
-SINGLE_USE=${SINGLE_USE:-30000}
-JWTS=${JWTS:-20000}
+SINGLE_USE=${SINGLE_USE:-50000}
+JWTS=${JWTS:-50000}
 PORT=${PORT:-17070}
 BARE_PORT=${BARE_PORT:-17071}
 PG_SERVER_URL=${BUCKLE_BENCH_POSTGRES_URL:-${BUCKLE_TEST_POSTGRES_URL:-}}
