@@ -71,22 +71,18 @@ impl CredentialView {
         match stored {
             Stored::Access(row) => CredentialView {
                 name: Arc::from(row.name.as_str()),
-                reach: Arc::new(Reach {
+                reach: reach(
                     // Only PATs and SATs are stored as access tokens.
-                    subject: if row.kind == TokenKind::Service {
+                    if row.kind == TokenKind::Service {
                         Subject::Service
                     } else {
                         Subject::Person
                     },
-                    points: points.clone(),
-                    workspaces: if row.all_workspaces {
-                        Workspaces::All
-                    } else {
-                        Workspaces::List(row.workspace_ids.clone())
-                    },
-                    organization: row.org_id.as_ref().map(OrgId::to_string),
-                    bots: Bots::All,
-                }),
+                    points,
+                    (row.all_workspaces, &row.workspace_ids),
+                    row.org_id.as_ref(),
+                    Bots::All,
+                ),
                 oauth: None,
                 not_installed: false,
             },
@@ -100,24 +96,20 @@ impl CredentialView {
                     });
                 CredentialView {
                     name: Arc::from(found.app_name.as_str()),
-                    reach: Arc::new(Reach {
-                        subject: if row.account_id.is_some() {
+                    reach: reach(
+                        if row.account_id.is_some() {
                             Subject::Person
                         } else {
                             Subject::Service
                         },
-                        points: points.clone(),
-                        workspaces: if row.all_workspaces {
-                            Workspaces::All
-                        } else {
-                            Workspaces::List(row.workspace_ids.clone())
-                        },
-                        organization: row.org_id.as_ref().map(OrgId::to_string),
-                        bots: match &found.bots {
+                        points,
+                        (row.all_workspaces, &row.workspace_ids),
+                        row.org_id.as_ref(),
+                        match &found.bots {
                             Some(b) => Bots::List(b.bot_ids.clone()),
                             None => Bots::All,
                         },
-                    }),
+                    ),
                     oauth: Some(Arc::new(OAuthContext {
                         app_id: row.app_id,
                         grant_id: row.grant_id,
@@ -132,6 +124,26 @@ impl CredentialView {
             }
         }
     }
+}
+
+/// A stored token's reach: `workspaces` as stored (all, or the listed ones).
+fn reach(
+    subject: Subject,
+    points: &PermissionSet,
+    workspaces: (bool, &[WorkspaceId]),
+    org_id: Option<&OrgId>,
+    bots: Bots,
+) -> Arc<Reach> {
+    Arc::new(Reach {
+        subject,
+        points: points.clone(),
+        workspaces: match workspaces {
+            (true, _) => Workspaces::All,
+            (false, ids) => Workspaces::List(ids.to_vec()),
+        },
+        organization: org_id.map(OrgId::to_string),
+        bots,
+    })
 }
 
 /// What a handler asks of the credential.
