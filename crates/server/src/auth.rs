@@ -28,15 +28,10 @@ pub struct Credential {
     pub org_id: Option<OrgId>,
     /// Who made a PAT or SAT.
     pub created_by: Option<AccountId>,
-    /// The PAT/SAT's name, or the OAuth app's name.
-    pub name: Arc<str>,
-    pub reach: Arc<Reach>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
-    pub oauth: Option<Arc<OAuthContext>>,
-    /// An OBO token of an organization whose app is not (or no longer) installed there.
-    pub(crate) not_installed: bool,
-    /// The credential cache's entry it was checked against.
+    /// The credential cache's entry it was checked against: the reach, the
+    /// OAuth context and the name are read from its view, built once.
     entry: Arc<Cached>,
 }
 
@@ -59,9 +54,9 @@ pub struct OAuthContext {
 /// reference counts, not names and lists.
 #[derive(Debug)]
 pub struct CredentialView {
-    pub name: Arc<str>,
-    pub reach: Arc<Reach>,
-    pub oauth: Option<Arc<OAuthContext>>,
+    pub name: String,
+    pub reach: Reach,
+    pub oauth: Option<OAuthContext>,
     pub not_installed: bool,
 }
 
@@ -70,7 +65,7 @@ impl CredentialView {
     pub fn of(stored: &Stored, points: &PermissionSet) -> CredentialView {
         match stored {
             Stored::Access(row) => CredentialView {
-                name: Arc::from(row.name.as_str()),
+                name: row.name.clone(),
                 reach: reach(
                     // Only PATs and SATs are stored as access tokens.
                     if row.kind == TokenKind::Service {
@@ -95,7 +90,7 @@ impl CredentialView {
                             && found.installation != Some(InstallStatus::Installed)
                     });
                 CredentialView {
-                    name: Arc::from(found.app_name.as_str()),
+                    name: found.app_name.clone(),
                     reach: reach(
                         if row.account_id.is_some() {
                             Subject::Person
@@ -110,7 +105,7 @@ impl CredentialView {
                             None => Bots::All,
                         },
                     ),
-                    oauth: Some(Arc::new(OAuthContext {
+                    oauth: Some(OAuthContext {
                         app_id: row.app_id,
                         grant_id: row.grant_id,
                         client_id: found.client_id.clone(),
@@ -118,7 +113,7 @@ impl CredentialView {
                         device_id: row.device_id.clone(),
                         custom_consumer: row.custom_consumer.clone(),
                         channel_id: found.bots.as_ref().map(|b| b.channel_id),
-                    })),
+                    }),
                     not_installed,
                 }
             }
@@ -133,8 +128,8 @@ fn reach(
     workspaces: (bool, &[WorkspaceId]),
     org_id: Option<&OrgId>,
     bots: Bots,
-) -> Arc<Reach> {
-    Arc::new(Reach {
+) -> Reach {
+    Reach {
         subject,
         points: points.clone(),
         workspaces: match workspaces {
@@ -143,7 +138,7 @@ fn reach(
         },
         organization: org_id.map(OrgId::to_string),
         bots,
-    })
+    }
 }
 
 /// What a handler asks of the credential.
@@ -230,19 +225,14 @@ impl Credential {
                 }
             });
         }
-        let view = &cached.view;
         Ok(Credential {
             id: row.id,
             kind,
             account_id: row.account_id,
             org_id: row.org_id.clone(),
             created_by: Some(row.created_by),
-            name: Arc::clone(&view.name),
-            reach: Arc::clone(&view.reach),
             created_at: row.created_at,
             expires_at: row.expires_at,
-            oauth: None,
-            not_installed: false,
             entry: Arc::clone(cached),
         })
     }
@@ -293,21 +283,35 @@ impl Credential {
                 ),
             ));
         }
-        let view = &entry.view;
         Ok(Credential {
             id: row.id,
             kind,
             account_id: row.account_id,
             org_id: row.org_id.clone(),
             created_by: None,
-            name: Arc::clone(&view.name),
-            reach: Arc::clone(&view.reach),
             created_at: row.created_at,
             expires_at: Some(row.expires_at),
-            oauth: view.oauth.clone(),
-            not_installed: view.not_installed,
             entry: Arc::clone(entry),
         })
+    }
+
+    /// The PAT/SAT's name, or the OAuth app's name.
+    pub fn name(&self) -> &str {
+        &self.entry.view.name
+    }
+
+    pub fn reach(&self) -> &Reach {
+        &self.entry.view.reach
+    }
+
+    /// What an OAuth token carries besides its reach; `None` for a PAT or SAT.
+    pub fn oauth(&self) -> Option<&OAuthContext> {
+        self.entry.view.oauth.as_ref()
+    }
+
+    /// An OBO token of an organization whose app is not (or no longer) installed there.
+    pub fn not_installed(&self) -> bool {
+        self.entry.view.not_installed
     }
 
     /// The credential's points without the organization-level ones: what a
@@ -318,7 +322,7 @@ impl Credential {
             .points_below_organization
             .get_or_init(|| {
                 PermissionSet::from_names(
-                    self.reach
+                    self.reach()
                         .points
                         .iter()
                         .filter(|p| {
@@ -358,16 +362,16 @@ impl Credential {
     /// change to them is forgotten there at once). Workspaces that do not exist
     /// are 404/4200.
     pub async fn require(&self, state: &AppState, need: Need<'_>) -> Result<(), ApiError> {
-        if self.not_installed {
+        if self.not_installed() {
             return Err(ApiError::forbidden(
                 "The app is not installed in this team/enterprise; ask an admin to install it.",
             ));
         }
         let decision = match need {
-            Need::Credential(point) => self.reach.decide(&Requirement::Credential { point }),
-            Need::Account(point) => self.reach.decide(&Requirement::Account { point }),
+            Need::Credential(point) => self.reach().decide(&Requirement::Credential { point }),
+            Need::Account(point) => self.reach().decide(&Requirement::Account { point }),
             Need::Workspace(point, id) => {
-                if !self.reach.points.contains(point) {
+                if !self.reach().points.contains(point) {
                     // Skip the database when the point alone already decides.
                     return Err(buckle_core::Denial::MissingPoint(point.to_string()).into());
                 }
@@ -380,7 +384,7 @@ impl Credential {
                 else {
                     return Err(ApiError::not_found("Workspace not found."));
                 };
-                self.reach.decide(&Requirement::Workspace {
+                self.reach().decide(&Requirement::Workspace {
                     point,
                     workspace: WorkspaceFacts {
                         id,
@@ -394,12 +398,12 @@ impl Credential {
             }
             Need::Organization(point) => {
                 let role = match (&self.org_id, self.account_id) {
-                    (Some(org), Some(person)) if self.reach.points.contains(point) => {
+                    (Some(org), Some(person)) if self.reach().points.contains(point) => {
                         state.credentials.role(&state.store, org, person).await?
                     }
                     _ => None,
                 };
-                self.reach.decide(&Requirement::Organization {
+                self.reach().decide(&Requirement::Organization {
                     point,
                     subject_role: role,
                 })
@@ -423,14 +427,14 @@ impl Credential {
         bot: BotId,
         workspace: WorkspaceId,
     ) -> Result<Result<(), buckle_core::Denial>, ApiError> {
-        if !self.reach.points.contains(point) {
+        if !self.reach().points.contains(point) {
             return Ok(Err(buckle_core::Denial::MissingPoint(point.to_string())));
         }
         let person = self.account_id.unwrap_or(AccountId(0));
         let Some((ws, is_member)) = state.store.workspace_for(workspace, person).await? else {
             return Err(ApiError::not_found("Workspace not found."));
         };
-        let still_published = match (&self.reach.bots, self.oauth.as_deref()) {
+        let still_published = match (&self.reach().bots, self.oauth()) {
             (
                 Bots::List(ids),
                 Some(OAuthContext {
@@ -443,7 +447,7 @@ impl Credential {
             (Bots::List(_), _) => false,
             (Bots::All, _) => true,
         };
-        Ok(self.reach.decide(&Requirement::Bot {
+        Ok(self.reach().decide(&Requirement::Bot {
             point,
             bot: BotFacts {
                 id: bot,
@@ -469,7 +473,7 @@ impl Credential {
         let Some(org) = &self.org_id else {
             return Ok(self.account_id);
         };
-        let holder = match (self.kind, &self.oauth) {
+        let holder = match (self.kind, self.oauth()) {
             (TokenKind::Personal, _) => buckle_store::AccessHolder::Token(self.id),
             (TokenKind::AppOauth, Some(o)) if self.account_id.is_none() => {
                 buckle_store::AccessHolder::Grant(o.grant_id)
@@ -507,7 +511,7 @@ impl Credential {
                 // own, unless an admin let it reach theirs.
                 if self.kind == TokenKind::AppOauth
                     && self.account_id.is_none()
-                    && self.reach.points.contains(point)
+                    && self.reach().points.contains(point)
                     && let Some(admin) = self.personal_account(state).await?
                 {
                     return Ok(admin);
@@ -534,7 +538,7 @@ impl FromRequestParts<AppState> for Credential {
             ));
         };
         let cred = Credential::verify(state, token).await?;
-        if let Some(o) = &cred.oauth {
+        if let Some(o) = cred.oauth() {
             state
                 .device_usage
                 .count(

@@ -104,7 +104,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
     let caller = Credential::verify(state, &caller_token)
         .await
         .map_err(|_| unauthorized("The caller's token is invalid, expired or revoked."))?;
-    let allowed = caller.reach.points.contains("Token.introspect")
+    let allowed = caller.reach().points.contains("Token.introspect")
         && match caller.account_id {
             // A person's grant holds only while they are still a super admin.
             Some(person) => caller
@@ -146,7 +146,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
         return inactive();
     };
     // An OBO token of an organization that has not installed its app reaches nothing.
-    if cred.not_installed {
+    if cred.not_installed() {
         return inactive();
     }
     let token_type = match cred.kind {
@@ -166,12 +166,12 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
             .ok()
             .flatten()
             .map(|a| a.user_name.clone()),
-        None => Some(cred.name.to_string()),
+        None => Some(cred.name().to_string()),
     };
-    let all = matches!(cred.reach.workspaces, Workspaces::All);
+    let all = matches!(cred.reach().workspaces, Workspaces::All);
     // A person's token reaches, now, what the grant allows AND what the person may
     // do now; resource servers get that, not the declaration alone.
-    let (points, workspace_ids) = match (cred.reach.subject, cred.account_id) {
+    let (points, workspace_ids) = match (cred.reach().subject, cred.account_id) {
         (Subject::Person, Some(person)) => {
             let now_in: Vec<WorkspaceId> = state
                 .credentials
@@ -180,7 +180,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
                 .unwrap_or_default()
                 .iter()
                 .copied()
-                .filter(|id| cred.reach.workspaces.includes(*id))
+                .filter(|id| cred.reach().workspaces.includes(*id))
                 .collect();
             let admin = match &cred.org_id {
                 Some(org) => state
@@ -193,21 +193,21 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
                 None => false,
             };
             let points = if admin {
-                cred.reach.points.clone()
+                cred.reach().points.clone()
             } else {
                 cred.points_below_organization(&state.catalog)
             };
             (points, Some(now_in))
         }
         _ => (
-            cred.reach.points.clone(),
-            match &cred.reach.workspaces {
+            cred.reach().points.clone(),
+            match &cred.reach().workspaces {
                 Workspaces::All => None,
                 Workspaces::List(ids) => Some(ids.clone()),
             },
         ),
     };
-    let o = cred.oauth.as_ref();
+    let o = cred.oauth();
     let device_info = o.and_then(|o| {
         (o.device_id.is_some() || o.custom_consumer.is_some()).then_some(DeviceInfo {
             device_id: o.device_id.as_deref(),
@@ -228,7 +228,7 @@ async fn run(state: &AppState, req: Request) -> Result<Response, OAuthError> {
             organization_id: cred.org_id.as_ref(),
             all_workspaces: all,
             workspace_ids,
-            bot_ids: match &cred.reach.bots {
+            bot_ids: match &cred.reach().bots {
                 buckle_core::Bots::List(ids) => Some(ids.as_slice()),
                 buckle_core::Bots::All => None,
             },

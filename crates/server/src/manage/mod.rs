@@ -154,9 +154,9 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::unauthenticated("The access token's account no longer exists.")
             })?;
             let extent = Extent {
-                points: cred.reach.points.clone(),
-                workspaces: cred.reach.workspaces.clone(),
-                edition: cred.reach.organization.clone(),
+                points: cred.reach().points.clone(),
+                workspaces: cred.reach().workspaces.clone(),
+                edition: cred.reach().organization.clone(),
                 expires_at: cred.expires_at,
             };
             return Ok(Caller {

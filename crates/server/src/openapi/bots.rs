@@ -136,7 +136,7 @@ pub async fn list(
     cred.require(&state, Need::Workspace("Bot.list", ws))
         .await?;
     let page = Page::from_params(q.page_index.or(q.page_num), q.page_size)?;
-    let (bots, total) = match &cred.reach.bots {
+    let (bots, total) = match &cred.reach().bots {
         buckle_core::Bots::All => state.store.bots_in(ws, page.offset, page.limit).await?,
         buckle_core::Bots::List(ids) => channel_bots_in(&state, &cred, ids, ws, &page).await?,
     };
@@ -156,8 +156,7 @@ async fn channel_bots_in(
     page: &Page,
 ) -> Result<(Vec<Bot>, i64), ApiError> {
     let channel = cred
-        .oauth
-        .as_ref()
+        .oauth()
         .and_then(|o| o.channel_id.map(|c| (c, o.app_id)));
     let Some((channel, app)) = channel else {
         return Ok((Vec::new(), 0));
@@ -194,7 +193,7 @@ pub async fn get(
     Path(bot_id): Path<String>,
 ) -> ApiResult<BotOut> {
     let bot_id = id(&bot_id, "bot_id").map(BotId)?;
-    if !cred.reach.points.contains("Bot.read") {
+    if !cred.reach().points.contains("Bot.read") {
         return Err(buckle_core::Denial::MissingPoint("Bot.read".into()).into());
     }
     let bot = state

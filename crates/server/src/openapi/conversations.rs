@@ -69,7 +69,7 @@ async fn owner_of(state: &AppState, cred: &Credential) -> Result<String, ApiErro
         .org_id
         .as_ref()
         .map_or("personal".to_string(), |o| o.to_string());
-    Ok(match (cred.account_id, &cred.oauth, cred.kind) {
+    Ok(match (cred.account_id, cred.oauth(), cred.kind) {
         (Some(person), _, _) => format!("account:{person}:{edition}"),
         (None, Some(o), _) => format!("app:{}:{edition}", o.app_id),
         (None, None, TokenKind::Service) => format!("service:{edition}"),
@@ -78,8 +78,7 @@ async fn owner_of(state: &AppState, cred: &Credential) -> Result<String, ApiErro
 }
 
 fn session_of(cred: &Credential) -> &str {
-    cred.oauth
-        .as_ref()
+    cred.oauth()
         .and_then(|o| o.session_name.as_deref())
         .unwrap_or("")
 }
@@ -87,8 +86,8 @@ fn session_of(cred: &Credential) -> &str {
 /// Channel tokens chat through their channel (`Connector.botChat`); any other
 /// token needs the conversation point itself.
 fn conversation_point<'a>(cred: &Credential, point: &'a str) -> &'a str {
-    let channel = cred.oauth.as_ref().is_some_and(|o| o.channel_id.is_some());
-    if channel && !cred.reach.points.contains(point) {
+    let channel = cred.oauth().is_some_and(|o| o.channel_id.is_some());
+    if channel && !cred.reach().points.contains(point) {
         "Connector.botChat"
     } else {
         point

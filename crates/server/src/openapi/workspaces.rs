@@ -58,13 +58,13 @@ pub async fn list(
         .await?;
     let page = Page::from_params(q.page_num, q.page_size)?;
     let org = cred.org_id.as_ref();
-    let reached: Vec<WorkspaceOut> = match (cred.reach.subject, cred.account_id, org) {
+    let reached: Vec<WorkspaceOut> = match (cred.reach().subject, cred.account_id, org) {
         (Subject::Person, Some(person), _) => state
             .store
             .workspaces_of(person, org)
             .await?
             .into_iter()
-            .filter(|w| cred.reach.workspaces.includes(w.id))
+            .filter(|w| cred.reach().workspaces.includes(w.id))
             .map(|w| WorkspaceOut {
                 id: w.id.to_string(),
                 name: w.name,
@@ -83,7 +83,7 @@ pub async fn list(
             .workspaces_of_organization(org)
             .await?
             .into_iter()
-            .filter(|w| cred.reach.workspaces.includes(w.id))
+            .filter(|w| cred.reach().workspaces.includes(w.id))
             .map(|w| WorkspaceOut {
                 id: w.id.to_string(),
                 name: w.name,
