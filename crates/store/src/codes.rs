@@ -110,12 +110,7 @@ impl Store {
         now: i64,
         tokens: &NewUserTokens,
     ) -> Result<Redeemed> {
-        self.redeem(
-            "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
-            code_hash,
-            now,
-            tokens,
-        )
-        .await
+        self.redeem(crate::families::Secret::Code, code_hash, now, tokens)
+            .await
     }
 }

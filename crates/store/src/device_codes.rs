@@ -191,13 +191,7 @@ impl Store {
         now: i64,
         tokens: &NewUserTokens,
     ) -> Result<Redeemed> {
-        self.redeem(
-            "UPDATE oauth_device_codes SET used_at = $2
-             WHERE device_code_hash = $1 AND status = 'approved' AND used_at IS NULL",
-            hash,
-            now,
-            tokens,
-        )
-        .await
+        self.redeem(crate::families::Secret::DeviceCode, hash, now, tokens)
+            .await
     }
 }

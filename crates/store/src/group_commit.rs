@@ -29,18 +29,6 @@ pub(crate) enum Conn<'c> {
     Postgres(&'c mut PgConnection),
 }
 
-/// Runs the same statement code on whichever engine the unit was given;
-/// `$c` is bound to `&mut` the engine's connection.
-macro_rules! on_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::group_commit::Conn::Sqlite($c) => $body,
-            $crate::group_commit::Conn::Postgres($c) => $body,
-        }
-    };
-}
-pub(crate) use on_conn;
-
 /// Most units one transaction carries: enough to amortize a commit, few enough
 /// that the first unit's wait stays short.
 const MAX_BATCH: usize = 256;

@@ -114,12 +114,7 @@ impl Store {
         now: i64,
         tokens: &NewUserTokens,
     ) -> Result<Redeemed> {
-        self.redeem(
-            "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
-            hash,
-            now,
-            tokens,
-        )
-        .await
+        self.redeem(crate::families::Secret::RefreshToken, hash, now, tokens)
+            .await
     }
 }

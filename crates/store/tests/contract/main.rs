@@ -5,6 +5,7 @@ mod bad_input;
 mod cascades;
 mod channels;
 mod corrupt;
+mod families;
 mod fixtures;
 mod group_commit;
 mod kit;
