@@ -439,6 +439,52 @@ async fn enabling_and_deleting_an_app_on_one_node_reach_the_others() {
     .await;
 }
 
+/// The token endpoint keeps apps in memory too: a web app's new client secret
+/// replaces the old one on every node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_secret_reset_on_one_node_reaches_the_others() {
+    let (a, b, c) = three_nodes().await;
+    let alice = a.user("alice").await;
+    let session = a.login(&alice).await;
+    let f = web_flow(&a, &alice, &session, "Web", &["Account.readProfile"]).await;
+    // A code that does not exist: the app and its secret are checked first, so
+    // the answer tells whether the node takes the old secret. Nothing is used up.
+    let probe = |node: &Server| {
+        let (base, id, secret) = (node.base.clone(), f.id.clone(), f.secret.clone());
+        async move {
+            let r = oauth_post(
+                &base,
+                TOKEN,
+                Some(&secret),
+                json!({"client_id": id, "grant_type": "authorization_code", "code": "code_unknown", "redirect_uri": CALLBACK}),
+            )
+            .await;
+            (
+                r.status.as_u16(),
+                r.body["error"].as_str().map(str::to_string),
+            )
+        }
+    };
+    let (before, after) = (
+        (400, Some("invalid_grant".to_string())),
+        (401, Some("invalid_client".to_string())),
+    );
+    for node in [&b, &c, &b, &c] {
+        assert_eq!(probe(node).await, before, "{}", node.base);
+    }
+    session
+        .post(&format!("/api/manage/apps/{}/secret", f.id), json!({}))
+        .await
+        .ok();
+    let since = Instant::now();
+    assert_eq!(probe(&a).await, after, "at once on {}", a.base);
+    let (tb, tc) = tokio::join!(
+        turns(&b, || probe(&b), &before, &after, since),
+        turns(&c, || probe(&c), &before, &after, since),
+    );
+    eprintln!("a secret reset reached the other nodes in {:?}", [tb, tc]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn membership_changes_on_one_node_reach_the_others() {
     let (a, b, c) = three_nodes().await;

@@ -11,6 +11,10 @@
 //!   forgets it here ([`CredentialCache::issued`]); a token's secret is shown
 //!   only after that, so no one can present it earlier.
 //! - **Account profiles**: what `users.me` and introspection read of an account.
+//! - **Apps**: an app as the OAuth token endpoint reads it by its client id
+//!   (its type, whether it is enabled, the hash of its secret), so a code
+//!   exchange, refresh or device poll does not read it again. Only found apps
+//!   are kept, so an app created is found at once.
 //! - **Memberships**: what enforcement and introspection read of a person's
 //!   standing: their role in an organization (or none), whether they belong to
 //!   a workspace (with the workspace's organization), and the workspaces they
@@ -35,7 +39,7 @@ use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
 use crate::ttl_cache::TtlCache;
 use buckle_core::{AccountId, OrgId, PermissionSet, Role, WorkspaceId};
-use buckle_store::{AccessToken, Account, OAuthToken, Store, StoreError};
+use buckle_store::{AccessToken, Account, OAuthApp, OAuthToken, Store, StoreError};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -202,12 +206,14 @@ impl Default for CacheLimits {
 /// memory, while a change that reaches this process by no event (another
 /// process's, an operator's SQL) is seen within ten seconds.
 pub const DEFAULT_TTL_SECONDS: u64 = 10;
-/// 64 MiB: about 70,000 tokens in use at once, with their people's memberships.
+/// 64 MiB: about 55,000 tokens in use at once, with their people's memberships.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// A key (64 hex digits) and the cache's bookkeeping, for an unknown hash.
 const UNKNOWN_WEIGHT: u64 = 200;
 /// An account profile, about.
 const PROFILE_WEIGHT: usize = 300;
+/// An app's key, numbers and bookkeeping, besides its texts.
+const APP_WEIGHT: usize = 300;
 /// A membership entry's key, value and bookkeeping, besides its texts and lists.
 const MEMBERSHIP_WEIGHT: usize = 200;
 
@@ -220,6 +226,8 @@ pub struct CredentialCache {
     known: TtlCache<String, Arc<Cached>>,
     unknown: TtlCache<String, ()>,
     profiles: TtlCache<AccountId, Arc<AccountProfile>>,
+    /// By client id.
+    apps: TtlCache<String, Arc<OAuthApp>>,
     /// A person's role in an organization; `None`: not a member.
     roles: TtlCache<(OrgId, AccountId), Option<Role>>,
     /// How a person stands towards a workspace that exists.
@@ -261,19 +269,32 @@ impl LookupOutcomes {
 }
 
 impl CredentialCache {
-    /// Known tokens get five eighths of `max_bytes`; unknown hashes, profiles
+    /// Known tokens get half of `max_bytes`; unknown hashes, profiles, apps
     /// and memberships an eighth each (memberships a third of theirs per kind).
     pub fn new(limits: CacheLimits) -> CredentialCache {
         let share = |eighths: u64| (limits.max_bytes / 8 * eighths).max(1);
         let membership_share = (limits.max_bytes / 8 / 3).max(1);
         let ttl = limits.ttl.max(Duration::from_millis(1));
         CredentialCache {
-            known: TtlCache::new(share(5), 700, ttl, |k, v| {
+            known: TtlCache::new(share(4), 700, ttl, |k, v| {
                 (k.len() + v.stored.weight()) as u64
             }),
             unknown: TtlCache::new(share(1), UNKNOWN_WEIGHT, ttl, |_, _| UNKNOWN_WEIGHT),
             profiles: TtlCache::new(share(1), PROFILE_WEIGHT as u64, ttl, |_, p| {
                 (PROFILE_WEIGHT + p.user_name.len() + p.nick_name.len() + p.avatar_url.len()) as u64
+            }),
+            apps: TtlCache::new(share(1), APP_WEIGHT as u64, ttl, |k, a| {
+                (APP_WEIGHT
+                    + k.len()
+                    + a.client_id.len()
+                    + a.name.len()
+                    + a.description.len()
+                    + a.permissions.len()
+                    + a.redirect_uris.len()
+                    + a.secret_hash.len()
+                    + a.secret_hint.len()
+                    + org_len(a.org_id.as_ref())
+                    + a.connector_id.as_ref().map_or(0, String::len)) as u64
             }),
             roles: TtlCache::new(membership_share, MEMBERSHIP_WEIGHT as u64, ttl, |k, _| {
                 (MEMBERSHIP_WEIGHT + org_len(Some(&k.0))) as u64
@@ -355,6 +376,19 @@ impl CredentialCache {
                 .account_by_id(id)
                 .await?
                 .map(|a| Arc::new(AccountProfile::from(a))))
+        })
+        .await
+    }
+
+    /// The app with this client id: from memory, or read from the store and
+    /// remembered if found.
+    pub async fn app(
+        &self,
+        store: &Store,
+        client_id: &str,
+    ) -> Result<Option<Arc<OAuthApp>>, StoreError> {
+        self.held(&self.apps, client_id.to_string(), async {
+            Ok(store.app_by_client_id(client_id).await?.map(Arc::new))
         })
         .await
     }
@@ -490,6 +524,7 @@ impl CredentialCache {
         }
         if let CredentialChange::App { app_id } = change {
             self.issuers.forget_app(*app_id);
+            self.apps.invalidate_if(|_, app| app.id == *app_id);
         }
         self.forget_memberships(change);
         self.known.invalidate_if(|_, c| change.concerns(&c.stored));
@@ -503,6 +538,7 @@ impl CredentialCache {
         self.known.invalidate_all();
         self.unknown.invalidate_all();
         self.profiles.invalidate_all();
+        self.apps.invalidate_all();
         self.issuers.forget_everything();
         self.roles.invalidate_all();
         self.workspace_access.invalidate_all();

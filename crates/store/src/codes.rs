@@ -1,8 +1,9 @@
 //! Authorization codes: single use, redeemed in the same transaction that stores
 //! the tokens they are exchanged for (see `families`).
 
+use crate::grants::{WithGrant, joined_grant_columns};
 use crate::lite::fetch_optional;
-use crate::{NewUserTokens, Redeemed, Result, Store, with_writer};
+use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
 
 #[derive(Debug, Clone)]
@@ -101,6 +102,27 @@ impl Store {
         Ok(fetch_optional!(self, AuthCodeRow, "SELECT code_hash, app_id, grant_id, account_id, redirect_uri, code_challenge, challenge_method, family_id, created_at, expires_at, used_at
              FROM oauth_codes WHERE code_hash = $1", code_hash)?
         .map(AuthCode::from))
+    }
+
+    /// A code by the hash of its secret, with its grant if that still exists;
+    /// reads only.
+    pub async fn code_and_grant(
+        &self,
+        code_hash: &str,
+    ) -> Result<Option<(AuthCode, Option<Grant>)>> {
+        let found = fetch_optional!(
+            self,
+            WithGrant<AuthCodeRow>,
+            concat!(
+                "SELECT c.code_hash, c.app_id, c.grant_id, c.account_id, c.redirect_uri, c.code_challenge, c.challenge_method, c.family_id, c.created_at, c.expires_at, c.used_at, ",
+                joined_grant_columns!(),
+                " FROM oauth_codes c LEFT JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1"
+            ),
+            code_hash
+        )?;
+        found
+            .map(|f| f.split().map(|(code, grant)| (AuthCode::from(code), grant)))
+            .transpose()
     }
 
     /// Uses up an unused code and stores the tokens it is exchanged for, atomically.

@@ -1,9 +1,10 @@
 //! Device codes (RFC 8628): created pending, decided once by a person, redeemed
 //! once by the device (see `families`).
 
+use crate::grants::{WithGrant, joined_grant_columns};
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
+use crate::{Grant, NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, DeviceStatus, WorkspaceId};
 
 #[derive(Debug, Clone)]
@@ -121,6 +122,30 @@ impl Store {
         .bind(user_code)
         .fetch_optional(p)
         .await)?)
+    }
+
+    /// A device code by the hash of its secret, with its grant (an approved
+    /// code's) if that still exists; reads only.
+    pub async fn device_code_and_grant(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(DeviceCode, Option<Grant>)>> {
+        let found = fetch_optional!(
+            self,
+            WithGrant<DeviceCodeRow>,
+            concat!(
+                "SELECT d.device_code_hash, d.user_code, d.app_id, d.workspace_id, d.status, d.grant_id, d.account_id, d.poll_interval, d.last_poll_at_ms, d.created_at, d.expires_at, d.used_at, ",
+                joined_grant_columns!(),
+                " FROM oauth_device_codes d LEFT JOIN oauth_grants g ON g.id = d.grant_id WHERE d.device_code_hash = $1"
+            ),
+            hash
+        )?;
+        found
+            .map(|f| {
+                let (row, grant) = f.split()?;
+                Ok((DeviceCode::try_from(row)?, grant))
+            })
+            .transpose()
     }
 
     pub async fn device_code(&self, hash: &str) -> Result<Option<DeviceCode>> {

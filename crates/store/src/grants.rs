@@ -144,6 +144,105 @@ impl TryFrom<GrantRow> for Grant {
     }
 }
 
+/// A grant read beside the row that names it, by `LEFT JOIN oauth_grants g`:
+/// its columns named `g_*`, all `NULL` when it is gone.
+macro_rules! joined_grant_columns {
+    () => {
+        "g.id AS g_id, g.app_id AS g_app_id, g.kind AS g_kind, g.account_id AS g_account_id, g.org_id AS g_org_id, g.permissions AS g_permissions, g.all_workspaces AS g_all_workspaces, g.workspace_ids AS g_workspace_ids, g.created_by AS g_created_by, g.created_at AS g_created_at"
+    };
+}
+pub(crate) use joined_grant_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JoinedGrantRow {
+    g_id: Option<i64>,
+    g_app_id: Option<i64>,
+    g_kind: Option<String>,
+    g_account_id: Option<i64>,
+    g_org_id: Option<String>,
+    g_permissions: Option<String>,
+    g_all_workspaces: Option<bool>,
+    g_workspace_ids: Option<String>,
+    g_created_by: Option<i64>,
+    g_created_at: Option<i64>,
+}
+
+crate::lite::lite_row!(JoinedGrantRow {
+    g_id,
+    g_app_id,
+    g_kind,
+    g_account_id,
+    g_org_id,
+    g_permissions,
+    g_all_workspaces,
+    g_workspace_ids,
+    g_created_by,
+    g_created_at
+});
+
+impl JoinedGrantRow {
+    /// The grant, if the join found one.
+    fn into_grant(self) -> Result<Option<Grant>> {
+        let Some(id) = self.g_id else {
+            return Ok(None);
+        };
+        // The columns are NOT NULL: a row found has them all.
+        fn need<T>(v: Option<T>, column: &'static str) -> Result<T> {
+            v.ok_or_else(|| typed::corrupt("oauth_grants", column, "NULL"))
+        }
+        Grant::try_from(GrantRow {
+            id,
+            app_id: need(self.g_app_id, "app_id")?,
+            kind: need(self.g_kind, "kind")?,
+            account_id: need(self.g_account_id, "account_id")?,
+            org_id: need(self.g_org_id, "org_id")?,
+            permissions: need(self.g_permissions, "permissions")?,
+            all_workspaces: need(self.g_all_workspaces, "all_workspaces")?,
+            workspace_ids: need(self.g_workspace_ids, "workspace_ids")?,
+            created_by: need(self.g_created_by, "created_by")?,
+            created_at: need(self.g_created_at, "created_at")?,
+        })
+        .map(Some)
+    }
+}
+
+/// A row read with the grant it names, in one statement (the token endpoint
+/// needs both, and each statement is a round trip on PostgreSQL).
+pub(crate) struct WithGrant<R> {
+    pub row: R,
+    grant: JoinedGrantRow,
+}
+
+impl<R> WithGrant<R> {
+    /// The row, and its grant if it still exists.
+    pub(crate) fn split(self) -> Result<(R, Option<Grant>)> {
+        Ok((self.row, self.grant.into_grant()?))
+    }
+}
+
+impl<'r, Row, R> sqlx::FromRow<'r, Row> for WithGrant<R>
+where
+    Row: sqlx::Row,
+    R: sqlx::FromRow<'r, Row>,
+    JoinedGrantRow: sqlx::FromRow<'r, Row>,
+{
+    fn from_row(row: &'r Row) -> std::result::Result<Self, sqlx::Error> {
+        Ok(WithGrant {
+            row: R::from_row(row)?,
+            grant: JoinedGrantRow::from_row(row)?,
+        })
+    }
+}
+
+impl<R: crate::lite::LiteRow> crate::lite::LiteRow for WithGrant<R> {
+    fn from_lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(WithGrant {
+            row: R::from_lite(row)?,
+            grant: JoinedGrantRow::from_lite(row)?,
+        })
+    }
+}
+
 macro_rules! grant_columns {
     () => {
         "id, app_id, kind, account_id, org_id, permissions, all_workspaces, workspace_ids, created_by, created_at"

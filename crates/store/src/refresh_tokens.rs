@@ -1,8 +1,9 @@
 //! Refresh tokens: single use, rotated in the same transaction that stores their
 //! successors (see `families`).
 
+use crate::grants::{WithGrant, joined_grant_columns};
 use crate::lite::fetch_optional;
-use crate::{NewUserTokens, Redeemed, Result, Store, with_writer};
+use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
 
 pub(crate) const INSERT: &str = "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
@@ -105,6 +106,30 @@ impl Store {
         Ok(fetch_optional!(self, RefreshTokenRow, "SELECT token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at
              FROM oauth_refresh_tokens WHERE token_hash = $1", hash)?
         .map(RefreshToken::from))
+    }
+
+    /// A refresh token by the hash of its secret, with its grant if that still
+    /// exists; reads only.
+    pub async fn refresh_token_and_grant(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(RefreshToken, Option<Grant>)>> {
+        let found = fetch_optional!(
+            self,
+            WithGrant<RefreshTokenRow>,
+            concat!(
+                "SELECT r.token_hash, r.family_id, r.app_id, r.grant_id, r.account_id, r.created_at, r.expires_at, r.used_at, ",
+                joined_grant_columns!(),
+                " FROM oauth_refresh_tokens r LEFT JOIN oauth_grants g ON g.id = r.grant_id WHERE r.token_hash = $1"
+            ),
+            hash
+        )?;
+        found
+            .map(|f| {
+                f.split()
+                    .map(|(token, grant)| (RefreshToken::from(token), grant))
+            })
+            .transpose()
     }
 
     /// Uses up an unused refresh token and stores its successors, atomically (rotation).

@@ -1,11 +1,13 @@
 //! What happens to issued tokens when the app changes: disabling suspends them,
 //! enabling restores them, deleting or narrowing the app or revoking it ends them.
+//! A new client secret replaces the old one at once, though the app was just used.
 
 use super::*;
 use crate::on_both_databases;
 
 on_both_databases!(
     disabling_suspends_and_deleting_revokes,
+    a_reset_client_secret_stops_working_at_once,
     obo_tokens_follow_the_app_and_the_user,
 );
 
@@ -120,4 +122,39 @@ async fn obo_tokens_follow_the_app_and_the_user(s: Server) {
         .await
         .ok();
     s.bearer(&access).get("/v1/users/me").await.fails(401, 4100);
+}
+
+async fn a_reset_client_secret_stops_working_at_once(s: Server) {
+    let alice = s.user("alice").await;
+    let a = s.login(&alice).await;
+    // The flow's code exchange, and this refresh, leave the app in memory.
+    let f = web_flow(&s, &alice, &a, "Web Ten", &["Account.readProfile"]).await;
+    let refresh = |secret: String, token: String| {
+        let (base, id) = (s.base.clone(), f.id.clone());
+        async move {
+            oauth_post(
+                &base,
+                TOKEN,
+                Some(&secret),
+                json!({"client_id": id, "grant_type": "refresh_token", "refresh_token": token}),
+            )
+            .await
+        }
+    };
+    let t = refresh(f.secret.clone(), f.refresh.clone()).await;
+    let next = t.token()["refresh_token"].as_str().unwrap().to_string();
+
+    let reset = a
+        .post(&format!("/api/manage/apps/{}/secret", f.id), json!({}))
+        .await
+        .ok()
+        .clone();
+    let new_secret = reset["client_secret"].as_str().unwrap().to_string();
+    assert_ne!(new_secret, f.secret);
+    let msg = refresh(f.secret.clone(), next.clone())
+        .await
+        .error(401, "invalid_client");
+    assert_eq!(msg, "the client secret is wrong");
+    // Refused as a client, the refresh token was not used up.
+    refresh(new_secret, next).await.token();
 }

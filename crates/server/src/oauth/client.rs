@@ -10,6 +10,7 @@ use buckle_core::AppType;
 pub use buckle_core::ClientType;
 use buckle_core::secret::{constant_time_eq, hash_secret};
 use buckle_store::OAuthApp;
+use std::sync::Arc;
 
 /// The `Authorization: Bearer` value, with the SDKs' three ways of sending nothing
 /// (no header, `Bearer`, `Bearer `) all read as `None`.
@@ -28,7 +29,7 @@ pub async fn app_for_flow(
     state: &AppState,
     client_id: Option<&str>,
     allowed: &[ClientType],
-) -> Result<OAuthApp, OAuthError> {
+) -> Result<Arc<OAuthApp>, OAuthError> {
     let client_id = client_id
         .filter(|c| !c.is_empty())
         .ok_or_else(|| invalid_request("client_id"))?;
@@ -36,8 +37,8 @@ pub async fn app_for_flow(
         return Err(invalid_client("unknown client_id"));
     }
     let app = state
-        .store
-        .app_by_client_id(client_id)
+        .credentials
+        .app(&state.store, client_id)
         .await?
         .ok_or_else(|| invalid_client("unknown client_id"))?;
     check_flow(&app, allowed)?;

@@ -42,9 +42,9 @@ pub async fn exchange(
         .ok_or_else(|| invalid_request("redirect_uri"))?;
     let now = state.clock.now();
     let hash = hash_secret(code);
-    let stored = state
+    let (stored, grant) = state
         .store
-        .code(&hash)
+        .code_and_grant(&hash)
         .await?
         .ok_or_else(|| invalid_grant("the authorization code is invalid"))?;
     let challenge = match (&stored.code_challenge, stored.challenge_method.as_deref()) {
@@ -74,11 +74,7 @@ pub async fn exchange(
         }
         Verdict::Refuse(why) => return Err(refusal(why)),
     }
-    let grant = state
-        .store
-        .grant(stored.grant_id)
-        .await?
-        .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
+    let grant = grant.ok_or_else(|| invalid_grant("the authorization was revoked"))?;
     let minted = mint_user_tokens(state, &app, &grant, stored.family_id, now).await?;
     match state.store.redeem_code(&hash, now, &minted.rows).await? {
         Redeemed::Issued => {

@@ -150,11 +150,11 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         .filter(|c| !c.is_empty())
         .ok_or_else(|| invalid_request("device_code"))?;
     let hash = hash_secret(code);
-    let row = state
+    let (row, grant) = state
         .store
-        .device_code(&hash)
+        .device_code_and_grant(&hash)
         .await?
-        .filter(|r| r.app_id == app.id)
+        .filter(|(r, _)| r.app_id == app.id)
         .ok_or_else(|| invalid_grant("the device code is invalid"))?;
     if row.used_at.is_some() {
         return Err(invalid_grant("the device code was already used"));
@@ -189,11 +189,7 @@ pub async fn exchange(state: &AppState, req: &TokenRequest) -> Result<Issued, OA
         Poll::Denied => Err(device("access_denied", "The user denied the request.")),
         Poll::Expired => Err(device("expired_token", "The device code has expired.")),
         Poll::Approved => {
-            let grant = state
-                .store
-                .grant(row.grant_id.unwrap_or_default())
-                .await?
-                .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
+            let grant = grant.ok_or_else(|| invalid_grant("the authorization was revoked"))?;
             let family = buckle_core::ids::new_id();
             let minted = mint_user_tokens(state, &app, &grant, family, now).await?;
             // Used up in the transaction that stores the tokens: both or neither.

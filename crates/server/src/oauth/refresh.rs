@@ -36,9 +36,9 @@ pub async fn exchange(
         .ok_or_else(|| invalid_request("refresh_token"))?;
     let now = state.clock.now();
     let hash = hash_secret(token);
-    let stored = state
+    let (stored, grant) = state
         .store
-        .refresh_token(&hash)
+        .refresh_token_and_grant(&hash)
         .await?
         .ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
     let issued = redemption::Issued {
@@ -65,11 +65,7 @@ pub async fn exchange(
             return Err(invalid_grant("the refresh token was issued to another app"));
         }
     }
-    let grant = state
-        .store
-        .grant(stored.grant_id)
-        .await?
-        .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
+    let grant = grant.ok_or_else(|| invalid_grant("the authorization was revoked"))?;
     let minted = mint_user_tokens(state, &app, &grant, stored.family_id, now).await?;
     match state
         .store

@@ -436,6 +436,10 @@ pub async fn reset_secret(
     {
         return Err(app_not_found());
     }
+    // The old secret must stop working at once, where the app is kept too.
+    state
+        .credentials
+        .forget(CredentialChange::App { app_id: app.id });
     let app = state.store.app(app.id).await?.ok_or_else(app_not_found)?;
     app_event(caller, AuditKind::AppSecretReset, &app)
         .record(state)

@@ -11,6 +11,7 @@ mod group_commit;
 mod kit;
 mod limits;
 mod migrations;
+mod redemption_reads;
 mod schema;
 mod single_use;
 mod transfer;
