@@ -10,6 +10,7 @@ use serde_json::json;
 
 on_both_databases!(
     a_cached_token_is_checked_without_the_database,
+    a_token_is_read_with_its_person,
     unknown_tokens_are_remembered_and_still_refused,
     a_cached_token_that_expires_is_refused_at_once,
     editing_and_deleting_a_personal_token_reach_its_cached_copy,
@@ -56,6 +57,25 @@ async fn a_cached_token_is_checked_without_the_database(s: Server) {
         r.status, 500,
         "the database is closed for what is not cached"
     );
+}
+
+/// The statement that reads a token reads the person it acts for too: after a
+/// call that shows no profile, `users.me` answers with the database closed.
+async fn a_token_is_read_with_its_person(s: Server) {
+    let alice = s.user("alice").await;
+    let token = s
+        .login(&alice)
+        .await
+        .simple_pat(&["Account.readProfile"])
+        .await;
+    // Checked (and kept), then refused: it holds no point for bots.
+    s.bearer(&token)
+        .get("/v1/bots?workspace_id=1")
+        .await
+        .fails(403, 4101);
+    s.state.store.close().await;
+    let me = s.bearer(&token).get("/v1/users/me").await;
+    assert_eq!(me.ok()["user_name"], json!("alice"));
 }
 
 async fn unknown_tokens_are_remembered_and_still_refused(s: Server) {

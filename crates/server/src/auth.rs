@@ -2,7 +2,7 @@
 //! in-process cache) -> expiry -> reach.
 
 use crate::AppState;
-use crate::credential_cache::{AccountProfile, Cached, Stored};
+use crate::credential_cache::{AccountProfile, Cached, Read, Stored};
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -192,7 +192,11 @@ impl Credential {
         let found = state
             .credentials
             .lookup(hash, async {
-                Ok(state.store.token_by_hash(hash).await?.map(Stored::Access))
+                let found = state.store.token_and_account_by_hash(hash).await?;
+                Ok(found.map(|(token, account)| Read {
+                    stored: Stored::Access(token),
+                    profile: account.map(AccountProfile::from),
+                }))
             })
             .await?;
         let Some((cached, row)) = found.as_ref().and_then(|c| match &c.stored {
@@ -246,11 +250,11 @@ impl Credential {
         let cached = state
             .credentials
             .lookup(hash, async {
-                Ok(state
-                    .store
-                    .oauth_token_by_hash(hash)
-                    .await?
-                    .map(Stored::OAuth))
+                let found = state.store.oauth_token_and_account_by_hash(hash).await?;
+                Ok(found.map(|(token, account)| Read {
+                    stored: Stored::OAuth(token),
+                    profile: account.map(AccountProfile::from),
+                }))
             })
             .await?;
         let Some((entry, found)) = cached.as_ref().and_then(|c| match &c.stored {

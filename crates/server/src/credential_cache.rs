@@ -39,7 +39,7 @@ use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
 use crate::ttl_cache::TtlCache;
 use buckle_core::{AccountId, OrgId, PermissionSet, Role, WorkspaceId};
-use buckle_store::{AccessToken, Account, OAuthApp, OAuthToken, Store, StoreError};
+use buckle_store::{AccessToken, Account, AccountSummary, OAuthApp, OAuthToken, Store, StoreError};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -99,6 +99,23 @@ impl Stored {
     }
 }
 
+/// What a token check read from the store for a token: its row, and the
+/// profile of the account it acts for when the same statement read that too.
+#[derive(Debug)]
+pub struct Read {
+    pub stored: Stored,
+    pub profile: Option<AccountProfile>,
+}
+
+impl From<Stored> for Read {
+    fn from(stored: Stored) -> Read {
+        Read {
+            stored,
+            profile: None,
+        }
+    }
+}
+
 /// A cached token: its row, the points it holds, and when this process last
 /// recorded its use.
 #[derive(Debug)]
@@ -112,14 +129,16 @@ pub struct Cached {
     pub view: crate::auth::CredentialView,
     /// `points` less the organization-level ones, once introspection asked.
     pub(crate) points_below_organization: std::sync::OnceLock<PermissionSet>,
-    /// The profile of the account the token acts for, once a call read it: a
-    /// change to the account forgets this entry with it (`CredentialChange::Account`).
+    /// The profile of the account the token acts for, read with the token (or
+    /// by a later call): a change to the account forgets this entry with it
+    /// (`CredentialChange::Account`).
     pub(crate) profile: std::sync::OnceLock<Arc<AccountProfile>>,
     last_touched: AtomicI64,
 }
 
 impl Cached {
-    fn new(stored: Stored) -> Cached {
+    fn new(read: Read) -> Cached {
+        let Read { stored, profile } = read;
         let (last, points) = match &stored {
             Stored::Access(t) => (
                 t.last_used_at.unwrap_or(i64::MIN),
@@ -137,7 +156,9 @@ impl Cached {
             points,
             view,
             points_below_organization: std::sync::OnceLock::new(),
-            profile: std::sync::OnceLock::new(),
+            profile: profile
+                .map(Arc::new)
+                .map_or_else(std::sync::OnceLock::new, |p| std::sync::OnceLock::from(p)),
             last_touched: AtomicI64::new(last),
         }
     }
@@ -162,6 +183,18 @@ pub struct AccountProfile {
     pub nick_name: String,
     pub avatar_url: String,
     pub is_super_admin: bool,
+}
+
+impl From<AccountSummary> for AccountProfile {
+    fn from(a: AccountSummary) -> AccountProfile {
+        AccountProfile {
+            id: a.id,
+            user_name: a.user_name,
+            nick_name: a.nick_name,
+            avatar_url: a.avatar_url,
+            is_super_admin: a.is_super_admin,
+        }
+    }
 }
 
 impl From<Account> for AccountProfile {
@@ -326,12 +359,13 @@ impl CredentialCache {
 
     /// The stored token with this hash: from memory, or read with `load` and
     /// remembered (found or not).
-    pub async fn lookup<F>(&self, hash: &str, load: F) -> Result<Option<Arc<Cached>>, StoreError>
+    pub async fn lookup<F, R>(&self, hash: &str, load: F) -> Result<Option<Arc<Cached>>, StoreError>
     where
-        F: Future<Output = Result<Option<Stored>, StoreError>>,
+        F: Future<Output = Result<Option<R>, StoreError>>,
+        R: Into<Read>,
     {
         if !self.enabled {
-            return Ok(load.await?.map(|s| Arc::new(Cached::new(s))));
+            return Ok(load.await?.map(|r| Arc::new(Cached::new(r.into()))));
         }
         if let Some(c) = self.known.get(hash) {
             self.outcomes.hit.increment(1);
@@ -345,8 +379,8 @@ impl CredentialCache {
         let forgets = self.forgets.load(Ordering::SeqCst);
         let issues = self.issues.load(Ordering::SeqCst);
         match load.await? {
-            Some(stored) => {
-                let c = Arc::new(Cached::new(stored));
+            Some(read) => {
+                let c = Arc::new(Cached::new(read.into()));
                 self.known.insert(hash.to_string(), c.clone());
                 // A change committed while we read may have been forgotten before
                 // our insert: drop what we read rather than keep it for `ttl`.
@@ -979,7 +1013,7 @@ mod tests {
             unreachable!()
         };
         t.last_used_at = Some(1_000);
-        let c = Cached::new(Stored::Access(t));
+        let c = Cached::new(Stored::Access(t).into());
         assert!(!c.claim_touch(1_030, 60));
         assert!(c.claim_touch(1_060, 60));
         assert!(!c.claim_touch(1_060, 60));

@@ -51,6 +51,61 @@ impl From<AccountRow> for Account {
     }
 }
 
+/// What the token check shows of the account a token acts for: never its
+/// password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub user_name: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    pub is_super_admin: bool,
+}
+
+/// The account a token acts for, read beside the token by
+/// `LEFT JOIN accounts ac ON ac.id = t.account_id`: its columns named `ac_*`.
+macro_rules! joined_account_columns {
+    () => {
+        "ac.id AS ac_id, ac.user_name AS ac_user_name, ac.nick_name AS ac_nick_name, ac.avatar_url AS ac_avatar_url, ac.is_super_admin AS ac_is_super_admin"
+    };
+}
+pub(crate) use joined_account_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JoinedAccountRow {
+    ac_id: Option<i64>,
+    ac_user_name: Option<String>,
+    ac_nick_name: Option<String>,
+    ac_avatar_url: Option<String>,
+    ac_is_super_admin: Option<bool>,
+}
+
+crate::lite::lite_row!(JoinedAccountRow {
+    ac_id,
+    ac_user_name,
+    ac_nick_name,
+    ac_avatar_url,
+    ac_is_super_admin
+});
+
+impl crate::joined::JoinedRow for JoinedAccountRow {
+    type Value = AccountSummary;
+
+    fn found(self) -> Result<Option<AccountSummary>> {
+        let Some(id) = self.ac_id else {
+            return Ok(None);
+        };
+        use crate::joined::need;
+        Ok(Some(AccountSummary {
+            id: AccountId(id),
+            user_name: need(self.ac_user_name, "accounts", "user_name")?,
+            nick_name: need(self.ac_nick_name, "accounts", "nick_name")?,
+            avatar_url: need(self.ac_avatar_url, "accounts", "avatar_url")?,
+            is_super_admin: need(self.ac_is_super_admin, "accounts", "is_super_admin")?,
+        }))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub id: AccountId,

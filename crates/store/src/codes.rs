@@ -1,7 +1,8 @@
 //! Authorization codes: single use, redeemed in the same transaction that stores
 //! the tokens they are exchanged for (see `families`).
 
-use crate::grants::{WithGrant, joined_grant_columns};
+use crate::grants::{JoinedGrantRow, joined_grant_columns};
+use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
@@ -112,7 +113,7 @@ impl Store {
     ) -> Result<Option<(AuthCode, Option<Grant>)>> {
         let found = fetch_optional!(
             self,
-            WithGrant<AuthCodeRow>,
+            Joined<AuthCodeRow, JoinedGrantRow>,
             concat!(
                 "SELECT c.code_hash, c.app_id, c.grant_id, c.account_id, c.redirect_uri, c.code_challenge, c.challenge_method, c.family_id, c.created_at, c.expires_at, c.used_at, ",
                 joined_grant_columns!(),

@@ -1,7 +1,8 @@
 //! Device codes (RFC 8628): created pending, decided once by a person, redeemed
 //! once by the device (see `families`).
 
-use crate::grants::{WithGrant, joined_grant_columns};
+use crate::grants::{JoinedGrantRow, joined_grant_columns};
+use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
 use crate::{Grant, NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
@@ -132,7 +133,7 @@ impl Store {
     ) -> Result<Option<(DeviceCode, Option<Grant>)>> {
         let found = fetch_optional!(
             self,
-            WithGrant<DeviceCodeRow>,
+            Joined<DeviceCodeRow, JoinedGrantRow>,
             concat!(
                 "SELECT d.device_code_hash, d.user_code, d.app_id, d.workspace_id, d.status, d.grant_id, d.account_id, d.poll_interval, d.last_poll_at_ms, d.created_at, d.expires_at, d.used_at, ",
                 joined_grant_columns!(),

@@ -180,66 +180,28 @@ crate::lite::lite_row!(JoinedGrantRow {
     g_created_at
 });
 
-impl JoinedGrantRow {
-    /// The grant, if the join found one.
-    fn into_grant(self) -> Result<Option<Grant>> {
+impl crate::joined::JoinedRow for JoinedGrantRow {
+    type Value = Grant;
+
+    fn found(self) -> Result<Option<Grant>> {
         let Some(id) = self.g_id else {
             return Ok(None);
         };
-        // The columns are NOT NULL: a row found has them all.
-        fn need<T>(v: Option<T>, column: &'static str) -> Result<T> {
-            v.ok_or_else(|| typed::corrupt("oauth_grants", column, "NULL"))
-        }
+        use crate::joined::need;
+        const T: &str = "oauth_grants";
         Grant::try_from(GrantRow {
             id,
-            app_id: need(self.g_app_id, "app_id")?,
-            kind: need(self.g_kind, "kind")?,
-            account_id: need(self.g_account_id, "account_id")?,
-            org_id: need(self.g_org_id, "org_id")?,
-            permissions: need(self.g_permissions, "permissions")?,
-            all_workspaces: need(self.g_all_workspaces, "all_workspaces")?,
-            workspace_ids: need(self.g_workspace_ids, "workspace_ids")?,
-            created_by: need(self.g_created_by, "created_by")?,
-            created_at: need(self.g_created_at, "created_at")?,
+            app_id: need(self.g_app_id, T, "app_id")?,
+            kind: need(self.g_kind, T, "kind")?,
+            account_id: need(self.g_account_id, T, "account_id")?,
+            org_id: need(self.g_org_id, T, "org_id")?,
+            permissions: need(self.g_permissions, T, "permissions")?,
+            all_workspaces: need(self.g_all_workspaces, T, "all_workspaces")?,
+            workspace_ids: need(self.g_workspace_ids, T, "workspace_ids")?,
+            created_by: need(self.g_created_by, T, "created_by")?,
+            created_at: need(self.g_created_at, T, "created_at")?,
         })
         .map(Some)
-    }
-}
-
-/// A row read with the grant it names, in one statement (the token endpoint
-/// needs both, and each statement is a round trip on PostgreSQL).
-pub(crate) struct WithGrant<R> {
-    pub row: R,
-    grant: JoinedGrantRow,
-}
-
-impl<R> WithGrant<R> {
-    /// The row, and its grant if it still exists.
-    pub(crate) fn split(self) -> Result<(R, Option<Grant>)> {
-        Ok((self.row, self.grant.into_grant()?))
-    }
-}
-
-impl<'r, Row, R> sqlx::FromRow<'r, Row> for WithGrant<R>
-where
-    Row: sqlx::Row,
-    R: sqlx::FromRow<'r, Row>,
-    JoinedGrantRow: sqlx::FromRow<'r, Row>,
-{
-    fn from_row(row: &'r Row) -> std::result::Result<Self, sqlx::Error> {
-        Ok(WithGrant {
-            row: R::from_row(row)?,
-            grant: JoinedGrantRow::from_row(row)?,
-        })
-    }
-}
-
-impl<R: crate::lite::LiteRow> crate::lite::LiteRow for WithGrant<R> {
-    fn from_lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(WithGrant {
-            row: R::from_lite(row)?,
-            grant: JoinedGrantRow::from_lite(row)?,
-        })
     }
 }
 

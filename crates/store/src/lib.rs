@@ -17,6 +17,7 @@ mod grants;
 mod group_commit;
 mod installations;
 mod invitations;
+mod joined;
 mod jtis;
 mod known_devices;
 mod lite;
@@ -38,7 +39,7 @@ mod typed;
 mod workspace_members;
 mod workspaces;
 
-pub use accounts::{Account, NewAccount};
+pub use accounts::{Account, AccountSummary, NewAccount};
 pub use app_keys::AppKey;
 pub use apps::OAuthApp;
 pub use audit::{AuditQuery, AuditRecord};

@@ -1,9 +1,11 @@
 //! OAuth access tokens (`czu_` for a person, `czs_` for an app as itself), as
 //! hashes; the token check reads one joined with its app's state.
 
+use crate::accounts::{JoinedAccountRow, joined_account_columns};
+use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{Result, Store, StoreError, with_writer};
+use crate::{AccountSummary, Result, Store, StoreError, with_writer};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
@@ -239,17 +241,36 @@ impl Store {
         Ok(())
     }
 
-    /// The hot path for OAuth tokens: one indexed read joined with the app's state.
     pub async fn oauth_token_by_hash(&self, token_hash: &str) -> Result<Option<OAuthToken>> {
-        typed::one(fetch_optional!(self, OAuthTokenRow, "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
+        Ok(self
+            .oauth_token_and_account_by_hash(token_hash)
+            .await?
+            .map(|(token, _)| token))
+    }
+
+    /// The hot path for OAuth tokens: one indexed read joined with the app's
+    /// state, and with the account a user token acts for (`None` for an app
+    /// token), which `users.me` shows.
+    pub async fn oauth_token_and_account_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(OAuthToken, Option<AccountSummary>)>> {
+        let found = fetch_optional!(self, Joined<OAuthTokenRow, JoinedAccountRow>, concat!("SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
                     t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
                     a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation,
-                    b.channel_id AS bots_channel_id, b.bot_ids
+                    b.channel_id AS bots_channel_id, b.bot_ids, ", joined_account_columns!(), "
              FROM oauth_tokens t
              JOIN oauth_apps a ON a.id = t.app_id
              LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id
              LEFT JOIN oauth_token_bots b ON b.token_id = t.id
-             WHERE t.token_hash = $1", token_hash)?)
+             LEFT JOIN accounts ac ON ac.id = t.account_id
+             WHERE t.token_hash = $1"), token_hash)?;
+        found
+            .map(|f| {
+                let (row, account) = f.split()?;
+                Ok((OAuthToken::try_from(row)?, account))
+            })
+            .transpose()
     }
 
     /// Deletes one OAuth access token (RFC 7009 revocation of an access token);

@@ -1,7 +1,8 @@
 //! Refresh tokens: single use, rotated in the same transaction that stores their
 //! successors (see `families`).
 
-use crate::grants::{WithGrant, joined_grant_columns};
+use crate::grants::{JoinedGrantRow, joined_grant_columns};
+use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
@@ -116,7 +117,7 @@ impl Store {
     ) -> Result<Option<(RefreshToken, Option<Grant>)>> {
         let found = fetch_optional!(
             self,
-            WithGrant<RefreshTokenRow>,
+            Joined<RefreshTokenRow, JoinedGrantRow>,
             concat!(
                 "SELECT r.token_hash, r.family_id, r.app_id, r.grant_id, r.account_id, r.created_at, r.expires_at, r.used_at, ",
                 joined_grant_columns!(),

@@ -1,8 +1,10 @@
 //! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
+use crate::accounts::{JoinedAccountRow, joined_account_columns};
+use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed;
-use crate::{Result, Store, StoreError, encode_ids, with_pool, with_writer};
+use crate::{AccountSummary, Result, Store, StoreError, encode_ids, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
@@ -145,11 +147,36 @@ impl Store {
         Ok(())
     }
 
-    /// The hot path: one indexed read by the secret's hash.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
-        let row = fetch_optional!(self, Row, "SELECT id, kind, token_hash, hint, name, account_id, org_id, created_by, permissions, all_workspaces, workspace_ids, created_at, expires_at, last_used_at
-             FROM access_tokens WHERE token_hash = $1", token_hash)?;
-        typed::one(row)
+        Ok(self
+            .token_and_account_by_hash(token_hash)
+            .await?
+            .map(|(token, _)| token))
+    }
+
+    /// The hot path: one indexed read by the secret's hash, with the account
+    /// the token acts for (a PAT's person; `None` for a SAT), which `users.me`
+    /// shows.
+    pub async fn token_and_account_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessToken, Option<AccountSummary>)>> {
+        let found = fetch_optional!(
+            self,
+            Joined<Row, JoinedAccountRow>,
+            concat!(
+                "SELECT t.id, t.kind, t.token_hash, t.hint, t.name, t.account_id, t.org_id, t.created_by, t.permissions, t.all_workspaces, t.workspace_ids, t.created_at, t.expires_at, t.last_used_at, ",
+                joined_account_columns!(),
+                " FROM access_tokens t LEFT JOIN accounts ac ON ac.id = t.account_id WHERE t.token_hash = $1"
+            ),
+            token_hash
+        )?;
+        found
+            .map(|f| {
+                let (row, account) = f.split()?;
+                Ok((AccessToken::try_from(row)?, account))
+            })
+            .transpose()
     }
 
     pub async fn token_by_id(&self, id: i64) -> Result<Option<AccessToken>> {

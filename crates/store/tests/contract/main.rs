@@ -14,5 +14,6 @@ mod migrations;
 mod redemption_reads;
 mod schema;
 mod single_use;
+mod token_reads;
 mod transfer;
 mod workspace_moves;

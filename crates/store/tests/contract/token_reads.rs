@@ -1,0 +1,118 @@
+//! The token check's reads: a token by its hash together with the account it
+//! acts for, in one statement; a token that acts for no one has none.
+
+use crate::fixtures::{self, NOW};
+use crate::kit::{TestDb, on_both_engines};
+use buckle_core::{ClientType, GrantKind, GrantOwner, TokenKind};
+use buckle_store::{AccessToken, AccountSummary};
+
+on_both_engines!(
+    an_access_token_is_read_with_its_person,
+    an_oauth_token_is_read_with_its_person,
+);
+
+async fn summary(db: &TestDb, person: buckle_core::AccountId) -> AccountSummary {
+    let a = db.store.account_by_id(person).await.unwrap().unwrap();
+    AccountSummary {
+        id: a.id,
+        user_name: a.user_name,
+        nick_name: a.nick_name,
+        avatar_url: a.avatar_url,
+        is_super_admin: a.is_super_admin,
+    }
+}
+
+fn access_token(kind: TokenKind, person: buckle_core::AccountId) -> AccessToken {
+    AccessToken {
+        id: buckle_core::ids::new_id(),
+        kind,
+        token_hash: fixtures::digest(),
+        hint: "hint".into(),
+        name: "token".into(),
+        account_id: (kind == TokenKind::Personal).then_some(person),
+        org_id: None,
+        created_by: person,
+        permissions: "Bot.list".into(),
+        all_workspaces: true,
+        workspace_ids: Vec::new(),
+        created_at: NOW,
+        expires_at: None,
+        last_used_at: None,
+    }
+}
+
+async fn an_access_token_is_read_with_its_person(db: TestDb) {
+    let person = fixtures::account(&db.store).await;
+    let org = fixtures::organization(&db.store, person).await;
+    let pat = access_token(TokenKind::Personal, person);
+    let sat = AccessToken {
+        org_id: Some(org),
+        ..access_token(TokenKind::Service, person)
+    };
+    for t in [&pat, &sat] {
+        db.store.insert_token(t).await.unwrap();
+    }
+    let (read, account) = db
+        .store
+        .token_and_account_by_hash(&pat.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.id, pat.id);
+    assert_eq!(account, Some(summary(&db, person).await));
+    // A service token acts for no person, though a person made it.
+    let (read, account) = db
+        .store
+        .token_and_account_by_hash(&sat.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.id, sat.id);
+    assert_eq!(account, None);
+    let unknown = fixtures::digest();
+    assert!(
+        db.store
+            .token_and_account_by_hash(&unknown)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn an_oauth_token_is_read_with_its_person(db: TestDb) {
+    let person = fixtures::account(&db.store).await;
+    let app = fixtures::app(&db.store, person, None, ClientType::Web).await;
+    let grant = fixtures::obo_grant(&db.store, &app, person, None).await;
+    let user = fixtures::issued_tokens(&db.store, &grant).await.access;
+    let (read, account) = db
+        .store
+        .oauth_token_and_account_by_hash(&user.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.record.id, user.id);
+    assert_eq!(account, Some(summary(&db, person).await));
+
+    let service = fixtures::app(&db.store, person, None, ClientType::Service).await;
+    let appauth = fixtures::grant(
+        &db.store,
+        &service,
+        GrantKind::AppAuth,
+        GrantOwner::Account(person),
+        None,
+    )
+    .await;
+    let mut app_token = fixtures::user_tokens(&appauth, 0).access;
+    app_token.kind = TokenKind::AppOauth;
+    app_token.account_id = None;
+    app_token.family_id = None;
+    db.store.insert_oauth_token(&app_token).await.unwrap();
+    let (read, account) = db
+        .store
+        .oauth_token_and_account_by_hash(&app_token.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.record.id, app_token.id);
+    assert_eq!(account, None);
+}
