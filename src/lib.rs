@@ -63,7 +63,7 @@ pub struct FileSettings {
     pub allow_insecure_redirect_uris: bool,
     /// `false`: only super admins (console, management API) and `buckle admin create-user` make accounts; `true` lets anyone make their own at `/signup` (from one address, 5 accounts a day go through at once; each further one waits, from a minute doubling up to 15 minutes).
     pub allow_sign_up: Option<bool>,
-    /// How long a checked token (and an account's profile, roles and workspace memberships) is kept in memory, seconds (0 to 300; 0 turns the cache off). Changes made through any Buckle process apply at once on it, and on PostgreSQL reach the other processes within about a second (see Production topology); a change made by no Buckle process (an operator's SQL) within this time.
+    /// How long a checked token (and an account's profile, roles and workspace memberships, and the apps the token endpoint authenticates) is kept in memory, seconds (0 to 300; 0 turns the cache off). Changes made through any Buckle process apply at once on it, and on PostgreSQL reach the other processes within about a second (see Production topology); a change made by no Buckle process (an operator's SQL) within this time.
     pub credential_cache_ttl_seconds: Option<u64>,
     /// Memory for the credential cache, MiB (1 to 16384): checked tokens (5/8), unknown tokens (1/8), profiles (1/8) and memberships (1/8).
     pub credential_cache_max_mib: Option<u64>,

@@ -4,11 +4,12 @@
 //! single-use rules hold across several Buckle processes and a replay revokes
 //! every token the family has.
 
-use crate::group_commit::Conn;
+use crate::batched::BatchWrite;
+use crate::group_commit::BoxFuture;
 use crate::lite;
 use crate::oauth_tokens::{insert_oauth_token, stored_kind};
 use crate::refresh_tokens::insert_refresh_token;
-use crate::{NewOAuthToken, RefreshToken, Result, Store, StoreError, with_writer};
+use crate::{Grouped, NewOAuthToken, RefreshToken, Result, Store, StoreError, with_writer};
 use buckle_core::{AccountId, OrgId};
 use std::sync::Arc;
 
@@ -50,17 +51,20 @@ pub(crate) enum Secret {
 /// A redemption's statements for the secret in `$table` keyed by `$key`, used
 /// only when `$also` holds too: SQLite's conditional update (hash `$1`, now
 /// `$2`), run after the checks as a statement of its own, and PostgreSQL's
-/// whole redemption as one statement.
+/// redemption of a whole batch as one statement ([`RedeemAll`]).
 ///
-/// PostgreSQL's statement does in one round trip what SQLite's steps do one by
-/// one, in the same order: each step is a CTE that runs only if the step before
-/// it let it (it reads that step's output). The authorization must exist; the
-/// family's row is then locked (made if new) and must not be revoked; the
-/// secret is used up by a conditional update (which, waiting on a concurrent
-/// use, re-reads the row and finds it used); only then are the tokens
-/// inserted. Its one row tells which step stopped it. Parameters: `$1`-`$16`
-/// the access token as in `oauth_tokens::INSERT`, `$17`-`$23` the refresh
-/// token as in `refresh_tokens::INSERT`, `$24` the secret's hash, `$25` now.
+/// PostgreSQL's statement takes, for every redemption of the batch (a row of
+/// `input`, numbered `n`), SQLite's steps in the same order: each is a CTE
+/// that lets through only the rows the step before it let through. The
+/// authorization must exist; the family's row is then locked (made if new;
+/// each family once, in order) and must not be revoked; the secret is used up
+/// by a conditional update (which, waiting on a concurrent use, re-reads the
+/// row and finds it used; two rows of the batch for one secret update it
+/// once, so one of them wins); only then are the tokens inserted. One row per
+/// redemption tells which step stopped it. Parameters: arrays, one element
+/// per redemption: `$1`-`$16` the access token as in `oauth_tokens::INSERT`,
+/// `$17`-`$23` the refresh token as in `refresh_tokens::INSERT`, `$24` the
+/// secret's hash, `$25` now.
 macro_rules! statements {
     ($table:literal, $key:literal, $also:literal) => {
         (
@@ -69,31 +73,48 @@ macro_rules! statements {
                 " AND used_at IS NULL"
             ),
             concat!(
-                "WITH grant_row AS (SELECT id FROM oauth_grants WHERE id = $5),
+                "WITH input AS (
+                     SELECT * FROM unnest(
+                         $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+                         $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[],
+                         $13::text[], $14::bigint[], $15::bigint[], $16::bigint[],
+                         $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[],
+                         $22::bigint[], $23::bigint[], $24::text[], $25::bigint[])
+                     WITH ORDINALITY AS i(id, token_hash, kind, app_id, grant_id, account_id, org_id,
+                         permissions, all_workspaces, workspace_ids, session_name, device_id,
+                         custom_consumer, family_id, created_at, expires_at,
+                         r_token_hash, r_family_id, r_app_id, r_grant_id, r_account_id, r_created_at,
+                         r_expires_at, secret_hash, now, n)),
+                 granted AS (
+                     SELECT i.n, i.r_family_id FROM input i
+                     WHERE EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = i.grant_id)),
                  family AS (
                      INSERT INTO oauth_families (family_id, revoked_at)
-                     SELECT $18, NULL WHERE EXISTS (SELECT 1 FROM grant_row)
+                     SELECT DISTINCT r_family_id, NULL::bigint FROM granted ORDER BY 1
                      ON CONFLICT (family_id) DO UPDATE SET revoked_at = oauth_families.revoked_at
-                     RETURNING revoked_at),
+                     RETURNING family_id, revoked_at),
                  used AS (
-                     UPDATE ", $table, " SET used_at = $25 WHERE ", $key, " = $24", $also,
-                " AND used_at IS NULL
-                       AND EXISTS (SELECT 1 FROM family WHERE revoked_at IS NULL)
-                     RETURNING 1),
+                     UPDATE ", $table, " s SET used_at = i.now FROM input i
+                     WHERE s.", $key, " = i.secret_hash", $also, " AND s.used_at IS NULL
+                       AND i.n IN (SELECT n FROM granted)
+                       AND EXISTS (SELECT 1 FROM family f
+                                   WHERE f.family_id = i.r_family_id AND f.revoked_at IS NULL)
+                     RETURNING i.n),
                  access AS (
                      INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
-                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
-                     WHERE EXISTS (SELECT 1 FROM used)
+                     SELECT id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at
+                     FROM input WHERE n IN (SELECT n FROM used)
                      RETURNING 1),
                  refresh AS (
                      INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
-                     SELECT $17, $18, $19, $20, $21, $22, $23, NULL
-                     WHERE EXISTS (SELECT 1 FROM used)
+                     SELECT r_token_hash, r_family_id, r_app_id, r_grant_id, r_account_id, r_created_at, r_expires_at, NULL::bigint
+                     FROM input WHERE n IN (SELECT n FROM used)
                      RETURNING 1)
-                 SELECT EXISTS (SELECT 1 FROM grant_row),
-                        (SELECT revoked_at FROM family),
-                        EXISTS (SELECT 1 FROM used),
-                        (SELECT count(*) FROM access) + (SELECT count(*) FROM refresh)"
+                 SELECT i.n IN (SELECT n FROM granted),
+                        (SELECT f.revoked_at FROM family f WHERE f.family_id = i.r_family_id),
+                        i.n IN (SELECT n FROM used),
+                        (SELECT count(*) FROM access) + (SELECT count(*) FROM refresh)
+                 FROM input i ORDER BY i.n"
             ),
         )
     };
@@ -141,58 +162,113 @@ fn redeem_lite(
     Ok(Redeemed::Issued)
 }
 
-/// [`Store::redeem`]'s unit on PostgreSQL: [`statements!`]'s one statement.
-async fn redeem_in_one_statement(
-    c: &mut sqlx::PgConnection,
-    statement: &'static str,
-    hash: &str,
+/// One redemption as [`RedeemAll`] takes it.
+pub(crate) struct Redemption {
+    hash: Arc<str>,
     now: i64,
-    tokens: &NewUserTokens,
+    tokens: Arc<NewUserTokens>,
     kind: &'static str,
-) -> Result<Redeemed> {
-    let (a, r) = (&tokens.access, &tokens.refresh);
-    let (grant_exists, revoked_at, used, inserted): (bool, Option<i64>, bool, i64) =
-        sqlx::query_as(statement)
-            .bind(a.id)
-            .bind(&a.token_hash)
-            .bind(kind)
-            .bind(a.app_id.get())
-            .bind(a.grant_id)
-            .bind(a.account_id.map(AccountId::get))
-            .bind(a.org_id.as_ref().map(OrgId::as_str))
-            .bind(&a.permissions)
-            .bind(a.all_workspaces)
-            .bind(crate::encode_ids(&a.workspace_ids))
-            .bind(&a.session_name)
-            .bind(&a.device_id)
-            .bind(&a.custom_consumer)
-            .bind(a.family_id)
-            .bind(a.created_at)
-            .bind(a.expires_at)
-            .bind(&r.token_hash)
-            .bind(r.family_id)
-            .bind(r.app_id.get())
-            .bind(r.grant_id)
-            .bind(r.account_id.get())
-            .bind(r.created_at)
-            .bind(r.expires_at)
-            .bind(hash)
-            .bind(now)
-            .fetch_one(c)
-            .await?;
-    Ok(if !grant_exists {
-        Redeemed::AuthorizationGone
-    } else if revoked_at.is_some() {
-        Redeemed::FamilyRevoked
-    } else if !used {
-        Redeemed::AlreadyUsed
-    } else if inserted != 2 {
-        return Err(StoreError::Db(sqlx::Error::Protocol(
-            "a redemption used its secret up but stored no tokens".into(),
-        )));
-    } else {
-        Redeemed::Issued
-    })
+}
+
+/// PostgreSQL's redemptions of one kind of secret, a batch at a time, in
+/// [`statements!`]'s one statement.
+pub(crate) struct RedeemAll {
+    statement: &'static str,
+}
+
+impl RedeemAll {
+    pub(crate) fn of(secret: Secret) -> RedeemAll {
+        RedeemAll {
+            statement: secret.statements().1,
+        }
+    }
+}
+
+impl BatchWrite for RedeemAll {
+    type Item = Redemption;
+    type Answer = Redeemed;
+
+    fn run<'c>(
+        &'c self,
+        conn: &'c mut sqlx::PgConnection,
+        items: &'c [Redemption],
+    ) -> BoxFuture<'c, Result<Vec<Redeemed>>> {
+        Box::pin(async move {
+            let access = || items.iter().map(|r| &r.tokens.access);
+            let refresh = || items.iter().map(|r| &r.tokens.refresh);
+            let rows: Vec<(bool, Option<i64>, bool, i64)> = sqlx::query_as(self.statement)
+                .bind(access().map(|a| a.id).collect::<Vec<_>>())
+                .bind(access().map(|a| a.token_hash.as_str()).collect::<Vec<_>>())
+                .bind(items.iter().map(|r| r.kind).collect::<Vec<_>>())
+                .bind(access().map(|a| a.app_id.get()).collect::<Vec<_>>())
+                .bind(access().map(|a| a.grant_id).collect::<Vec<_>>())
+                .bind(
+                    access()
+                        .map(|a| a.account_id.map(AccountId::get))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    access()
+                        .map(|a| a.org_id.as_ref().map(OrgId::as_str))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(access().map(|a| a.permissions.as_str()).collect::<Vec<_>>())
+                .bind(access().map(|a| a.all_workspaces).collect::<Vec<_>>())
+                .bind(
+                    access()
+                        .map(|a| crate::encode_ids(&a.workspace_ids))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    access()
+                        .map(|a| a.session_name.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(access().map(|a| a.device_id.as_deref()).collect::<Vec<_>>())
+                .bind(
+                    access()
+                        .map(|a| a.custom_consumer.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(access().map(|a| a.family_id).collect::<Vec<_>>())
+                .bind(access().map(|a| a.created_at).collect::<Vec<_>>())
+                .bind(access().map(|a| a.expires_at).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.token_hash.as_str()).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.family_id).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.app_id.get()).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.grant_id).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.account_id.get()).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.created_at).collect::<Vec<_>>())
+                .bind(refresh().map(|r| r.expires_at).collect::<Vec<_>>())
+                .bind(items.iter().map(|r| &*r.hash).collect::<Vec<_>>())
+                .bind(items.iter().map(|r| r.now).collect::<Vec<_>>())
+                .fetch_all(conn)
+                .await?;
+            let issued = rows.iter().filter(|(_, _, used, _)| *used).count() as i64;
+            if rows
+                .first()
+                .is_some_and(|(.., inserted)| *inserted != 2 * issued)
+            {
+                return Err(StoreError::Db(sqlx::Error::Protocol(
+                    "a redemption used its secret up but stored no tokens".into(),
+                )));
+            }
+            Ok(rows
+                .into_iter()
+                .map(|(granted, revoked_at, used, _)| {
+                    if !granted {
+                        Redeemed::AuthorizationGone
+                    } else if revoked_at.is_some() {
+                        Redeemed::FamilyRevoked
+                    } else if !used {
+                        Redeemed::AlreadyUsed
+                    } else {
+                        Redeemed::Issued
+                    }
+                })
+                .collect())
+        })
+    }
 }
 
 /// [`Store::redeem`]'s unit on an in-memory SQLite database (no file for
@@ -255,27 +331,31 @@ impl Store {
         let (access, refresh) = (&tokens.access, &tokens.refresh);
         debug_assert_eq!(access.family_id, Some(refresh.family_id));
         let kind = stored_kind(access.kind)?;
-        let (use_up, in_one_statement) = secret.statements();
+        let use_up = secret.statements().0;
         let (hash, tokens) = (Arc::<str>::from(hash), Arc::new(tokens.clone()));
         if let Some(lite) = &self.lite {
             return lite
                 .write(move |c| redeem_lite(c, use_up, &hash, now, &tokens, kind))
                 .await;
         }
-        self.grouped
+        let sqlite = match &self.grouped {
+            Grouped::Postgres(batches) => {
+                let redemption = Redemption {
+                    hash,
+                    now,
+                    tokens,
+                    kind,
+                };
+                return batches.redeemer(secret).run(redemption).await;
+            }
+            Grouped::Sqlite(sqlite) => sqlite,
+        };
+        sqlite
             .run(move |conn| {
                 let (hash, tokens) = (hash.clone(), tokens.clone());
-                Box::pin(async move {
-                    match conn {
-                        Conn::Postgres(c) => {
-                            redeem_in_one_statement(c, in_one_statement, &hash, now, &tokens, kind)
-                                .await
-                        }
-                        Conn::Sqlite(c) => {
-                            redeem_in_steps(c, use_up, &hash, now, &tokens, kind).await
-                        }
-                    }
-                })
+                Box::pin(
+                    async move { redeem_in_steps(conn, use_up, &hash, now, &tokens, kind).await },
+                )
             })
             .await
     }

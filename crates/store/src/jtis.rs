@@ -1,10 +1,11 @@
 //! JWT ids already used, per app: a JWT bearer assertion is accepted once.
 
+use crate::batched::BatchWrite;
 use crate::families::GRANT_EXISTS;
-use crate::group_commit::Conn;
+use crate::group_commit::BoxFuture;
 use crate::lite;
 use crate::oauth_tokens::{insert_lite, insert_oauth_token, stored_kind};
-use crate::{NewOAuthToken, Result, Store, StoreError, TokenBots, with_writer};
+use crate::{Grouped, NewOAuthToken, Result, Store, StoreError, TokenBots, with_writer};
 use buckle_core::{AccountId, AppId, OrgId};
 use std::sync::Arc;
 
@@ -75,95 +76,176 @@ impl Store {
                 })
                 .await;
         }
-        self.grouped
+        let sqlite = match &self.grouped {
+            Grouped::Postgres(batches) => {
+                let used = JtiUse {
+                    jti,
+                    expires_at: jti_expires_at,
+                    token,
+                    kind,
+                    bots,
+                };
+                return batches.jtis.run(used).await;
+            }
+            Grouped::Sqlite(sqlite) => sqlite,
+        };
+        sqlite
             .run(move |conn| {
                 let (jti, token, bots) = (jti.clone(), token.clone(), bots.clone());
                 Box::pin(async move {
-                    match conn {
-                        Conn::Postgres(c) => {
-                            redeem_in_one_statement(c, &jti, jti_expires_at, &token, kind, &bots)
-                                .await
-                        }
-                        Conn::Sqlite(c) => {
-                            redeem_in_steps(c, &jti, jti_expires_at, &token, kind, &bots).await
-                        }
-                    }
+                    redeem_in_steps(conn, &jti, jti_expires_at, &token, kind, &bots).await
                 })
             })
             .await
     }
 }
 
-/// [`Store::redeem_jti`]'s unit on PostgreSQL, in one statement that takes the
-/// steps of [`redeem_in_steps`] in the same order: each CTE runs only if the one
-/// before it let it. Parameters: `$1`-`$16` the token as in
+/// PostgreSQL's JWT grants, a batch at a time in one statement that takes the
+/// steps of [`redeem_in_steps`] in the same order for every grant (a row of
+/// `input`, numbered `n`), each a CTE that lets through only the rows the step
+/// before it let through: the `jti` is recorded (of two rows of the batch with
+/// one `jti`, only the first is tried), the authorization must exist, then the
+/// token and its bots are stored. One row per grant tells which step stopped
+/// it. Parameters: arrays, one element per grant: `$1`-`$16` the token as in
 /// `oauth_tokens::INSERT`, `$17` the `jti`, `$18` until when it is kept, `$19`
 /// and `$20` the channel and bots (`NULL` for a token of no channel).
-const REDEEM_JTI: &str = "WITH fresh AS (
-        INSERT INTO oauth_jtis (app_id, jti, expires_at) VALUES ($4, $17, $18)
+const USE_JTIS: &str = "WITH input AS (
+        SELECT * FROM unnest(
+            $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+            $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[],
+            $13::text[], $14::bigint[], $15::bigint[], $16::bigint[],
+            $17::text[], $18::bigint[], $19::bigint[], $20::text[])
+        WITH ORDINALITY AS i(id, token_hash, kind, app_id, grant_id, account_id, org_id,
+            permissions, all_workspaces, workspace_ids, session_name, device_id,
+            custom_consumer, family_id, created_at, expires_at,
+            jti, jti_expires_at, channel_id, bot_ids, n)),
+    candidates AS (
+        SELECT DISTINCT ON (app_id, jti) n, app_id, jti, jti_expires_at
+        FROM input ORDER BY app_id, jti, n),
+    fresh AS (
+        INSERT INTO oauth_jtis (app_id, jti, expires_at)
+        SELECT app_id, jti, jti_expires_at FROM candidates ORDER BY app_id, jti
         ON CONFLICT (app_id, jti) DO NOTHING
-        RETURNING 1),
-    grant_row AS (SELECT id FROM oauth_grants WHERE id = $5 AND EXISTS (SELECT 1 FROM fresh)),
+        RETURNING app_id, jti),
+    fresh_n AS (SELECT c.n FROM candidates c JOIN fresh f ON f.app_id = c.app_id AND f.jti = c.jti),
+    granted AS (
+        SELECT i.n FROM input i
+        WHERE i.n IN (SELECT n FROM fresh_n)
+          AND EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = i.grant_id)),
     token AS (
         INSERT INTO oauth_tokens (id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at)
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
-        WHERE EXISTS (SELECT 1 FROM grant_row)
-        RETURNING id),
+        SELECT id, token_hash, kind, app_id, grant_id, account_id, org_id, permissions, all_workspaces, workspace_ids, session_name, device_id, custom_consumer, family_id, created_at, expires_at
+        FROM input WHERE n IN (SELECT n FROM granted)
+        RETURNING 1),
     bots AS (
         INSERT INTO oauth_token_bots (token_id, channel_id, bot_ids)
-        SELECT id, $19, $20 FROM token WHERE $19 IS NOT NULL
+        SELECT id, channel_id, bot_ids FROM input
+        WHERE n IN (SELECT n FROM granted) AND channel_id IS NOT NULL
         RETURNING 1)
-    SELECT EXISTS (SELECT 1 FROM fresh), EXISTS (SELECT 1 FROM grant_row),
-           (SELECT count(*) FROM token), (SELECT count(*) FROM bots)";
+    SELECT i.n IN (SELECT n FROM fresh_n), i.n IN (SELECT n FROM granted),
+           (SELECT count(*) FROM token), (SELECT count(*) FROM bots)
+    FROM input i ORDER BY i.n";
 
-async fn redeem_in_one_statement(
-    c: &mut sqlx::PgConnection,
-    jti: &str,
-    jti_expires_at: i64,
-    t: &NewOAuthToken,
+/// One JWT grant as [`UseJtis`] takes it.
+pub(crate) struct JtiUse {
+    jti: Arc<str>,
+    expires_at: i64,
+    token: Arc<NewOAuthToken>,
     kind: &'static str,
-    bots: &Option<(i64, String)>,
-) -> Result<JtiRedeemed> {
-    let (channel, bot_ids) = match bots {
-        Some((channel, ids)) => (Some(*channel), Some(ids.as_str())),
-        None => (None, None),
-    };
-    let (fresh, grant_exists, tokens, bot_rows): (bool, bool, i64, i64) =
-        sqlx::query_as(REDEEM_JTI)
-            .bind(t.id)
-            .bind(&t.token_hash)
-            .bind(kind)
-            .bind(t.app_id.get())
-            .bind(t.grant_id)
-            .bind(t.account_id.map(AccountId::get))
-            .bind(t.org_id.as_ref().map(OrgId::as_str))
-            .bind(&t.permissions)
-            .bind(t.all_workspaces)
-            .bind(crate::encode_ids(&t.workspace_ids))
-            .bind(&t.session_name)
-            .bind(&t.device_id)
-            .bind(&t.custom_consumer)
-            .bind(t.family_id)
-            .bind(t.created_at)
-            .bind(t.expires_at)
-            .bind(jti)
-            .bind(jti_expires_at)
-            .bind(channel)
-            .bind(bot_ids)
-            .fetch_one(c)
-            .await?;
-    if !fresh {
-        return Ok(JtiRedeemed::Replayed);
+    bots: Arc<Option<(i64, String)>>,
+}
+
+/// PostgreSQL's JWT grants, a batch at a time in [`USE_JTIS`].
+pub(crate) struct UseJtis;
+
+impl BatchWrite for UseJtis {
+    type Item = JtiUse;
+    type Answer = JtiRedeemed;
+
+    fn run<'c>(
+        &'c self,
+        conn: &'c mut sqlx::PgConnection,
+        items: &'c [JtiUse],
+    ) -> BoxFuture<'c, Result<Vec<JtiRedeemed>>> {
+        Box::pin(async move {
+            let tokens = || items.iter().map(|u| &*u.token);
+            let rows: Vec<(bool, bool, i64, i64)> = sqlx::query_as(USE_JTIS)
+                .bind(tokens().map(|t| t.id).collect::<Vec<_>>())
+                .bind(tokens().map(|t| t.token_hash.as_str()).collect::<Vec<_>>())
+                .bind(items.iter().map(|u| u.kind).collect::<Vec<_>>())
+                .bind(tokens().map(|t| t.app_id.get()).collect::<Vec<_>>())
+                .bind(tokens().map(|t| t.grant_id).collect::<Vec<_>>())
+                .bind(
+                    tokens()
+                        .map(|t| t.account_id.map(AccountId::get))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    tokens()
+                        .map(|t| t.org_id.as_ref().map(OrgId::as_str))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(tokens().map(|t| t.permissions.as_str()).collect::<Vec<_>>())
+                .bind(tokens().map(|t| t.all_workspaces).collect::<Vec<_>>())
+                .bind(
+                    tokens()
+                        .map(|t| crate::encode_ids(&t.workspace_ids))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    tokens()
+                        .map(|t| t.session_name.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(tokens().map(|t| t.device_id.as_deref()).collect::<Vec<_>>())
+                .bind(
+                    tokens()
+                        .map(|t| t.custom_consumer.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(tokens().map(|t| t.family_id).collect::<Vec<_>>())
+                .bind(tokens().map(|t| t.created_at).collect::<Vec<_>>())
+                .bind(tokens().map(|t| t.expires_at).collect::<Vec<_>>())
+                .bind(items.iter().map(|u| &*u.jti).collect::<Vec<_>>())
+                .bind(items.iter().map(|u| u.expires_at).collect::<Vec<_>>())
+                .bind(
+                    items
+                        .iter()
+                        .map(|u| u.bots.as_ref().as_ref().map(|b| b.0))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    items
+                        .iter()
+                        .map(|u| u.bots.as_ref().as_ref().map(|b| b.1.as_str()))
+                        .collect::<Vec<_>>(),
+                )
+                .fetch_all(conn)
+                .await?;
+            let issued = rows.iter().filter(|(_, granted, ..)| *granted).count() as i64;
+            let with_bots = items
+                .iter()
+                .zip(&rows)
+                .filter(|(u, (_, granted, ..))| *granted && u.bots.is_some())
+                .count() as i64;
+            if rows
+                .first()
+                .is_some_and(|(_, _, tokens, bots)| *tokens != issued || *bots != with_bots)
+            {
+                return Err(StoreError::Db(sqlx::Error::Protocol(
+                    "a JWT grant used its jti up but stored no token".into(),
+                )));
+            }
+            Ok(rows
+                .into_iter()
+                .map(|(fresh, granted, ..)| match (fresh, granted) {
+                    (false, _) => JtiRedeemed::Replayed,
+                    (true, false) => JtiRedeemed::AuthorizationGone,
+                    (true, true) => JtiRedeemed::Issued,
+                })
+                .collect())
+        })
     }
-    if !grant_exists {
-        return Ok(JtiRedeemed::AuthorizationGone);
-    }
-    if tokens != 1 || bot_rows != i64::from(channel.is_some()) {
-        return Err(StoreError::Db(sqlx::Error::Protocol(
-            "a JWT grant used its jti up but stored no token".into(),
-        )));
-    }
-    Ok(JtiRedeemed::Issued)
 }
 
 /// [`Store::redeem_jti`]'s unit on an in-memory SQLite database (no file for

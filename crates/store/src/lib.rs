@@ -6,6 +6,7 @@ mod app_keys;
 mod apps;
 mod audit;
 pub mod backup;
+mod batched;
 mod bots;
 mod channels;
 mod codes;
@@ -162,11 +163,20 @@ macro_rules! with_writer {
 }
 pub(crate) use with_writer;
 
+/// Where grants' writes are queued to share a commit.
+#[derive(Clone, Debug)]
+enum Grouped {
+    /// Through sqlx's writer (an in-memory database; a file uses `lite`).
+    Sqlite(group_commit::GroupCommit),
+    /// A batch of each kind in one statement.
+    Postgres(Arc<batched::PgBatches>),
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
     /// Where grants' writes are queued to share transactions.
-    grouped: group_commit::GroupCommit,
+    grouped: Grouped,
     /// A SQLite file used directly on the hot paths; `None` on PostgreSQL and
     /// for an in-memory SQLite database (which only sqlx's connections share).
     lite: Option<Arc<lite::Lite>>,
@@ -234,10 +244,16 @@ impl Store {
             )));
         };
         let grouped = match &pool {
-            Pool::Sqlite { write, .. } => group_commit::GroupCommit::sqlite(write.clone()),
-            Pool::Postgres(p) => {
-                group_commit::GroupCommit::postgres(p.clone(), (max_connections / 4) as usize)
+            Pool::Sqlite { write, .. } => {
+                Grouped::Sqlite(group_commit::GroupCommit::sqlite(write.clone()))
             }
+            // An eighth of the pool's connections per kind of grant write (two
+            // of the default 16), so one batch's round trip overlaps the next
+            // and the four kinds together hold at most half the pool.
+            Pool::Postgres(p) => Grouped::Postgres(Arc::new(batched::PgBatches::start(
+                p,
+                (max_connections / 8).max(1) as usize,
+            ))),
         };
         let mut store = Store {
             pool,
