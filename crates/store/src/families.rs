@@ -313,7 +313,8 @@ async fn redeem_in_steps(
 }
 
 impl Store {
-    /// In one transaction, shared with other grants (`group_commit`): checks the
+    /// In one transaction, shared with other grants (group commit: `lite.rs`,
+    /// `batched.rs`, `group_commit.rs`): checks the
     /// authorization still exists, locks the tokens' family (refusing a revoked
     /// one), uses up `secret` (a conditional update of the row with `hash`),
     /// then stores the new tokens. Answers once that committed.

@@ -42,7 +42,8 @@ pub enum JtiRedeemed {
 }
 
 impl Store {
-    /// In one transaction shared with other grants (`group_commit`): records the
+    /// In one transaction shared with other grants (group commit: `lite.rs`,
+    /// `batched.rs`, `group_commit.rs`): records the
     /// JWT's id (single use, by the primary key, across processes) and stores
     /// the app token it is exchanged for, with the bots a channel app's token
     /// reaches (a channel token never exists without them). Answers once that
