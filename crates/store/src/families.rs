@@ -7,10 +7,9 @@
 use crate::batched::BatchWrite;
 use crate::group_commit::BoxFuture;
 use crate::lite;
-use crate::oauth_tokens::{insert_oauth_token, stored_kind};
+use crate::oauth_tokens::{bind_token_arrays, insert_oauth_token, stored_kind};
 use crate::refresh_tokens::insert_refresh_token;
 use crate::{Grouped, NewOAuthToken, RefreshToken, Result, Store, StoreError, with_writer};
-use buckle_core::{AccountId, OrgId};
 use std::sync::Arc;
 
 /// What redeeming a code, refresh token or device code for new tokens did.
@@ -194,56 +193,21 @@ impl BatchWrite for RedeemAll {
         items: &'c [Redemption],
     ) -> BoxFuture<'c, Result<Vec<Redeemed>>> {
         Box::pin(async move {
-            let access = || items.iter().map(|r| &r.tokens.access);
+            let access: Vec<_> = items.iter().map(|r| (&r.tokens.access, r.kind)).collect();
             let refresh = || items.iter().map(|r| &r.tokens.refresh);
-            let rows: Vec<(bool, Option<i64>, bool, i64)> = sqlx::query_as(self.statement)
-                .bind(access().map(|a| a.id).collect::<Vec<_>>())
-                .bind(access().map(|a| a.token_hash.as_str()).collect::<Vec<_>>())
-                .bind(items.iter().map(|r| r.kind).collect::<Vec<_>>())
-                .bind(access().map(|a| a.app_id.get()).collect::<Vec<_>>())
-                .bind(access().map(|a| a.grant_id).collect::<Vec<_>>())
-                .bind(
-                    access()
-                        .map(|a| a.account_id.map(AccountId::get))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    access()
-                        .map(|a| a.org_id.as_ref().map(OrgId::as_str))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(access().map(|a| a.permissions.as_str()).collect::<Vec<_>>())
-                .bind(access().map(|a| a.all_workspaces).collect::<Vec<_>>())
-                .bind(
-                    access()
-                        .map(|a| crate::encode_ids(&a.workspace_ids))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    access()
-                        .map(|a| a.session_name.as_deref())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(access().map(|a| a.device_id.as_deref()).collect::<Vec<_>>())
-                .bind(
-                    access()
-                        .map(|a| a.custom_consumer.as_deref())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(access().map(|a| a.family_id).collect::<Vec<_>>())
-                .bind(access().map(|a| a.created_at).collect::<Vec<_>>())
-                .bind(access().map(|a| a.expires_at).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.token_hash.as_str()).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.family_id).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.app_id.get()).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.grant_id).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.account_id.get()).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.created_at).collect::<Vec<_>>())
-                .bind(refresh().map(|r| r.expires_at).collect::<Vec<_>>())
-                .bind(items.iter().map(|r| &*r.hash).collect::<Vec<_>>())
-                .bind(items.iter().map(|r| r.now).collect::<Vec<_>>())
-                .fetch_all(conn)
-                .await?;
+            let rows: Vec<(bool, Option<i64>, bool, i64)> =
+                bind_token_arrays(sqlx::query_as(self.statement), &access)
+                    .bind(refresh().map(|r| r.token_hash.as_str()).collect::<Vec<_>>())
+                    .bind(refresh().map(|r| r.family_id).collect::<Vec<_>>())
+                    .bind(refresh().map(|r| r.app_id.get()).collect::<Vec<_>>())
+                    .bind(refresh().map(|r| r.grant_id).collect::<Vec<_>>())
+                    .bind(refresh().map(|r| r.account_id.get()).collect::<Vec<_>>())
+                    .bind(refresh().map(|r| r.created_at).collect::<Vec<_>>())
+                    .bind(refresh().map(|r| r.expires_at).collect::<Vec<_>>())
+                    .bind(items.iter().map(|r| &*r.hash).collect::<Vec<_>>())
+                    .bind(items.iter().map(|r| r.now).collect::<Vec<_>>())
+                    .fetch_all(conn)
+                    .await?;
             let issued = rows.iter().filter(|(_, _, used, _)| *used).count() as i64;
             if rows
                 .first()

@@ -4,9 +4,9 @@ use crate::batched::BatchWrite;
 use crate::families::GRANT_EXISTS;
 use crate::group_commit::BoxFuture;
 use crate::lite;
-use crate::oauth_tokens::{insert_lite, insert_oauth_token, stored_kind};
+use crate::oauth_tokens::{bind_token_arrays, insert_lite, insert_oauth_token, stored_kind};
 use crate::{Grouped, NewOAuthToken, Result, Store, StoreError, TokenBots, with_writer};
-use buckle_core::{AccountId, AppId, OrgId};
+use buckle_core::AppId;
 use std::sync::Arc;
 
 use crate::channels::{INSERT_BOTS, encode_bot_ids};
@@ -169,60 +169,25 @@ impl BatchWrite for UseJtis {
         items: &'c [JtiUse],
     ) -> BoxFuture<'c, Result<Vec<JtiRedeemed>>> {
         Box::pin(async move {
-            let tokens = || items.iter().map(|u| &*u.token);
-            let rows: Vec<(bool, bool, i64, i64)> = sqlx::query_as(USE_JTIS)
-                .bind(tokens().map(|t| t.id).collect::<Vec<_>>())
-                .bind(tokens().map(|t| t.token_hash.as_str()).collect::<Vec<_>>())
-                .bind(items.iter().map(|u| u.kind).collect::<Vec<_>>())
-                .bind(tokens().map(|t| t.app_id.get()).collect::<Vec<_>>())
-                .bind(tokens().map(|t| t.grant_id).collect::<Vec<_>>())
-                .bind(
-                    tokens()
-                        .map(|t| t.account_id.map(AccountId::get))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    tokens()
-                        .map(|t| t.org_id.as_ref().map(OrgId::as_str))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(tokens().map(|t| t.permissions.as_str()).collect::<Vec<_>>())
-                .bind(tokens().map(|t| t.all_workspaces).collect::<Vec<_>>())
-                .bind(
-                    tokens()
-                        .map(|t| crate::encode_ids(&t.workspace_ids))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    tokens()
-                        .map(|t| t.session_name.as_deref())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(tokens().map(|t| t.device_id.as_deref()).collect::<Vec<_>>())
-                .bind(
-                    tokens()
-                        .map(|t| t.custom_consumer.as_deref())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(tokens().map(|t| t.family_id).collect::<Vec<_>>())
-                .bind(tokens().map(|t| t.created_at).collect::<Vec<_>>())
-                .bind(tokens().map(|t| t.expires_at).collect::<Vec<_>>())
-                .bind(items.iter().map(|u| &*u.jti).collect::<Vec<_>>())
-                .bind(items.iter().map(|u| u.expires_at).collect::<Vec<_>>())
-                .bind(
-                    items
-                        .iter()
-                        .map(|u| u.bots.as_ref().as_ref().map(|b| b.0))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    items
-                        .iter()
-                        .map(|u| u.bots.as_ref().as_ref().map(|b| b.1.as_str()))
-                        .collect::<Vec<_>>(),
-                )
-                .fetch_all(conn)
-                .await?;
+            let tokens: Vec<_> = items.iter().map(|u| (&*u.token, u.kind)).collect();
+            let rows: Vec<(bool, bool, i64, i64)> =
+                bind_token_arrays(sqlx::query_as(USE_JTIS), &tokens)
+                    .bind(items.iter().map(|u| &*u.jti).collect::<Vec<_>>())
+                    .bind(items.iter().map(|u| u.expires_at).collect::<Vec<_>>())
+                    .bind(
+                        items
+                            .iter()
+                            .map(|u| u.bots.as_ref().as_ref().map(|b| b.0))
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(
+                        items
+                            .iter()
+                            .map(|u| u.bots.as_ref().as_ref().map(|b| b.1.as_str()))
+                            .collect::<Vec<_>>(),
+                    )
+                    .fetch_all(conn)
+                    .await?;
             let issued = rows.iter().filter(|(_, granted, ..)| *granted).count() as i64;
             let with_bots = items
                 .iter()

@@ -59,6 +59,37 @@ pub(crate) fn insert_lite(
     )
 }
 
+/// Binds `$1`-`$16` of a batch statement (`batched.rs`): one array per column
+/// of `oauth_tokens::INSERT`, one element per token, with each token's stored
+/// kind.
+pub(crate) fn bind_token_arrays<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    tokens: &[(&'q NewOAuthToken, &'static str)],
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    fn column<'q, T>(
+        tokens: &[(&'q NewOAuthToken, &'static str)],
+        f: impl Fn(&'q NewOAuthToken) -> T,
+    ) -> Vec<T> {
+        tokens.iter().map(|(t, _)| f(t)).collect()
+    }
+    q.bind(column(tokens, |t| t.id))
+        .bind(column(tokens, |t| t.token_hash.as_str()))
+        .bind(tokens.iter().map(|(_, kind)| *kind).collect::<Vec<_>>())
+        .bind(column(tokens, |t| t.app_id.get()))
+        .bind(column(tokens, |t| t.grant_id))
+        .bind(column(tokens, |t| t.account_id.map(AccountId::get)))
+        .bind(column(tokens, |t| t.org_id.as_ref().map(OrgId::as_str)))
+        .bind(column(tokens, |t| t.permissions.as_str()))
+        .bind(column(tokens, |t| t.all_workspaces))
+        .bind(column(tokens, |t| crate::encode_ids(&t.workspace_ids)))
+        .bind(column(tokens, |t| t.session_name.as_deref()))
+        .bind(column(tokens, |t| t.device_id.as_deref()))
+        .bind(column(tokens, |t| t.custom_consumer.as_deref()))
+        .bind(column(tokens, |t| t.family_id))
+        .bind(column(tokens, |t| t.created_at))
+        .bind(column(tokens, |t| t.expires_at))
+}
+
 macro_rules! insert_oauth_token {
     ($t:expr, $kind:expr) => {{
         let t: &NewOAuthToken = $t;
