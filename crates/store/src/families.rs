@@ -209,6 +209,10 @@ impl BatchWrite for RedeemAll {
                     .fetch_all(conn)
                     .await?;
             let issued = rows.iter().filter(|(_, _, used, _)| *used).count() as i64;
+            // Cannot happen: every redemption let through inserts its two rows
+            // or fails the statement. The statement has committed, so if it
+            // did, the redemptions fail closed: run again alone, they find
+            // their secret used.
             if rows
                 .first()
                 .is_some_and(|(.., inserted)| *inserted != 2 * issued)

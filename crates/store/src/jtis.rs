@@ -194,6 +194,9 @@ impl BatchWrite for UseJtis {
                 .zip(&rows)
                 .filter(|(u, (_, granted, ..))| *granted && u.bots.is_some())
                 .count() as i64;
+            // Cannot happen: every grant let through inserts its rows or fails
+            // the statement. The statement has committed, so if it did, the
+            // grants fail closed: run again alone, they find their `jti` used.
             if rows
                 .first()
                 .is_some_and(|(_, _, tokens, bots)| *tokens != issued || *bots != with_bots)

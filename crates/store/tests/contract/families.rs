@@ -4,11 +4,11 @@
 //! two gets there first.
 
 use crate::fixtures::{self, NOW};
-use crate::kit::{TestDb, on_both_engines, race};
+use crate::kit::{TestDb, on_every_engine, race};
 use buckle_core::ClientType;
 use buckle_store::{NewUserTokens, Redeemed};
 
-on_both_engines!(
+on_every_engine!(
     a_revoked_family_gets_no_tokens_and_its_code_stays_unused,
     a_deleted_authorization_gets_no_tokens,
     a_device_code_not_yet_approved_is_not_used_up,

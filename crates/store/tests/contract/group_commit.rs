@@ -3,13 +3,13 @@
 //! that fails fails alone and leaves nothing behind.
 
 use crate::fixtures::{self, LATER, NOW};
-use crate::kit::{TestDb, on_both_engines, race};
+use crate::kit::{TestDb, on_every_engine, race};
 use buckle_core::{ClientType, GrantKind, GrantOwner, TokenKind};
 use buckle_store::{JtiRedeemed, NewOAuthToken, Redeemed, StoreError};
 
 const RACERS: usize = 40;
 
-on_both_engines!(
+on_every_engine!(
     a_jwt_id_redeems_exactly_one_app_token,
     a_jwt_for_a_deleted_authorization_stores_no_token,
     many_grants_at_once_each_get_their_own_answer,

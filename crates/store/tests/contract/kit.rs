@@ -49,6 +49,23 @@ impl TestDb {
         }
     }
 
+    /// A SQLite database in memory (`sqlite::memory:`): no file, so grants'
+    /// writes go through sqlx's writer (`group_commit.rs`) rather than
+    /// `lite.rs`. [`raw`](Self::raw) cannot reach it.
+    pub async fn in_memory() -> TestDb {
+        let url = "sqlite::memory:".to_string();
+        let store = Store::connect(&url, CONNECTIONS)
+            .await
+            .expect("connect and migrate");
+        TestDb {
+            store,
+            url,
+            engine: Engine::Sqlite,
+            postgres: None,
+            _dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
     /// Runs statements, in order, on one connection of their own: for states the
     /// store's API cannot make (corrupt rows).
     pub async fn raw(&self, statements: &[&str]) {
@@ -172,3 +189,20 @@ macro_rules! on_both_engines {
     };
 }
 pub(crate) use on_both_engines;
+
+/// [`on_both_engines`], and once more on an in-memory SQLite database, for
+/// what runs differently there (grants' writes).
+macro_rules! on_every_engine {
+    ($($test:ident),+ $(,)?) => {
+        $crate::kit::on_both_engines!($($test),+);
+        mod in_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    super::$test($crate::kit::TestDb::in_memory().await).await
+                }
+            )+
+        }
+    };
+}
+pub(crate) use on_every_engine;

@@ -2,14 +2,14 @@
 //! each presented by 20 tasks at once, are used exactly once.
 
 use crate::fixtures::{self, NOW};
-use crate::kit::{TestDb, on_both_engines, race};
+use crate::kit::{TestDb, on_every_engine, race};
 use buckle_core::ClientType;
 use buckle_core::DeviceStatus;
 use buckle_store::Redeemed;
 
 const RACERS: usize = 20;
 
-on_both_engines!(
+on_every_engine!(
     a_code_is_redeemed_once,
     a_refresh_token_is_rotated_once,
     a_device_code_is_decided_once_and_redeemed_once,
