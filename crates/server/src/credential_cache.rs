@@ -158,7 +158,7 @@ impl Cached {
             points_below_organization: std::sync::OnceLock::new(),
             profile: profile
                 .map(Arc::new)
-                .map_or_else(std::sync::OnceLock::new, |p| std::sync::OnceLock::from(p)),
+                .map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from),
             last_touched: AtomicI64::new(last),
         }
     }
