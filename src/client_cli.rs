@@ -117,8 +117,9 @@ pub struct TokenSource {
     /// The service app's id (with --key-file).
     #[arg(long)]
     client_id: Option<String>,
-    /// The public key's fingerprint (with --key-file).
-    #[arg(long)]
+    /// The public key's fingerprint (with --key-file). Base64url, so it may
+    /// begin with '-'.
+    #[arg(long, allow_hyphen_values = true)]
     kid: Option<String>,
     /// The server's base URL (with --key-file; default https://api.coze.com).
     #[arg(long, env = "BUCKLE_SERVER")]

@@ -245,4 +245,25 @@ async fn login_denied_and_key_file(s: Server) {
     .await;
     assert!(!ok);
     assert!(err.contains("/nonexistent.pem"), "{err}");
+
+    // A key's fingerprint is base64url and may begin with '-': it is still the
+    // value of --kid (here one the server does not know), not another option.
+    let path = config.path().join("pkcs8.pem");
+    let (ok, _, err) = run(
+        config.path(),
+        &[
+            "token",
+            "--key-file",
+            path.to_str().unwrap(),
+            "--client-id",
+            &id,
+            "--kid",
+            "-Uhyphen-first",
+            "--server",
+            &s.base,
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("invalid_client"), "{err}");
 }
