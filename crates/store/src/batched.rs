@@ -1,27 +1,34 @@
-//! Group commit on PostgreSQL: the grants of one kind waiting at once (codes
-//! redeemed, JWT ids used) run as one statement over arrays, in autocommit,
-//! so a batch costs one round trip and one commit however many grants it
-//! carries. Each grant is answered only after that statement (and so its
-//! transaction) has finished.
+//! Group commit on PostgreSQL, and its reads: the grants of one kind waiting
+//! at once (codes redeemed, JWT ids used) run as one statement over arrays, in
+//! autocommit, so a batch costs one round trip and one commit however many
+//! grants it carries. Each grant is answered only after that statement (and
+//! so its transaction) has finished. What the token endpoint reads before
+//! (a code, refresh token or device code with its grant) is batched the same
+//! way, since on PostgreSQL every statement is a round trip.
 //!
 //! If the statement fails (a grant hit an error, which aborts the whole
 //! transaction on PostgreSQL), every grant of the batch is run again alone, as
-//! a batch of one, so one bad grant fails only itself. A [`BatchWrite`] must
-//! therefore decide everything from what the database says inside its
-//! statement (conditional updates, `ON CONFLICT`), never from what it read
-//! before.
+//! a batch of one, so one bad grant fails only itself. A write must therefore
+//! decide everything from what the database says inside its statement
+//! (conditional updates, `ON CONFLICT`), never from what it read before.
 
 use crate::Result;
 use crate::StoreError;
+use crate::codes::AuthCodeRow;
+use crate::device_codes::DeviceCodeRow;
 use crate::families::{RedeemAll, Secret};
+use crate::grants::JoinedGrantRow;
 use crate::group_commit::BoxFuture;
+use crate::joined::Joined;
 use crate::jtis::UseJtis;
+use crate::refresh_tokens::RefreshTokenRow;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-/// One kind of grant write, run for a whole batch in one statement.
-pub(crate) trait BatchWrite: Send + Sync + 'static {
+/// One kind of statement that many requests make at once, run for a whole
+/// batch as one.
+pub(crate) trait BatchStatement: Send + Sync + 'static {
     type Item: Send + Sync + 'static;
     type Answer: Send + 'static;
     /// Runs every item in one statement: one answer per item, in order.
@@ -39,32 +46,32 @@ const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 
 type Waiting<W> = (
-    <W as BatchWrite>::Item,
-    oneshot::Sender<Result<<W as BatchWrite>::Answer>>,
+    <W as BatchStatement>::Item,
+    oneshot::Sender<Result<<W as BatchStatement>::Answer>>,
 );
 
-/// Where one kind of grant write is queued.
-pub(crate) struct Batched<W: BatchWrite> {
+/// Where one kind of statement is queued.
+pub(crate) struct Batched<W: BatchStatement> {
     queue: mpsc::Sender<Waiting<W>>,
 }
 
-impl<W: BatchWrite> std::fmt::Debug for Batched<W> {
+impl<W: BatchStatement> std::fmt::Debug for Batched<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batched").finish_non_exhaustive()
     }
 }
 
-impl<W: BatchWrite> Batched<W> {
+impl<W: BatchStatement> Batched<W> {
     /// `committers` tasks, each running batches on a connection of `pool`, so
     /// that one batch's round trip overlaps the next.
-    pub(crate) fn start(pool: PgPool, write: W, committers: usize) -> Batched<W> {
+    pub(crate) fn start(pool: PgPool, statement: W, committers: usize) -> Batched<W> {
         let (queue, rx) = mpsc::channel::<Waiting<W>>(QUEUE);
-        let (rx, write) = (Arc::new(Mutex::new(rx)), Arc::new(write));
+        let (rx, statement) = (Arc::new(Mutex::new(rx)), Arc::new(statement));
         for _ in 0..committers.max(1) {
-            let (pool, write, rx) = (pool.clone(), write.clone(), rx.clone());
+            let (pool, statement, rx) = (pool.clone(), statement.clone(), rx.clone());
             tokio::spawn(async move {
                 while let Some(batch) = next_batch::<W>(&rx).await {
-                    commit(&pool, &*write, batch).await;
+                    commit(&pool, &*statement, batch).await;
                 }
             });
         }
@@ -83,7 +90,7 @@ impl<W: BatchWrite> Batched<W> {
 }
 
 /// Waits for one grant, then takes whatever else is already waiting.
-async fn next_batch<W: BatchWrite>(
+async fn next_batch<W: BatchStatement>(
     rx: &Mutex<mpsc::Receiver<Waiting<W>>>,
 ) -> Option<Vec<Waiting<W>>> {
     let mut rx = rx.lock().await;
@@ -99,9 +106,9 @@ async fn next_batch<W: BatchWrite>(
     Some(batch)
 }
 
-async fn commit<W: BatchWrite>(pool: &PgPool, write: &W, batch: Vec<Waiting<W>>) {
+async fn commit<W: BatchStatement>(pool: &PgPool, statement: &W, batch: Vec<Waiting<W>>) {
     let (items, replies): (Vec<W::Item>, Vec<_>) = batch.into_iter().unzip();
-    match once(pool, write, &items).await {
+    match once(pool, statement, &items).await {
         Ok(answers) => {
             for (reply, answer) in replies.into_iter().zip(answers) {
                 // The caller may have gone (its request was cancelled); what it
@@ -115,9 +122,9 @@ async fn commit<W: BatchWrite>(pool: &PgPool, write: &W, batch: Vec<Waiting<W>>)
             }
         }
         Err(e) => {
-            tracing::debug!(error = %e, grants = items.len(), "batched write failed; running each grant alone");
+            tracing::debug!(error = %e, requests = items.len(), "batched statement failed; running each request alone");
             for (item, reply) in items.iter().zip(replies) {
-                let outcome = once(pool, write, std::slice::from_ref(item))
+                let outcome = once(pool, statement, std::slice::from_ref(item))
                     .await
                     .and_then(|mut answers| answers.pop().ok_or_else(no_answer));
                 let _ = reply.send(outcome);
@@ -127,13 +134,13 @@ async fn commit<W: BatchWrite>(pool: &PgPool, write: &W, batch: Vec<Waiting<W>>)
 }
 
 /// One statement for `items`, checked to answer each of them.
-async fn once<W: BatchWrite>(
+async fn once<W: BatchStatement>(
     pool: &PgPool,
-    write: &W,
+    statement: &W,
     items: &[W::Item],
 ) -> Result<Vec<W::Answer>> {
     let mut conn = pool.acquire().await?;
-    let answers = write.run(&mut conn, items).await?;
+    let answers = statement.run(&mut conn, items).await?;
     if answers.len() != items.len() {
         return Err(no_answer());
     }
@@ -142,16 +149,20 @@ async fn once<W: BatchWrite>(
 
 fn no_answer() -> StoreError {
     StoreError::Db(sqlx::Error::Protocol(
-        "a batched write did not answer every grant".into(),
+        "a batched statement did not answer every request".into(),
     ))
 }
 
-/// PostgreSQL's grant writes: a queue per kind, since each kind is one statement.
+/// PostgreSQL's grant writes and the token endpoint's reads: a queue per
+/// kind, since each kind is one statement.
 pub(crate) struct PgBatches {
     codes: Batched<RedeemAll>,
     refresh_tokens: Batched<RedeemAll>,
     device_codes: Batched<RedeemAll>,
     pub(crate) jtis: Batched<UseJtis>,
+    pub(crate) code_reads: Batched<ReadWithGrant<AuthCodeRow>>,
+    pub(crate) refresh_token_reads: Batched<ReadWithGrant<RefreshTokenRow>>,
+    pub(crate) device_code_reads: Batched<ReadWithGrant<DeviceCodeRow>>,
 }
 
 impl std::fmt::Debug for PgBatches {
@@ -161,7 +172,8 @@ impl std::fmt::Debug for PgBatches {
 }
 
 impl PgBatches {
-    /// `committers` per kind of write.
+    /// `committers` per kind of write, one per kind of read (a read holds no
+    /// lock, so one connection keeps up).
     pub(crate) fn start(pool: &PgPool, committers: usize) -> PgBatches {
         let redeem = |secret| Batched::start(pool.clone(), RedeemAll::of(secret), committers);
         PgBatches {
@@ -169,6 +181,17 @@ impl PgBatches {
             refresh_tokens: redeem(Secret::RefreshToken),
             device_codes: redeem(Secret::DeviceCode),
             jtis: Batched::start(pool.clone(), UseJtis, committers),
+            code_reads: Batched::start(pool.clone(), ReadWithGrant::new(crate::codes::READ_ALL), 1),
+            refresh_token_reads: Batched::start(
+                pool.clone(),
+                ReadWithGrant::new(crate::refresh_tokens::READ_ALL),
+                1,
+            ),
+            device_code_reads: Batched::start(
+                pool.clone(),
+                ReadWithGrant::new(crate::device_codes::READ_ALL),
+                1,
+            ),
         }
     }
 
@@ -179,4 +202,87 @@ impl PgBatches {
             Secret::DeviceCode => &self.device_codes,
         }
     }
+}
+
+/// A row found by the hash of its secret: which hash it answers for.
+pub(crate) trait BySecret {
+    fn secret_hash(&self) -> &str;
+}
+
+/// Rows read by the hashes of their secrets, each with its grant, for a batch
+/// of requests in one statement (`READ_ALL` in `codes.rs`, `refresh_tokens.rs`
+/// and `device_codes.rs`): `$1` the hashes; each row found comes with `n`, the
+/// (1-based) place of its hash.
+pub(crate) struct ReadWithGrant<R> {
+    statement: &'static str,
+    row: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R> ReadWithGrant<R> {
+    fn new(statement: &'static str) -> ReadWithGrant<R> {
+        ReadWithGrant {
+            statement,
+            row: std::marker::PhantomData,
+        }
+    }
+}
+
+/// A row with its place in the batch.
+struct Numbered<T> {
+    n: i64,
+    row: T,
+}
+
+impl<'r, T> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Numbered<T>
+where
+    T: sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> std::result::Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(Numbered {
+            n: row.try_get("n")?,
+            row: T::from_row(row)?,
+        })
+    }
+}
+
+impl<R> BatchStatement for ReadWithGrant<R>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + BySecret + Send + Unpin + 'static,
+{
+    type Item = Arc<str>;
+    type Answer = Option<Joined<R, JoinedGrantRow>>;
+
+    fn run<'c>(
+        &'c self,
+        conn: &'c mut PgConnection,
+        items: &'c [Arc<str>],
+    ) -> BoxFuture<'c, Result<Vec<Self::Answer>>> {
+        Box::pin(async move {
+            let hashes: Vec<&str> = items.iter().map(|h| &**h).collect();
+            let rows: Vec<Numbered<Joined<R, JoinedGrantRow>>> = sqlx::query_as(self.statement)
+                .bind(hashes)
+                .fetch_all(conn)
+                .await?;
+            let mut answers: Vec<Self::Answer> = items.iter().map(|_| None).collect();
+            for Numbered { n, row } in rows {
+                // Each answer goes to the request that asked for that very
+                // hash: a row placed wrong would be another person's code.
+                let place = usize::try_from(n - 1).ok().filter(|&i| i < items.len());
+                match place {
+                    Some(i) if row.row.secret_hash() == &*items[i] && answers[i].is_none() => {
+                        answers[i] = Some(row);
+                    }
+                    _ => return Err(misplaced()),
+                }
+            }
+            Ok(answers)
+        })
+    }
+}
+
+fn misplaced() -> StoreError {
+    StoreError::Db(sqlx::Error::Protocol(
+        "a batched read answered for a hash it was not asked".into(),
+    ))
 }

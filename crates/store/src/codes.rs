@@ -4,8 +4,9 @@
 use crate::grants::{JoinedGrantRow, joined_grant_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
-use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
+use crate::{Grant, Grouped, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct AuthCode {
@@ -23,7 +24,7 @@ pub struct AuthCode {
 }
 
 #[derive(sqlx::FromRow)]
-struct AuthCodeRow {
+pub(crate) struct AuthCodeRow {
     code_hash: String,
     app_id: i64,
     grant_id: i64,
@@ -50,6 +51,31 @@ crate::lite::lite_row!(AuthCodeRow {
     expires_at,
     used_at
 });
+
+impl crate::batched::BySecret for AuthCodeRow {
+    fn secret_hash(&self) -> &str {
+        &self.code_hash
+    }
+}
+
+/// A code's columns (`c`) and its grant's (`g`, see `joined_grant_columns`).
+macro_rules! code_with_grant_columns {
+    () => {
+        concat!(
+            "c.code_hash, c.app_id, c.grant_id, c.account_id, c.redirect_uri, c.code_challenge, c.challenge_method, c.family_id, c.created_at, c.expires_at, c.used_at, ",
+            joined_grant_columns!()
+        )
+    };
+}
+
+/// [`Store::code_and_grant`] for a batch on PostgreSQL (`batched.rs`).
+pub(crate) const READ_ALL: &str = concat!(
+    "SELECT i.n, ",
+    code_with_grant_columns!(),
+    " FROM unnest($1::text[]) WITH ORDINALITY AS i(hash, n)
+      JOIN oauth_codes c ON c.code_hash = i.hash
+      LEFT JOIN oauth_grants g ON g.id = c.grant_id"
+);
 
 impl From<AuthCodeRow> for AuthCode {
     fn from(r: AuthCodeRow) -> AuthCode {
@@ -106,21 +132,24 @@ impl Store {
     }
 
     /// A code by the hash of its secret, with its grant if that still exists;
-    /// reads only.
+    /// reads only. On PostgreSQL, batched with the other exchanges waiting.
     pub async fn code_and_grant(
         &self,
         code_hash: &str,
     ) -> Result<Option<(AuthCode, Option<Grant>)>> {
-        let found = fetch_optional!(
-            self,
-            Joined<AuthCodeRow, JoinedGrantRow>,
-            concat!(
-                "SELECT c.code_hash, c.app_id, c.grant_id, c.account_id, c.redirect_uri, c.code_challenge, c.challenge_method, c.family_id, c.created_at, c.expires_at, c.used_at, ",
-                joined_grant_columns!(),
-                " FROM oauth_codes c LEFT JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1"
-            ),
-            code_hash
-        )?;
+        let found = match &self.grouped {
+            Grouped::Postgres(batches) => batches.code_reads.run(Arc::from(code_hash)).await?,
+            Grouped::Sqlite(_) => fetch_optional!(
+                self,
+                Joined<AuthCodeRow, JoinedGrantRow>,
+                concat!(
+                    "SELECT ",
+                    code_with_grant_columns!(),
+                    " FROM oauth_codes c LEFT JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1"
+                ),
+                code_hash
+            )?,
+        };
         found
             .map(|f| f.split().map(|(code, grant)| (AuthCode::from(code), grant)))
             .transpose()

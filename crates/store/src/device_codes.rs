@@ -5,8 +5,11 @@ use crate::grants::{JoinedGrantRow, joined_grant_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{Grant, NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
+use crate::{
+    Grant, Grouped, NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer,
+};
 use buckle_core::{AccountId, AppId, DeviceStatus, WorkspaceId};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct DeviceCode {
@@ -26,7 +29,7 @@ pub struct DeviceCode {
 }
 
 #[derive(sqlx::FromRow)]
-struct DeviceCodeRow {
+pub(crate) struct DeviceCodeRow {
     device_code_hash: String,
     user_code: String,
     app_id: i64,
@@ -55,6 +58,32 @@ crate::lite::lite_row!(DeviceCodeRow {
     expires_at,
     used_at
 });
+
+impl crate::batched::BySecret for DeviceCodeRow {
+    fn secret_hash(&self) -> &str {
+        &self.device_code_hash
+    }
+}
+
+/// A device code's columns (`d`) and its grant's (`g`, see
+/// `joined_grant_columns`).
+macro_rules! device_with_grant_columns {
+    () => {
+        concat!(
+            "d.device_code_hash, d.user_code, d.app_id, d.workspace_id, d.status, d.grant_id, d.account_id, d.poll_interval, d.last_poll_at_ms, d.created_at, d.expires_at, d.used_at, ",
+            joined_grant_columns!()
+        )
+    };
+}
+
+/// [`Store::device_code_and_grant`] for a batch on PostgreSQL (`batched.rs`).
+pub(crate) const READ_ALL: &str = concat!(
+    "SELECT i.n, ",
+    device_with_grant_columns!(),
+    " FROM unnest($1::text[]) WITH ORDINALITY AS i(hash, n)
+      JOIN oauth_device_codes d ON d.device_code_hash = i.hash
+      LEFT JOIN oauth_grants g ON g.id = d.grant_id"
+);
 
 impl TryFrom<DeviceCodeRow> for DeviceCode {
     type Error = StoreError;
@@ -126,21 +155,25 @@ impl Store {
     }
 
     /// A device code by the hash of its secret, with its grant (an approved
-    /// code's) if that still exists; reads only.
+    /// code's) if that still exists; reads only. On PostgreSQL, batched with
+    /// the other polls waiting.
     pub async fn device_code_and_grant(
         &self,
         hash: &str,
     ) -> Result<Option<(DeviceCode, Option<Grant>)>> {
-        let found = fetch_optional!(
-            self,
-            Joined<DeviceCodeRow, JoinedGrantRow>,
-            concat!(
-                "SELECT d.device_code_hash, d.user_code, d.app_id, d.workspace_id, d.status, d.grant_id, d.account_id, d.poll_interval, d.last_poll_at_ms, d.created_at, d.expires_at, d.used_at, ",
-                joined_grant_columns!(),
-                " FROM oauth_device_codes d LEFT JOIN oauth_grants g ON g.id = d.grant_id WHERE d.device_code_hash = $1"
-            ),
-            hash
-        )?;
+        let found = match &self.grouped {
+            Grouped::Postgres(batches) => batches.device_code_reads.run(Arc::from(hash)).await?,
+            Grouped::Sqlite(_) => fetch_optional!(
+                self,
+                Joined<DeviceCodeRow, JoinedGrantRow>,
+                concat!(
+                    "SELECT ",
+                    device_with_grant_columns!(),
+                    " FROM oauth_device_codes d LEFT JOIN oauth_grants g ON g.id = d.grant_id WHERE d.device_code_hash = $1"
+                ),
+                hash
+            )?,
+        };
         found
             .map(|f| {
                 let (row, grant) = f.split()?;

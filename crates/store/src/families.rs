@@ -4,7 +4,7 @@
 //! single-use rules hold across several Buckle processes and a replay revokes
 //! every token the family has.
 
-use crate::batched::BatchWrite;
+use crate::batched::BatchStatement;
 use crate::group_commit::BoxFuture;
 use crate::lite;
 use crate::oauth_tokens::{bind_token_arrays, insert_oauth_token, stored_kind};
@@ -183,7 +183,7 @@ impl RedeemAll {
     }
 }
 
-impl BatchWrite for RedeemAll {
+impl BatchStatement for RedeemAll {
     type Item = Redemption;
     type Answer = Redeemed;
 

@@ -1,6 +1,6 @@
 //! JWT ids already used, per app: a JWT bearer assertion is accepted once.
 
-use crate::batched::BatchWrite;
+use crate::batched::BatchStatement;
 use crate::families::GRANT_EXISTS;
 use crate::group_commit::BoxFuture;
 use crate::lite;
@@ -159,7 +159,7 @@ pub(crate) struct JtiUse {
 /// PostgreSQL's JWT grants, a batch at a time in [`USE_JTIS`].
 pub(crate) struct UseJtis;
 
-impl BatchWrite for UseJtis {
+impl BatchStatement for UseJtis {
     type Item = JtiUse;
     type Answer = JtiRedeemed;
 

@@ -4,8 +4,9 @@
 use crate::grants::{JoinedGrantRow, joined_grant_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
-use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
+use crate::{Grant, Grouped, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
+use std::sync::Arc;
 
 pub(crate) const INSERT: &str = "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)";
@@ -56,7 +57,7 @@ pub struct RefreshToken {
 }
 
 #[derive(sqlx::FromRow)]
-struct RefreshTokenRow {
+pub(crate) struct RefreshTokenRow {
     token_hash: String,
     family_id: i64,
     app_id: i64,
@@ -77,6 +78,32 @@ crate::lite::lite_row!(RefreshTokenRow {
     expires_at,
     used_at
 });
+
+impl crate::batched::BySecret for RefreshTokenRow {
+    fn secret_hash(&self) -> &str {
+        &self.token_hash
+    }
+}
+
+/// A refresh token's columns (`r`) and its grant's (`g`, see
+/// `joined_grant_columns`).
+macro_rules! refresh_with_grant_columns {
+    () => {
+        concat!(
+            "r.token_hash, r.family_id, r.app_id, r.grant_id, r.account_id, r.created_at, r.expires_at, r.used_at, ",
+            joined_grant_columns!()
+        )
+    };
+}
+
+/// [`Store::refresh_token_and_grant`] for a batch on PostgreSQL (`batched.rs`).
+pub(crate) const READ_ALL: &str = concat!(
+    "SELECT i.n, ",
+    refresh_with_grant_columns!(),
+    " FROM unnest($1::text[]) WITH ORDINALITY AS i(hash, n)
+      JOIN oauth_refresh_tokens r ON r.token_hash = i.hash
+      LEFT JOIN oauth_grants g ON g.id = r.grant_id"
+);
 
 impl From<RefreshTokenRow> for RefreshToken {
     fn from(r: RefreshTokenRow) -> RefreshToken {
@@ -110,21 +137,25 @@ impl Store {
     }
 
     /// A refresh token by the hash of its secret, with its grant if that still
-    /// exists; reads only.
+    /// exists; reads only. On PostgreSQL, batched with the other refreshes
+    /// waiting.
     pub async fn refresh_token_and_grant(
         &self,
         hash: &str,
     ) -> Result<Option<(RefreshToken, Option<Grant>)>> {
-        let found = fetch_optional!(
-            self,
-            Joined<RefreshTokenRow, JoinedGrantRow>,
-            concat!(
-                "SELECT r.token_hash, r.family_id, r.app_id, r.grant_id, r.account_id, r.created_at, r.expires_at, r.used_at, ",
-                joined_grant_columns!(),
-                " FROM oauth_refresh_tokens r LEFT JOIN oauth_grants g ON g.id = r.grant_id WHERE r.token_hash = $1"
-            ),
-            hash
-        )?;
+        let found = match &self.grouped {
+            Grouped::Postgres(batches) => batches.refresh_token_reads.run(Arc::from(hash)).await?,
+            Grouped::Sqlite(_) => fetch_optional!(
+                self,
+                Joined<RefreshTokenRow, JoinedGrantRow>,
+                concat!(
+                    "SELECT ",
+                    refresh_with_grant_columns!(),
+                    " FROM oauth_refresh_tokens r LEFT JOIN oauth_grants g ON g.id = r.grant_id WHERE r.token_hash = $1"
+                ),
+                hash
+            )?,
+        };
         found
             .map(|f| {
                 f.split()
