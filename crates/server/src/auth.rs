@@ -195,7 +195,7 @@ impl Credential {
                 let found = state.store.token_and_account_by_hash(hash).await?;
                 Ok(found.map(|(token, account)| Read {
                     stored: Stored::Access(token),
-                    profile: account.map(AccountProfile::from),
+                    profile: account,
                 }))
             })
             .await?;
@@ -253,7 +253,7 @@ impl Credential {
                 let found = state.store.oauth_token_and_account_by_hash(hash).await?;
                 Ok(found.map(|(token, account)| Read {
                     stored: Stored::OAuth(token),
-                    profile: account.map(AccountProfile::from),
+                    profile: account,
                 }))
             })
             .await?;

@@ -39,7 +39,9 @@ use crate::credential_change::CredentialChange;
 use crate::jwt_issuers::IssuerCache;
 use crate::ttl_cache::TtlCache;
 use buckle_core::{AccountId, OrgId, PermissionSet, Role, WorkspaceId};
-use buckle_store::{AccessToken, Account, AccountSummary, OAuthApp, OAuthToken, Store, StoreError};
+/// What `users.me` and introspection read of an account (never its password hash).
+pub use buckle_store::AccountProfile;
+use buckle_store::{AccessToken, OAuthApp, OAuthToken, Store, StoreError};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -172,40 +174,6 @@ impl Cached {
                 .last_touched
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
-    }
-}
-
-/// What `users.me` and introspection read of an account (never its password hash).
-#[derive(Debug, Clone)]
-pub struct AccountProfile {
-    pub id: AccountId,
-    pub user_name: String,
-    pub nick_name: String,
-    pub avatar_url: String,
-    pub is_super_admin: bool,
-}
-
-impl From<AccountSummary> for AccountProfile {
-    fn from(a: AccountSummary) -> AccountProfile {
-        AccountProfile {
-            id: a.id,
-            user_name: a.user_name,
-            nick_name: a.nick_name,
-            avatar_url: a.avatar_url,
-            is_super_admin: a.is_super_admin,
-        }
-    }
-}
-
-impl From<Account> for AccountProfile {
-    fn from(a: Account) -> AccountProfile {
-        AccountProfile {
-            id: a.id,
-            user_name: a.user_name,
-            nick_name: a.nick_name,
-            avatar_url: a.avatar_url,
-            is_super_admin: a.is_super_admin,
-        }
     }
 }
 

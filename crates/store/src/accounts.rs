@@ -51,15 +51,27 @@ impl From<AccountRow> for Account {
     }
 }
 
-/// What the token check shows of the account a token acts for: never its
-/// password hash.
+/// What `users.me` and introspection show of an account: never its password
+/// hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountSummary {
+pub struct AccountProfile {
     pub id: AccountId,
     pub user_name: String,
     pub nick_name: String,
     pub avatar_url: String,
     pub is_super_admin: bool,
+}
+
+impl From<Account> for AccountProfile {
+    fn from(a: Account) -> AccountProfile {
+        AccountProfile {
+            id: a.id,
+            user_name: a.user_name,
+            nick_name: a.nick_name,
+            avatar_url: a.avatar_url,
+            is_super_admin: a.is_super_admin,
+        }
+    }
 }
 
 /// The account a token acts for, read beside the token by
@@ -89,14 +101,14 @@ crate::lite::lite_row!(JoinedAccountRow {
 });
 
 impl crate::joined::JoinedRow for JoinedAccountRow {
-    type Value = AccountSummary;
+    type Value = AccountProfile;
 
-    fn found(self) -> Result<Option<AccountSummary>> {
+    fn found(self) -> Result<Option<AccountProfile>> {
         let Some(id) = self.ac_id else {
             return Ok(None);
         };
         use crate::joined::need;
-        Ok(Some(AccountSummary {
+        Ok(Some(AccountProfile {
             id: AccountId(id),
             user_name: need(self.ac_user_name, "accounts", "user_name")?,
             nick_name: need(self.ac_nick_name, "accounts", "nick_name")?,

@@ -12,13 +12,13 @@
 //! decide everything from what the database says inside its statement
 //! (conditional updates, `ON CONFLICT`), never from what it read before.
 
+use crate::BoxFuture;
 use crate::Result;
 use crate::StoreError;
 use crate::codes::AuthCodeRow;
 use crate::device_codes::DeviceCodeRow;
 use crate::families::{RedeemAll, Secret};
 use crate::grants::JoinedGrantRow;
-use crate::group_commit::BoxFuture;
 use crate::joined::Joined;
 use crate::jtis::UseJtis;
 use crate::refresh_tokens::RefreshTokenRow;

@@ -4,8 +4,8 @@
 //! single-use rules hold across several Buckle processes and a replay revokes
 //! every token the family has.
 
+use crate::BoxFuture;
 use crate::batched::BatchStatement;
-use crate::group_commit::BoxFuture;
 use crate::lite;
 use crate::oauth_tokens::{bind_token_arrays, insert_oauth_token, stored_kind};
 use crate::refresh_tokens::insert_refresh_token;

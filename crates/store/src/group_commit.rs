@@ -15,13 +15,9 @@
 //! what they own, and anything they decide they decide from what the database
 //! says inside the transaction (a conditional update, `ON CONFLICT DO NOTHING`).
 
-use crate::{Result, StoreError};
+use crate::{BoxFuture, Result, StoreError};
 use sqlx::{Acquire, SqliteConnection, SqlitePool};
-use std::future::Future;
-use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
-
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Most units one transaction carries: enough to amortize a commit, few enough
 /// that the first unit's wait stays short.

@@ -1,8 +1,8 @@
 //! JWT ids already used, per app: a JWT bearer assertion is accepted once.
 
+use crate::BoxFuture;
 use crate::batched::BatchStatement;
 use crate::families::GRANT_EXISTS;
-use crate::group_commit::BoxFuture;
 use crate::lite;
 use crate::oauth_tokens::{bind_token_arrays, insert_lite, insert_oauth_token, stored_kind};
 use crate::{Grouped, NewOAuthToken, Result, Store, StoreError, TokenBots, with_writer};

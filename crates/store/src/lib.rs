@@ -40,7 +40,7 @@ mod typed;
 mod workspace_members;
 mod workspaces;
 
-pub use accounts::{Account, AccountSummary, NewAccount};
+pub use accounts::{Account, AccountProfile, NewAccount};
 pub use app_keys::AppKey;
 pub use apps::OAuthApp;
 pub use audit::{AuditQuery, AuditRecord};
@@ -162,6 +162,11 @@ macro_rules! with_writer {
     };
 }
 pub(crate) use with_writer;
+
+/// A unit of grouped work, as the group-commit paths run it (`group_commit.rs`,
+/// `batched.rs`).
+pub(crate) type BoxFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Where grants' writes are queued to share a commit.
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@ use crate::accounts::{JoinedAccountRow, joined_account_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{AccountSummary, Result, Store, StoreError, with_writer};
+use crate::{AccountProfile, Result, Store, StoreError, with_writer};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
@@ -285,7 +285,7 @@ impl Store {
     pub async fn oauth_token_and_account_by_hash(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(OAuthToken, Option<AccountSummary>)>> {
+    ) -> Result<Option<(OAuthToken, Option<AccountProfile>)>> {
         let found = fetch_optional!(self, Joined<OAuthTokenRow, JoinedAccountRow>, concat!("SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
                     t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
                     a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation,

@@ -4,7 +4,7 @@ use crate::accounts::{JoinedAccountRow, joined_account_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed;
-use crate::{AccountSummary, Result, Store, StoreError, encode_ids, with_pool, with_writer};
+use crate::{AccountProfile, Result, Store, StoreError, encode_ids, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
@@ -160,7 +160,7 @@ impl Store {
     pub async fn token_and_account_by_hash(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(AccessToken, Option<AccountSummary>)>> {
+    ) -> Result<Option<(AccessToken, Option<AccountProfile>)>> {
         let found = fetch_optional!(
             self,
             Joined<Row, JoinedAccountRow>,

@@ -37,6 +37,23 @@ impl TestDb {
                 (url, Some((admin, name)))
             }
         };
+        Self::open(url, engine, postgres, dir).await
+    }
+
+    /// A SQLite database in memory (`sqlite::memory:`): no file, so grants'
+    /// writes go through sqlx's writer (`group_commit.rs`) rather than
+    /// `lite.rs`. [`raw`](Self::raw) cannot reach it.
+    pub async fn in_memory() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::open("sqlite::memory:".to_string(), Engine::Sqlite, None, dir).await
+    }
+
+    async fn open(
+        url: String,
+        engine: Engine,
+        postgres: Option<(String, String)>,
+        dir: tempfile::TempDir,
+    ) -> TestDb {
         let store = Store::connect(&url, CONNECTIONS)
             .await
             .expect("connect and migrate");
@@ -46,23 +63,6 @@ impl TestDb {
             engine,
             postgres,
             _dir: dir,
-        }
-    }
-
-    /// A SQLite database in memory (`sqlite::memory:`): no file, so grants'
-    /// writes go through sqlx's writer (`group_commit.rs`) rather than
-    /// `lite.rs`. [`raw`](Self::raw) cannot reach it.
-    pub async fn in_memory() -> TestDb {
-        let url = "sqlite::memory:".to_string();
-        let store = Store::connect(&url, CONNECTIONS)
-            .await
-            .expect("connect and migrate");
-        TestDb {
-            store,
-            url,
-            engine: Engine::Sqlite,
-            postgres: None,
-            _dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 

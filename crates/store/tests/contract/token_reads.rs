@@ -4,22 +4,15 @@
 use crate::fixtures::{self, NOW};
 use crate::kit::{TestDb, on_both_engines};
 use buckle_core::{ClientType, GrantKind, GrantOwner, TokenKind};
-use buckle_store::{AccessToken, AccountSummary};
+use buckle_store::{AccessToken, AccountProfile};
 
 on_both_engines!(
     an_access_token_is_read_with_its_person,
     an_oauth_token_is_read_with_its_person,
 );
 
-async fn summary(db: &TestDb, person: buckle_core::AccountId) -> AccountSummary {
-    let a = db.store.account_by_id(person).await.unwrap().unwrap();
-    AccountSummary {
-        id: a.id,
-        user_name: a.user_name,
-        nick_name: a.nick_name,
-        avatar_url: a.avatar_url,
-        is_super_admin: a.is_super_admin,
-    }
+async fn profile(db: &TestDb, person: buckle_core::AccountId) -> AccountProfile {
+    AccountProfile::from(db.store.account_by_id(person).await.unwrap().unwrap())
 }
 
 fn access_token(kind: TokenKind, person: buckle_core::AccountId) -> AccessToken {
@@ -59,7 +52,7 @@ async fn an_access_token_is_read_with_its_person(db: TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(read.id, pat.id);
-    assert_eq!(account, Some(summary(&db, person).await));
+    assert_eq!(account, Some(profile(&db, person).await));
     // A service token acts for no person, though a person made it.
     let (read, account) = db
         .store
@@ -91,7 +84,7 @@ async fn an_oauth_token_is_read_with_its_person(db: TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(read.record.id, user.id);
-    assert_eq!(account, Some(summary(&db, person).await));
+    assert_eq!(account, Some(profile(&db, person).await));
 
     let service = fixtures::app(&db.store, person, None, ClientType::Service).await;
     let appauth = fixtures::grant(
