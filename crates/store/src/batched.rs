@@ -15,13 +15,16 @@
 use crate::BoxFuture;
 use crate::Result;
 use crate::StoreError;
+use crate::accounts::JoinedAccountRow;
 use crate::codes::AuthCodeRow;
 use crate::device_codes::DeviceCodeRow;
 use crate::families::{RedeemAll, Secret};
 use crate::grants::JoinedGrantRow;
 use crate::joined::Joined;
 use crate::jtis::UseJtis;
+use crate::oauth_tokens::OAuthTokenRow;
 use crate::refresh_tokens::RefreshTokenRow;
+use crate::tokens::AccessTokenRow;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -160,9 +163,13 @@ pub(crate) struct PgBatches {
     refresh_tokens: Batched<RedeemAll>,
     device_codes: Batched<RedeemAll>,
     pub(crate) jtis: Batched<UseJtis>,
-    pub(crate) code_reads: Batched<ReadWithGrant<AuthCodeRow>>,
-    pub(crate) refresh_token_reads: Batched<ReadWithGrant<RefreshTokenRow>>,
-    pub(crate) device_code_reads: Batched<ReadWithGrant<DeviceCodeRow>>,
+    pub(crate) code_reads: Batched<ReadBySecret<Joined<AuthCodeRow, JoinedGrantRow>>>,
+    pub(crate) refresh_token_reads: Batched<ReadBySecret<Joined<RefreshTokenRow, JoinedGrantRow>>>,
+    pub(crate) device_code_reads: Batched<ReadBySecret<Joined<DeviceCodeRow, JoinedGrantRow>>>,
+    /// The token check's cache misses, which come in bursts (a set of busy
+    /// tokens loaded together expires together).
+    pub(crate) access_token_reads: Batched<ReadBySecret<Joined<AccessTokenRow, JoinedAccountRow>>>,
+    pub(crate) oauth_token_reads: Batched<ReadBySecret<Joined<OAuthTokenRow, JoinedAccountRow>>>,
 }
 
 impl std::fmt::Debug for PgBatches {
@@ -181,17 +188,11 @@ impl PgBatches {
             refresh_tokens: redeem(Secret::RefreshToken),
             device_codes: redeem(Secret::DeviceCode),
             jtis: Batched::start(pool.clone(), UseJtis, committers),
-            code_reads: Batched::start(pool.clone(), ReadWithGrant::new(crate::codes::READ_ALL), 1),
-            refresh_token_reads: Batched::start(
-                pool.clone(),
-                ReadWithGrant::new(crate::refresh_tokens::READ_ALL),
-                1,
-            ),
-            device_code_reads: Batched::start(
-                pool.clone(),
-                ReadWithGrant::new(crate::device_codes::READ_ALL),
-                1,
-            ),
+            code_reads: read(pool, crate::codes::READ_ALL),
+            refresh_token_reads: read(pool, crate::refresh_tokens::READ_ALL),
+            device_code_reads: read(pool, crate::device_codes::READ_ALL),
+            access_token_reads: read(pool, crate::tokens::READ_ALL),
+            oauth_token_reads: read(pool, crate::oauth_tokens::READ_ALL),
         }
     }
 
@@ -204,27 +205,37 @@ impl PgBatches {
     }
 }
 
+/// A batched read of `statement` (see [`ReadBySecret`]) on one connection.
+fn read<T>(pool: &PgPool, statement: &'static str) -> Batched<ReadBySecret<T>>
+where
+    ReadBySecret<T>: BatchStatement,
+{
+    let read = ReadBySecret {
+        statement,
+        row: std::marker::PhantomData,
+    };
+    Batched::start(pool.clone(), read, 1)
+}
+
 /// A row found by the hash of its secret: which hash it answers for.
 pub(crate) trait BySecret {
     fn secret_hash(&self) -> &str;
 }
 
-/// Rows read by the hashes of their secrets, each with its grant, for a batch
-/// of requests in one statement (`READ_ALL` in `codes.rs`, `refresh_tokens.rs`
-/// and `device_codes.rs`): `$1` the hashes; each row found comes with `n`, the
-/// (1-based) place of its hash.
-pub(crate) struct ReadWithGrant<R> {
-    statement: &'static str,
-    row: std::marker::PhantomData<fn() -> R>,
+impl<R: BySecret, J> BySecret for Joined<R, J> {
+    fn secret_hash(&self) -> &str {
+        self.row.secret_hash()
+    }
 }
 
-impl<R> ReadWithGrant<R> {
-    fn new(statement: &'static str) -> ReadWithGrant<R> {
-        ReadWithGrant {
-            statement,
-            row: std::marker::PhantomData,
-        }
-    }
+/// Rows read by the hashes of their secrets (with what they are joined to),
+/// for a batch of requests in one statement (`READ_ALL` in `codes.rs`,
+/// `refresh_tokens.rs`, `device_codes.rs`, `tokens.rs` and `oauth_tokens.rs`):
+/// `$1` the hashes; each row found comes with `n`, the (1-based) place of its
+/// hash.
+pub(crate) struct ReadBySecret<T> {
+    statement: &'static str,
+    row: std::marker::PhantomData<fn() -> T>,
 }
 
 /// A row with its place in the batch.
@@ -246,12 +257,12 @@ where
     }
 }
 
-impl<R> BatchStatement for ReadWithGrant<R>
+impl<T> BatchStatement for ReadBySecret<T>
 where
-    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + BySecret + Send + Unpin + 'static,
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + BySecret + Send + Unpin + 'static,
 {
     type Item = Arc<str>;
-    type Answer = Option<Joined<R, JoinedGrantRow>>;
+    type Answer = Option<T>;
 
     fn run<'c>(
         &'c self,
@@ -260,7 +271,7 @@ where
     ) -> BoxFuture<'c, Result<Vec<Self::Answer>>> {
         Box::pin(async move {
             let hashes: Vec<&str> = items.iter().map(|h| &**h).collect();
-            let rows: Vec<Numbered<Joined<R, JoinedGrantRow>>> = sqlx::query_as(self.statement)
+            let rows: Vec<Numbered<T>> = sqlx::query_as(self.statement)
                 .bind(hashes)
                 .fetch_all(conn)
                 .await?;
@@ -270,7 +281,7 @@ where
                 // hash: a row placed wrong would be another person's code.
                 let place = usize::try_from(n - 1).ok().filter(|&i| i < items.len());
                 match place {
-                    Some(i) if row.row.secret_hash() == &*items[i] && answers[i].is_none() => {
+                    Some(i) if row.secret_hash() == &*items[i] && answers[i].is_none() => {
                         answers[i] = Some(row);
                     }
                     _ => return Err(misplaced()),

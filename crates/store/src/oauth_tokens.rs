@@ -5,8 +5,9 @@ use crate::accounts::{JoinedAccountRow, joined_account_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{AccountProfile, Result, Store, StoreError, with_writer};
+use crate::{AccountProfile, Grouped, Result, Store, StoreError, with_writer};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
+use std::sync::Arc;
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
 pub(crate) fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -153,7 +154,7 @@ pub struct OAuthToken {
 }
 
 #[derive(sqlx::FromRow)]
-struct OAuthTokenRow {
+pub(crate) struct OAuthTokenRow {
     id: i64,
     token_hash: String,
     kind: String,
@@ -179,6 +180,39 @@ struct OAuthTokenRow {
     bots_channel_id: Option<i64>,
     bot_ids: Option<String>,
 }
+
+impl crate::batched::BySecret for OAuthTokenRow {
+    fn secret_hash(&self) -> &str {
+        &self.token_hash
+    }
+}
+
+/// OAuth tokens with their apps' state and the accounts they act for; the
+/// reads below add which.
+macro_rules! token_and_account {
+    () => {
+        concat!(
+            "SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
+                    t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
+                    a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation,
+                    b.channel_id AS bots_channel_id, b.bot_ids, ",
+            joined_account_columns!(),
+            " FROM oauth_tokens t
+             JOIN oauth_apps a ON a.id = t.app_id
+             LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id
+             LEFT JOIN oauth_token_bots b ON b.token_id = t.id
+             LEFT JOIN accounts ac ON ac.id = t.account_id"
+        )
+    };
+}
+
+/// Many OAuth tokens, as the token check reads them, by their hashes (`$1`),
+/// for a batch of token checks on PostgreSQL (`batched.rs`).
+pub(crate) const READ_ALL: &str = concat!(
+    "SELECT asked.n, x.* FROM unnest($1::text[]) WITH ORDINALITY AS asked(hash, n) CROSS JOIN LATERAL (",
+    token_and_account!(),
+    " WHERE t.token_hash = asked.hash) x"
+);
 
 crate::lite::lite_row!(OAuthTokenRow {
     id,
@@ -281,21 +315,23 @@ impl Store {
 
     /// The hot path for OAuth tokens: one indexed read joined with the app's
     /// state, and with the account a user token acts for (`None` for an app
-    /// token), which `users.me` shows.
+    /// token), which `users.me` shows. On PostgreSQL, batched with the other
+    /// token checks waiting.
     pub async fn oauth_token_and_account_by_hash(
         &self,
         token_hash: &str,
     ) -> Result<Option<(OAuthToken, Option<AccountProfile>)>> {
-        let found = fetch_optional!(self, Joined<OAuthTokenRow, JoinedAccountRow>, concat!("SELECT t.id, t.token_hash, t.kind, t.app_id, t.grant_id, t.account_id, t.org_id, t.permissions, t.all_workspaces,
-                    t.workspace_ids, t.session_name, t.device_id, t.custom_consumer, t.family_id, t.created_at, t.expires_at,
-                    a.enabled AS app_enabled, a.name AS app_name, a.permissions AS app_permissions, a.client_id, a.org_id AS app_org_id, i.status AS installation,
-                    b.channel_id AS bots_channel_id, b.bot_ids, ", joined_account_columns!(), "
-             FROM oauth_tokens t
-             JOIN oauth_apps a ON a.id = t.app_id
-             LEFT JOIN oauth_installations i ON i.app_id = t.app_id AND i.org_id = t.org_id
-             LEFT JOIN oauth_token_bots b ON b.token_id = t.id
-             LEFT JOIN accounts ac ON ac.id = t.account_id
-             WHERE t.token_hash = $1"), token_hash)?;
+        let found = match &self.grouped {
+            Grouped::Postgres(batches) => {
+                batches.oauth_token_reads.run(Arc::from(token_hash)).await?
+            }
+            Grouped::Sqlite(_) => fetch_optional!(
+                self,
+                Joined<OAuthTokenRow, JoinedAccountRow>,
+                concat!(token_and_account!(), " WHERE t.token_hash = $1"),
+                token_hash
+            )?,
+        };
         found
             .map(|f| {
                 let (row, account) = f.split()?;

@@ -4,8 +4,11 @@ use crate::accounts::{JoinedAccountRow, joined_account_columns};
 use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed;
-use crate::{AccountProfile, Result, Store, StoreError, encode_ids, with_pool, with_writer};
+use crate::{
+    AccountProfile, Grouped, Result, Store, StoreError, encode_ids, with_pool, with_writer,
+};
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
+use std::sync::Arc;
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
 fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -36,7 +39,7 @@ pub struct AccessToken {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct AccessTokenRow {
     id: i64,
     kind: String,
     token_hash: String,
@@ -53,7 +56,7 @@ struct Row {
     last_used_at: Option<i64>,
 }
 
-crate::lite::lite_row!(Row {
+crate::lite::lite_row!(AccessTokenRow {
     id,
     kind,
     token_hash,
@@ -70,9 +73,34 @@ crate::lite::lite_row!(Row {
     last_used_at
 });
 
-impl TryFrom<Row> for AccessToken {
+impl crate::batched::BySecret for AccessTokenRow {
+    fn secret_hash(&self) -> &str {
+        &self.token_hash
+    }
+}
+
+/// Tokens with the accounts they act for; the reads below add which.
+macro_rules! token_and_account {
+    () => {
+        concat!(
+            "SELECT t.id, t.kind, t.token_hash, t.hint, t.name, t.account_id, t.org_id, t.created_by, t.permissions, t.all_workspaces, t.workspace_ids, t.created_at, t.expires_at, t.last_used_at, ",
+            joined_account_columns!(),
+            " FROM access_tokens t LEFT JOIN accounts ac ON ac.id = t.account_id"
+        )
+    };
+}
+
+/// Many tokens with their accounts by their hashes (`$1`), for a batch of
+/// token checks on PostgreSQL (`batched.rs`).
+pub(crate) const READ_ALL: &str = concat!(
+    "SELECT asked.n, x.* FROM unnest($1::text[]) WITH ORDINALITY AS asked(hash, n) CROSS JOIN LATERAL (",
+    token_and_account!(),
+    " WHERE t.token_hash = asked.hash) x"
+);
+
+impl TryFrom<AccessTokenRow> for AccessToken {
     type Error = StoreError;
-    fn try_from(r: Row) -> Result<AccessToken> {
+    fn try_from(r: AccessTokenRow) -> Result<AccessToken> {
         let kind = typed::read("access_tokens", "kind", &r.kind, |s| {
             TokenKind::from_stored(s)
                 .ok()
@@ -156,21 +184,25 @@ impl Store {
 
     /// The hot path: one indexed read by the secret's hash, with the account
     /// the token acts for (a PAT's person; `None` for a SAT), which `users.me`
-    /// shows.
+    /// shows. On PostgreSQL, batched with the other token checks waiting.
     pub async fn token_and_account_by_hash(
         &self,
         token_hash: &str,
     ) -> Result<Option<(AccessToken, Option<AccountProfile>)>> {
-        let found = fetch_optional!(
-            self,
-            Joined<Row, JoinedAccountRow>,
-            concat!(
-                "SELECT t.id, t.kind, t.token_hash, t.hint, t.name, t.account_id, t.org_id, t.created_by, t.permissions, t.all_workspaces, t.workspace_ids, t.created_at, t.expires_at, t.last_used_at, ",
-                joined_account_columns!(),
-                " FROM access_tokens t LEFT JOIN accounts ac ON ac.id = t.account_id WHERE t.token_hash = $1"
-            ),
-            token_hash
-        )?;
+        let found = match &self.grouped {
+            Grouped::Postgres(batches) => {
+                batches
+                    .access_token_reads
+                    .run(Arc::from(token_hash))
+                    .await?
+            }
+            Grouped::Sqlite(_) => fetch_optional!(
+                self,
+                Joined<AccessTokenRow, JoinedAccountRow>,
+                concat!(token_and_account!(), " WHERE t.token_hash = $1"),
+                token_hash
+            )?,
+        };
         found
             .map(|f| {
                 let (row, account) = f.split()?;
@@ -181,7 +213,7 @@ impl Store {
 
     pub async fn token_by_id(&self, id: i64) -> Result<Option<AccessToken>> {
         let q = concat!("SELECT ", columns!(), " FROM access_tokens WHERE id = $1");
-        let row = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
+        let row = with_pool!(self, |p| sqlx::query_as::<_, AccessTokenRow>(q)
             .bind(id)
             .fetch_optional(p)
             .await)?;
@@ -197,7 +229,7 @@ impl Store {
         let q = concat!("SELECT ", columns!(), " FROM access_tokens
              WHERE kind = 'pat' AND account_id = $1 AND ((org_id IS NULL AND $2 IS NULL) OR org_id = $2)
              ORDER BY created_at DESC, id");
-        let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
+        let rows = with_pool!(self, |p| sqlx::query_as::<_, AccessTokenRow>(q)
             .bind(account_id.get())
             .bind(org_id.map(OrgId::as_str))
             .fetch_all(p)
@@ -211,7 +243,7 @@ impl Store {
             columns!(),
             " FROM access_tokens WHERE kind = 'sat' AND org_id = $1 ORDER BY created_at DESC, id"
         );
-        let rows = with_pool!(self, |p| sqlx::query_as::<_, Row>(q)
+        let rows = with_pool!(self, |p| sqlx::query_as::<_, AccessTokenRow>(q)
             .bind(org_id.as_str())
             .fetch_all(p)
             .await)?;
