@@ -21,6 +21,8 @@
 #                      DWARF call graphs: use it with BUILD_PROFILE=profiling (release
 #                      with line tables) for readable Rust stacks
 #   BUILD_PROFILE=release   the cargo profile built and run
+#   SQLITE_SYNCHRONOUS=normal  Buckle's `sqlite_synchronous` on SQLite (`full`:
+#                      every commit synced before it is answered)
 #   BUCKLE_BENCH_POSTGRES_URL (or BUCKLE_TEST_POSTGRES_URL): a PostgreSQL server on
 #     which a scratch database is created and dropped again.
 # A single-use scenario ends early when its seeded secrets run out.
@@ -70,6 +72,7 @@ for p in "$PORT" "$BARE_PORT"; do
 done
 
 BUILD_PROFILE=${BUILD_PROFILE:-release}
+SQLITE_SYNCHRONOUS=${SQLITE_SYNCHRONOUS:-normal}
 echo "== building ($BUILD_PROFILE)"
 cargo build --profile "$BUILD_PROFILE" --quiet -p buckle -p buckle-bench
 BUCKLE=$ROOT/target/$BUILD_PROFILE/buckle
@@ -135,13 +138,21 @@ bench_database() {
     load_before=$(uptime)
     echo
     echo "== $db: fresh database"
+    mkdir -p "$WORK/data"
+    chmod 700 "$WORK/data"
     if [ "$db" = sqlite ]; then
         DB_ARGS=(--data-dir "$WORK/data")
         DB_URL="sqlite://$WORK/data/buckle.db"
+        echo "sqlite_synchronous = \"$SQLITE_SYNCHRONOUS\"" >"$WORK/data/buckle.toml"
+        DURABILITY="Buckle's sqlite_synchronous = $SQLITE_SYNCHRONOUS"
     else
         PG_NAME="buckle_bench_$$_$(date +%s)"
         DB_URL=$("$TOOL" pg-create --server-url "$PG_SERVER_URL" --name "$PG_NAME")
         DB_ARGS=(--data-dir "$WORK/data" --database-url "$DB_URL")
+        DURABILITY="the PostgreSQL server's $("$TOOL" pg-durability --server-url "$PG_SERVER_URL")"
+        case "$DURABILITY" in
+            *"=off"*) echo "bench: warning: this PostgreSQL server does not sync every commit ($DURABILITY): grants are not durable, so their figures are not what a production server gives" >&2 ;;
+        esac
     fi
     start_buckle
     local cold_fresh=$COLD_MS
@@ -265,6 +276,7 @@ bench_database() {
                 "$(field cpu_us "$line")"
         done
         echo
+        echo "- durability: $DURABILITY"
         echo "- peak RSS (VmHWM): $((hwm_kb / 1024)) MB"
         echo "- cold start (launch to first /healthz answer): ${cold_seeded} ms on the seeded database, ${cold_fresh} ms on a new one"
         echo "- seeding: ${seed_s} s"

@@ -22,6 +22,11 @@
 #   BUCKLE_PG_DIR   default /tmp/buckle-ci-pg (root) or /tmp/buckle-pg-$USER
 #   BUCKLE_PG_BIN   directory with initdb/pg_ctl/postgres (default: newest
 #                   /usr/lib/postgresql/*/bin)
+#   BUCKLE_PG_DURABLE=1  keep PostgreSQL's durable defaults (fsync,
+#                   synchronous_commit, full_page_writes on) instead of turning
+#                   them off for speed: for benchmarks (bench/run.sh), whose
+#                   grants must be as durable as in production. Give it its own
+#                   BUCKLE_PG_PORT and BUCKLE_PG_DIR beside the test cluster.
 set -euo pipefail
 
 PG_PORT="${BUCKLE_PG_PORT:-55432}"
@@ -129,11 +134,24 @@ port = $PG_PORT
 unix_socket_directories = '$PG_DIR'
 max_connections = 300
 shared_buffers = 128MB
+EOF
+    if [ "${BUCKLE_PG_DURABLE:-0}" = 1 ]; then
+        cat <<EOF
+# Durable, as PostgreSQL ships: a commit is on disk before it is answered.
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+EOF
+    else
+        cat <<EOF
 # Durability is pointless for a test cluster; this makes CREATE DATABASE and
 # commits much faster.
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+EOF
+    fi
+    cat <<EOF
 # Tests run tiny queries; parallel workers would only use /dev/shm, which is
 # small in containers.
 max_parallel_workers_per_gather = 0

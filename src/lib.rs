@@ -65,10 +65,13 @@ pub struct FileSettings {
     pub allow_sign_up: Option<bool>,
     /// How long a checked token (and an account's profile, roles and workspace memberships, and the apps the token endpoint authenticates) is kept in memory, seconds (0 to 300; 0 turns the cache off). Changes made through any Buckle process apply at once on it, and on PostgreSQL reach the other processes within about a second (see Production topology); a change made by no Buckle process (an operator's SQL) within this time.
     pub credential_cache_ttl_seconds: Option<u64>,
-    /// Memory for the credential cache, MiB (1 to 16384): checked tokens (5/8), unknown tokens (1/8), profiles (1/8) and memberships (1/8).
+    /// Memory for the credential cache, MiB (1 to 16384): checked tokens (1/2), unknown tokens (1/8), profiles (1/8), apps (1/8) and memberships (1/8).
     pub credential_cache_max_mib: Option<u64>,
     /// `true`: `buckle serve` and the admin commands apply pending database migrations; `false`: they refuse to start while any is pending (run `buckle admin migrate`).
     pub migrate_on_start: Option<bool>,
+    /// When a commit on SQLite reaches the disk. `normal`: it is written to the write-ahead log at once and synced to disk by the next checkpoint (one starts about every 100 ms), so a crash of Buckle loses nothing and a crash of the machine (power, kernel) may lose the commits of that last moment (tokens issued or revoked, single-use secrets used). `full`: every commit (one per group of grants committed together) is synced before it is answered, for about a quarter fewer grants per second. Either way the database stays consistent. Ignored on PostgreSQL, where the server's `synchronous_commit` decides.
+    #[schema(inline)]
+    pub sqlite_synchronous: Option<SqliteSynchronous>,
     /// How long a stopping server lets requests in flight finish before it exits anyway, seconds (1 to 3600).
     pub shutdown_timeout_seconds: Option<u64>,
     /// Seconds between scheduled backups of a SQLite database, at most 2678400
@@ -121,6 +124,8 @@ pub struct Settings {
     /// Apply pending database migrations at start (default true); when false,
     /// starting refuses while any is pending and `buckle admin migrate` applies them.
     pub migrate_on_start: bool,
+    /// When a commit on SQLite reaches the disk (default `normal`).
+    pub sqlite_synchronous: SqliteSynchronous,
     /// How long a stopping server waits for requests in flight before it exits
     /// anyway, seconds (default 30, 1–3600).
     pub shutdown_timeout_seconds: u64,
@@ -143,6 +148,19 @@ pub struct Settings {
     pub tls_reload_check_seconds: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (default: none).
     pub trusted_proxies: TrustedProxies,
+}
+
+/// `sqlite_synchronous`: when a commit on SQLite reaches the disk.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Synced by the next checkpoint, about every 100 ms.
+    #[default]
+    Normal,
+    /// Synced before the commit is answered.
+    Full,
 }
 
 /// What flags and environment said (each `None` when absent).
@@ -339,6 +357,7 @@ impl Settings {
             credential_cache_ttl_seconds,
             credential_cache_max_mib,
             migrate_on_start: file.migrate_on_start.unwrap_or(true),
+            sqlite_synchronous: file.sqlite_synchronous.unwrap_or_default(),
             shutdown_timeout_seconds,
             backup_interval_seconds,
             backup_dir,
@@ -469,7 +488,15 @@ pub async fn open_store(s: &Settings, migrations: Migrations) -> anyhow::Result<
         private_files(db)?;
     }
     let pool_size = if s.uses_sqlite() { 8 } else { 16 };
-    let store = Store::connect_with(&s.database_url, pool_size, migrations)
+    let options = buckle_store::Options {
+        max_connections: pool_size,
+        migrations,
+        sqlite_sync: match s.sqlite_synchronous {
+            SqliteSynchronous::Normal => buckle_store::SqliteSync::Normal,
+            SqliteSynchronous::Full => buckle_store::SqliteSync::Full,
+        },
+    };
+    let store = Store::open(&s.database_url, &options)
         .await
         .map_err(|e| match e {
             // The operator's next step is in the message itself.
@@ -735,6 +762,24 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_commits_are_synced_by_checkpoints_unless_configured_otherwise() {
+        assert_eq!(
+            Settings::defaults().sqlite_synchronous,
+            SqliteSynchronous::Normal
+        );
+        let (_dir, o) = with_file("sqlite_synchronous = \"full\"\n");
+        let s = Settings::resolve(o).unwrap();
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Full);
+        let (_dir, o) = with_file("sqlite_synchronous = \"normal\"\n");
+        let s = Settings::resolve(o).unwrap();
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Normal);
+        // The error names the choices.
+        let (_dir, o) = with_file("sqlite_synchronous = \"off\"\n");
+        let e = format!("{:#}", Settings::resolve(o).unwrap_err());
+        assert!(e.contains("`normal`") && e.contains("`full`"), "{e}");
+    }
+
+    #[test]
     fn tls_files_go_together_and_make_the_derived_url_https() {
         let (_dir, o) = with_file("tls_cert_file = \"/etc/buckle/cert.pem\"\n");
         let e = Settings::resolve(o).unwrap_err().to_string();
@@ -847,6 +892,8 @@ mod tests {
             "shutdown_timeout_seconds = 0\n",
             "shutdown_timeout_seconds = 3601\n",
             "migrate_on_start = \"no\"\n",
+            "sqlite_synchronous = \"off\"\n",
+            "sqlite_synchronous = true\n",
             "tls_reload_check_seconds = 3601\n",
             "trusted_proxies = [\"proxy.internal\"]\n",
         ] {

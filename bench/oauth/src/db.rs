@@ -212,6 +212,27 @@ pub async fn pg_create(server_url: &str, name: &str) -> Result<String> {
     with_database(server_url, name)
 }
 
+/// The server's settings that decide whether a commit is on disk when it is
+/// answered, as `name=value` pairs.
+pub async fn pg_durability(server_url: &str) -> Result<String> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(server_url)
+        .await
+        .context("connecting to PostgreSQL")?;
+    let mut shown = Vec::new();
+    for setting in ["fsync", "synchronous_commit", "full_page_writes"] {
+        let value: String = sqlx::query_scalar("SELECT current_setting($1)")
+            .bind(setting)
+            .fetch_one(&pool)
+            .await
+            .with_context(|| format!("reading {setting}"))?;
+        shown.push(format!("{setting}={value}"));
+    }
+    pool.close().await;
+    Ok(shown.join(" "))
+}
+
 /// Drops database `name` (closing its remaining connections).
 pub async fn pg_drop(server_url: &str, name: &str) -> Result<()> {
     let name = checked_name(name)?;

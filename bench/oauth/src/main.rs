@@ -42,6 +42,12 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Prints whether a PostgreSQL server syncs every commit: its fsync,
+    /// synchronous_commit and full_page_writes settings.
+    PgDurability {
+        #[arg(long)]
+        server_url: String,
+    },
     /// Drops a scratch database made by pg-create.
     PgDrop {
         #[arg(long)]
@@ -76,6 +82,10 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::PgDrop { server_url, name } => db::pg_drop(&server_url, &name).await,
+        Command::PgDurability { server_url } => {
+            println!("{}", db::pg_durability(&server_url).await?);
+            Ok(())
+        }
         Command::Grants {
             requests,
             concurrency,

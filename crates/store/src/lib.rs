@@ -187,6 +187,28 @@ pub struct Store {
     lite: Option<Arc<lite::Lite>>,
 }
 
+/// When a commit on SQLite reaches the disk (`PRAGMA synchronous`, in WAL
+/// mode). Either way the database stays consistent through any crash.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// A commit is written to the write-ahead log and synced to disk by the
+    /// next checkpoint (`lite.rs` runs one every 100 ms): a crash of Buckle
+    /// loses nothing, a crash of the machine may lose the last commits.
+    #[default]
+    Normal,
+    /// A commit (a whole group commit of grants) is synced before it is answered.
+    Full,
+}
+
+/// How [`Store::open`] connects.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub max_connections: u32,
+    pub migrations: Migrations,
+    /// Ignored on PostgreSQL, whose `synchronous_commit` decides.
+    pub sqlite_sync: SqliteSync,
+}
+
 impl Store {
     /// Connects to `sqlite://...` or `postgres://...` and applies pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
@@ -201,6 +223,21 @@ impl Store {
         max_connections: u32,
         migrations: Migrations,
     ) -> Result<Store> {
+        let options = Options {
+            max_connections,
+            migrations,
+            sqlite_sync: SqliteSync::Normal,
+        };
+        Store::open(url, &options).await
+    }
+
+    /// [`Store::connect_with`], with every option.
+    pub async fn open(url: &str, options: &Options) -> Result<Store> {
+        let Options {
+            max_connections,
+            migrations,
+            sqlite_sync,
+        } = *options;
         let mut sqlite_file = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -215,7 +252,10 @@ impl Store {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .synchronous(match sqlite_sync {
+                    SqliteSync::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
+                    SqliteSync::Full => sqlx::sqlite::SqliteSynchronous::Full,
+                })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 // On a file, `lite.rs`'s checkpointer thread checkpoints.
@@ -270,7 +310,7 @@ impl Store {
             return Err(e);
         }
         if let (Pool::Sqlite { turn, .. }, Some(path)) = (&store.pool, sqlite_file) {
-            store.lite = Some(Arc::new(lite::Lite::open(path, turn.clone())?));
+            store.lite = Some(Arc::new(lite::Lite::open(path, turn.clone(), sqlite_sync)?));
         }
         Ok(store)
     }

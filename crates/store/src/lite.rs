@@ -220,16 +220,19 @@ impl std::fmt::Debug for Lite {
 impl Lite {
     /// Opens the writer (on its own thread) and one reader of the database at
     /// `path`, which sqlx has already created and migrated.
-    pub(crate) fn open(path: PathBuf, turn: WriteTurn) -> Result<Lite> {
+    pub(crate) fn open(path: PathBuf, turn: WriteTurn, sync: crate::SqliteSync) -> Result<Lite> {
         let writer = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         writer.busy_timeout(BUSY)?;
-        // Per connection, as sqlx's: WAL without a sync per commit (a crash of
-        // the machine, not of Buckle, may lose the last commits), and the
-        // foreign keys enforced.
-        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        // Per connection, as sqlx's: WAL synced as `sync` says (see
+        // `SqliteSync`), and the foreign keys enforced.
+        let synchronous = match sync {
+            crate::SqliteSync::Normal => "NORMAL",
+            crate::SqliteSync::Full => "FULL",
+        };
+        writer.pragma_update(None, "synchronous", synchronous)?;
         writer.pragma_update(None, "foreign_keys", "ON")?;
         // Grants insert at random places in the token indexes: a page cache that
         // holds their inner pages saves re-reading them per insert. Not more:
@@ -435,4 +438,42 @@ fn run_batch(c: &mut Connection, batch: &mut [Box<dyn Unit>]) -> rusqlite::Resul
         // A failed unit's savepoint rolls back when dropped.
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Migrations, Options, Pool, SqliteSync, Store};
+
+    /// `PRAGMA synchronous` (1 NORMAL, 2 FULL) of the writer this file uses
+    /// and of sqlx's, on a store opened with `sync`.
+    async fn synchronous_of(sync: SqliteSync) -> (i64, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
+        let options = Options {
+            max_connections: 2,
+            migrations: Migrations::Apply,
+            sqlite_sync: sync,
+        };
+        let store = Store::open(&url, &options).await.unwrap();
+        let lite = store.lite.clone().expect("a file is used directly");
+        let direct = lite
+            .write(|c| Ok(c.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0))?))
+            .await
+            .unwrap();
+        let Pool::Sqlite { write, .. } = &store.pool else {
+            panic!("a SQLite store")
+        };
+        let pooled: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(write)
+            .await
+            .unwrap();
+        store.close().await;
+        (direct, pooled)
+    }
+
+    #[tokio::test]
+    async fn commits_reach_the_disk_as_configured() {
+        assert_eq!(synchronous_of(SqliteSync::Normal).await, (1, 1));
+        assert_eq!(synchronous_of(SqliteSync::Full).await, (2, 2));
+    }
 }
