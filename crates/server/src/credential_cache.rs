@@ -683,7 +683,7 @@ mod tests {
         }
         let (known, known_bytes) = c.known_size();
         let (unknown, unknown_bytes) = c.unknown_size();
-        assert!(known_bytes <= max / 8 * 5, "{known_bytes}");
+        assert!(known_bytes <= max / 2, "{known_bytes}");
         assert!(unknown_bytes <= max / 8, "{unknown_bytes}");
         assert!(known > 0 && known < 10_000, "{known}");
         assert!(unknown > 0 && unknown < 10_000, "{unknown}");
