@@ -69,7 +69,7 @@ pub struct FileSettings {
     pub credential_cache_max_mib: Option<u64>,
     /// `true`: `buckle serve` and the admin commands apply pending database migrations; `false`: they refuse to start while any is pending (run `buckle admin migrate`).
     pub migrate_on_start: Option<bool>,
-    /// When a commit on SQLite reaches the disk. `normal`: it is written to the write-ahead log at once and synced to disk by the next checkpoint (one starts about every 100 ms), so a crash of Buckle loses nothing and a crash of the machine (power, kernel) may lose the commits of that last moment (tokens issued or revoked, single-use secrets used). `full`: every commit (one per group of grants committed together) is synced before it is answered, for about a quarter fewer grants per second. Either way the database stays consistent. Ignored on PostgreSQL, where the server's `synchronous_commit` decides.
+    /// When a commit on SQLite reaches the disk. `normal`: it is written to the write-ahead log at once and synced to disk by the next checkpoint (one starts about every 100 ms), so a crash of Buckle loses nothing and a crash of the machine (power, kernel) may lose the commits of that last moment (tokens issued or revoked, single-use secrets used). `full`: every commit (one per group of grants committed together) is synced before it is answered, for a fifth to a quarter fewer grants per second. Either way the database stays consistent. Ignored on PostgreSQL, where the server's `synchronous_commit` decides.
     #[schema(inline)]
     pub sqlite_synchronous: Option<SqliteSynchronous>,
     /// How long a stopping server lets requests in flight finish before it exits anyway, seconds (1 to 3600).
