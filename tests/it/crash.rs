@@ -7,14 +7,10 @@
 use crate::testkit::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_buckle");
 const TOKEN: &str = "/api/permission/oauth2/token";
 const CALLBACK: &str = "http://127.0.0.1:9/crash-callback";
 const JWT_WORKERS: usize = 12;
@@ -22,82 +18,21 @@ const PAT_WORKERS: usize = 2;
 const CODE_WORKERS: usize = 2;
 const CODES: usize = 24;
 
-/// A `buckle serve` child process.
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-fn command(data_dir: &Path, database_url: Option<&str>) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env("BUCKLE_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("BUCKLE_CONFIG")
-        .env_remove("BUCKLE_LISTEN")
-        .env_remove("BUCKLE_PUBLIC_URL")
-        .env("BUCKLE_LOG", "warn");
-    if let Some(url) = database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    cmd
-}
-
-impl Serve {
-    /// Starts on a free port; `public_url` keeps the JWT audience of an earlier run.
-    async fn start(data_dir: &Path, database_url: Option<&str>, public_url: Option<&str>) -> Serve {
-        let mut cmd = command(data_dir, database_url);
-        cmd.arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        if let Some(p) = public_url {
-            cmd.args(["--public-url", p]);
-        }
-        let mut child = cmd.spawn().expect("spawn buckle serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(rest) = line.strip_prefix("Buckle is listening on ") {
-                    return rest.split_whitespace().next().unwrap().to_string();
-                }
-            }
-            panic!("buckle serve exited before listening");
-        })
-        .await
-        .expect("buckle serve starts within 60 s");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Serve { child, base }
-    }
-
-    /// SIGKILL: no shutdown hook, no flush, no pool close.
-    async fn kill(mut self) {
-        self.child.start_kill().expect("SIGKILL buckle serve");
-        let status = self.child.wait().await.unwrap();
-        assert!(!status.success(), "killed, not exited: {status:?}");
+/// `buckle serve` on the test's database; `public_url` keeps the JWT audience
+/// of an earlier run.
+async fn serve(data_dir: &Path, database_url: Option<&str>, public_url: Option<&str>) -> Process {
+    let cmd = buckle(BIN, data_dir, database_url);
+    match public_url {
+        Some(p) => Process::start_with(cmd, &["--public-url", p]).await,
+        None => Process::start(cmd).await,
     }
 }
 
 /// Runs `buckle admin ...` and returns its standard output.
 async fn admin(data_dir: &Path, database_url: Option<&str>, args: &[&str], stdin: &str) -> String {
-    let mut cmd = command(data_dir, database_url);
-    cmd.arg("admin")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    let out = child.wait_with_output().await.unwrap();
-    assert!(
-        out.status.success(),
-        "buckle admin {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let (ok, out, err) = run_admin(buckle(BIN, data_dir, database_url), args, stdin).await;
+    assert!(ok, "buckle admin {args:?}: {err}");
+    out
 }
 
 /// What the clients saw during the load.
@@ -251,7 +186,7 @@ impl Load {
 
 /// Creates the account, a bootstrap token, a service app with a key authorized for
 /// all workspaces and a web app, and collects authorization codes for the web app.
-async fn prepare(data_dir: &Path, database_url: Option<&str>) -> (Serve, Load) {
+async fn prepare(data_dir: &Path, database_url: Option<&str>) -> (Process, Load) {
     admin(
         data_dir,
         database_url,
@@ -279,53 +214,19 @@ async fn prepare(data_dir: &Path, database_url: Option<&str>) -> (Serve, Load) {
     .await
     .trim()
     .to_string();
-    let srv = Serve::start(data_dir, database_url, None).await;
+    let srv = serve(data_dir, database_url, None).await;
     let api = Bearer {
         base: srv.base.clone(),
         token: pat.clone(),
     };
-    let svc = api
-        .post(
-            "/api/manage/apps",
-            json!({"name": "crash service", "app_type": "normal", "client_type": "service",
-                   "permissions": ["Account.readProfile"], "redirect_uris": []}),
-        )
-        .await;
-    let service_id = svc.ok()["app_id"].as_str().unwrap().to_string();
-    let key = ServiceKey::new();
-    api.post(
-        &format!("/api/manage/apps/{service_id}/keys"),
-        json!({"public_key": key.public_pem}),
-    )
-    .await
-    .ok();
-    // An authorization lasts until revoked, longer than any token: the grant
-    // policy lets only a console session make it.
-    let client = reqwest::Client::builder()
-        .cookie_provider(std::sync::Arc::new(reqwest::cookie::Jar::default()))
-        .build()
-        .unwrap();
-    let signed_in = Reply::of(
-        client
-            .post(format!("{}/api/manage/session", srv.base))
-            .json(&json!({"user_name": "ops", "password": "crash test password"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let console = Session {
-        base: srv.base.clone(),
-        csrf: signed_in.ok()["csrf_token"].as_str().unwrap().to_string(),
-        client,
+    let ops = User {
+        id: 0,
+        name: "ops".into(),
+        password: "crash test password".into(),
+        personal_workspace: 0,
     };
-    console
-        .post(
-            &format!("/api/manage/apps/{service_id}/authorizations"),
-            json!({"all_workspaces": true}),
-        )
-        .await
-        .ok();
+    let console = Session::sign_in(&srv.base, &ops).await;
+    let (service_id, key) = authorized_service_app(&api, &console, "crash service").await;
     let web = api
         .post(
             "/api/manage/apps",
@@ -336,12 +237,6 @@ async fn prepare(data_dir: &Path, database_url: Option<&str>) -> (Serve, Load) {
     let web_id = web.ok()["app_id"].as_str().unwrap().to_string();
     let web_secret = web.ok()["client_secret"].as_str().unwrap().to_string();
 
-    let ops = User {
-        id: 0,
-        name: "ops".into(),
-        password: "crash test password".into(),
-        personal_workspace: 0,
-    };
     let browser = Browser::new(&srv.base);
     let authorize = format!(
         "/api/permission/oauth2/authorize?response_type=code&client_id={web_id}&redirect_uri={}&state=s",
@@ -372,7 +267,7 @@ async fn prepare(data_dir: &Path, database_url: Option<&str>) -> (Serve, Load) {
 }
 
 /// Runs the load, kills the server under it, and returns what the clients saw.
-async fn load_and_kill(srv: Serve, load: Load) -> Load {
+async fn load_and_kill(srv: Process, load: Load) -> Load {
     let load = Arc::new(load);
     let mut workers = Vec::new();
     let client = reqwest::Client::builder()
@@ -440,7 +335,7 @@ async fn crash_during_issuance(data_dir: &Path, database_url: Option<&str>) {
     );
 
     // Same database, same audience, another port.
-    let srv = Serve::start(data_dir, database_url, Some(&public_url)).await;
+    let srv = serve(data_dir, database_url, Some(&public_url)).await;
     let bearer = |t: &str| Bearer {
         base: srv.base.clone(),
         token: t.to_string(),

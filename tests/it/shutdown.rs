@@ -5,7 +5,6 @@
 
 use crate::device_usage::{device_token, enterprise_app};
 use crate::testkit::*;
-use crate::upgrade::{BIN, Process, buckle};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -13,96 +13,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
 
-pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_buckle");
 const TOKEN: &str = "/api/permission/oauth2/token";
 const CALLBACK: &str = "http://127.0.0.1:9/upgrade-callback";
 const OPS_PASSWORD: &str = "previous release password";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/previous-release")
-}
-
-/// `bin` with only the settings given here (none from the test's environment).
-pub(crate) fn buckle(bin: &str, data_dir: &Path, database_url: Option<&str>) -> Command {
-    let mut cmd = Command::new(bin);
-    cmd.env("BUCKLE_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("BUCKLE_CONFIG")
-        .env_remove("BUCKLE_LISTEN")
-        .env_remove("BUCKLE_PUBLIC_URL")
-        .env_remove("RUST_BACKTRACE")
-        .env("BUCKLE_LOG", "warn");
-    if let Some(url) = database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    cmd
-}
-
-/// A `buckle serve` process.
-pub(crate) struct Process {
-    pub child: Child,
-    pub base: String,
-}
-
-impl Process {
-    pub(crate) async fn start(mut cmd: Command) -> Process {
-        cmd.arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().expect("spawn buckle serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(rest) = line.strip_prefix("Buckle is listening on ") {
-                    return rest.split_whitespace().next().unwrap().to_string();
-                }
-            }
-            panic!("buckle serve exited before listening");
-        })
-        .await
-        .expect("buckle serve starts within 60 s");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Process { child, base }
-    }
-
-    pub(crate) fn signal(&self, name: &str) {
-        let pid = self.child.id().expect("running").to_string();
-        let ok = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &pid])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name} {pid}");
-    }
-}
-
-/// Runs `cmd admin ARGS` with `stdin`; its exit status, standard output and error.
-pub(crate) async fn run_admin(
-    mut cmd: Command,
-    args: &[&str],
-    stdin: &str,
-) -> (bool, String, String) {
-    cmd.arg("admin")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    let out = child.wait_with_output().await.unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 async fn token_call(base: &str, secret: Option<&str>, body: Value) -> OAuthReply {
@@ -484,28 +401,7 @@ async fn make_data(bin: &str, dir: &Path, url: &str) -> Value {
         base: srv.base.clone(),
         token: pat.clone(),
     };
-    let svc = api
-        .post(
-            "/api/manage/apps",
-            json!({"name": "fixture service", "app_type": "normal", "client_type": "service",
-                   "permissions": ["Account.readProfile"], "redirect_uris": []}),
-        )
-        .await;
-    let service_id = svc.ok()["app_id"].as_str().unwrap().to_string();
-    let key = ServiceKey::new();
-    api.post(
-        &format!("/api/manage/apps/{service_id}/keys"),
-        json!({"public_key": key.public_pem}),
-    )
-    .await
-    .ok();
-    console
-        .post(
-            &format!("/api/manage/apps/{service_id}/authorizations"),
-            json!({"all_workspaces": true}),
-        )
-        .await
-        .ok();
+    let (service_id, key) = authorized_service_app(&api, &console, "fixture service").await;
     let aud = srv.base.trim_start_matches("http://").to_string();
     let assertion = jwt(&key, &service_id, &aud, buckle_core::now_unix());
     let issued = reqwest::Client::new()

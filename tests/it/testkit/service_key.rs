@@ -77,3 +77,37 @@ impl ServiceKey {
         format!("{input}.{}", b64.encode(sig))
     }
 }
+
+/// A personal service app made through `api` (a token holding `Manage.apps`)
+/// with one key, and authorized for every workspace through `console`: an
+/// authorization outlives any token, so the grant policy lets only a console
+/// session make it. Its id and key.
+pub async fn authorized_service_app(
+    api: &crate::testkit::Bearer,
+    console: &crate::testkit::Session,
+    name: &str,
+) -> (String, ServiceKey) {
+    let made = api
+        .post(
+            "/api/manage/apps",
+            serde_json::json!({"name": name, "app_type": "normal", "client_type": "service",
+                   "permissions": ["Account.readProfile"], "redirect_uris": []}),
+        )
+        .await;
+    let id = made.ok()["app_id"].as_str().unwrap().to_string();
+    let key = ServiceKey::new();
+    api.post(
+        &format!("/api/manage/apps/{id}/keys"),
+        serde_json::json!({"public_key": key.public_pem}),
+    )
+    .await
+    .ok();
+    console
+        .post(
+            &format!("/api/manage/apps/{id}/authorizations"),
+            serde_json::json!({"all_workspaces": true}),
+        )
+        .await
+        .ok();
+    (id, key)
+}
