@@ -14,8 +14,8 @@ use buckle_core::{
 };
 use std::sync::Arc;
 
-/// How stale `last_used_at` may get before a call records use again; keeps the
-/// hot path read-only for busy tokens. (Counted per cached token in this process.)
+/// How stale `last_used_at` may get before a call records use again (in memory:
+/// `token_use.rs` writes it). Counted per cached token in this process.
 const TOUCH_EVERY_SECS: i64 = 60;
 
 /// A verified access token of any kind, reduced to what enforcement needs.
@@ -221,13 +221,7 @@ impl Credential {
             return Err(reject("expired", "The access token has expired."));
         }
         if cached.claim_touch(now, TOUCH_EVERY_SECS) {
-            let store = state.store.clone();
-            let id = row.id;
-            tokio::spawn(async move {
-                if let Err(e) = store.touch_token(id, now).await {
-                    tracing::warn!(error = %e, "could not record token use");
-                }
-            });
+            state.token_use.record(row.id, now);
         }
         Ok(Credential {
             id: row.id,

@@ -38,6 +38,7 @@ pub mod service;
 pub mod state;
 pub mod throttle;
 pub mod tls;
+pub mod token_use;
 pub mod ttl_cache;
 pub mod web;
 
@@ -195,6 +196,17 @@ pub async fn serve(
             }
         }
     });
+    let use_state = state.clone();
+    let use_flusher = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(token_use::FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            let s = &use_state;
+            if let Err(e) = s.token_use.flush(&s.store).await {
+                tracing::warn!(error = %e, "could not record token use");
+            }
+        }
+    });
     let final_state = state.clone();
     let in_flight = final_state.clone();
     // The peer address feeds per-address throttling (`peer::PeerAddress`).
@@ -235,6 +247,10 @@ pub async fn serve(
     };
     housekeeping.abort();
     usage_flusher.abort();
+    use_flusher.abort();
+    if let Err(e) = final_state.token_use.flush(&final_state.store).await {
+        tracing::error!(error = %e, "could not record token use at shutdown");
+    }
     // Every call has been answered: the last counts go to the database.
     if let Err(e) = final_state
         .device_usage

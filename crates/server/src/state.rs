@@ -35,6 +35,8 @@ pub struct SharedState {
     pub credentials: Arc<CredentialCache>,
     /// Enterprise device usage, counted in memory and flushed in batches.
     pub device_usage: Arc<crate::device_usage::DeviceUsageTracker>,
+    /// When access tokens were last used, written in batches.
+    pub token_use: crate::token_use::TokenUse,
     /// Set when the server starts shutting down, so `/readyz` sends load
     /// balancers elsewhere while requests in flight finish.
     pub shutting_down: std::sync::atomic::AtomicBool,
@@ -62,6 +64,7 @@ impl AppState {
             clock: Clock::default(),
             credentials,
             device_usage: Arc::new(crate::device_usage::DeviceUsageTracker::new()),
+            token_use: crate::token_use::TokenUse::default(),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
             in_flight: crate::in_flight::InFlight::default(),
         }))

@@ -5,7 +5,7 @@ use crate::joined::Joined;
 use crate::lite::fetch_optional;
 use crate::typed;
 use crate::{
-    AccountProfile, Grouped, Result, Store, StoreError, encode_ids, with_pool, with_writer,
+    AccountProfile, Grouped, Pool, Result, Store, StoreError, encode_ids, with_pool, with_writer,
 };
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
 use std::sync::Arc;
@@ -291,20 +291,51 @@ impl Store {
     }
 
     /// Records use. Callers throttle this so the hot path is mostly read-only.
-    pub async fn touch_token(&self, id: i64, now: i64) -> Result<()> {
-        const TOUCH: &str = "UPDATE access_tokens SET last_used_at = $1 WHERE id = $2";
-        if let Some(lite) = &self.lite {
-            return lite
-                .write(move |c| Ok(crate::lite::execute(c, TOUCH, &[&now, &id])?))
-                .await
-                .map(|_| ());
+    /// Records when tokens were last used, `(id, at)` each, in one statement on
+    /// PostgreSQL and one transaction on SQLite. A later use already recorded
+    /// (by another process) is kept; a token deleted meanwhile is skipped.
+    pub async fn touch_tokens(&self, uses: &[(i64, i64)]) -> Result<()> {
+        const TOUCH: &str = "UPDATE access_tokens SET last_used_at = $1
+             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)";
+        if uses.is_empty() {
+            return Ok(());
         }
-        with_writer!(self, |p| sqlx::query(TOUCH)
-            .bind(now)
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
+        if let Some(lite) = &self.lite {
+            let uses = uses.to_vec();
+            return lite
+                .write(move |c| {
+                    for (id, at) in &uses {
+                        crate::lite::execute(c, TOUCH, &[at, id])?;
+                    }
+                    Ok(())
+                })
+                .await;
+        }
+        match &self.pool {
+            Pool::Postgres(p) => {
+                let (ids, ats): (Vec<i64>, Vec<i64>) = uses.iter().copied().unzip();
+                sqlx::query(
+                    "UPDATE access_tokens t SET last_used_at = u.at
+                     FROM unnest($1::bigint[], $2::bigint[]) AS u(id, at)
+                     WHERE t.id = u.id AND (t.last_used_at IS NULL OR t.last_used_at < u.at)",
+                )
+                .bind(ids)
+                .bind(ats)
+                .execute(p)
+                .await?;
+            }
+            // SQLite without a file (tests): one write each.
+            Pool::Sqlite { .. } => {
+                for (id, at) in uses {
+                    with_writer!(self, |p| sqlx::query(TOUCH)
+                        .bind(at)
+                        .bind(id)
+                        .execute(p)
+                        .await
+                        .map(|_| ()))?;
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -15,5 +15,6 @@ mod redemption_reads;
 mod schema;
 mod single_use;
 mod token_reads;
+mod token_use;
 mod transfer;
 mod workspace_moves;
