@@ -6,7 +6,7 @@
 use crate::fixtures::{self, NOW};
 use crate::kit::{TestDb, on_both_engines};
 use buckle_core::{ClientType, DeviceStatus, GrantKind, GrantOwner, OrgId, Role, TokenKind};
-use buckle_store::{AccessToken, NewAccount, StoreError};
+use buckle_store::{NewAccount, StoreError};
 
 on_both_engines!(
     nul_in_text_is_invalid_input,
@@ -52,7 +52,7 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
         s.invite(1, &org, "x\0", Role::Member, person, NOW, NOW + 60)
             .await,
     );
-    let mut token = pat(person);
+    let mut token = fixtures::pat(person);
     token.name = "\0".into();
     invalid(s.insert_token(&token).await);
     let grant = fixtures::obo_grant(s, &app, person, None).await;
@@ -68,30 +68,11 @@ async fn nul_in_text_is_invalid_input(db: TestDb) {
     );
 }
 
-fn pat(person: buckle_core::AccountId) -> AccessToken {
-    AccessToken {
-        id: buckle_core::ids::new_id(),
-        kind: TokenKind::Personal,
-        token_hash: fixtures::digest(),
-        hint: "hint".into(),
-        name: "pat".into(),
-        account_id: Some(person),
-        org_id: None,
-        created_by: person,
-        permissions: "Bot.list".into(),
-        all_workspaces: true,
-        workspace_ids: Vec::new(),
-        created_at: NOW,
-        expires_at: None,
-        last_used_at: None,
-    }
-}
-
 async fn values_no_column_holds_are_invalid_input(db: TestDb) {
     let s = &db.store;
     let person = fixtures::account(s).await;
     // An access token is a PAT or a SAT.
-    let mut token = pat(person);
+    let mut token = fixtures::pat(person);
     token.kind = TokenKind::UserOauth;
     invalid(s.insert_token(&token).await);
     assert!(s.token_by_id(token.id).await.unwrap().is_none());

@@ -1,9 +1,9 @@
 //! A stored word that names nothing the code knows (written by hand, or by a newer
 //! Buckle) is `StoreError::Corrupt` naming the column: never a default value.
 
-use crate::fixtures::{self, NOW};
+use crate::fixtures::{self};
 use crate::kit::{Engine, TestDb, on_both_engines};
-use buckle_core::{ClientType, TokenKind, WorkspaceId};
+use buckle_core::{ClientType, WorkspaceId};
 use buckle_store::{AccessToken, StoreError};
 
 on_both_engines!(unknown_stored_words_are_corrupt);
@@ -63,22 +63,7 @@ async fn unknown_stored_words_are_corrupt(db: TestDb) {
     );
 
     // An unknown access token kind used to read as a personal token.
-    let pat = AccessToken {
-        id: buckle_core::ids::new_id(),
-        kind: TokenKind::Personal,
-        token_hash: fixtures::digest(),
-        hint: "hint".into(),
-        name: "pat".into(),
-        account_id: Some(person),
-        org_id: None,
-        created_by: person,
-        permissions: "Bot.list".into(),
-        all_workspaces: true,
-        workspace_ids: Vec::new(),
-        created_at: NOW,
-        expires_at: None,
-        last_used_at: None,
-    };
+    let pat = fixtures::pat(person);
     s.insert_token(&pat).await.unwrap();
     let update = format!(
         "UPDATE access_tokens SET kind = 'xat' WHERE id = {}",

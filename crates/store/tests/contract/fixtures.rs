@@ -6,9 +6,29 @@ use buckle_core::{
     TokenKind, WorkspaceId,
 };
 use buckle_store::{
-    AuthCode, DeviceCode, Grant, NewAccount, NewOAuthToken, NewUserTokens, OAuthApp, Organization,
-    RefreshToken, Store,
+    AccessToken, AuthCode, DeviceCode, Grant, NewAccount, NewOAuthToken, NewUserTokens, OAuthApp,
+    Organization, RefreshToken, Store,
 };
+
+/// A personal access token of `person`, for every workspace, unused (not stored).
+pub fn pat(person: AccountId) -> AccessToken {
+    AccessToken {
+        id: new_id(),
+        kind: TokenKind::Personal,
+        token_hash: digest(),
+        hint: "hint".into(),
+        name: "pat".into(),
+        account_id: Some(person),
+        org_id: None,
+        created_by: person,
+        permissions: "Bot.list".into(),
+        all_workspaces: true,
+        workspace_ids: Vec::new(),
+        created_at: NOW,
+        expires_at: None,
+        last_used_at: None,
+    }
+}
 
 /// Far from any expiry: the tests are about single use and cascades, not time.
 pub const NOW: i64 = 1_700_000_000;

@@ -3,7 +3,7 @@
 //! PostgreSQL the reads waiting at once share one statement, and each must
 //! still get its own token and person.
 
-use crate::fixtures::{self, NOW};
+use crate::fixtures::{self};
 use crate::kit::{TestDb, on_both_engines, race};
 use buckle_core::{ClientType, GrantKind, GrantOwner, TokenKind};
 use buckle_store::{AccessToken, AccountProfile};
@@ -20,20 +20,9 @@ async fn profile(db: &TestDb, person: buckle_core::AccountId) -> AccountProfile 
 
 fn access_token(kind: TokenKind, person: buckle_core::AccountId) -> AccessToken {
     AccessToken {
-        id: buckle_core::ids::new_id(),
         kind,
-        token_hash: fixtures::digest(),
-        hint: "hint".into(),
-        name: "token".into(),
         account_id: (kind == TokenKind::Personal).then_some(person),
-        org_id: None,
-        created_by: person,
-        permissions: "Bot.list".into(),
-        all_workspaces: true,
-        workspace_ids: Vec::new(),
-        created_at: NOW,
-        expires_at: None,
-        last_used_at: None,
+        ..fixtures::pat(person)
     }
 }
 

@@ -4,29 +4,9 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{TestDb, on_every_engine};
-use buckle_core::TokenKind;
 use buckle_store::AccessToken;
 
 on_every_engine!(a_batch_of_uses_records_each_token_s_latest,);
-
-fn pat(person: buckle_core::AccountId) -> AccessToken {
-    AccessToken {
-        id: buckle_core::ids::new_id(),
-        kind: TokenKind::Personal,
-        token_hash: fixtures::digest(),
-        hint: "hint".into(),
-        name: "token".into(),
-        account_id: Some(person),
-        org_id: None,
-        created_by: person,
-        permissions: "Bot.list".into(),
-        all_workspaces: true,
-        workspace_ids: Vec::new(),
-        created_at: NOW,
-        expires_at: None,
-        last_used_at: None,
-    }
-}
 
 async fn last_used(db: &TestDb, id: i64) -> Option<i64> {
     db.store
@@ -39,7 +19,7 @@ async fn last_used(db: &TestDb, id: i64) -> Option<i64> {
 
 async fn a_batch_of_uses_records_each_token_s_latest(db: TestDb) {
     let person = fixtures::account(&db.store).await;
-    let tokens: Vec<AccessToken> = (0..3).map(|_| pat(person)).collect();
+    let tokens: Vec<AccessToken> = (0..3).map(|_| fixtures::pat(person)).collect();
     for t in &tokens {
         db.store.insert_token(t).await.unwrap();
     }
