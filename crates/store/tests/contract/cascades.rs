@@ -3,7 +3,7 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{TestDb, on_both_engines};
-use buckle_core::{ClientType, GrantKind, GrantOwner, InstallStatus, TokenKind};
+use buckle_core::{ClientType, GrantKind, GrantOwner, InstallStatus};
 use buckle_store::{AccessToken, AppKey, NewUserTokens, Store};
 
 on_both_engines!(
@@ -154,20 +154,8 @@ async fn deleting_a_grant_removes_its_codes_and_tokens_only(db: TestDb) {
 
 fn pat(account: buckle_core::AccountId, org: Option<&buckle_core::OrgId>) -> AccessToken {
     AccessToken {
-        id: buckle_core::ids::new_id(),
-        kind: TokenKind::Personal,
-        token_hash: fixtures::digest(),
-        hint: "hint".into(),
-        name: "pat".into(),
-        account_id: Some(account),
         org_id: org.cloned(),
-        created_by: account,
-        permissions: "Bot.list".into(),
-        all_workspaces: true,
-        workspace_ids: Vec::new(),
-        created_at: NOW,
-        expires_at: None,
-        last_used_at: None,
+        ..fixtures::pat(account)
     }
 }
 

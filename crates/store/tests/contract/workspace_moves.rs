@@ -3,9 +3,7 @@
 
 use crate::fixtures::{self, NOW};
 use crate::kit::{TestDb, on_both_engines, race};
-use buckle_core::{
-    AccountId, ClientType, GrantKind, GrantOwner, OrgId, Role, TokenKind, WorkspaceId,
-};
+use buckle_core::{AccountId, ClientType, GrantKind, GrantOwner, OrgId, Role, WorkspaceId};
 use buckle_store::{AccessHolder, AccessToken, Store, Workspace};
 
 on_both_engines!(
@@ -46,20 +44,8 @@ async fn join(s: &Store, org: &OrgId, inviter: AccountId, person: AccountId, rol
 
 fn pat(account: AccountId, org: Option<&OrgId>) -> AccessToken {
     AccessToken {
-        id: buckle_core::ids::new_id(),
-        kind: TokenKind::Personal,
-        token_hash: fixtures::digest(),
-        hint: "hint".into(),
-        name: "pat".into(),
-        account_id: Some(account),
         org_id: org.cloned(),
-        created_by: account,
-        permissions: "Bot.list".into(),
-        all_workspaces: true,
-        workspace_ids: Vec::new(),
-        created_at: NOW,
-        expires_at: None,
-        last_used_at: None,
+        ..fixtures::pat(account)
     }
 }
 
