@@ -297,3 +297,32 @@ fn misplaced() -> StoreError {
         "a batched read answered for a hash it was not asked".into(),
     ))
 }
+
+impl crate::Store {
+    /// A row by the hash of its secret, with what it is joined to: on
+    /// PostgreSQL through the batch `reads` picks (shared with the reads
+    /// waiting at once); on SQLite by `single` (`$1` the hash), on the calling
+    /// thread.
+    pub(crate) async fn by_secret<T>(
+        &self,
+        reads: fn(&PgBatches) -> &Batched<ReadBySecret<T>>,
+        single: &'static str,
+        hash: &str,
+    ) -> Result<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + crate::lite::LiteRow
+            + BySecret
+            + Send
+            + Unpin
+            + 'static,
+    {
+        match &self.grouped {
+            crate::Grouped::Postgres(batches) => reads(batches).run(Arc::from(hash)).await,
+            crate::Grouped::Sqlite(_) => {
+                crate::lite::fetch_optional!(self, T, single, hash)
+            }
+        }
+    }
+}

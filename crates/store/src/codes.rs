@@ -1,12 +1,10 @@
 //! Authorization codes: single use, redeemed in the same transaction that stores
 //! the tokens they are exchanged for (see `families`).
 
-use crate::grants::{JoinedGrantRow, joined_grant_columns};
-use crate::joined::Joined;
+use crate::grants::joined_grant_columns;
 use crate::lite::fetch_optional;
-use crate::{Grant, Grouped, NewUserTokens, Redeemed, Result, Store, with_writer};
+use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
-use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct AuthCode {
@@ -67,6 +65,13 @@ macro_rules! code_with_grant_columns {
         )
     };
 }
+
+/// One of them by its hash (`$1`), on SQLite.
+const READ_ONE: &str = concat!(
+    "SELECT ",
+    code_with_grant_columns!(),
+    " FROM oauth_codes c LEFT JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1"
+);
 
 /// [`Store::code_and_grant`] for a batch on PostgreSQL (`batched.rs`).
 pub(crate) const READ_ALL: &str = concat!(
@@ -137,19 +142,9 @@ impl Store {
         &self,
         code_hash: &str,
     ) -> Result<Option<(AuthCode, Option<Grant>)>> {
-        let found = match &self.grouped {
-            Grouped::Postgres(batches) => batches.code_reads.run(Arc::from(code_hash)).await?,
-            Grouped::Sqlite(_) => fetch_optional!(
-                self,
-                Joined<AuthCodeRow, JoinedGrantRow>,
-                concat!(
-                    "SELECT ",
-                    code_with_grant_columns!(),
-                    " FROM oauth_codes c LEFT JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1"
-                ),
-                code_hash
-            )?,
-        };
+        let found = self
+            .by_secret(|b| &b.code_reads, READ_ONE, code_hash)
+            .await?;
         found
             .map(|f| f.split().map(|(code, grant)| (AuthCode::from(code), grant)))
             .transpose()

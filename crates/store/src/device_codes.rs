@@ -1,15 +1,11 @@
 //! Device codes (RFC 8628): created pending, decided once by a person, redeemed
 //! once by the device (see `families`).
 
-use crate::grants::{JoinedGrantRow, joined_grant_columns};
-use crate::joined::Joined;
+use crate::grants::joined_grant_columns;
 use crate::lite::fetch_optional;
 use crate::typed::{self, word};
-use crate::{
-    Grant, Grouped, NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer,
-};
+use crate::{Grant, NewUserTokens, Redeemed, Result, Store, StoreError, with_pool, with_writer};
 use buckle_core::{AccountId, AppId, DeviceStatus, WorkspaceId};
-use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct DeviceCode {
@@ -75,6 +71,13 @@ macro_rules! device_with_grant_columns {
         )
     };
 }
+
+/// One of them by its hash (`$1`), on SQLite.
+const READ_ONE: &str = concat!(
+    "SELECT ",
+    device_with_grant_columns!(),
+    " FROM oauth_device_codes d LEFT JOIN oauth_grants g ON g.id = d.grant_id WHERE d.device_code_hash = $1"
+);
 
 /// [`Store::device_code_and_grant`] for a batch on PostgreSQL (`batched.rs`).
 pub(crate) const READ_ALL: &str = concat!(
@@ -161,19 +164,9 @@ impl Store {
         &self,
         hash: &str,
     ) -> Result<Option<(DeviceCode, Option<Grant>)>> {
-        let found = match &self.grouped {
-            Grouped::Postgres(batches) => batches.device_code_reads.run(Arc::from(hash)).await?,
-            Grouped::Sqlite(_) => fetch_optional!(
-                self,
-                Joined<DeviceCodeRow, JoinedGrantRow>,
-                concat!(
-                    "SELECT ",
-                    device_with_grant_columns!(),
-                    " FROM oauth_device_codes d LEFT JOIN oauth_grants g ON g.id = d.grant_id WHERE d.device_code_hash = $1"
-                ),
-                hash
-            )?,
-        };
+        let found = self
+            .by_secret(|b| &b.device_code_reads, READ_ONE, hash)
+            .await?;
         found
             .map(|f| {
                 let (row, grant) = f.split()?;

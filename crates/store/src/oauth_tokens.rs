@@ -1,13 +1,10 @@
 //! OAuth access tokens (`czu_` for a person, `czs_` for an app as itself), as
 //! hashes; the token check reads one joined with its app's state.
 
-use crate::accounts::{JoinedAccountRow, joined_account_columns};
-use crate::joined::Joined;
-use crate::lite::fetch_optional;
+use crate::accounts::joined_account_columns;
 use crate::typed::{self, word};
-use crate::{AccountProfile, Grouped, Result, Store, StoreError, with_writer};
+use crate::{AccountProfile, Result, Store, StoreError, with_writer};
 use buckle_core::{AccountId, AppId, InstallStatus, OrgId, TokenKind, WorkspaceId};
-use std::sync::Arc;
 
 /// How an OAuth access token's kind is stored; only `czu` and `czs` are OAuth tokens.
 pub(crate) fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -206,6 +203,9 @@ macro_rules! token_and_account {
     };
 }
 
+/// One of them by its hash (`$1`), on SQLite.
+const READ_ONE: &str = concat!(token_and_account!(), " WHERE t.token_hash = $1");
+
 /// Many OAuth tokens, as the token check reads them, by their hashes (`$1`),
 /// for a batch of token checks on PostgreSQL (`batched.rs`).
 pub(crate) const READ_ALL: &str = concat!(
@@ -321,17 +321,9 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<(OAuthToken, Option<AccountProfile>)>> {
-        let found = match &self.grouped {
-            Grouped::Postgres(batches) => {
-                batches.oauth_token_reads.run(Arc::from(token_hash)).await?
-            }
-            Grouped::Sqlite(_) => fetch_optional!(
-                self,
-                Joined<OAuthTokenRow, JoinedAccountRow>,
-                concat!(token_and_account!(), " WHERE t.token_hash = $1"),
-                token_hash
-            )?,
-        };
+        let found = self
+            .by_secret(|b| &b.oauth_token_reads, READ_ONE, token_hash)
+            .await?;
         found
             .map(|f| {
                 let (row, account) = f.split()?;

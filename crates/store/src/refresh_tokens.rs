@@ -1,12 +1,10 @@
 //! Refresh tokens: single use, rotated in the same transaction that stores their
 //! successors (see `families`).
 
-use crate::grants::{JoinedGrantRow, joined_grant_columns};
-use crate::joined::Joined;
+use crate::grants::joined_grant_columns;
 use crate::lite::fetch_optional;
-use crate::{Grant, Grouped, NewUserTokens, Redeemed, Result, Store, with_writer};
+use crate::{Grant, NewUserTokens, Redeemed, Result, Store, with_writer};
 use buckle_core::{AccountId, AppId};
-use std::sync::Arc;
 
 pub(crate) const INSERT: &str = "INSERT INTO oauth_refresh_tokens (token_hash, family_id, app_id, grant_id, account_id, created_at, expires_at, used_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)";
@@ -96,6 +94,13 @@ macro_rules! refresh_with_grant_columns {
     };
 }
 
+/// One of them by its hash (`$1`), on SQLite.
+const READ_ONE: &str = concat!(
+    "SELECT ",
+    refresh_with_grant_columns!(),
+    " FROM oauth_refresh_tokens r LEFT JOIN oauth_grants g ON g.id = r.grant_id WHERE r.token_hash = $1"
+);
+
 /// [`Store::refresh_token_and_grant`] for a batch on PostgreSQL (`batched.rs`).
 pub(crate) const READ_ALL: &str = concat!(
     "SELECT i.n, ",
@@ -143,19 +148,9 @@ impl Store {
         &self,
         hash: &str,
     ) -> Result<Option<(RefreshToken, Option<Grant>)>> {
-        let found = match &self.grouped {
-            Grouped::Postgres(batches) => batches.refresh_token_reads.run(Arc::from(hash)).await?,
-            Grouped::Sqlite(_) => fetch_optional!(
-                self,
-                Joined<RefreshTokenRow, JoinedGrantRow>,
-                concat!(
-                    "SELECT ",
-                    refresh_with_grant_columns!(),
-                    " FROM oauth_refresh_tokens r LEFT JOIN oauth_grants g ON g.id = r.grant_id WHERE r.token_hash = $1"
-                ),
-                hash
-            )?,
-        };
+        let found = self
+            .by_secret(|b| &b.refresh_token_reads, READ_ONE, hash)
+            .await?;
         found
             .map(|f| {
                 f.split()

@@ -1,14 +1,9 @@
 //! Personal and service access tokens (`pat_`, `sat_`), stored as hashes.
 
-use crate::accounts::{JoinedAccountRow, joined_account_columns};
-use crate::joined::Joined;
-use crate::lite::fetch_optional;
+use crate::accounts::joined_account_columns;
 use crate::typed;
-use crate::{
-    AccountProfile, Grouped, Pool, Result, Store, StoreError, encode_ids, with_pool, with_writer,
-};
+use crate::{AccountProfile, Pool, Result, Store, StoreError, encode_ids, with_pool, with_writer};
 use buckle_core::{AccountId, OrgId, TokenKind, WorkspaceId};
-use std::sync::Arc;
 
 /// How an access token's kind is stored; only `pat` and `sat` are access tokens.
 fn stored_kind(kind: TokenKind) -> Result<&'static str> {
@@ -89,6 +84,9 @@ macro_rules! token_and_account {
         )
     };
 }
+
+/// One of them by its hash (`$1`), on SQLite.
+const READ_ONE: &str = concat!(token_and_account!(), " WHERE t.token_hash = $1");
 
 /// Many tokens with their accounts by their hashes (`$1`), for a batch of
 /// token checks on PostgreSQL (`batched.rs`).
@@ -189,20 +187,9 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<(AccessToken, Option<AccountProfile>)>> {
-        let found = match &self.grouped {
-            Grouped::Postgres(batches) => {
-                batches
-                    .access_token_reads
-                    .run(Arc::from(token_hash))
-                    .await?
-            }
-            Grouped::Sqlite(_) => fetch_optional!(
-                self,
-                Joined<AccessTokenRow, JoinedAccountRow>,
-                concat!(token_and_account!(), " WHERE t.token_hash = $1"),
-                token_hash
-            )?,
-        };
+        let found = self
+            .by_secret(|b| &b.access_token_reads, READ_ONE, token_hash)
+            .await?;
         found
             .map(|f| {
                 let (row, account) = f.split()?;
